@@ -1,0 +1,361 @@
+/* comm.c — the wrappers algorithms call: argument checks, dispatch to the
+ * backend's ops table, and trace events recorded in one place so that both
+ * backends write the same events for the same algorithm. */
+#include "algorithms/comm.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct dsgd_request {
+    void *handle; /* the backend's */
+    dsgd_req_kind kind;
+    int peer;
+    double bytes;
+    double t_post;
+    long iter;
+};
+
+const char *dsgd_status_str(int status)
+{
+    switch (status) {
+    case DSGD_OK: return "ok";
+    case DSGD_EINVAL: return "invalid argument";
+    case DSGD_ENOMEM: return "out of memory";
+    case DSGD_ENOTIMPL: return "not implemented by this backend";
+    case DSGD_ENETWORK: return "network or peer failure";
+    case DSGD_ETRUNC: return "message truncated";
+    case DSGD_EBACKEND: return "backend error";
+    case DSGD_ENUMERIC: return "non-finite loss";
+    default: return "unknown error";
+    }
+}
+
+int dsgd_rank(const dsgd_comm *c) { return c->rank; }
+int dsgd_size(const dsgd_comm *c) { return c->size; }
+double dsgd_now(dsgd_comm *c) { return c->ops->now(c); }
+const char *dsgd_backend_name(const dsgd_comm *c) { return c->ops->backend_name; }
+void dsgd_set_iter(dsgd_comm *c, long iter) { c->iter = iter; }
+
+static void record(dsgd_comm *c, dsgd_event_kind kind, const char *name, double t0, double t1,
+                   double bytes, double flops, int peer, double value)
+{
+    if (!c->trace)
+        return;
+    dsgd_event ev = {.rank = c->rank,
+                     .kind = kind,
+                     .t0 = t0,
+                     .t1 = t1,
+                     .bytes = bytes,
+                     .flops = flops,
+                     .peer = peer,
+                     .iter = c->iter,
+                     .value = value};
+    snprintf(ev.name, sizeof ev.name, "%s", name);
+    dsgd_trace_add(c->trace, &ev);
+}
+
+void dsgd_record(dsgd_comm *c, dsgd_event_kind kind, const char *name, double t0, double value)
+{
+    record(c, kind, name, t0, dsgd_now(c), 0, 0, -1, value);
+}
+
+static int valid_peer(const dsgd_comm *c, int peer, int allow_any)
+{
+    return (peer >= 0 && peer < c->size) || (allow_any && peer == DSGD_ANY_SOURCE);
+}
+
+static int valid_tag(int tag) { return tag >= 0 && tag <= DSGD_TAG_MAX; }
+
+int dsgd_send(dsgd_comm *c, int dst, int tag, const void *buf, size_t bytes)
+{
+    if (!valid_peer(c, dst, 0) || !valid_tag(tag))
+        return DSGD_EINVAL;
+    double t0 = dsgd_now(c);
+    int rc = c->ops->send(c, dst, tag, buf, bytes);
+    record(c, DSGD_EV_SEND, "send", t0, dsgd_now(c), (double)bytes, 0, dst, tag);
+    return rc;
+}
+
+int dsgd_recv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, dsgd_msg_info *info)
+{
+    if (!valid_peer(c, src, 1) || !valid_tag(tag))
+        return DSGD_EINVAL;
+    dsgd_msg_info local;
+    if (!info)
+        info = &local;
+    double t0 = dsgd_now(c);
+    int rc = c->ops->recv(c, src, tag, buf, bytes, info);
+    record(c, DSGD_EV_RECV, "recv", t0, dsgd_now(c), rc == DSGD_OK ? (double)info->bytes : 0, 0,
+           rc == DSGD_OK ? info->source : src, tag);
+    return rc;
+}
+
+static int new_request(dsgd_comm *c, dsgd_req_kind kind, int peer, size_t bytes,
+                       dsgd_request **req)
+{
+    *req = malloc(sizeof **req);
+    if (!*req)
+        return DSGD_ENOMEM;
+    **req = (dsgd_request){.kind = kind,
+                           .peer = peer,
+                           .bytes = (double)bytes,
+                           .t_post = dsgd_now(c),
+                           .iter = c->iter};
+    return DSGD_OK;
+}
+
+/* Shared tail of isend/irecv/iallreduce: keep the request only if the
+ * backend accepted the operation. */
+static int posted(int rc, dsgd_request **req)
+{
+    if (rc != DSGD_OK) {
+        free(*req);
+        *req = NULL;
+    }
+    return rc;
+}
+
+int dsgd_isend(dsgd_comm *c, int dst, int tag, const void *buf, size_t bytes, dsgd_request **req)
+{
+    if (!valid_peer(c, dst, 0) || !valid_tag(tag))
+        return DSGD_EINVAL;
+    int rc = new_request(c, DSGD_REQ_SEND, dst, bytes, req);
+    if (rc != DSGD_OK)
+        return rc;
+    return posted(c->ops->isend(c, dst, tag, buf, bytes, &(*req)->handle), req);
+}
+
+int dsgd_irecv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, dsgd_request **req)
+{
+    if (!valid_peer(c, src, 1) || !valid_tag(tag))
+        return DSGD_EINVAL;
+    int rc = new_request(c, DSGD_REQ_RECV, src, bytes, req);
+    if (rc != DSGD_OK)
+        return rc;
+    return posted(c->ops->irecv(c, src, tag, buf, bytes, &(*req)->handle), req);
+}
+
+/* A request completed at time `now` after blocking since t_block: record the
+ * operation (post to completion) and the time spent blocked in a wait. */
+static void complete(dsgd_comm *c, dsgd_request *r, double t_block, int rc,
+                     const dsgd_msg_info *info)
+{
+    double now = dsgd_now(c);
+    long saved = c->iter;
+    c->iter = r->iter;
+    static const dsgd_event_kind kinds[] = {DSGD_EV_SEND, DSGD_EV_RECV, DSGD_EV_COLLECTIVE};
+    static const char *const names[] = {"isend", "irecv", "iallreduce"};
+    int peer = r->peer;
+    double bytes = r->bytes;
+    if (r->kind == DSGD_REQ_RECV && rc == DSGD_OK && info) {
+        peer = info->source;
+        bytes = (double)info->bytes;
+    }
+    record(c, kinds[r->kind], names[r->kind], r->t_post, now, bytes, 0, peer, 0);
+    c->iter = saved;
+    if (now > t_block)
+        record(c, DSGD_EV_WAIT, names[r->kind], t_block, now, 0, 0, peer, 0);
+    free(r);
+}
+
+int dsgd_wait(dsgd_comm *c, dsgd_request **req, dsgd_msg_info *info)
+{
+    if (!req || !*req)
+        return DSGD_EINVAL;
+    dsgd_msg_info local;
+    if (!info)
+        info = &local;
+    double t0 = dsgd_now(c);
+    int rc = c->ops->wait(c, (*req)->handle, info);
+    complete(c, *req, t0, rc, info);
+    *req = NULL;
+    return rc;
+}
+
+int dsgd_test(dsgd_comm *c, dsgd_request **req, int *done, dsgd_msg_info *info)
+{
+    if (!req || !*req || !done)
+        return DSGD_EINVAL;
+    dsgd_msg_info local;
+    if (!info)
+        info = &local;
+    double t0 = dsgd_now(c);
+    int rc = c->ops->test(c, (*req)->handle, done, info);
+    if (*done || rc != DSGD_OK) {
+        complete(c, *req, t0, rc, info);
+        *req = NULL;
+        *done = 1;
+    }
+    return rc;
+}
+
+int dsgd_waitany(dsgd_comm *c, dsgd_request **reqs, int n, int *index, dsgd_msg_info *info)
+{
+    if (n <= 0 || !reqs || !index)
+        return DSGD_EINVAL;
+    void **handles = malloc(sizeof *handles * (size_t)n);
+    int *position = malloc(sizeof *position * (size_t)n);
+    if (!handles || !position) {
+        free(handles);
+        free(position);
+        return DSGD_ENOMEM;
+    }
+    int live = 0;
+    for (int i = 0; i < n; i++)
+        if (reqs[i]) {
+            handles[live] = reqs[i]->handle;
+            position[live++] = i;
+        }
+    int rc = DSGD_EINVAL;
+    if (live > 0) {
+        dsgd_msg_info local;
+        if (!info)
+            info = &local;
+        double t0 = dsgd_now(c);
+        int which = -1;
+        rc = c->ops->waitany(c, handles, live, &which, info);
+        if (which >= 0 && which < live) {
+            *index = position[which];
+            complete(c, reqs[*index], t0, rc, info);
+            reqs[*index] = NULL;
+        }
+    }
+    free(handles);
+    free(position);
+    return rc;
+}
+
+int dsgd_probe(dsgd_comm *c, int src, int tag, int *flag, dsgd_msg_info *info)
+{
+    if (!valid_peer(c, src, 1) || !valid_tag(tag) || !flag)
+        return DSGD_EINVAL;
+    dsgd_msg_info local;
+    return c->ops->probe(c, src, tag, flag, info ? info : &local);
+}
+
+int dsgd_group_create(dsgd_comm *c, const int *ranks, int n, dsgd_group **group)
+{
+    *group = NULL;
+    if (n <= 0 || !ranks)
+        return DSGD_EINVAL;
+    dsgd_group *g = calloc(1, sizeof *g);
+    if (!g || !(g->ranks = malloc(sizeof *g->ranks * (size_t)n))) {
+        free(g);
+        return DSGD_ENOMEM;
+    }
+    g->n = n;
+    g->my_index = -1;
+    for (int i = 0; i < n; i++) {
+        if (!valid_peer(c, ranks[i], 0)) {
+            dsgd_group_free(c, g);
+            return DSGD_EINVAL;
+        }
+        g->ranks[i] = ranks[i];
+        if (ranks[i] == c->rank)
+            g->my_index = i;
+    }
+    int rc = g->my_index < 0 ? DSGD_EINVAL : c->ops->group_create(c, g);
+    if (rc != DSGD_OK) {
+        free(g->ranks);
+        free(g);
+        return rc;
+    }
+    *group = g;
+    return DSGD_OK;
+}
+
+void dsgd_group_free(dsgd_comm *c, dsgd_group *g)
+{
+    if (!g)
+        return;
+    if (g->impl)
+        c->ops->group_free(c, g);
+    free(g->ranks);
+    free(g);
+}
+
+int dsgd_group_size(const dsgd_comm *c, const dsgd_group *g) { return g ? g->n : c->size; }
+int dsgd_group_index(const dsgd_comm *c, const dsgd_group *g) { return g ? g->my_index : c->rank; }
+
+static int valid_root(const dsgd_comm *c, const dsgd_group *g, int root)
+{
+    return root >= 0 && root < dsgd_group_size(c, g);
+}
+
+int dsgd_allreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count)
+{
+    double t0 = dsgd_now(c);
+    int rc = c->ops->allreduce(c, g, buf, count);
+    record(c, DSGD_EV_COLLECTIVE, "allreduce", t0, dsgd_now(c), (double)(count * sizeof(float)),
+           0, -1, dsgd_group_size(c, g));
+    return rc;
+}
+
+int dsgd_iallreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count, dsgd_request **req)
+{
+    int rc = new_request(c, DSGD_REQ_ALLREDUCE, -1, count * sizeof(float), req);
+    if (rc != DSGD_OK)
+        return rc;
+    return posted(c->ops->iallreduce(c, g, buf, count, &(*req)->handle), req);
+}
+
+int dsgd_reduce(dsgd_comm *c, dsgd_group *g, int root, float *buf, size_t count)
+{
+    if (!valid_root(c, g, root))
+        return DSGD_EINVAL;
+    double t0 = dsgd_now(c);
+    int rc = c->ops->reduce(c, g, root, buf, count);
+    record(c, DSGD_EV_COLLECTIVE, "reduce", t0, dsgd_now(c), (double)(count * sizeof(float)), 0,
+           root, dsgd_group_size(c, g));
+    return rc;
+}
+
+int dsgd_bcast(dsgd_comm *c, dsgd_group *g, int root, void *buf, size_t bytes)
+{
+    if (!valid_root(c, g, root))
+        return DSGD_EINVAL;
+    double t0 = dsgd_now(c);
+    int rc = c->ops->bcast(c, g, root, buf, bytes);
+    record(c, DSGD_EV_COLLECTIVE, "bcast", t0, dsgd_now(c), (double)bytes, 0, root,
+           dsgd_group_size(c, g));
+    return rc;
+}
+
+int dsgd_allgather(dsgd_comm *c, dsgd_group *g, const void *sendbuf, size_t bytes, void *recvbuf)
+{
+    double t0 = dsgd_now(c);
+    int rc = c->ops->allgather(c, g, sendbuf, bytes, recvbuf);
+    record(c, DSGD_EV_COLLECTIVE, "allgather", t0, dsgd_now(c), (double)bytes, 0, -1,
+           dsgd_group_size(c, g));
+    return rc;
+}
+
+int dsgd_barrier(dsgd_comm *c, dsgd_group *g)
+{
+    double t0 = dsgd_now(c);
+    int rc = c->ops->barrier(c, g);
+    record(c, DSGD_EV_COLLECTIVE, "barrier", t0, dsgd_now(c), 0, 0, -1, dsgd_group_size(c, g));
+    return rc;
+}
+
+int dsgd_compute(dsgd_comm *c, const char *name, double flops, double t_start)
+{
+    int rc = c->ops->compute(c, name, flops, t_start);
+    record(c, DSGD_EV_COMPUTE, name, t_start, dsgd_now(c), 0, flops, -1, 0);
+    return rc;
+}
+
+int dsgd_io(dsgd_comm *c, const char *name, double bytes, double t_start)
+{
+    int rc = c->ops->io(c, name, bytes, t_start);
+    record(c, DSGD_EV_IO, name, t_start, dsgd_now(c), bytes, 0, -1, 0);
+    return rc;
+}
+
+int dsgd_memory(dsgd_comm *c, const char *name, double bytes, double t_start)
+{
+    int rc = c->ops->memory(c, name, bytes, t_start);
+    record(c, DSGD_EV_MEMORY, name, t_start, dsgd_now(c), bytes, 0, -1, 0);
+    return rc;
+}

@@ -1,0 +1,183 @@
+/* comm.h — the one interface every SGD variant is written against.
+ *
+ * An algorithm is a *node program*: a function run once per rank, like an MPI
+ * main().  It sees an opaque dsgd_comm and the verbs below, nothing else.
+ * Two backends fill the ops table: sim/ (SimGrid S4U, simulated time) and
+ * exec/ (MPI, wall time).  Algorithms call the dsgd_* wrappers at the bottom
+ * of this file, never the ops table directly: the wrappers record trace
+ * events in one place so both backends write the same trace.
+ *
+ * Conventions shared by every verb
+ *  - Return value: DSGD_OK (0) or a negative dsgd_status.  A verb that a
+ *    backend does not provide yet returns DSGD_ENOTIMPL; it never aborts.
+ *  - Phantom buffers: a NULL data pointer with a non-zero size is a phantom
+ *    payload.  The backend moves (sim) or accounts for (exec) only the size;
+ *    nothing is read or written.  Phantom and real buffers must not be mixed
+ *    within one collective call across ranks.
+ *  - Ranks are world ranks 0..size-1 unless a verb says "group index".
+ *  - Tags are user tags 0..DSGD_TAG_MAX; backends keep the rest for their
+ *    own collectives.
+ *  - Time: dsgd_now() is simulated seconds in sim, wall seconds since the
+ *    run's common start in exec.
+ */
+#ifndef DSGD_COMM_H
+#define DSGD_COMM_H
+
+#include <stddef.h>
+
+#include "core/trace.h"
+
+typedef enum dsgd_status {
+    DSGD_OK = 0,
+    DSGD_EINVAL = -1,   /* bad argument (rank out of range, bad tag, ...) */
+    DSGD_ENOMEM = -2,   /* allocation failed */
+    DSGD_ENOTIMPL = -3, /* verb not provided by this backend (yet) */
+    DSGD_ENETWORK = -4, /* peer or link failed; the operation did not complete */
+    DSGD_ETRUNC = -5,   /* message longer than the receive buffer */
+    DSGD_EBACKEND = -6, /* backend error, see the backend's last message */
+    DSGD_ENUMERIC = -7, /* non-finite loss or parameters */
+} dsgd_status;
+
+/* Human-readable name of a status code (static string). */
+const char *dsgd_status_str(int status);
+
+#define DSGD_ANY_SOURCE (-1)
+#define DSGD_TAG_MAX 0xffff
+
+typedef struct dsgd_comm dsgd_comm;
+typedef struct dsgd_group dsgd_group;     /* backend-owned; NULL means "all ranks" */
+typedef struct dsgd_request dsgd_request; /* owned by the wrapper layer (comm.c) */
+
+/* What a completed receive (or probe) tells about its message. */
+typedef struct dsgd_msg_info {
+    int source;   /* world rank of the sender */
+    int tag;      /* tag it was sent with */
+    size_t bytes; /* payload size in bytes (phantom or real) */
+} dsgd_msg_info;
+
+/* Kinds of non-blocking operation (for traces and for the wrappers). */
+typedef enum dsgd_req_kind { DSGD_REQ_SEND, DSGD_REQ_RECV, DSGD_REQ_ALLREDUCE } dsgd_req_kind;
+
+/* The ops table a backend fills.  Handles of non-blocking operations are the
+ * backend's own (void *); the wrapper layer wraps them in dsgd_request. */
+typedef struct dsgd_comm_ops {
+    const char *backend_name; /* "sim" or "exec" */
+
+    double (*now)(dsgd_comm *c);
+
+    /* Point to point.  Blocking send returns when the buffer may be reused;
+     * blocking recv when the message is in buf.  bytes is the capacity of
+     * buf on receive; a longer message is DSGD_ETRUNC. */
+    int (*send)(dsgd_comm *c, int dst, int tag, const void *buf, size_t bytes);
+    int (*recv)(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, dsgd_msg_info *info);
+    int (*isend)(dsgd_comm *c, int dst, int tag, const void *buf, size_t bytes, void **handle);
+    int (*irecv)(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, void **handle);
+    /* Completion of a handle returned by isend/irecv/iallreduce.  wait blocks;
+     * test sets *done and, when done, releases the handle like wait.  info may
+     * be NULL; it is filled for receives. */
+    int (*wait)(dsgd_comm *c, void *handle, dsgd_msg_info *info);
+    int (*test)(dsgd_comm *c, void *handle, int *done, dsgd_msg_info *info);
+    /* Blocks until one of n handles completes; *index is its position.  The
+     * completed handle is released, the others stay pending. */
+    int (*waitany)(dsgd_comm *c, void **handles, int n, int *index, dsgd_msg_info *info);
+    /* Non-blocking check for a message that matches (src or DSGD_ANY_SOURCE,
+     * tag); *flag is 1 and info filled if one has arrived, without
+     * receiving it. */
+    int (*probe)(dsgd_comm *c, int src, int tag, int *flag, dsgd_msg_info *info);
+
+    /* Groups.  Creation is collective over the listed ranks: every rank in
+     * the list calls it with the same list in the same order; ranks not in
+     * the list must not call it.  Group index i is ranks[i].  The wrapper
+     * fills n, ranks and my_index; the backend sets g->impl (and frees it). */
+    int (*group_create)(dsgd_comm *c, dsgd_group *g);
+    void (*group_free)(dsgd_comm *c, dsgd_group *g);
+
+    /* Collectives over a group (NULL = all ranks), called by every member.
+     * allreduce and reduce sum float vectors in place; root is a group
+     * index; bcast and allgather move raw bytes (allgather: each member
+     * contributes `bytes`, recvbuf holds n*bytes in group order). */
+    int (*allreduce)(dsgd_comm *c, dsgd_group *g, float *buf, size_t count);
+    int (*iallreduce)(dsgd_comm *c, dsgd_group *g, float *buf, size_t count, void **handle);
+    int (*reduce)(dsgd_comm *c, dsgd_group *g, int root, float *buf, size_t count);
+    int (*bcast)(dsgd_comm *c, dsgd_group *g, int root, void *buf, size_t bytes);
+    int (*allgather)(dsgd_comm *c, dsgd_group *g, const void *sendbuf, size_t bytes,
+                     void *recvbuf);
+    int (*barrier)(dsgd_comm *c, dsgd_group *g);
+
+    /* Cost charges for work that started at t_start (a value of now() read
+     * before the real work ran).  sim advances simulated time by the
+     * modelled cost of the work from t_start on (the real work, if any, took
+     * no simulated time); exec does nothing: wall time already passed.
+     * Either way the wrapper records the event from t_start to now(). */
+    int (*compute)(dsgd_comm *c, const char *name, double flops, double t_start);
+    int (*io)(dsgd_comm *c, const char *name, double bytes, double t_start);
+    int (*memory)(dsgd_comm *c, const char *name, double bytes, double t_start);
+} dsgd_comm_ops;
+
+/* A group: the wrapper layer owns the rank list, the backend its impl. */
+struct dsgd_group {
+    int n;        /* number of members */
+    int *ranks;   /* world ranks, group index order */
+    int my_index; /* this rank's group index */
+    void *impl;   /* backend state (MPI communicator, tag space, ...) */
+};
+
+/* The communicator of one rank.  Backends allocate it and fill every field;
+ * algorithms treat it as opaque and use the functions below. */
+struct dsgd_comm {
+    const dsgd_comm_ops *ops;
+    int rank;
+    int size;
+    dsgd_trace *trace; /* this rank's event list; NULL: no trace */
+    long iter;         /* iteration stamped on events (-1 outside the loop) */
+    void *backend;     /* backend-private state */
+};
+
+/* Identity and time. */
+int dsgd_rank(const dsgd_comm *c);
+int dsgd_size(const dsgd_comm *c);
+double dsgd_now(dsgd_comm *c);
+const char *dsgd_backend_name(const dsgd_comm *c);
+/* Sets the iteration number stamped on later trace events. */
+void dsgd_set_iter(dsgd_comm *c, long iter);
+
+/* Point to point (semantics in dsgd_comm_ops).  Non-blocking calls return a
+ * request in *req that exactly one of wait/test(done)/waitany consumes. */
+int dsgd_send(dsgd_comm *c, int dst, int tag, const void *buf, size_t bytes);
+int dsgd_recv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, dsgd_msg_info *info);
+int dsgd_isend(dsgd_comm *c, int dst, int tag, const void *buf, size_t bytes, dsgd_request **req);
+int dsgd_irecv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, dsgd_request **req);
+/* Waits for *req and sets *req to NULL. */
+int dsgd_wait(dsgd_comm *c, dsgd_request **req, dsgd_msg_info *info);
+/* Sets *done; when done, consumes *req (set to NULL) as dsgd_wait would. */
+int dsgd_test(dsgd_comm *c, dsgd_request **req, int *done, dsgd_msg_info *info);
+/* Waits for one of reqs[0..n-1]; consumes it (reqs[*index] becomes NULL).
+ * NULL entries are skipped; all NULL is DSGD_EINVAL. */
+int dsgd_waitany(dsgd_comm *c, dsgd_request **reqs, int n, int *index, dsgd_msg_info *info);
+int dsgd_probe(dsgd_comm *c, int src, int tag, int *flag, dsgd_msg_info *info);
+
+/* Groups (collective over the listed ranks; see dsgd_comm_ops). */
+int dsgd_group_create(dsgd_comm *c, const int *ranks, int n, dsgd_group **group);
+void dsgd_group_free(dsgd_comm *c, dsgd_group *group);
+/* Size and this rank's index of a group; NULL means all ranks. */
+int dsgd_group_size(const dsgd_comm *c, const dsgd_group *g);
+int dsgd_group_index(const dsgd_comm *c, const dsgd_group *g);
+
+/* Collectives (g NULL = all ranks; root is a group index). */
+int dsgd_allreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count);
+int dsgd_iallreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count, dsgd_request **req);
+int dsgd_reduce(dsgd_comm *c, dsgd_group *g, int root, float *buf, size_t count);
+int dsgd_bcast(dsgd_comm *c, dsgd_group *g, int root, void *buf, size_t bytes);
+int dsgd_allgather(dsgd_comm *c, dsgd_group *g, const void *sendbuf, size_t bytes, void *recvbuf);
+int dsgd_barrier(dsgd_comm *c, dsgd_group *g);
+
+/* Cost charges (see dsgd_comm_ops): pass the now() read before the work. */
+int dsgd_compute(dsgd_comm *c, const char *name, double flops, double t_start);
+int dsgd_io(dsgd_comm *c, const char *name, double bytes, double t_start);
+int dsgd_memory(dsgd_comm *c, const char *name, double bytes, double t_start);
+
+/* Records an algorithm-level event (update, eval, mark) on this rank's
+ * trace: from t0 to now(), with a value (a loss, an accuracy, a staleness). */
+void dsgd_record(dsgd_comm *c, dsgd_event_kind kind, const char *name, double t0, double value);
+
+#endif

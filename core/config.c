@@ -1,0 +1,232 @@
+/* config.c — flag table, parser and --help for both programs. */
+#include "core/config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DSGD_VERSION "0.1.0"
+
+typedef enum { ARG_STR, ARG_LONG, ARG_INT, ARG_DOUBLE, ARG_U64, ARG_BOOL, ARG_CFG } arg_type;
+
+typedef struct flag {
+    const char *name; /* without the leading "--" */
+    arg_type type;
+    size_t offset;    /* into dsgd_config */
+    size_t size;      /* buffer size for ARG_STR */
+    unsigned progs;   /* DSGD_PROG_* bits that accept it */
+    double min;       /* numeric lower bound (inclusive) */
+    const char *metavar;
+    const char *help;
+} flag;
+
+#define BOTH (DSGD_PROG_SIM | DSGD_PROG_RUN)
+#define SIM DSGD_PROG_SIM
+#define STR(field) ARG_STR, offsetof(dsgd_config, field), sizeof(((dsgd_config *)0)->field)
+#define NUM(type, field) type, offsetof(dsgd_config, field), 0
+
+static const flag flags[] = {
+    {"algo", STR(algo), BOTH, 0, "NAME", "SGD variant to run; 'list' prints them (default ssgd)"},
+    {"model", STR(model), BOTH, 0, "NAME", "model: mlp (default mlp)"},
+    {"hidden", STR(hidden), BOTH, 0, "W[,W...]", "hidden widths of the mlp (default 128)"},
+    {"data", STR(data), BOTH, 0, "NAME", "data set: synthetic (default synthetic)"},
+    {"payload", STR(payload), BOTH, 0, "real|phantom",
+     "real buffers and math, or sizes only (default real)"},
+    {"iters", NUM(ARG_LONG, iters), BOTH, 1, "N", "training iterations (default 50)"},
+    {"batch", NUM(ARG_INT, batch), BOTH, 1, "B", "minibatch per worker (default 32)"},
+    {"lr", NUM(ARG_DOUBLE, lr), BOTH, 0, "X", "learning rate (default 0.05)"},
+    {"momentum", NUM(ARG_DOUBLE, momentum), BOTH, 0, "X", "SGD momentum (default 0.9)"},
+    {"seed", NUM(ARG_U64, seed), BOTH, 0, "S", "seed of data, initial weights (default 1)"},
+    {"trace", STR(trace), BOTH, 0, "FILE", "write the event trace (CSV) to FILE"},
+    {"json", NUM(ARG_BOOL, json), BOTH, 0, NULL, "print a one-line JSON summary at the end"},
+    {"quiet", NUM(ARG_BOOL, quiet), BOTH, 0, NULL, "no progress output"},
+    {"platform", STR(platform), SIM, 0, "FILE", "SimGrid platform XML (default platforms/small.xml)"},
+    {"nodes", NUM(ARG_INT, nodes), SIM, 1, "N", "ranks to simulate (default: every host)"},
+    {"io-bw", NUM(ARG_DOUBLE, io_bw_Bps), SIM, 1, "B/s",
+     "simulated data-loading bandwidth per host (default 1e9)"},
+    {"mem-bw", NUM(ARG_DOUBLE, mem_bw_Bps), SIM, 1, "B/s",
+     "simulated memory bandwidth of vector ops (default 1e10)"},
+    {"cfg", ARG_CFG, 0, 0, SIM, 0, "KEY:VALUE", "SimGrid configuration item (repeatable)"},
+};
+#define N_FLAGS (sizeof flags / sizeof flags[0])
+
+static void set_defaults(dsgd_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    strcpy(cfg->algo, "ssgd");
+    strcpy(cfg->model, "mlp");
+    strcpy(cfg->hidden, "128");
+    strcpy(cfg->data, "synthetic");
+    strcpy(cfg->payload, "real");
+    cfg->iters = 50;
+    cfg->batch = 32;
+    cfg->lr = 0.05;
+    cfg->momentum = 0.9;
+    cfg->seed = 1;
+    strcpy(cfg->platform, "platforms/small.xml");
+    cfg->io_bw_Bps = 1e9;
+    cfg->mem_bw_Bps = 1e10;
+}
+
+static const char *prog_name(dsgd_program prog) { return prog == DSGD_PROG_SIM ? "dsgd-sim" : "dsgd-run"; }
+
+void dsgd_config_usage(FILE *out, dsgd_program prog)
+{
+    if (prog == DSGD_PROG_SIM)
+        fprintf(out, "usage: dsgd-sim [FLAGS]\n"
+                     "Simulates distributed SGD on a SimGrid platform (time is simulated).\n\n");
+    else
+        fprintf(out, "usage: mpirun -np N dsgd-run [FLAGS]\n"
+                     "Runs distributed SGD for real over MPI (time is wall time).\n\n");
+    fprintf(out, "flags (--flag VALUE or --flag=VALUE):\n");
+    for (size_t i = 0; i < N_FLAGS; i++) {
+        if (!(flags[i].progs & prog))
+            continue;
+        char lhs[64];
+        snprintf(lhs, sizeof lhs, "--%s%s%s", flags[i].name, flags[i].metavar ? " " : "",
+                 flags[i].metavar ? flags[i].metavar : "");
+        fprintf(out, "  %-26s %s\n", lhs, flags[i].help);
+    }
+    fprintf(out, "  %-26s %s\n  %-26s %s\n", "--help", "this text", "--version",
+            "print the version");
+}
+
+static const flag *find_flag(const char *name, size_t len)
+{
+    for (size_t i = 0; i < N_FLAGS; i++)
+        if (strlen(flags[i].name) == len && strncmp(flags[i].name, name, len) == 0)
+            return &flags[i];
+    return NULL;
+}
+
+static int set_value(dsgd_config *cfg, const flag *f, const char *value, char *err, size_t errlen)
+{
+    char *field = (char *)cfg + f->offset;
+    char *end = NULL;
+    errno = 0;
+    switch (f->type) {
+    case ARG_STR:
+        if (strlen(value) >= f->size || value[0] == '\0') {
+            snprintf(err, errlen, "--%s: value '%s' is empty or too long", f->name, value);
+            return -1;
+        }
+        strcpy(field, value);
+        return 0;
+    case ARG_CFG:
+        if (cfg->n_sim_cfg == DSGD_MAX_SIM_CFG) {
+            snprintf(err, errlen, "--cfg: more than %d items", DSGD_MAX_SIM_CFG);
+            return -1;
+        }
+        if (!strchr(value, ':')) {
+            snprintf(err, errlen, "--cfg: '%s' is not KEY:VALUE", value);
+            return -1;
+        }
+        cfg->sim_cfg[cfg->n_sim_cfg++] = value;
+        return 0;
+    case ARG_BOOL:
+        return 0; /* handled by the caller: booleans take no value */
+    case ARG_DOUBLE: {
+        double v = strtod(value, &end);
+        if (end == value || *end || errno || !isfinite(v) || v < f->min) {
+            snprintf(err, errlen, "--%s: bad value '%s' (want a number >= %g)", f->name, value,
+                     f->min);
+            return -1;
+        }
+        *(double *)field = v;
+        return 0;
+    }
+    case ARG_LONG:
+    case ARG_INT:
+    case ARG_U64: {
+        if (value[0] == '-' && f->type == ARG_U64)
+            errno = ERANGE;
+        unsigned long long u = 0;
+        long long v = 0;
+        if (f->type == ARG_U64)
+            u = strtoull(value, &end, 10);
+        else
+            v = strtoll(value, &end, 10);
+        long long max = f->type == ARG_INT ? 1LL << 30 : 1LL << 53;
+        if (end == value || *end || errno || (f->type != ARG_U64 && (v < f->min || v > max))) {
+            snprintf(err, errlen, "--%s: bad value '%s' (want an integer >= %g)", f->name, value,
+                     f->min);
+            return -1;
+        }
+        if (f->type == ARG_U64)
+            *(uint64_t *)field = u;
+        else if (f->type == ARG_LONG)
+            *(long *)field = (long)v;
+        else
+            *(int *)field = (int)v;
+        return 0;
+    }
+    }
+    return -1;
+}
+
+static int validate(const dsgd_config *cfg, char *err, size_t errlen)
+{
+    if (strcmp(cfg->payload, "real") != 0 && strcmp(cfg->payload, "phantom") != 0) {
+        snprintf(err, errlen, "--payload: bad value '%s' (want real or phantom)", cfg->payload);
+        return -1;
+    }
+    return 0;
+}
+
+int dsgd_config_parse(dsgd_config *cfg, int argc, char **argv, dsgd_program prog, char *err,
+                      size_t errlen)
+{
+    set_defaults(cfg);
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            dsgd_config_usage(stdout, prog);
+            return DSGD_CONFIG_EXIT;
+        }
+        if (strcmp(arg, "--version") == 0) {
+            printf("%s %s\n", prog_name(prog), DSGD_VERSION);
+            return DSGD_CONFIG_EXIT;
+        }
+        if (strncmp(arg, "--", 2) != 0) {
+            snprintf(err, errlen, "unexpected argument '%s' (flags start with --; see --help)",
+                     arg);
+            return DSGD_CONFIG_ERROR;
+        }
+        const char *name = arg + 2;
+        const char *eq = strchr(name, '=');
+        size_t len = eq ? (size_t)(eq - name) : strlen(name);
+        const flag *f = find_flag(name, len);
+        if (!f) {
+            snprintf(err, errlen, "unknown flag '%.*s' (see %s --help)", (int)(len + 2), arg,
+                     prog_name(prog));
+            return DSGD_CONFIG_ERROR;
+        }
+        if (!(f->progs & prog)) {
+            snprintf(err, errlen, "flag '--%s' belongs to %s, not %s", f->name,
+                     prog_name(prog == DSGD_PROG_SIM ? DSGD_PROG_RUN : DSGD_PROG_SIM),
+                     prog_name(prog));
+            return DSGD_CONFIG_ERROR;
+        }
+        if (f->type == ARG_BOOL) {
+            if (eq) {
+                snprintf(err, errlen, "flag '--%s' takes no value", f->name);
+                return DSGD_CONFIG_ERROR;
+            }
+            *(int *)((char *)cfg + f->offset) = 1;
+            continue;
+        }
+        const char *value = eq ? eq + 1 : NULL;
+        if (!value) {
+            if (i + 1 >= argc) {
+                snprintf(err, errlen, "flag '--%s' needs a value (%s)", f->name, f->metavar);
+                return DSGD_CONFIG_ERROR;
+            }
+            value = argv[++i];
+        }
+        if (set_value(cfg, f, value, err, errlen) != 0)
+            return DSGD_CONFIG_ERROR;
+    }
+    return validate(cfg, err, errlen) == 0 ? DSGD_CONFIG_OK : DSGD_CONFIG_ERROR;
+}

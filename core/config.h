@@ -1,0 +1,52 @@
+/* config.h — the command line shared by dsgd-sim and dsgd-run.
+ *
+ * One table of flags (config.c) drives parsing, validation and --help, so a
+ * flag cannot exist without being documented.  Flags specific to one program
+ * are rejected by the other with a message that names the right program. */
+#ifndef DSGD_CONFIG_H
+#define DSGD_CONFIG_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+typedef enum dsgd_program { DSGD_PROG_SIM = 1, DSGD_PROG_RUN = 2 } dsgd_program;
+
+#define DSGD_MAX_SIM_CFG 16
+
+typedef struct dsgd_config {
+    /* shared */
+    char algo[32];
+    char model[32];
+    char hidden[64];
+    char data[512];
+    char payload[16]; /* "real" or "phantom" */
+    long iters;
+    int batch;
+    double lr;
+    double momentum;
+    uint64_t seed;
+    char trace[1024];
+    int json;
+    int quiet;
+    /* dsgd-sim only */
+    char platform[1024];
+    int nodes; /* 0: every host of the platform */
+    double io_bw_Bps;
+    double mem_bw_Bps;
+    int n_sim_cfg;
+    const char *sim_cfg[DSGD_MAX_SIM_CFG]; /* --cfg=KEY:VALUE, passed to SimGrid */
+} dsgd_config;
+
+enum { DSGD_CONFIG_OK = 0, DSGD_CONFIG_EXIT = 1, DSGD_CONFIG_ERROR = -1 };
+
+/* Fills cfg with defaults, then parses argv.  Returns DSGD_CONFIG_OK;
+ * DSGD_CONFIG_EXIT after printing --help or --version to stdout; or
+ * DSGD_CONFIG_ERROR with a one-line reason (naming the flag and value) in
+ * err.  argv strings must outlive cfg (sim_cfg points into them). */
+int dsgd_config_parse(dsgd_config *cfg, int argc, char **argv, dsgd_program prog, char *err,
+                      size_t errlen);
+void dsgd_config_usage(FILE *out, dsgd_program prog);
+
+static inline int dsgd_config_phantom(const dsgd_config *cfg) { return cfg->payload[0] == 'p'; }
+
+#endif

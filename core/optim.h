@@ -1,0 +1,20 @@
+/* optim.h — optimisers applied to the flat parameter vector. */
+#ifndef DSGD_OPTIM_H
+#define DSGD_OPTIM_H
+
+#include "core/vec.h"
+
+/* SGD with (heavy-ball) momentum: v <- momentum*v + g;  x <- x - lr*v. */
+typedef struct dsgd_sgd {
+    float lr;
+    float momentum;
+    dsgd_vec velocity;
+} dsgd_sgd;
+
+/* Returns 0, or -1 when out of memory.  phantom: velocity has no data. */
+int dsgd_sgd_init(dsgd_sgd *opt, size_t n_params, int phantom, float lr, float momentum);
+void dsgd_sgd_free(dsgd_sgd *opt);
+/* Applies one step; returns the memory traffic in bytes (for dsgd_memory). */
+double dsgd_sgd_step(dsgd_sgd *opt, dsgd_vec *params, const dsgd_vec *grad);
+
+#endif

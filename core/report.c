@@ -1,0 +1,31 @@
+/* report.c — the JSON summary both programs print with --json. */
+#include "core/report.h"
+
+#include <math.h>
+
+static void number(FILE *out, const char *key, double v)
+{
+    if (isfinite(v))
+        fprintf(out, ",\"%s\":%.10g", key, v);
+    else
+        fprintf(out, ",\"%s\":null", key);
+}
+
+void dsgd_report_json(FILE *out, const char *backend, const dsgd_config *cfg, int nodes,
+                      const dsgd_result *r)
+{
+    /* Names come from the flag table's fixed vocabulary: no escaping needed. */
+    fprintf(out, "{\"backend\":\"%s\",\"algo\":\"%s\",\"model\":\"%s\",\"data\":\"%s\"", backend,
+            cfg->algo, cfg->model, cfg->data);
+    fprintf(out, ",\"payload\":\"%s\",\"nodes\":%d,\"iters\":%ld,\"batch\":%d", cfg->payload,
+            nodes, r->iters, cfg->batch);
+    number(out, "time_s", r->time_s);
+    number(out, "iter_time_s", r->iters > 0 ? r->time_s / r->iters : NAN);
+    number(out, "samples_per_s",
+           r->time_s > 0 ? (double)r->iters * cfg->batch * nodes / r->time_s : NAN);
+    number(out, "first_loss", r->first_loss);
+    number(out, "final_loss", r->final_loss);
+    number(out, "params_norm", r->params_norm);
+    fprintf(out, "}\n");
+    fflush(out);
+}

@@ -1,0 +1,25 @@
+/* report.h — what a run returns, and the one-line JSON summary. */
+#ifndef DSGD_REPORT_H
+#define DSGD_REPORT_H
+
+#include <stdio.h>
+
+#include "core/config.h"
+
+/* Filled by each rank's node program; the program reports rank 0's. */
+typedef struct dsgd_result {
+    int finished;       /* the node program returned */
+    int status;         /* its return value (0 = success) */
+    long iters;         /* iterations completed */
+    double time_s;      /* training loop time (simulated or wall) */
+    double first_loss;  /* training loss of the first minibatch */
+    double final_loss;  /* loss of the final parameters on the test split */
+    double params_norm; /* L2 norm of the final parameters */
+    char error[200];    /* why status != 0, one line */
+} dsgd_result;
+
+/* Prints the JSON summary line (NaN/inf become null). */
+void dsgd_report_json(FILE *out, const char *backend, const dsgd_config *cfg, int nodes,
+                      const dsgd_result *r);
+
+#endif

@@ -1,0 +1,386 @@
+/* backend.c — the comm.h ops table on MPI.  Real time passes by itself, so
+ * cost charges only let the wrapper layer record events.  Phantom buffers
+ * move the right number of bytes from a scratch area, so communication is
+ * timed for real even when the math is skipped. */
+#include "exec/exec.h"
+
+#include <limits.h>
+#include <mpi.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct exec_state {
+    dsgd_comm comm;
+    double t_origin; /* MPI_Wtime() at the common start */
+    dsgd_trace trace;
+    char *scratch;   /* stands in for phantom buffers */
+    size_t scratch_bytes;
+} exec_state;
+
+typedef struct exec_request {
+    MPI_Request req;
+} exec_request;
+
+static exec_state *self(dsgd_comm *c) { return (exec_state *)c; }
+
+static MPI_Comm mpi_comm_of(dsgd_group *g)
+{
+    return g ? *(MPI_Comm *)g->impl : MPI_COMM_WORLD;
+}
+
+static int status_of(int mpi_rc) { return mpi_rc == MPI_SUCCESS ? DSGD_OK : DSGD_EBACKEND; }
+
+/* The buffer to hand to MPI: the caller's, or scratch for a phantom one. */
+static void *payload(dsgd_comm *c, const void *buf, size_t bytes)
+{
+    if (buf || bytes == 0)
+        return (void *)buf;
+    exec_state *s = self(c);
+    if (bytes > s->scratch_bytes) {
+        char *grown = realloc(s->scratch, bytes);
+        if (!grown)
+            return NULL;
+        memset(grown, 0, bytes);
+        s->scratch = grown;
+        s->scratch_bytes = bytes;
+    }
+    return s->scratch;
+}
+
+static double exec_now(dsgd_comm *c) { return MPI_Wtime() - self(c)->t_origin; }
+
+static void fill_info(const MPI_Status *st, dsgd_msg_info *info)
+{
+    int count = 0;
+    MPI_Get_count(st, MPI_BYTE, &count);
+    info->source = st->MPI_SOURCE;
+    info->tag = st->MPI_TAG;
+    info->bytes = (size_t)count;
+}
+
+static int exec_send(dsgd_comm *c, int dst, int tag, const void *buf, size_t bytes)
+{
+    void *p = payload(c, buf, bytes);
+    if (bytes > INT_MAX || (!p && bytes))
+        return bytes > INT_MAX ? DSGD_EINVAL : DSGD_ENOMEM;
+    return status_of(MPI_Send(p, (int)bytes, MPI_BYTE, dst, tag, MPI_COMM_WORLD));
+}
+
+static int exec_recv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, dsgd_msg_info *info)
+{
+    void *p = payload(c, buf, bytes);
+    if (bytes > INT_MAX || (!p && bytes))
+        return bytes > INT_MAX ? DSGD_EINVAL : DSGD_ENOMEM;
+    MPI_Status st;
+    int rc = MPI_Recv(p, (int)bytes, MPI_BYTE, src == DSGD_ANY_SOURCE ? MPI_ANY_SOURCE : src, tag,
+                      MPI_COMM_WORLD, &st);
+    if (rc == MPI_ERR_TRUNCATE)
+        return DSGD_ETRUNC;
+    if (rc == MPI_SUCCESS)
+        fill_info(&st, info);
+    return status_of(rc);
+}
+
+static int post(dsgd_comm *c, int is_send, int peer, int tag, const void *buf, size_t bytes,
+                void **handle)
+{
+    void *p = payload(c, buf, bytes);
+    if (bytes > INT_MAX || (!p && bytes))
+        return bytes > INT_MAX ? DSGD_EINVAL : DSGD_ENOMEM;
+    exec_request *q = malloc(sizeof *q);
+    if (!q)
+        return DSGD_ENOMEM;
+    int rc = is_send ? MPI_Isend(p, (int)bytes, MPI_BYTE, peer, tag, MPI_COMM_WORLD, &q->req)
+                     : MPI_Irecv(p, (int)bytes, MPI_BYTE,
+                                 peer == DSGD_ANY_SOURCE ? MPI_ANY_SOURCE : peer, tag,
+                                 MPI_COMM_WORLD, &q->req);
+    if (rc != MPI_SUCCESS) {
+        free(q);
+        return status_of(rc);
+    }
+    *handle = q;
+    return DSGD_OK;
+}
+
+static int exec_isend(dsgd_comm *c, int dst, int tag, const void *buf, size_t bytes, void **handle)
+{
+    return post(c, 1, dst, tag, buf, bytes, handle);
+}
+
+static int exec_irecv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, void **handle)
+{
+    return post(c, 0, src, tag, buf, bytes, handle);
+}
+
+static int exec_wait(dsgd_comm *c, void *handle, dsgd_msg_info *info)
+{
+    (void)c;
+    exec_request *q = handle;
+    MPI_Status st;
+    int rc = MPI_Wait(&q->req, &st);
+    if (rc == MPI_SUCCESS)
+        fill_info(&st, info);
+    free(q);
+    return status_of(rc);
+}
+
+static int exec_test(dsgd_comm *c, void *handle, int *done, dsgd_msg_info *info)
+{
+    (void)c;
+    exec_request *q = handle;
+    MPI_Status st;
+    int rc = MPI_Test(&q->req, done, &st);
+    if (rc == MPI_SUCCESS && *done) {
+        fill_info(&st, info);
+        free(q);
+    }
+    return status_of(rc);
+}
+
+static int exec_waitany(dsgd_comm *c, void **handles, int n, int *index, dsgd_msg_info *info)
+{
+    (void)c;
+    MPI_Request *reqs = malloc(sizeof *reqs * (size_t)n);
+    if (!reqs)
+        return DSGD_ENOMEM;
+    for (int i = 0; i < n; i++)
+        reqs[i] = ((exec_request *)handles[i])->req;
+    MPI_Status st;
+    int which = MPI_UNDEFINED;
+    int rc = MPI_Waitany(n, reqs, &which, &st);
+    free(reqs);
+    if (rc != MPI_SUCCESS || which == MPI_UNDEFINED)
+        return rc != MPI_SUCCESS ? status_of(rc) : DSGD_EINVAL;
+    fill_info(&st, info);
+    free(handles[which]);
+    *index = which;
+    return DSGD_OK;
+}
+
+static int exec_probe(dsgd_comm *c, int src, int tag, int *flag, dsgd_msg_info *info)
+{
+    (void)c;
+    MPI_Status st;
+    int rc = MPI_Iprobe(src == DSGD_ANY_SOURCE ? MPI_ANY_SOURCE : src, tag, MPI_COMM_WORLD, flag,
+                        &st);
+    if (rc == MPI_SUCCESS && *flag)
+        fill_info(&st, info);
+    return status_of(rc);
+}
+
+static int exec_group_create(dsgd_comm *c, dsgd_group *g)
+{
+    (void)c;
+    MPI_Comm *comm = malloc(sizeof *comm);
+    if (!comm)
+        return DSGD_ENOMEM;
+    MPI_Group world, sub;
+    MPI_Comm_group(MPI_COMM_WORLD, &world);
+    MPI_Group_incl(world, g->n, g->ranks, &sub);
+    int rc = MPI_Comm_create_group(MPI_COMM_WORLD, sub, 0, comm);
+    MPI_Group_free(&sub);
+    MPI_Group_free(&world);
+    if (rc != MPI_SUCCESS) {
+        free(comm);
+        return status_of(rc);
+    }
+    g->impl = comm;
+    return DSGD_OK;
+}
+
+static void exec_group_free(dsgd_comm *c, dsgd_group *g)
+{
+    (void)c;
+    MPI_Comm_free((MPI_Comm *)g->impl);
+    free(g->impl);
+    g->impl = NULL;
+}
+
+static int exec_allreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count)
+{
+    float *p = payload(c, buf, count * sizeof(float));
+    if (count > INT_MAX || (!p && count))
+        return count > INT_MAX ? DSGD_EINVAL : DSGD_ENOMEM;
+    return status_of(
+        MPI_Allreduce(MPI_IN_PLACE, p, (int)count, MPI_FLOAT, MPI_SUM, mpi_comm_of(g)));
+}
+
+static int exec_iallreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count, void **handle)
+{
+    float *p = payload(c, buf, count * sizeof(float));
+    if (count > INT_MAX || (!p && count))
+        return count > INT_MAX ? DSGD_EINVAL : DSGD_ENOMEM;
+    exec_request *q = malloc(sizeof *q);
+    if (!q)
+        return DSGD_ENOMEM;
+    int rc = MPI_Iallreduce(MPI_IN_PLACE, p, (int)count, MPI_FLOAT, MPI_SUM, mpi_comm_of(g),
+                            &q->req);
+    if (rc != MPI_SUCCESS) {
+        free(q);
+        return status_of(rc);
+    }
+    *handle = q;
+    return DSGD_OK;
+}
+
+static int exec_reduce(dsgd_comm *c, dsgd_group *g, int root, float *buf, size_t count)
+{
+    float *p = payload(c, buf, count * sizeof(float));
+    if (count > INT_MAX || (!p && count))
+        return count > INT_MAX ? DSGD_EINVAL : DSGD_ENOMEM;
+    MPI_Comm comm = mpi_comm_of(g);
+    int me;
+    MPI_Comm_rank(comm, &me);
+    return status_of(MPI_Reduce(me == root ? MPI_IN_PLACE : p, me == root ? p : NULL, (int)count,
+                                MPI_FLOAT, MPI_SUM, root, comm));
+}
+
+static int exec_bcast(dsgd_comm *c, dsgd_group *g, int root, void *buf, size_t bytes)
+{
+    void *p = payload(c, buf, bytes);
+    if (bytes > INT_MAX || (!p && bytes))
+        return bytes > INT_MAX ? DSGD_EINVAL : DSGD_ENOMEM;
+    return status_of(MPI_Bcast(p, (int)bytes, MPI_BYTE, root, mpi_comm_of(g)));
+}
+
+static int exec_allgather(dsgd_comm *c, dsgd_group *g, const void *sendbuf, size_t bytes,
+                          void *recvbuf)
+{
+    int n = dsgd_group_size(c, g);
+    if (bytes > INT_MAX / (size_t)n)
+        return DSGD_EINVAL;
+    if (!recvbuf) /* phantom: one scratch area serves as both ends */
+        return status_of(MPI_Allgather(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL,
+                                       payload(c, NULL, bytes * (size_t)n), (int)bytes, MPI_BYTE,
+                                       mpi_comm_of(g)));
+    return status_of(MPI_Allgather(sendbuf, (int)bytes, MPI_BYTE, recvbuf, (int)bytes, MPI_BYTE,
+                                   mpi_comm_of(g)));
+}
+
+static int exec_barrier(dsgd_comm *c, dsgd_group *g)
+{
+    (void)c;
+    return status_of(MPI_Barrier(mpi_comm_of(g)));
+}
+
+/* Real time has already passed: nothing to charge. */
+static int exec_charge(dsgd_comm *c, const char *name, double amount, double t_start)
+{
+    (void)c, (void)name, (void)amount, (void)t_start;
+    return DSGD_OK;
+}
+
+static const dsgd_comm_ops exec_ops = {
+    .backend_name = "exec",
+    .now = exec_now,
+    .send = exec_send,
+    .recv = exec_recv,
+    .isend = exec_isend,
+    .irecv = exec_irecv,
+    .wait = exec_wait,
+    .test = exec_test,
+    .waitany = exec_waitany,
+    .probe = exec_probe,
+    .group_create = exec_group_create,
+    .group_free = exec_group_free,
+    .allreduce = exec_allreduce,
+    .iallreduce = exec_iallreduce,
+    .reduce = exec_reduce,
+    .bcast = exec_bcast,
+    .allgather = exec_allgather,
+    .barrier = exec_barrier,
+    .compute = exec_charge,
+    .io = exec_charge,
+    .memory = exec_charge,
+};
+
+dsgd_comm *dsgd_exec_comm_create(int trace)
+{
+    exec_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    s->comm.ops = &exec_ops;
+    MPI_Comm_rank(MPI_COMM_WORLD, &s->comm.rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &s->comm.size);
+    s->comm.iter = -1;
+    s->comm.backend = s;
+    dsgd_trace_init(&s->trace);
+    s->comm.trace = trace ? &s->trace : NULL;
+    /* Common time origin: everyone leaves the barrier within a few us. */
+    MPI_Barrier(MPI_COMM_WORLD);
+    s->t_origin = MPI_Wtime();
+    return &s->comm;
+}
+
+void dsgd_exec_comm_destroy(dsgd_comm *c)
+{
+    if (!c)
+        return;
+    exec_state *s = self(c);
+    dsgd_trace_free(&s->trace);
+    free(s->scratch);
+    free(s);
+}
+
+int dsgd_exec_gather_traces(dsgd_comm *c, dsgd_trace **all)
+{
+    exec_state *s = self(c);
+    int n = c->size, me = c->rank;
+    *all = NULL;
+    /* Counts in events; the payload travels as bytes (dsgd_event is plain
+     * data and every rank runs the same binary). */
+    long mine = (long)s->trace.count;
+    long *counts = me == 0 ? calloc((size_t)n, sizeof *counts) : NULL;
+    MPI_Gather(&mine, 1, MPI_LONG, counts, 1, MPI_LONG, 0, MPI_COMM_WORLD);
+    int *byte_counts = NULL, *displs = NULL;
+    char *events = NULL;
+    int ok = 1;
+    if (me == 0) {
+        byte_counts = malloc(sizeof *byte_counts * (size_t)n);
+        displs = malloc(sizeof *displs * (size_t)n);
+        *all = calloc((size_t)n, sizeof **all);
+        long total = 0;
+        for (int i = 0; counts && i < n; i++)
+            total += counts[i];
+        ok = counts && byte_counts && displs && *all &&
+             total * (long)sizeof(dsgd_event) < INT_MAX &&
+             (events = malloc((size_t)(total ? total : 1) * sizeof(dsgd_event)));
+        for (int i = 0, off = 0; ok && i < n; i++) {
+            byte_counts[i] = (int)(counts[i] * (long)sizeof(dsgd_event));
+            displs[i] = off;
+            off += byte_counts[i];
+        }
+    }
+    /* Everyone must take part even if rank 0 could not allocate. */
+    MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    int rc = DSGD_ENOMEM;
+    if (ok) {
+        rc = status_of(MPI_Gatherv(s->trace.events, (int)(mine * (long)sizeof(dsgd_event)),
+                                   MPI_BYTE, events, byte_counts, displs, MPI_BYTE, 0,
+                                   MPI_COMM_WORLD));
+    }
+    if (me == 0 && ok) {
+        for (int i = 0; i < n; i++) {
+            dsgd_trace_init(&(*all)[i]);
+            for (long k = 0; k < counts[i]; k++)
+                dsgd_trace_add(&(*all)[i], (dsgd_event *)(events + displs[i]) + k);
+        }
+    }
+    if (me == 0 && !ok) {
+        free(*all);
+        *all = NULL;
+    }
+    free(events);
+    free(counts);
+    free(byte_counts);
+    free(displs);
+    return rc;
+}
+
+void dsgd_exec_traces_free(dsgd_trace *all, int n)
+{
+    for (int i = 0; all && i < n; i++)
+        dsgd_trace_free(&all[i]);
+    free(all);
+}

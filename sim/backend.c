@@ -1,0 +1,308 @@
+/* backend.c — the comm.h ops table on SimGrid, the world of ranks, and the
+ * launcher that runs a node program on every rank. */
+#include <simgrid/actor.h>
+#include <simgrid/engine.h>
+#include <simgrid/host.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/sim_internal.h"
+
+/* ---- point to point ---------------------------------------------------- */
+
+typedef struct sim_request {
+    sg_comm_t comm;
+    int is_recv;
+    void *payload; /* receive: where SimGrid lands the sim_msg pointer */
+    void *buf;
+    size_t cap;
+} sim_request;
+
+static double sim_now(dsgd_comm *c)
+{
+    (void)c;
+    return simgrid_get_clock();
+}
+
+static int sim_op_send(dsgd_comm *c, int dst, int tag, const void *buf, size_t bytes)
+{
+    return sim_send(sim_self(c), dst, tag, buf, bytes);
+}
+
+static int sim_op_recv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, dsgd_msg_info *info)
+{
+    if (src == DSGD_ANY_SOURCE)
+        return DSGD_ENOTIMPL;
+    return sim_recv(sim_self(c), src, tag, buf, bytes, SIM_COPY, info);
+}
+
+static int sim_op_isend(dsgd_comm *c, int dst, int tag, const void *buf, size_t bytes,
+                        void **handle)
+{
+    sim_request *q = calloc(1, sizeof *q);
+    if (!q)
+        return DSGD_ENOMEM;
+    int rc = sim_isend(sim_self(c), dst, tag, buf, bytes, &q->comm);
+    if (rc != DSGD_OK) {
+        free(q);
+        return rc;
+    }
+    *handle = q;
+    return DSGD_OK;
+}
+
+static int sim_op_irecv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, void **handle)
+{
+    if (src == DSGD_ANY_SOURCE)
+        return DSGD_ENOTIMPL;
+    sim_request *q = calloc(1, sizeof *q);
+    if (!q)
+        return DSGD_ENOMEM;
+    q->is_recv = 1;
+    q->buf = buf;
+    q->cap = bytes;
+    q->comm = sg_mailbox_get_async(sim_mailbox(src, c->rank, tag), &q->payload);
+    *handle = q;
+    return DSGD_OK;
+}
+
+/* Called once the SimGrid comm of q is over (and released by SimGrid). */
+static int finish_request(sim_request *q, sg_error_t err, dsgd_msg_info *info)
+{
+    int rc = err == SG_OK ? DSGD_OK : DSGD_ENETWORK;
+    if (rc == DSGD_OK && q->is_recv)
+        rc = sim_deliver(q->payload, q->buf, q->cap, SIM_COPY, info);
+    free(q);
+    return rc;
+}
+
+static int sim_op_wait(dsgd_comm *c, void *handle, dsgd_msg_info *info)
+{
+    (void)c;
+    sim_request *q = handle;
+    return finish_request(q, sg_comm_wait(q->comm), info);
+}
+
+static int sim_op_test(dsgd_comm *c, void *handle, int *done, dsgd_msg_info *info)
+{
+    (void)c;
+    sim_request *q = handle;
+    *done = sg_comm_test(q->comm);
+    return *done ? finish_request(q, SG_OK, info) : DSGD_OK;
+}
+
+static int sim_op_waitany(dsgd_comm *c, void **handles, int n, int *index, dsgd_msg_info *info)
+{
+    (void)c;
+    sg_comm_t *comms = malloc(sizeof *comms * (size_t)n);
+    if (!comms)
+        return DSGD_ENOMEM;
+    for (int i = 0; i < n; i++)
+        comms[i] = ((sim_request *)handles[i])->comm;
+    ssize_t which = sg_comm_wait_any(comms, (size_t)n);
+    free(comms);
+    if (which < 0)
+        return DSGD_ENETWORK;
+    *index = (int)which;
+    return finish_request(handles[which], SG_OK, info);
+}
+
+static int sim_op_probe(dsgd_comm *c, int src, int tag, int *flag, dsgd_msg_info *info)
+{
+    if (src == DSGD_ANY_SOURCE)
+        return DSGD_ENOTIMPL;
+    char name[64];
+    snprintf(name, sizeof name, "%d>%d#%d", src, c->rank, tag);
+    *flag = sg_mailbox_listen(name);
+    if (*flag) {
+        /* The size is not visible before the match: report what is known. */
+        info->source = src;
+        info->tag = tag;
+        info->bytes = 0;
+    }
+    return DSGD_OK;
+}
+
+/* ---- groups and collectives --------------------------------------------- */
+
+static int sim_op_group_create(dsgd_comm *c, dsgd_group *g)
+{
+    (void)c;
+    /* The group's tag is a hash of its member list: every member computes
+     * the same one without talking to the others. */
+    unsigned long h = 1469598103934665603UL;
+    for (int i = 0; i < g->n; i++)
+        h = (h ^ (unsigned long)g->ranks[i]) * 1099511628211UL;
+    long *tag = malloc(sizeof *tag);
+    if (!tag)
+        return DSGD_ENOMEM;
+    *tag = SIM_TAG_COLLECTIVE_BASE + 1 + (long)(h % (1UL << 40));
+    g->impl = tag;
+    return DSGD_OK;
+}
+
+static void sim_op_group_free(dsgd_comm *c, dsgd_group *g)
+{
+    (void)c;
+    free(g->impl);
+    g->impl = NULL;
+}
+
+static int sim_op_iallreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count, void **handle)
+{
+    (void)c, (void)g, (void)buf, (void)count, (void)handle;
+    return DSGD_ENOTIMPL;
+}
+
+/* ---- cost charges -------------------------------------------------------- */
+
+static int sim_op_compute(dsgd_comm *c, const char *name, double flops, double t_start)
+{
+    (void)c, (void)name, (void)t_start;
+    if (flops > 0)
+        sg_actor_execute(flops);
+    return DSGD_OK;
+}
+
+static int sim_op_io(dsgd_comm *c, const char *name, double bytes, double t_start)
+{
+    (void)name, (void)t_start;
+    if (bytes > 0)
+        sg_actor_sleep_for(bytes / sim_self(c)->world->opt.io_bw_Bps);
+    return DSGD_OK;
+}
+
+static int sim_op_memory(dsgd_comm *c, const char *name, double bytes, double t_start)
+{
+    (void)name, (void)t_start;
+    if (bytes > 0)
+        sg_actor_sleep_for(bytes / sim_self(c)->world->opt.mem_bw_Bps);
+    return DSGD_OK;
+}
+
+static const dsgd_comm_ops sim_ops = {
+    .backend_name = "sim",
+    .now = sim_now,
+    .send = sim_op_send,
+    .recv = sim_op_recv,
+    .isend = sim_op_isend,
+    .irecv = sim_op_irecv,
+    .wait = sim_op_wait,
+    .test = sim_op_test,
+    .waitany = sim_op_waitany,
+    .probe = sim_op_probe,
+    .group_create = sim_op_group_create,
+    .group_free = sim_op_group_free,
+    .allreduce = sim_ring_allreduce,
+    .iallreduce = sim_op_iallreduce,
+    .reduce = sim_tree_reduce,
+    .bcast = sim_tree_bcast,
+    .allgather = sim_ring_allgather,
+    .barrier = sim_barrier,
+    .compute = sim_op_compute,
+    .io = sim_op_io,
+    .memory = sim_op_memory,
+};
+
+/* ---- world, hosts, launch ------------------------------------------------ */
+
+/* Natural order: digit runs compare as numbers (node-2 < node-10). */
+static int natural_cmp(const char *a, const char *b)
+{
+    while (*a && *b) {
+        if (*a >= '0' && *a <= '9' && *b >= '0' && *b <= '9') {
+            char *ea, *eb;
+            unsigned long long x = strtoull(a, &ea, 10), y = strtoull(b, &eb, 10);
+            if (x != y)
+                return x < y ? -1 : 1;
+            a = ea;
+            b = eb;
+        } else if (*a != *b) {
+            return (unsigned char)*a - (unsigned char)*b;
+        } else {
+            a++, b++;
+        }
+    }
+    return (unsigned char)*a - (unsigned char)*b;
+}
+
+static int host_order(const void *x, const void *y)
+{
+    return natural_cmp(sg_host_get_name(*(const sg_host_t *)x),
+                       sg_host_get_name(*(const sg_host_t *)y));
+}
+
+sg_host_t *dsgd_sim_hosts(size_t *count)
+{
+    *count = sg_host_count();
+    sg_host_t *all = sg_host_list();
+    if (all)
+        qsort(all, *count, sizeof *all, host_order);
+    return all;
+}
+
+dsgd_sim_world *dsgd_sim_world_create(int n, const sg_host_t *hosts, const dsgd_sim_options *opt)
+{
+    dsgd_sim_world *w = calloc(1, sizeof *w);
+    if (!w || !(w->ranks = calloc((size_t)n, sizeof *w->ranks)) ||
+        !(w->traces = calloc((size_t)n, sizeof *w->traces))) {
+        if (w)
+            free(w->ranks);
+        free(w);
+        return NULL;
+    }
+    w->n = n;
+    w->opt = *opt;
+    for (int i = 0; i < n; i++) {
+        sim_rank *r = &w->ranks[i];
+        r->comm.ops = &sim_ops;
+        r->comm.rank = i;
+        r->comm.size = n;
+        r->comm.iter = -1;
+        r->comm.trace = opt->trace ? &w->traces[i] : NULL;
+        r->comm.backend = r;
+        r->world = w;
+        r->host = hosts[i];
+    }
+    return w;
+}
+
+void dsgd_sim_world_destroy(dsgd_sim_world *w)
+{
+    if (!w)
+        return;
+    for (int i = 0; i < w->n; i++)
+        dsgd_trace_free(&w->traces[i]);
+    free(w->traces);
+    free(w->ranks);
+    free(w);
+}
+
+static void rank_main(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    sim_rank *r = sg_actor_self_get_data();
+    r->result->status = r->program(&r->comm, r->job, r->result);
+    r->result->finished = 1;
+}
+
+void dsgd_sim_launch(dsgd_sim_world *w, dsgd_node_program program, const dsgd_job *job,
+                     dsgd_result *results)
+{
+    for (int i = 0; i < w->n; i++) {
+        sim_rank *r = &w->ranks[i];
+        memset(&results[i], 0, sizeof results[i]);
+        r->result = &results[i];
+        r->job = job;
+        r->program = program;
+        char name[32];
+        snprintf(name, sizeof name, "rank-%d", i);
+        sg_actor_t actor = sg_actor_init(name, r->host);
+        sg_actor_set_data(actor, r);
+        sg_actor_start(actor, rank_main, 0, NULL);
+    }
+    simgrid_run();
+}
+
+const dsgd_trace *dsgd_sim_traces(const dsgd_sim_world *w) { return w->traces; }

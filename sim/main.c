@@ -1,0 +1,199 @@
+/* main.c — dsgd-sim: run an SGD variant on a simulated platform.
+ *
+ * Exit status: 0 success; 1 the run failed (non-finite loss, network
+ * failure); 2 bad flags or input files; 3 ranks never finished (deadlock). */
+#define _POSIX_C_SOURCE 200809L
+#include <simgrid/engine.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "algorithms/algo.h"
+#include "core/config.h"
+#include "core/data.h"
+#include "core/model.h"
+#include "core/progress.h"
+#include "core/report.h"
+#include "core/trace.h"
+#include "sim/sim.h"
+
+#define EXIT_RUN_FAILED 1
+#define EXIT_BAD_INPUT 2
+#define EXIT_STALLED 3
+
+static int die(int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "dsgd-sim: ");
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return status;
+}
+
+/* SimGrid aborts the process on a malformed platform, so load it once in a
+ * child first and turn a failure into a one-line error.  Returns 0 if the
+ * platform loads; otherwise writes SimGrid's most telling line to why. */
+static int platform_loads(const char *path, char *why, size_t whylen)
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        return 0; /* cannot check: let the real load report */
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return 0;
+    }
+    if (pid == 0) {
+        dup2(fds[1], STDERR_FILENO);
+        dup2(fds[1], STDOUT_FILENO);
+        close(fds[0]);
+        int argc = 2;
+        char *argv[] = {"dsgd-sim", "--log=root.thresh:error", NULL};
+        simgrid_init(&argc, argv);
+        simgrid_load_platform(path);
+        _exit(0);
+    }
+    close(fds[1]);
+    FILE *out = fdopen(fds[0], "r");
+    char line[512];
+    why[0] = '\0';
+    while (out && fgets(line, sizeof line, out)) {
+        line[strcspn(line, "\n")] = '\0';
+        /* Keep the first line that names the problem; else the last one. */
+        if (!why[0] || (!strstr(why, "rror") && strstr(line, "rror")))
+            snprintf(why, whylen, "%s", line);
+    }
+    if (out)
+        fclose(out);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return 0;
+    if (!why[0])
+        snprintf(why, whylen, "SimGrid could not load it");
+    return -1;
+}
+
+static int check_inputs(const dsgd_config *cfg)
+{
+    FILE *f = fopen(cfg->platform, "r");
+    if (!f) {
+        return die(EXIT_BAD_INPUT, "--platform %s: cannot read: %s", cfg->platform,
+                   strerror(errno));
+    }
+    fclose(f);
+    char why[512];
+    if (platform_loads(cfg->platform, why, sizeof why) != 0)
+        return die(EXIT_BAD_INPUT, "--platform %s: not a valid platform: %s", cfg->platform, why);
+    char err[512];
+    if (cfg->trace[0] && dsgd_trace_check_writable(cfg->trace, err, sizeof err) != 0)
+        return die(EXIT_BAD_INPUT, "--trace %s", err);
+    return 0;
+}
+
+static void init_simgrid(const dsgd_config *cfg)
+{
+    char *argv[DSGD_MAX_SIM_CFG + 3];
+    char cfg_args[DSGD_MAX_SIM_CFG][300];
+    int argc = 0;
+    argv[argc++] = "dsgd-sim";
+    argv[argc++] = "--log=xbt_cfg.thresh:warning";
+    for (int i = 0; i < cfg->n_sim_cfg; i++) {
+        snprintf(cfg_args[i], sizeof cfg_args[i], "--cfg=%s", cfg->sim_cfg[i]);
+        argv[argc++] = cfg_args[i];
+    }
+    argv[argc] = NULL;
+    simgrid_init(&argc, argv);
+}
+
+/* Reports the run's outcome; returns the exit status. */
+static int report(const dsgd_config *cfg, int n, const dsgd_result *results)
+{
+    int unfinished = 0, first_unfinished = -1;
+    for (int i = 0; i < n; i++)
+        if (!results[i].finished && unfinished++ == 0)
+            first_unfinished = i;
+    if (unfinished) {
+        fprintf(stderr,
+                "dsgd-sim: stalled: %d of %d ranks never finished (first: rank %d) at simulated "
+                "time %.6f s — deadlock or failed peer\n",
+                unfinished, n, first_unfinished, simgrid_get_clock());
+        return EXIT_STALLED;
+    }
+    for (int i = 0; i < n; i++)
+        if (results[i].status != DSGD_OK) {
+            fprintf(stderr, "dsgd-sim: rank %d failed: %s\n", i,
+                    results[i].error[0] ? results[i].error : dsgd_status_str(results[i].status));
+            return EXIT_RUN_FAILED;
+        }
+    if (cfg->json)
+        dsgd_report_json(stdout, "sim", cfg, n, &results[0]);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    dsgd_config cfg;
+    char err[512];
+    int rc = dsgd_config_parse(&cfg, argc, argv, DSGD_PROG_SIM, err, sizeof err);
+    if (rc == DSGD_CONFIG_EXIT)
+        return 0;
+    if (rc != DSGD_CONFIG_OK)
+        return die(EXIT_BAD_INPUT, "%s", err);
+    if (strcmp(cfg.algo, "list") == 0) {
+        dsgd_algo_list(stdout);
+        return 0;
+    }
+    const dsgd_algo *algo = dsgd_algo_find(cfg.algo);
+    if (!algo)
+        return die(EXIT_BAD_INPUT, "--algo: unknown variant '%s' (see --algo list)", cfg.algo);
+    if ((rc = check_inputs(&cfg)) != 0)
+        return rc;
+    dsgd_dataset data;
+    if (dsgd_data_open(cfg.data, cfg.seed, &data, err, sizeof err) != 0)
+        return die(EXIT_BAD_INPUT, "%s", err);
+
+    init_simgrid(&cfg);
+    simgrid_load_platform(cfg.platform);
+    size_t n_hosts;
+    sg_host_t *hosts = dsgd_sim_hosts(&n_hosts);
+    int n = cfg.nodes ? cfg.nodes : (int)n_hosts;
+    if ((size_t)n > n_hosts) {
+        free(hosts);
+        dsgd_data_close(&data);
+        return die(EXIT_BAD_INPUT, "--nodes %d: more ranks than the %zu hosts of %s", n, n_hosts,
+                   cfg.platform);
+    }
+    dsgd_model_set_threads(1);
+    dsgd_sim_options opt = {cfg.io_bw_Bps, cfg.mem_bw_Bps, cfg.trace[0] != '\0'};
+    dsgd_sim_world *world = dsgd_sim_world_create(n, hosts, &opt);
+    dsgd_result *results = calloc((size_t)n, sizeof *results);
+    free(hosts);
+    if (!world || !results) {
+        dsgd_sim_world_destroy(world);
+        free(results);
+        dsgd_data_close(&data);
+        return die(EXIT_RUN_FAILED, "out of memory for %d ranks", n);
+    }
+    dsgd_progress progress;
+    dsgd_progress_init(&progress, cfg.quiet, "simulated");
+    dsgd_job job = {&cfg, &data, dsgd_progress_update, &progress};
+    dsgd_sim_launch(world, algo->run, &job, results);
+    dsgd_progress_done(&progress);
+
+    int status = report(&cfg, n, results);
+    if (status == 0 && cfg.trace[0] &&
+        dsgd_trace_write_csv(cfg.trace, dsgd_sim_traces(world), (size_t)n, err, sizeof err) != 0)
+        status = die(EXIT_RUN_FAILED, "--trace %s", err);
+    dsgd_sim_world_destroy(world);
+    free(results);
+    dsgd_data_close(&data);
+    return status;
+}

@@ -1,0 +1,40 @@
+/* sim.h — the SimGrid backend of comm.h, as seen by programs and tests.
+ *
+ * A world is N ranks placed on N hosts of a loaded platform, one actor per
+ * rank.  dsgd_sim_launch runs a node program on every rank and returns when
+ * the simulation ends; the caller then checks who finished (SimGrid itself
+ * returns normally from a deadlock). */
+#ifndef DSGD_SIM_H
+#define DSGD_SIM_H
+
+#include <simgrid/forward.h>
+
+#include "algorithms/algo.h"
+
+typedef struct dsgd_sim_options {
+    double io_bw_Bps;  /* data-loading bandwidth per host */
+    double mem_bw_Bps; /* memory bandwidth charged for vector ops */
+    int trace;         /* record events (dsgd_sim_trace) */
+} dsgd_sim_options;
+
+typedef struct dsgd_sim_world dsgd_sim_world;
+
+/* Hosts of the loaded platform in natural name order (node-2 before
+ * node-10); *count receives their number.  The caller frees the array. */
+sg_host_t *dsgd_sim_hosts(size_t *count);
+
+/* Ranks 0..n-1 on hosts[0..n-1].  Returns NULL when out of memory. */
+dsgd_sim_world *dsgd_sim_world_create(int n, const sg_host_t *hosts, const dsgd_sim_options *opt);
+void dsgd_sim_world_destroy(dsgd_sim_world *w);
+
+/* Starts one actor per rank running program(comm, job, &results[rank]) and
+ * runs the simulation to its end.  results must hold n entries; an entry
+ * whose .finished is 0 belongs to a rank that never returned (deadlock or
+ * killed host). */
+void dsgd_sim_launch(dsgd_sim_world *w, dsgd_node_program program, const dsgd_job *job,
+                     dsgd_result *results);
+
+/* The per-rank traces (n of them) after a launch with opt->trace set. */
+const dsgd_trace *dsgd_sim_traces(const dsgd_sim_world *w);
+
+#endif

@@ -1,0 +1,62 @@
+/* sim_internal.h — what the SimGrid backend's files share, and nothing else
+ * may see: the rank state and the point-to-point layer the collectives are
+ * built from. */
+#ifndef DSGD_SIM_INTERNAL_H
+#define DSGD_SIM_INTERNAL_H
+
+#include <simgrid/comm.h>
+#include <simgrid/mailbox.h>
+
+#include "sim/sim.h"
+
+/* Tags above DSGD_TAG_MAX belong to the backend's collectives. */
+#define SIM_TAG_COLLECTIVE_BASE (DSGD_TAG_MAX + 1L)
+
+typedef struct sim_rank {
+    dsgd_comm comm; /* first member: a dsgd_comm * is a sim_rank * */
+    dsgd_sim_world *world;
+    sg_host_t host;
+    dsgd_result *result;
+    const dsgd_job *job;
+    dsgd_node_program program;
+} sim_rank;
+
+struct dsgd_sim_world {
+    int n;
+    dsgd_sim_options opt;
+    sim_rank *ranks;
+    dsgd_trace *traces; /* one per rank */
+};
+
+/* A message in flight.  The sender allocates it (with a copy of the data,
+ * so the sender's buffer is free at once); the receiver frees it. */
+typedef struct sim_msg {
+    int src;
+    long tag;
+    size_t bytes;
+    int real;     /* data[] holds the payload */
+    float data[]; /* absent (bytes of payload not allocated) when phantom */
+} sim_msg;
+
+static inline sim_rank *sim_self(dsgd_comm *c) { return (sim_rank *)c; }
+
+/* Point to point keyed by (src, dst, tag); buf NULL = phantom. */
+int sim_isend(sim_rank *r, int dst, long tag, const void *buf, size_t bytes, sg_comm_t *comm);
+int sim_send(sim_rank *r, int dst, long tag, const void *buf, size_t bytes);
+/* How a received payload lands in the receive buffer. */
+typedef enum { SIM_COPY, SIM_ACCUMULATE } sim_land;
+int sim_recv(sim_rank *r, int src, long tag, void *buf, size_t cap, sim_land land,
+             dsgd_msg_info *info);
+sg_mailbox_t sim_mailbox(int src, int dst, long tag);
+/* Delivers a received message into buf (or accumulates floats) and frees it. */
+int sim_deliver(sim_msg *m, void *buf, size_t cap, sim_land land, dsgd_msg_info *info);
+
+/* Collectives over a group (NULL = world), built from the calls above. */
+int sim_ring_allreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count);
+int sim_tree_reduce(dsgd_comm *c, dsgd_group *g, int root, float *buf, size_t count);
+int sim_tree_bcast(dsgd_comm *c, dsgd_group *g, int root, void *buf, size_t bytes);
+int sim_ring_allgather(dsgd_comm *c, dsgd_group *g, const void *sendbuf, size_t bytes,
+                       void *recvbuf);
+int sim_barrier(dsgd_comm *c, dsgd_group *g);
+
+#endif
