@@ -15,6 +15,16 @@ static int fail(dsgd_result *out, int status, const char *what)
     return status;
 }
 
+int dsgd_worker_check_config(const dsgd_job *job, char *err, size_t errlen)
+{
+    dsgd_model m;
+    if (dsgd_model_create(job->cfg->model, job->cfg->hidden, job->data->dim, job->data->classes, &m,
+                          err, errlen) != 0)
+        return -1;
+    dsgd_model_destroy(&m);
+    return 0;
+}
+
 int dsgd_worker_init(dsgd_worker *w, const dsgd_job *job, int index, int count, dsgd_result *out)
 {
     memset(w, 0, sizeof *w);
@@ -76,9 +86,8 @@ int dsgd_worker_gradient(dsgd_worker *w, dsgd_comm *c, dsgd_result *out)
     if (dsgd_vec_is_phantom(&w->params))
         return DSGD_OK;
     if (!isfinite(w->loss)) {
-        snprintf(out->error, sizeof out->error,
-                 "rank %d, iteration %ld: loss is %g (lower --lr?)", dsgd_rank(c), c->iter,
-                 w->loss);
+        snprintf(out->error, sizeof out->error, "iteration %ld: loss is %s (lower --lr?)",
+                 c->iter, isnan(w->loss) ? "NaN" : "infinite");
         return DSGD_ENUMERIC;
     }
     if (isnan(w->first_loss))

@@ -25,6 +25,10 @@ typedef struct dsgd_worker {
     double first_loss; /* loss of the first minibatch */
 } dsgd_worker;
 
+/* Checks, before any rank starts, what dsgd_worker_init would reject in the
+ * configuration (model name, widths).  Returns 0, or -1 with a reason. */
+int dsgd_worker_check_config(const dsgd_job *job, char *err, size_t errlen);
+
 /* Sets up worker `index` of `count` (its shard, model, parameters from the
  * run seed: identical on every worker).  Returns DSGD_OK or a status with a
  * reason in out->error. */

@@ -42,7 +42,7 @@ static const flag flags[] = {
     {"trace", STR(trace), BOTH, 0, "FILE", "write the event trace (CSV) to FILE"},
     {"json", NUM(ARG_BOOL, json), BOTH, 0, NULL, "print a one-line JSON summary at the end"},
     {"quiet", NUM(ARG_BOOL, quiet), BOTH, 0, NULL, "no progress output"},
-    {"platform", STR(platform), SIM, 0, "FILE", "SimGrid platform XML (default platforms/small.xml)"},
+    {"platform", STR(platform), SIM, 0, "FILE", "SimGrid platform XML, or a name in platforms/ (default small.xml)"},
     {"nodes", NUM(ARG_INT, nodes), SIM, 1, "N", "ranks to simulate (default: every host)"},
     {"io-bw", NUM(ARG_DOUBLE, io_bw_Bps), SIM, 1, "B/s",
      "simulated data-loading bandwidth per host (default 1e9)"},
@@ -65,7 +65,7 @@ static void set_defaults(dsgd_config *cfg)
     cfg->lr = 0.05;
     cfg->momentum = 0.9;
     cfg->seed = 1;
-    strcpy(cfg->platform, "platforms/small.xml");
+    strcpy(cfg->platform, "small.xml");
     cfg->io_bw_Bps = 1e9;
     cfg->mem_bw_Bps = 1e10;
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "algorithms/algo.h"
+#include "algorithms/worker.h"
 #include "core/config.h"
 #include "core/data.h"
 #include "core/model.h"
@@ -136,6 +137,11 @@ int main(int argc, char **argv)
     dsgd_dataset data;
     if (dsgd_data_open(cfg.data, cfg.seed, &data, err, sizeof err) != 0)
         return die(EXIT_BAD_INPUT, "%s", err);
+    dsgd_job check = {&cfg, &data, NULL, NULL};
+    if (dsgd_worker_check_config(&check, err, sizeof err) != 0) {
+        dsgd_data_close(&data);
+        return die(EXIT_BAD_INPUT, "%s", err);
+    }
     dsgd_model_set_threads(1);
 
     MPI_Init(&argc, &argv);

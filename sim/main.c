@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "algorithms/algo.h"
+#include "algorithms/worker.h"
 #include "core/config.h"
 #include "core/data.h"
 #include "core/model.h"
@@ -36,10 +37,30 @@ static int die(int status, const char *fmt, ...)
     return status;
 }
 
+/* The argv handed to simgrid_init: program name, a log setting, --cfg items. */
+typedef struct simgrid_args {
+    int argc;
+    char *argv[DSGD_MAX_SIM_CFG + 3];
+    char storage[DSGD_MAX_SIM_CFG][300];
+} simgrid_args;
+
+static void build_simgrid_args(const dsgd_config *cfg, simgrid_args *a, char *log)
+{
+    a->argc = 0;
+    a->argv[a->argc++] = "dsgd-sim";
+    a->argv[a->argc++] = log;
+    for (int i = 0; i < cfg->n_sim_cfg; i++) {
+        snprintf(a->storage[i], sizeof a->storage[i], "--cfg=%s", cfg->sim_cfg[i]);
+        a->argv[a->argc++] = a->storage[i];
+    }
+    a->argv[a->argc] = NULL;
+}
+
 /* SimGrid aborts the process on a malformed platform, so load it once in a
- * child first and turn a failure into a one-line error.  Returns 0 if the
+ * child first (with the --cfg items, which SimGrid also aborts on) and turn
+ * a failure into a one-line error.  Returns 0 if the
  * platform loads; otherwise writes SimGrid's most telling line to why. */
-static int platform_loads(const char *path, char *why, size_t whylen)
+static int platform_loads(const dsgd_config *cfg, char *why, size_t whylen)
 {
     int fds[2];
     if (pipe(fds) != 0)
@@ -54,10 +75,10 @@ static int platform_loads(const char *path, char *why, size_t whylen)
         dup2(fds[1], STDERR_FILENO);
         dup2(fds[1], STDOUT_FILENO);
         close(fds[0]);
-        int argc = 2;
-        char *argv[] = {"dsgd-sim", "--log=root.thresh:error", NULL};
-        simgrid_init(&argc, argv);
-        simgrid_load_platform(path);
+        simgrid_args args;
+        build_simgrid_args(cfg, &args, "--log=root.thresh:error");
+        simgrid_init(&args.argc, args.argv);
+        simgrid_load_platform(cfg->platform);
         _exit(0);
     }
     close(fds[1]);
@@ -67,8 +88,13 @@ static int platform_loads(const char *path, char *why, size_t whylen)
     while (out && fgets(line, sizeof line, out)) {
         line[strcspn(line, "\n")] = '\0';
         /* Keep the first line that names the problem; else the last one. */
-        if (!why[0] || (!strstr(why, "rror") && strstr(line, "rror")))
-            snprintf(why, whylen, "%s", line);
+        if (!why[0] || (!strstr(why, "rror") && strstr(line, "rror"))) {
+            /* Drop SimGrid's "[time] file:line: [category/LEVEL] " prefix. */
+            const char *msg = line, *tag;
+            while ((tag = strstr(msg, "] ")) != NULL)
+                msg = tag + 2;
+            snprintf(why, whylen, "%s", msg);
+        }
     }
     if (out)
         fclose(out);
@@ -81,17 +107,32 @@ static int platform_loads(const char *path, char *why, size_t whylen)
     return -1;
 }
 
-static int check_inputs(const dsgd_config *cfg)
+/* A bare file name that is not in the current directory is looked up in the
+ * platforms/ folder of the source tree, so `--platform small.xml` works from
+ * anywhere.  Returns 0 if the (resolved) file is readable, else -1. */
+static int resolve_platform(dsgd_config *cfg)
 {
     FILE *f = fopen(cfg->platform, "r");
-    if (!f) {
-        return die(EXIT_BAD_INPUT, "--platform %s: cannot read: %s", cfg->platform,
-                   strerror(errno));
+    if (!f && errno == ENOENT && !strchr(cfg->platform, '/')) {
+        char path[sizeof cfg->platform];
+        int len = snprintf(path, sizeof path, "%s/%s", DSGD_PLATFORM_DIR, cfg->platform);
+        if (len > 0 && (size_t)len < sizeof path && (f = fopen(path, "r")) != NULL)
+            memcpy(cfg->platform, path, (size_t)len + 1);
+        else
+            errno = ENOENT;
     }
+    if (!f)
+        return -1;
     fclose(f);
+    return 0;
+}
+
+static int check_inputs(const dsgd_config *cfg)
+{
     char why[512];
-    if (platform_loads(cfg->platform, why, sizeof why) != 0)
-        return die(EXIT_BAD_INPUT, "--platform %s: not a valid platform: %s", cfg->platform, why);
+    if (platform_loads(cfg, why, sizeof why) != 0)
+        return die(EXIT_BAD_INPUT, "%s %s: SimGrid refused it: %s",
+                   cfg->n_sim_cfg ? "--platform/--cfg" : "--platform", cfg->platform, why);
     char err[512];
     if (cfg->trace[0] && dsgd_trace_check_writable(cfg->trace, err, sizeof err) != 0)
         return die(EXIT_BAD_INPUT, "--trace %s", err);
@@ -100,17 +141,9 @@ static int check_inputs(const dsgd_config *cfg)
 
 static void init_simgrid(const dsgd_config *cfg)
 {
-    char *argv[DSGD_MAX_SIM_CFG + 3];
-    char cfg_args[DSGD_MAX_SIM_CFG][300];
-    int argc = 0;
-    argv[argc++] = "dsgd-sim";
-    argv[argc++] = "--log=xbt_cfg.thresh:warning";
-    for (int i = 0; i < cfg->n_sim_cfg; i++) {
-        snprintf(cfg_args[i], sizeof cfg_args[i], "--cfg=%s", cfg->sim_cfg[i]);
-        argv[argc++] = cfg_args[i];
-    }
-    argv[argc] = NULL;
-    simgrid_init(&argc, argv);
+    simgrid_args args;
+    build_simgrid_args(cfg, &args, "--log=xbt_cfg.thresh:warning");
+    simgrid_init(&args.argc, args.argv);
 }
 
 /* Reports the run's outcome; returns the exit status. */
@@ -154,11 +187,18 @@ int main(int argc, char **argv)
     const dsgd_algo *algo = dsgd_algo_find(cfg.algo);
     if (!algo)
         return die(EXIT_BAD_INPUT, "--algo: unknown variant '%s' (see --algo list)", cfg.algo);
-    if ((rc = check_inputs(&cfg)) != 0)
-        return rc;
+    if (resolve_platform(&cfg) != 0)
+        return die(EXIT_BAD_INPUT, "--platform %s: cannot read: %s", cfg.platform, strerror(errno));
     dsgd_dataset data;
     if (dsgd_data_open(cfg.data, cfg.seed, &data, err, sizeof err) != 0)
         return die(EXIT_BAD_INPUT, "%s", err);
+    dsgd_progress progress;
+    dsgd_progress_init(&progress, cfg.quiet, "simulated");
+    dsgd_job job = {&cfg, &data, dsgd_progress_update, &progress};
+    if (dsgd_worker_check_config(&job, err, sizeof err) != 0 || (rc = check_inputs(&cfg)) != 0) {
+        dsgd_data_close(&data);
+        return rc ? rc : die(EXIT_BAD_INPUT, "%s", err);
+    }
 
     init_simgrid(&cfg);
     simgrid_load_platform(cfg.platform);
@@ -182,9 +222,6 @@ int main(int argc, char **argv)
         dsgd_data_close(&data);
         return die(EXIT_RUN_FAILED, "out of memory for %d ranks", n);
     }
-    dsgd_progress progress;
-    dsgd_progress_init(&progress, cfg.quiet, "simulated");
-    dsgd_job job = {&cfg, &data, dsgd_progress_update, &progress};
     dsgd_sim_launch(world, algo->run, &job, results);
     dsgd_progress_done(&progress);
 

@@ -1,0 +1,189 @@
+/* test_sim_collectives — the SimGrid backend's collectives: results and
+ * simulated times.
+ *
+ * usage: test_sim_collectives PLATFORM MODEL
+ *   PLATFORM: a homogeneous cluster of >= 16 hosts, private SPLITDUPLEX
+ *             links of bandwidth B and latency L per host, no backbone
+ *             (platforms/small.xml: B = 1.25 GB/s, L = 10 us);
+ *   MODEL:    CM02 or LV08 (SimGrid network model).
+ *
+ * Values: ring allreduce, tree reduce/bcast, ring allgather and barrier on
+ * real buffers give the exact sums/copies for group sizes 2..16, counts not
+ * divisible by the size, and a sub-group.
+ *
+ * Time: the ring allreduce of S bytes over N hosts is 2(N-1) steps; in
+ * each, every rank sends S/N bytes to its right neighbour while receiving
+ * S/N from its left one.  A route crosses two links (sender's up, receiver's
+ * down), so its latency is 2L and, with full-duplex links, each flow has a
+ * link to itself: bandwidth B.  Hence
+ *     CM02 (crosstraffic off):  T = 2(N-1) * (2L + (S/N) / B)
+ * SimGrid's default LV08 model multiplies latency by 13.01 and bandwidth by
+ * 0.97, and with crosstraffic on each link also carries the 5 % reverse
+ * (acknowledgement) flow of the neighbouring transfer, so a flow gets
+ * 0.97 B / 1.05:
+ *     LV08:                     T = 2(N-1) * (13.01*2L + 1.05 (S/N) / (0.97 B))
+ * Both are checked within 1 %. */
+#include <math.h>
+#include <simgrid/engine.h>
+#include <simgrid/host.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "algorithms/comm.h"
+#include "sim/sim.h"
+
+#define LINK_BW 1.25e9
+#define LINK_LAT 10e-6
+
+static int failures;
+
+static void expect(int ok, const char *what, int n, double got, double want)
+{
+    if (!ok) {
+        fprintf(stderr, "FAIL %s (n=%d): got %.9g, want %.9g\n", what, n, got, want);
+        failures++;
+    }
+}
+
+/* ---- values ---------------------------------------------------------- */
+
+enum { COUNT = 1001 };
+
+static int values_program(dsgd_comm *c, const dsgd_job *job, dsgd_result *out)
+{
+    (void)job;
+    int n = dsgd_size(c), me = dsgd_rank(c);
+    float *buf = malloc(sizeof *buf * COUNT);
+    for (int i = 0; i < COUNT; i++)
+        buf[i] = (float)(me + 1) * (float)(i % 7 + 1);
+    int rc = dsgd_allreduce(c, NULL, buf, COUNT);
+    double sum_ranks = n * (n + 1) / 2.0;
+    for (int i = 0; rc == 0 && i < COUNT; i++)
+        if (buf[i] != (float)(sum_ranks * (i % 7 + 1)))
+            rc = 100 + i;
+    /* reduce to root 1 (or 0): root holds the sum */
+    int root = n > 1 ? 1 : 0;
+    for (int i = 0; i < COUNT; i++)
+        buf[i] = (float)(me + 1);
+    if (!rc)
+        rc = dsgd_reduce(c, NULL, root, buf, COUNT);
+    if (!rc && me == root && (buf[0] != (float)sum_ranks || buf[COUNT - 1] != (float)sum_ranks))
+        rc = 10;
+    /* bcast from the last rank */
+    int value = me == n - 1 ? 4242 : -1;
+    if (!rc)
+        rc = dsgd_bcast(c, NULL, n - 1, &value, sizeof value);
+    if (!rc && value != 4242)
+        rc = 11;
+    /* allgather of each rank's id */
+    int *all = calloc((size_t)n, sizeof *all);
+    if (!rc)
+        rc = dsgd_allgather(c, NULL, &me, sizeof me, all);
+    for (int i = 0; !rc && i < n; i++)
+        if (all[i] != i)
+            rc = 12;
+    /* a sub-group of the even ranks: allreduce of ones counts them */
+    if (!rc && n >= 3) {
+        int members[8], k = 0;
+        for (int i = 0; i < n && k < 8; i += 2)
+            members[k++] = i;
+        if (me % 2 == 0 && me / 2 < k) {
+            dsgd_group *g;
+            float one = 1.0f;
+            rc = dsgd_group_create(c, members, k, &g);
+            if (!rc)
+                rc = dsgd_allreduce(c, g, &one, 1);
+            if (!rc && one != (float)k)
+                rc = 13;
+            dsgd_group_free(c, g);
+        }
+    }
+    if (!rc)
+        rc = dsgd_barrier(c, NULL);
+    free(all);
+    free(buf);
+    out->time_s = dsgd_now(c);
+    return rc;
+}
+
+/* ---- ring allreduce time ---------------------------------------------- */
+
+static double ring_bytes;
+
+static int ring_program(dsgd_comm *c, const dsgd_job *job, dsgd_result *out)
+{
+    (void)job;
+    double t0 = dsgd_now(c);
+    int rc = dsgd_allreduce(c, NULL, NULL, (size_t)(ring_bytes / sizeof(float)));
+    out->time_s = dsgd_now(c) - t0;
+    return rc;
+}
+
+/* Launches program on n ranks; returns the largest per-rank time_s, or -1
+ * if any rank failed. */
+static double launch(sg_host_t *hosts, int n, dsgd_node_program program)
+{
+    dsgd_sim_options opt = {1e9, 1e10, 0};
+    dsgd_sim_world *w = dsgd_sim_world_create(n, hosts, &opt);
+    dsgd_result *res = calloc((size_t)n, sizeof *res);
+    dsgd_sim_launch(w, program, NULL, res);
+    double worst = 0;
+    for (int i = 0; i < n; i++) {
+        if (!res[i].finished || res[i].status != 0) {
+            fprintf(stderr, "FAIL rank %d of %d: finished %d status %d\n", i, n, res[i].finished,
+                    res[i].status);
+            failures++;
+            worst = -1;
+            break;
+        }
+        worst = fmax(worst, res[i].time_s);
+    }
+    free(res);
+    dsgd_sim_world_destroy(w);
+    return worst;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 3 || (strcmp(argv[2], "CM02") && strcmp(argv[2], "LV08"))) {
+        fprintf(stderr, "usage: %s PLATFORM CM02|LV08\n", argv[0]);
+        return 2;
+    }
+    int cm02 = strcmp(argv[2], "CM02") == 0;
+    char model[64];
+    snprintf(model, sizeof model, "--cfg=network/model:%s", argv[2]);
+    char *sg_argv[] = {argv[0], model,
+                       cm02 ? "--cfg=network/crosstraffic:0" : "--cfg=network/crosstraffic:1",
+                       "--log=root.thresh:warning", NULL};
+    int sg_argc = 4;
+    simgrid_init(&sg_argc, sg_argv);
+    simgrid_load_platform(argv[1]);
+    size_t n_hosts;
+    sg_host_t *hosts = dsgd_sim_hosts(&n_hosts);
+    if (n_hosts < 16) {
+        fprintf(stderr, "%s: need 16 hosts, found %zu\n", argv[1], n_hosts);
+        return 2;
+    }
+    int sizes[] = {1, 2, 3, 7, 16};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+        launch(hosts, sizes[i], values_program);
+
+    double lat = cm02 ? 2 * LINK_LAT : 13.01 * 2 * LINK_LAT;
+    double bw = cm02 ? LINK_BW : 0.97 * LINK_BW / 1.05;
+    int ns[] = {2, 4, 8, 16};
+    double sizes_bytes[] = {1 << 20, 16 << 20};
+    for (size_t s = 0; s < 2; s++)
+        for (size_t i = 0; i < 4; i++) {
+            int n = ns[i];
+            ring_bytes = sizes_bytes[s];
+            double want = 2.0 * (n - 1) * (lat + ring_bytes / n / bw);
+            double got = launch(hosts, n, ring_program);
+            printf("%s ring allreduce n=%2d S=%8.0f B: simulated %.6f s, formula %.6f s (%+.3f %%)\n",
+                   argv[2], n, ring_bytes, got, want, 100 * (got - want) / want);
+            expect(fabs(got - want) <= 0.01 * want, "ring allreduce time", n, got, want);
+        }
+    free(hosts);
+    printf("%s\n", failures ? "FAILED" : "all collective checks passed");
+    return failures != 0;
+}
