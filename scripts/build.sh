@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# build.sh — configure and build dsgd into build/ (extra args go to cmake).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" > /dev/null
+cmake --build build -j "$(nproc)"
