@@ -91,17 +91,13 @@ int dsgd_recv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, dsgd_msg_
     return rc;
 }
 
-static int new_request(dsgd_comm *c, dsgd_req_kind kind, int peer, size_t bytes,
-                       dsgd_request **req)
+static int new_request(dsgd_comm *c, dsgd_req_kind kind, int peer, size_t bytes, dsgd_request **req)
 {
     *req = malloc(sizeof **req);
     if (!*req)
         return DSGD_ENOMEM;
-    **req = (dsgd_request){.kind = kind,
-                           .peer = peer,
-                           .bytes = (double)bytes,
-                           .t_post = dsgd_now(c),
-                           .iter = c->iter};
+    **req = (dsgd_request){
+        .kind = kind, .peer = peer, .bytes = (double)bytes, .t_post = dsgd_now(c), .iter = c->iter};
     return DSGD_OK;
 }
 
@@ -287,8 +283,8 @@ int dsgd_allreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count)
 {
     double t0 = dsgd_now(c);
     int rc = c->ops->allreduce(c, g, buf, count);
-    record(c, DSGD_EV_COLLECTIVE, "allreduce", t0, dsgd_now(c), (double)(count * sizeof(float)),
-           0, -1, dsgd_group_size(c, g));
+    record(c, DSGD_EV_COLLECTIVE, "allreduce", t0, dsgd_now(c), (double)(count * sizeof(float)), 0,
+           -1, dsgd_group_size(c, g));
     return rc;
 }
 

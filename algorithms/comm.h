@@ -100,8 +100,7 @@ typedef struct dsgd_comm_ops {
     int (*iallreduce)(dsgd_comm *c, dsgd_group *g, float *buf, size_t count, void **handle);
     int (*reduce)(dsgd_comm *c, dsgd_group *g, int root, float *buf, size_t count);
     int (*bcast)(dsgd_comm *c, dsgd_group *g, int root, void *buf, size_t bytes);
-    int (*allgather)(dsgd_comm *c, dsgd_group *g, const void *sendbuf, size_t bytes,
-                     void *recvbuf);
+    int (*allgather)(dsgd_comm *c, dsgd_group *g, const void *sendbuf, size_t bytes, void *recvbuf);
     int (*barrier)(dsgd_comm *c, dsgd_group *g);
 
     /* Cost charges for work that started at t_start (a value of now() read

@@ -86,8 +86,8 @@ int dsgd_worker_gradient(dsgd_worker *w, dsgd_comm *c, dsgd_result *out)
     if (dsgd_vec_is_phantom(&w->params))
         return DSGD_OK;
     if (!isfinite(w->loss)) {
-        snprintf(out->error, sizeof out->error, "iteration %ld: loss is %s (lower --lr?)",
-                 c->iter, isnan(w->loss) ? "NaN" : "infinite");
+        snprintf(out->error, sizeof out->error, "iteration %ld: loss is %s (lower --lr?)", c->iter,
+                 isnan(w->loss) ? "NaN" : "infinite");
         return DSGD_ENUMERIC;
     }
     if (isnan(w->first_loss))
@@ -123,8 +123,8 @@ int dsgd_worker_finish(dsgd_worker *w, dsgd_comm *c, dsgd_result *out)
         int chunk = (int)(n_eval - done < (size_t)batch ? n_eval - done : (size_t)batch);
         for (int k = 0; k < chunk; k++)
             ds->get(ds, DSGD_TEST, done + k, w->x + (size_t)k * ds->dim, &w->y[k]);
-        total += (double)dsgd_model_loss_grad(&w->model, &w->params, w->x, w->y, chunk, NULL) *
-                 chunk;
+        total +=
+            (double)dsgd_model_loss_grad(&w->model, &w->params, w->x, w->y, chunk, NULL) * chunk;
         done += (size_t)chunk;
     }
     int rc = dsgd_compute(c, "eval", dsgd_model_flops(&w->model, (int)n_eval, 0), t0);

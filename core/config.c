@@ -14,10 +14,10 @@ typedef enum { ARG_STR, ARG_LONG, ARG_INT, ARG_DOUBLE, ARG_U64, ARG_BOOL, ARG_CF
 typedef struct flag {
     const char *name; /* without the leading "--" */
     arg_type type;
-    size_t offset;    /* into dsgd_config */
-    size_t size;      /* buffer size for ARG_STR */
-    unsigned progs;   /* DSGD_PROG_* bits that accept it */
-    double min;       /* numeric lower bound (inclusive) */
+    size_t offset;  /* into dsgd_config */
+    size_t size;    /* buffer size for ARG_STR */
+    unsigned progs; /* DSGD_PROG_* bits that accept it */
+    double min;     /* numeric lower bound (inclusive) */
     const char *metavar;
     const char *help;
 } flag;
@@ -42,7 +42,8 @@ static const flag flags[] = {
     {"trace", STR(trace), BOTH, 0, "FILE", "write the event trace (CSV) to FILE"},
     {"json", NUM(ARG_BOOL, json), BOTH, 0, NULL, "print a one-line JSON summary at the end"},
     {"quiet", NUM(ARG_BOOL, quiet), BOTH, 0, NULL, "no progress output"},
-    {"platform", STR(platform), SIM, 0, "FILE", "SimGrid platform XML, or a name in platforms/ (default small.xml)"},
+    {"platform", STR(platform), SIM, 0, "FILE",
+     "SimGrid platform XML, or a name in platforms/ (default small.xml)"},
     {"nodes", NUM(ARG_INT, nodes), SIM, 1, "N", "ranks to simulate (default: every host)"},
     {"io-bw", NUM(ARG_DOUBLE, io_bw_Bps), SIM, 1, "B/s",
      "simulated data-loading bandwidth per host (default 1e9)"},
@@ -70,7 +71,10 @@ static void set_defaults(dsgd_config *cfg)
     cfg->mem_bw_Bps = 1e10;
 }
 
-static const char *prog_name(dsgd_program prog) { return prog == DSGD_PROG_SIM ? "dsgd-sim" : "dsgd-run"; }
+static const char *prog_name(dsgd_program prog)
+{
+    return prog == DSGD_PROG_SIM ? "dsgd-sim" : "dsgd-run";
+}
 
 void dsgd_config_usage(FILE *out, dsgd_program prog)
 {
@@ -125,8 +129,7 @@ static int set_value(dsgd_config *cfg, const flag *f, const char *value, char *e
         }
         cfg->sim_cfg[cfg->n_sim_cfg++] = value;
         return 0;
-    case ARG_BOOL:
-        return 0; /* handled by the caller: booleans take no value */
+    case ARG_BOOL: return 0; /* handled by the caller: booleans take no value */
     case ARG_DOUBLE: {
         double v = strtod(value, &end);
         if (end == value || *end || errno || !isfinite(v) || v < f->min) {

@@ -13,12 +13,12 @@
 #include "core/rng.h"
 
 typedef struct mlp {
-    int n_dense;            /* dense layers */
+    int n_dense;                    /* dense layers */
     int width[DSGD_MAX_LAYERS + 1]; /* width[0] = in_dim, width[n_dense] = classes */
     size_t w_off[DSGD_MAX_LAYERS], b_off[DSGD_MAX_LAYERS];
-    int ws_batch;           /* batch the workspace holds */
+    int ws_batch;                    /* batch the workspace holds */
     float *act[DSGD_MAX_LAYERS + 1]; /* act[l]: output of dense l after ReLU (act[0] unused) */
-    float *delta[2];        /* ping-pong buffers for dLoss/dZ */
+    float *delta[2];                 /* ping-pong buffers for dLoss/dZ */
 } mlp;
 
 static void mlp_free_workspace(mlp *p)
@@ -230,8 +230,8 @@ float dsgd_model_loss_grad(dsgd_model *m, const dsgd_vec *params, const float *x
         const float *a_in = l == 1 ? x : p->act[l - 1];
         float *dw = grad->data + p->w_off[l - 1];
         float *db = grad->data + p->b_off[l - 1];
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out, in, batch, 1.0f, delta, out,
-                    a_in, in, 0.0f, dw, in);
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out, in, batch, 1.0f, delta, out, a_in,
+                    in, 0.0f, dw, in);
         for (int j = 0; j < out; j++)
             db[j] = 0.0f;
         for (int b = 0; b < batch; b++)

@@ -17,8 +17,8 @@ void dsgd_report_json(FILE *out, const char *backend, const dsgd_config *cfg, in
     /* Names come from the flag table's fixed vocabulary: no escaping needed. */
     fprintf(out, "{\"backend\":\"%s\",\"algo\":\"%s\",\"model\":\"%s\",\"data\":\"%s\"", backend,
             cfg->algo, cfg->model, cfg->data);
-    fprintf(out, ",\"payload\":\"%s\",\"nodes\":%d,\"iters\":%ld,\"batch\":%d", cfg->payload,
-            nodes, r->iters, cfg->batch);
+    fprintf(out, ",\"payload\":\"%s\",\"nodes\":%d,\"iters\":%ld,\"batch\":%d", cfg->payload, nodes,
+            r->iters, cfg->batch);
     number(out, "time_s", r->time_s);
     number(out, "iter_time_s", r->iters > 0 ? r->time_s / r->iters : NAN);
     number(out, "samples_per_s",

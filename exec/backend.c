@@ -13,7 +13,7 @@ typedef struct exec_state {
     dsgd_comm comm;
     double t_origin; /* MPI_Wtime() at the common start */
     dsgd_trace trace;
-    char *scratch;   /* stands in for phantom buffers */
+    char *scratch; /* stands in for phantom buffers */
     size_t scratch_bytes;
 } exec_state;
 
@@ -23,10 +23,7 @@ typedef struct exec_request {
 
 static exec_state *self(dsgd_comm *c) { return (exec_state *)c; }
 
-static MPI_Comm mpi_comm_of(dsgd_group *g)
-{
-    return g ? *(MPI_Comm *)g->impl : MPI_COMM_WORLD;
-}
+static MPI_Comm mpi_comm_of(dsgd_group *g) { return g ? *(MPI_Comm *)g->impl : MPI_COMM_WORLD; }
 
 static int status_of(int mpi_rc) { return mpi_rc == MPI_SUCCESS ? DSGD_OK : DSGD_EBACKEND; }
 
@@ -161,8 +158,8 @@ static int exec_probe(dsgd_comm *c, int src, int tag, int *flag, dsgd_msg_info *
 {
     (void)c;
     MPI_Status st;
-    int rc = MPI_Iprobe(src == DSGD_ANY_SOURCE ? MPI_ANY_SOURCE : src, tag, MPI_COMM_WORLD, flag,
-                        &st);
+    int rc =
+        MPI_Iprobe(src == DSGD_ANY_SOURCE ? MPI_ANY_SOURCE : src, tag, MPI_COMM_WORLD, flag, &st);
     if (rc == MPI_SUCCESS && *flag)
         fill_info(&st, info);
     return status_of(rc);
@@ -213,8 +210,8 @@ static int exec_iallreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count
     exec_request *q = malloc(sizeof *q);
     if (!q)
         return DSGD_ENOMEM;
-    int rc = MPI_Iallreduce(MPI_IN_PLACE, p, (int)count, MPI_FLOAT, MPI_SUM, mpi_comm_of(g),
-                            &q->req);
+    int rc =
+        MPI_Iallreduce(MPI_IN_PLACE, p, (int)count, MPI_FLOAT, MPI_SUM, mpi_comm_of(g), &q->req);
     if (rc != MPI_SUCCESS) {
         free(q);
         return status_of(rc);
@@ -356,9 +353,9 @@ int dsgd_exec_gather_traces(dsgd_comm *c, dsgd_trace **all)
     MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
     int rc = DSGD_ENOMEM;
     if (ok) {
-        rc = status_of(MPI_Gatherv(s->trace.events, (int)(mine * (long)sizeof(dsgd_event)),
-                                   MPI_BYTE, events, byte_counts, displs, MPI_BYTE, 0,
-                                   MPI_COMM_WORLD));
+        rc =
+            status_of(MPI_Gatherv(s->trace.events, (int)(mine * (long)sizeof(dsgd_event)), MPI_BYTE,
+                                  events, byte_counts, displs, MPI_BYTE, 0, MPI_COMM_WORLD));
     }
     if (me == 0 && ok) {
         for (int i = 0; i < n; i++) {

@@ -101,9 +101,8 @@ static int run(const dsgd_config *cfg, const dsgd_algo *algo, const dsgd_dataset
         dsgd_trace *all = NULL;
         char err[512];
         int rc = dsgd_exec_gather_traces(c, &all);
-        if (c->rank == 0 &&
-            (rc != DSGD_OK ||
-             dsgd_trace_write_csv(cfg->trace, all, (size_t)c->size, err, sizeof err) != 0)) {
+        if (c->rank == 0 && (rc != DSGD_OK || dsgd_trace_write_csv(cfg->trace, all, (size_t)c->size,
+                                                                   err, sizeof err) != 0)) {
             fprintf(stderr, "dsgd-run: --trace %s\n",
                     rc != DSGD_OK ? "gathering the events failed" : err);
             status = EXIT_RUN_FAILED;

@@ -14,9 +14,9 @@
 #include "sim/sim_internal.h"
 
 typedef struct members {
-    int n;      /* group size */
-    int me;     /* my group index */
-    long tag;   /* the group's collective tag */
+    int n;            /* group size */
+    int me;           /* my group index */
+    long tag;         /* the group's collective tag */
     const int *ranks; /* world ranks; NULL: index == world rank */
 } members;
 
@@ -84,8 +84,8 @@ int sim_ring_allgather(dsgd_comm *c, dsgd_group *g, const void *sendbuf, size_t 
     for (int s = 0; rc == DSGD_OK && s < m.n - 1; s++) {
         int send_block = (m.me - s + m.n) % m.n, recv_block = (m.me - s - 1 + m.n) % m.n;
         sg_comm_t send;
-        rc = sim_isend(r, right, m.tag, out ? out + (size_t)send_block * bytes : NULL, bytes,
-                       &send);
+        rc =
+            sim_isend(r, right, m.tag, out ? out + (size_t)send_block * bytes : NULL, bytes, &send);
         if (rc != DSGD_OK)
             break;
         rc = sim_recv(r, left, m.tag, out ? out + (size_t)recv_block * bytes : NULL, bytes,

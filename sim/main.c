@@ -3,8 +3,8 @@
  * Exit status: 0 success; 1 the run failed (non-finite loss, network
  * failure); 2 bad flags or input files; 3 ranks never finished (deadlock). */
 #define _POSIX_C_SOURCE 200809L
-#include <simgrid/engine.h>
 #include <errno.h>
+#include <simgrid/engine.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -179,8 +179,9 @@ int main(int argc, char **argv)
             ring_bytes = sizes_bytes[s];
             double want = 2.0 * (n - 1) * (lat + ring_bytes / n / bw);
             double got = launch(hosts, n, ring_program);
-            printf("%s ring allreduce n=%2d S=%8.0f B: simulated %.6f s, formula %.6f s (%+.3f %%)\n",
-                   argv[2], n, ring_bytes, got, want, 100 * (got - want) / want);
+            printf(
+                "%s ring allreduce n=%2d S=%8.0f B: simulated %.6f s, formula %.6f s (%+.3f %%)\n",
+                argv[2], n, ring_bytes, got, want, 100 * (got - want) / want);
             expect(fabs(got - want) <= 0.01 * want, "ring allreduce time", n, got, want);
         }
     free(hosts);
