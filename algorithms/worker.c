@@ -18,7 +18,7 @@ static int fail(dsgd_result *out, int status, const char *what)
 int dsgd_worker_check_config(const dsgd_job *job, char *err, size_t errlen)
 {
     dsgd_model m;
-    if (dsgd_model_create(job->cfg->model, job->cfg->hidden, job->data->dim, job->data->classes, &m,
+    if (dsgd_model_create(job->cfg->model, job->cfg->hidden, dsgd_data_shape(job->data), job->data->classes, &m,
                           err, errlen) != 0)
         return -1;
     dsgd_model_destroy(&m);
@@ -33,7 +33,7 @@ int dsgd_worker_init(dsgd_worker *w, const dsgd_job *job, int index, int count, 
     const dsgd_config *cfg = job->cfg;
     const dsgd_dataset *ds = job->data;
     int phantom = dsgd_config_phantom(cfg);
-    if (dsgd_model_create(cfg->model, cfg->hidden, ds->dim, ds->classes, &w->model, out->error,
+    if (dsgd_model_create(cfg->model, cfg->hidden, dsgd_data_shape(ds), ds->classes, &w->model, out->error,
                           sizeof out->error) != 0)
         return DSGD_EINVAL;
     dsgd_shard_range(ds->n[DSGD_TRAIN], index, count, &w->shard_begin, &w->shard_end);

@@ -47,6 +47,10 @@ static int synthetic_open(uint64_t seed, dsgd_dataset *ds)
     ds->n[DSGD_TRAIN] = SYN_TRAIN;
     ds->n[DSGD_TEST] = SYN_TEST;
     ds->dim = SYN_DIM;
+    /* 64 features read as one 8x8 image, so image models run on it too. */
+    ds->channels = 1;
+    ds->height = 8;
+    ds->width = 8;
     ds->classes = SYN_CLASSES;
     ds->get = synthetic_get;
     ds->destroy = synthetic_destroy;

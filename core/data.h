@@ -10,19 +10,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/model.h"
+
 typedef enum dsgd_split { DSGD_TRAIN = 0, DSGD_TEST = 1 } dsgd_split;
 
 typedef struct dsgd_dataset dsgd_dataset;
 struct dsgd_dataset {
     char name[32];
-    size_t n[2]; /* samples in the train and test splits */
-    int dim;     /* features per sample */
+    size_t n[2];                 /* samples in the train and test splits */
+    int dim;                     /* features per sample (= channels * height * width) */
+    int channels, height, width; /* sample shape (a flat set: dim x 1 x 1) */
     int classes;
     /* Writes sample `index` of `split`: dim floats to x, its label to *y. */
     void (*get)(const dsgd_dataset *ds, dsgd_split split, size_t index, float *x, int *y);
     void (*destroy)(dsgd_dataset *ds);
     void *impl;
 };
+
+static inline dsgd_shape dsgd_data_shape(const dsgd_dataset *ds)
+{
+    return (dsgd_shape){ds->channels, ds->height, ds->width};
+}
 
 /* Opens the data set named by spec ("synthetic").  Returns 0, or -1 with a
  * one-line reason in err (unknown name, unreadable file, ...). */

@@ -12,13 +12,15 @@
 #include "core/model.h"
 #include "core/rng.h"
 
+#define MLP_MAX_DENSE 32
+
 typedef struct mlp {
-    int n_dense;                    /* dense layers */
-    int width[DSGD_MAX_LAYERS + 1]; /* width[0] = in_dim, width[n_dense] = classes */
-    size_t w_off[DSGD_MAX_LAYERS], b_off[DSGD_MAX_LAYERS];
-    int ws_batch;                    /* batch the workspace holds */
-    float *act[DSGD_MAX_LAYERS + 1]; /* act[l]: output of dense l after ReLU (act[0] unused) */
-    float *delta[2];                 /* ping-pong buffers for dLoss/dZ */
+    int n_dense;                  /* dense layers */
+    int width[MLP_MAX_DENSE + 1]; /* width[0] = inputs, width[n_dense] = classes */
+    size_t w_off[MLP_MAX_DENSE], b_off[MLP_MAX_DENSE];
+    int ws_batch;                  /* batch the workspace holds */
+    float *act[MLP_MAX_DENSE + 1]; /* act[l]: output of dense l after ReLU (act[0] unused) */
+    float *delta[2];               /* ping-pong buffers for dLoss/dZ */
 } mlp;
 
 static void mlp_free_workspace(mlp *p)
@@ -77,42 +79,22 @@ static int parse_hidden(const char *hidden, int *widths, int max, char *err, siz
     return n;
 }
 
-static void add_layer(dsgd_model *m, dsgd_layer_kind kind, const char *name, size_t params,
-                      double fwd, double bwd)
-{
-    dsgd_layer_info *li = &m->layers[m->n_layers++];
-    li->kind = kind;
-    snprintf(li->name, sizeof li->name, "%s", name);
-    li->params = params;
-    li->fwd_flops = fwd;
-    li->bwd_flops = bwd;
-    m->n_params += params;
-}
+static const dsgd_model_ops mlp_ops;
 
-int dsgd_model_create(const char *name, const char *hidden, int in_dim, int classes, dsgd_model *m,
-                      char *err, size_t errlen)
+int dsgd_mlp_create(const char *hidden, dsgd_shape input, int classes, dsgd_model *m, char *err,
+                    size_t errlen)
 {
-    memset(m, 0, sizeof *m);
-    if (strcmp(name, "mlp") != 0) {
-        snprintf(err, errlen, "--model: unknown model '%s' (available: mlp)", name);
+    int hidden_widths[MLP_MAX_DENSE];
+    int n_hidden = parse_hidden(hidden, hidden_widths, MLP_MAX_DENSE - 1, err, errlen);
+    if (n_hidden < 0)
         return -1;
-    }
     mlp *p = calloc(1, sizeof *p);
     if (!p) {
-        snprintf(err, errlen, "--model %s: out of memory", name);
+        snprintf(err, errlen, "--model mlp: out of memory");
         return -1;
     }
-    int hidden_widths[DSGD_MAX_LAYERS / 2];
-    int n_hidden = parse_hidden(hidden, hidden_widths, DSGD_MAX_LAYERS / 2 - 1, err, errlen);
-    if (n_hidden < 0) {
-        free(p);
-        return -1;
-    }
-    snprintf(m->name, sizeof m->name, "%s", name);
-    m->in_dim = in_dim;
-    m->classes = classes;
     p->n_dense = n_hidden + 1;
-    p->width[0] = in_dim;
+    p->width[0] = dsgd_shape_size(input);
     for (int l = 0; l < n_hidden; l++)
         p->width[l + 1] = hidden_widths[l];
     p->width[p->n_dense] = classes;
@@ -128,39 +110,34 @@ int dsgd_model_create(const char *name, const char *hidden, int in_dim, int clas
         /* Backward: dW (2*in*out) and db (out), plus dX (2*in*out) except
          * for the first layer, whose input needs no gradient. */
         double bwd = 2 * in * out + out + (l > 1 ? 2 * in * out : 0);
-        add_layer(m, DSGD_LAYER_DENSE, lname, (size_t)(in * out + out), 2 * in * out + out, bwd);
+        dsgd_model_add_layer(m, DSGD_LAYER_DENSE, lname, (size_t)(in * out + out),
+                             2 * in * out + out, bwd);
         if (l < p->n_dense) {
             snprintf(lname, sizeof lname, "relu%d", l);
-            add_layer(m, DSGD_LAYER_RELU, lname, 0, out, out);
+            dsgd_model_add_layer(m, DSGD_LAYER_ACT, lname, 0, out, out);
         }
     }
     /* softmax: max, exp, sum, divide, log ~ 5 per class; gradient 2. */
-    add_layer(m, DSGD_LAYER_SOFTMAX_XENT, "softmax_xent", 0, 5.0 * classes, 2.0 * classes);
+    dsgd_model_add_layer(m, DSGD_LAYER_SOFTMAX_XENT, "softmax_xent", 0, 5.0 * classes,
+                         2.0 * classes);
+    m->ops = &mlp_ops;
     m->impl = p;
     return 0;
 }
 
-void dsgd_model_destroy(dsgd_model *m)
+static void mlp_destroy(dsgd_model *m)
 {
     mlp *p = m->impl;
     if (p) {
         mlp_free_workspace(p);
         free(p);
     }
-    memset(m, 0, sizeof *m);
+    m->impl = NULL;
 }
 
-const char *dsgd_layer_kind_name(dsgd_layer_kind kind)
-{
-    static const char *const names[DSGD_LAYER_KIND_COUNT] = {"dense", "relu", "softmax_xent"};
-    return kind < DSGD_LAYER_KIND_COUNT ? names[kind] : "unknown";
-}
-
-void dsgd_model_init_params(const dsgd_model *m, dsgd_vec *params, uint64_t seed)
+static void mlp_init_params(const dsgd_model *m, dsgd_vec *params, uint64_t seed)
 {
     const mlp *p = m->impl;
-    if (!params->data)
-        return;
     dsgd_vec_zero(params);
     for (int l = 0; l < p->n_dense; l++) {
         int in = p->width[l], out = p->width[l + 1];
@@ -196,12 +173,10 @@ static float softmax_xent(const float *logits, const int *y, int batch, int clas
     return (float)(total / batch);
 }
 
-float dsgd_model_loss_grad(dsgd_model *m, const dsgd_vec *params, const float *x, const int *y,
+static float mlp_loss_grad(dsgd_model *m, const dsgd_vec *params, const float *x, const int *y,
                            int batch, dsgd_vec *grad)
 {
     mlp *p = m->impl;
-    if (!params->data)
-        return NAN;
     if (mlp_reserve(p, batch) != 0)
         return NAN;
     const float *w = params->data;
@@ -253,12 +228,10 @@ float dsgd_model_loss_grad(dsgd_model *m, const dsgd_vec *params, const float *x
     return loss;
 }
 
-double dsgd_model_flops(const dsgd_model *m, int batch, int with_backward)
-{
-    double per_sample = 0.0;
-    for (int l = 0; l < m->n_layers; l++)
-        per_sample += m->layers[l].fwd_flops + (with_backward ? m->layers[l].bwd_flops : 0.0);
-    return per_sample * batch;
-}
+static const dsgd_model_ops mlp_ops = {
+    .init_params = mlp_init_params,
+    .loss_grad = mlp_loss_grad,
+    .destroy = mlp_destroy,
+};
 
 void dsgd_model_set_threads(int threads) { openblas_set_num_threads(threads); }

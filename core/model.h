@@ -15,10 +15,18 @@
 
 #include "core/vec.h"
 
+/* Layer kinds: the cost model keeps one efficiency per kind (a GEMM-heavy
+ * dense or conv layer runs nearer peak than a memory-bound ReLU). */
 typedef enum dsgd_layer_kind {
-    DSGD_LAYER_DENSE,
-    DSGD_LAYER_RELU,
-    DSGD_LAYER_SOFTMAX_XENT,
+    DSGD_LAYER_DENSE,        /* fully connected (GEMM) */
+    DSGD_LAYER_CONV,         /* convolution */
+    DSGD_LAYER_POOL,         /* max/average pooling */
+    DSGD_LAYER_ACT,          /* element-wise activation (ReLU, GELU, ...) */
+    DSGD_LAYER_NORM,         /* batch/layer normalisation */
+    DSGD_LAYER_ATTENTION,    /* attention score and context products */
+    DSGD_LAYER_EMBEDDING,    /* table lookup */
+    DSGD_LAYER_ELEMENTWISE,  /* residual adds, dropout, ... */
+    DSGD_LAYER_SOFTMAX_XENT, /* softmax + cross-entropy loss */
     DSGD_LAYER_KIND_COUNT
 } dsgd_layer_kind;
 
@@ -30,34 +38,61 @@ typedef struct dsgd_layer_info {
     double bwd_flops; /* per sample */
 } dsgd_layer_info;
 
-#define DSGD_MAX_LAYERS 64
+#define DSGD_MAX_LAYERS 256
 
-typedef struct dsgd_model {
+/* Shape of one input sample (channels x height x width; a flat vector of
+ * n features is n x 1 x 1). */
+typedef struct dsgd_shape {
+    int channels, height, width;
+} dsgd_shape;
+
+static inline int dsgd_shape_size(dsgd_shape s) { return s.channels * s.height * s.width; }
+
+typedef struct dsgd_model dsgd_model;
+
+/* What an executable model implements (mlp.c; cnn.c, CUDA later). */
+typedef struct dsgd_model_ops {
+    void (*init_params)(const dsgd_model *m, dsgd_vec *params, uint64_t seed);
+    float (*loss_grad)(dsgd_model *m, const dsgd_vec *params, const float *x, const int *y,
+                       int batch, dsgd_vec *grad);
+    void (*destroy)(dsgd_model *m);
+} dsgd_model_ops;
+
+struct dsgd_model {
     char name[32];
     int n_layers;
     dsgd_layer_info layers[DSGD_MAX_LAYERS];
     size_t n_params;
-    int in_dim;
+    dsgd_shape input;
     int classes;
-    void *impl; /* executable state (weights layout, workspace) */
-} dsgd_model;
+    const dsgd_model_ops *ops; /* NULL: a descriptor (timing only, phantom) */
+    void *impl;                /* executable state (weights layout, workspace) */
+};
 
-/* Builds model `name` ("mlp") for in_dim inputs and `classes` outputs.
- * hidden is a comma-separated list of hidden widths ("128" or "256,128").
- * Returns 0, or -1 with a one-line reason in err. */
-int dsgd_model_create(const char *name, const char *hidden, int in_dim, int classes, dsgd_model *m,
-                      char *err, size_t errlen);
+/* Builds model `name` for inputs of shape `input` and `classes` outputs.
+ * hidden is a comma-separated list of hidden widths ("128" or "256,128")
+ * for the models that take one.  Returns 0, or -1 with a one-line reason
+ * in err. */
+int dsgd_model_create(const char *name, const char *hidden, dsgd_shape input, int classes,
+                      dsgd_model *m, char *err, size_t errlen);
 void dsgd_model_destroy(dsgd_model *m);
+/* Whether the model can run real math (else only --payload phantom). */
+static inline int dsgd_model_executable(const dsgd_model *m) { return m->ops != NULL; }
 
 const char *dsgd_layer_kind_name(dsgd_layer_kind kind);
+/* Appends a layer to m's list and adds its parameters to m->n_params;
+ * returns -1 if the list is full.  For model builders. */
+int dsgd_model_add_layer(dsgd_model *m, dsgd_layer_kind kind, const char *name, size_t params,
+                         double fwd_flops, double bwd_flops);
 
 /* He-normal weights, zero biases, from seed alone (every rank that uses the
  * same seed gets the same parameters).  No-op on a phantom vector. */
 void dsgd_model_init_params(const dsgd_model *m, dsgd_vec *params, uint64_t seed);
 
 /* Mean softmax cross-entropy of the batch; if grad is not NULL, writes the
- * gradient of that mean w.r.t. params into it.  With phantom params nothing
- * is computed and NAN is returned.  Returns NAN if out of memory. */
+ * gradient of that mean w.r.t. params into it.  With phantom params (or a
+ * descriptor model) nothing is computed and NAN is returned.  Returns NAN
+ * if out of memory. */
 float dsgd_model_loss_grad(dsgd_model *m, const dsgd_vec *params, const float *x, const int *y,
                            int batch, dsgd_vec *grad);
 

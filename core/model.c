@@ -1,0 +1,82 @@
+/* model.c — model registry and what every model shares: the layer list,
+ * flop totals, and dispatch to an executable implementation. */
+#include "core/model.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Executable models. */
+int dsgd_mlp_create(const char *hidden, dsgd_shape input, int classes, dsgd_model *m, char *err,
+                    size_t errlen);
+
+int dsgd_model_create(const char *name, const char *hidden, dsgd_shape input, int classes,
+                      dsgd_model *m, char *err, size_t errlen)
+{
+    memset(m, 0, sizeof *m);
+    snprintf(m->name, sizeof m->name, "%s", name);
+    m->input = input;
+    m->classes = classes;
+    int rc;
+    if (strcmp(name, "mlp") == 0)
+        rc = dsgd_mlp_create(hidden, input, classes, m, err, errlen);
+    else {
+        snprintf(err, errlen, "--model: unknown model '%s' (available: mlp)", name);
+        rc = -1;
+    }
+    if (rc != 0)
+        memset(m, 0, sizeof *m);
+    return rc;
+}
+
+void dsgd_model_destroy(dsgd_model *m)
+{
+    if (m->ops && m->ops->destroy)
+        m->ops->destroy(m);
+    memset(m, 0, sizeof *m);
+}
+
+const char *dsgd_layer_kind_name(dsgd_layer_kind kind)
+{
+    static const char *const names[DSGD_LAYER_KIND_COUNT] = {
+        "dense",     "conv",      "pool",        "act",         "norm",
+        "attention", "embedding", "elementwise", "softmax_xent"};
+    return kind < DSGD_LAYER_KIND_COUNT ? names[kind] : "unknown";
+}
+
+int dsgd_model_add_layer(dsgd_model *m, dsgd_layer_kind kind, const char *name, size_t params,
+                         double fwd_flops, double bwd_flops)
+{
+    if (m->n_layers == DSGD_MAX_LAYERS)
+        return -1;
+    dsgd_layer_info *li = &m->layers[m->n_layers++];
+    li->kind = kind;
+    snprintf(li->name, sizeof li->name, "%s", name);
+    li->params = params;
+    li->fwd_flops = fwd_flops;
+    li->bwd_flops = bwd_flops;
+    m->n_params += params;
+    return 0;
+}
+
+void dsgd_model_init_params(const dsgd_model *m, dsgd_vec *params, uint64_t seed)
+{
+    if (m->ops && params->data)
+        m->ops->init_params(m, params, seed);
+}
+
+float dsgd_model_loss_grad(dsgd_model *m, const dsgd_vec *params, const float *x, const int *y,
+                           int batch, dsgd_vec *grad)
+{
+    if (!m->ops || !params->data)
+        return NAN;
+    return m->ops->loss_grad(m, params, x, y, batch, grad);
+}
+
+double dsgd_model_flops(const dsgd_model *m, int batch, int with_backward)
+{
+    double per_sample = 0.0;
+    for (int l = 0; l < m->n_layers; l++)
+        per_sample += m->layers[l].fwd_flops + (with_backward ? m->layers[l].bwd_flops : 0.0);
+    return per_sample * batch;
+}
