@@ -37,6 +37,24 @@ double dsgd_now(dsgd_comm *c) { return c->ops->now(c); }
 const char *dsgd_backend_name(const dsgd_comm *c) { return c->ops->backend_name; }
 void dsgd_set_iter(dsgd_comm *c, long iter) { c->iter = iter; }
 
+int dsgd_node_of(dsgd_comm *c, int rank)
+{
+    return rank >= 0 && rank < c->size ? c->ops->node_of(c, rank) : DSGD_EINVAL;
+}
+
+int dsgd_node_count(dsgd_comm *c)
+{
+    /* Nodes are numbered in order of their lowest rank: the last rank's
+     * node is not always the highest, so take the maximum. */
+    int count = 0;
+    for (int r = 0; r < c->size; r++) {
+        int node = c->ops->node_of(c, r);
+        if (node + 1 > count)
+            count = node + 1;
+    }
+    return count;
+}
+
 static void record(dsgd_comm *c, dsgd_event_kind kind, const char *name, double t0, double t1,
                    double bytes, double flops, int peer, double value)
 {

@@ -64,6 +64,10 @@ typedef struct dsgd_comm_ops {
     const char *backend_name; /* "sim" or "exec" */
 
     double (*now)(dsgd_comm *c);
+    /* Physical node (machine) hosting a rank, numbered 0..nodes-1 in order
+     * of each node's lowest rank, so ranks sharing a node can form groups
+     * (per-node communicators, leaders) as on a real cluster. */
+    int (*node_of)(dsgd_comm *c, int rank);
 
     /* Point to point.  Blocking send returns when the buffer may be reused;
      * blocking recv when the message is in buf.  bytes is the capacity of
@@ -137,6 +141,9 @@ int dsgd_rank(const dsgd_comm *c);
 int dsgd_size(const dsgd_comm *c);
 double dsgd_now(dsgd_comm *c);
 const char *dsgd_backend_name(const dsgd_comm *c);
+/* Node hosting `rank` (0..dsgd_node_count-1), and the number of nodes. */
+int dsgd_node_of(dsgd_comm *c, int rank);
+int dsgd_node_count(dsgd_comm *c);
 /* Sets the iteration number stamped on later trace events. */
 void dsgd_set_iter(dsgd_comm *c, long iter);
 

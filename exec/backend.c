@@ -15,6 +15,7 @@ typedef struct exec_state {
     dsgd_trace trace;
     char *scratch; /* stands in for phantom buffers */
     size_t scratch_bytes;
+    int *node; /* node index of every rank */
 } exec_state;
 
 typedef struct exec_request {
@@ -45,6 +46,36 @@ static void *payload(dsgd_comm *c, const void *buf, size_t bytes)
 }
 
 static double exec_now(dsgd_comm *c) { return MPI_Wtime() - self(c)->t_origin; }
+
+static int exec_node_of(dsgd_comm *c, int rank) { return self(c)->node[rank]; }
+
+/* Ranks sharing memory share a node; a node's leader is its lowest world
+ * rank, and nodes are numbered in order of their leaders. */
+static int discover_nodes(exec_state *s)
+{
+    int n = s->comm.size;
+    MPI_Comm local;
+    if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &local) !=
+        MPI_SUCCESS)
+        return -1;
+    int leader = s->comm.rank;
+    MPI_Allreduce(MPI_IN_PLACE, &leader, 1, MPI_INT, MPI_MIN, local);
+    MPI_Comm_free(&local);
+    int *leaders = malloc(sizeof *leaders * (size_t)n);
+    if (!leaders || !(s->node = malloc(sizeof *s->node * (size_t)n))) {
+        free(leaders);
+        return -1;
+    }
+    MPI_Allgather(&leader, 1, MPI_INT, leaders, 1, MPI_INT, MPI_COMM_WORLD);
+    for (int r = 0; r < n; r++) {
+        s->node[r] = 0;
+        for (int q = 0; q < r; q++) /* count distinct leaders below mine */
+            if (leaders[q] == q && q < leaders[r])
+                s->node[r]++;
+    }
+    free(leaders);
+    return 0;
+}
 
 static void fill_info(const MPI_Status *st, dsgd_msg_info *info)
 {
@@ -270,6 +301,7 @@ static int exec_charge(dsgd_comm *c, const char *name, double amount, double t_s
 static const dsgd_comm_ops exec_ops = {
     .backend_name = "exec",
     .now = exec_now,
+    .node_of = exec_node_of,
     .send = exec_send,
     .recv = exec_recv,
     .isend = exec_isend,
@@ -304,6 +336,10 @@ dsgd_comm *dsgd_exec_comm_create(int trace)
     s->comm.backend = s;
     dsgd_trace_init(&s->trace);
     s->comm.trace = trace ? &s->trace : NULL;
+    if (discover_nodes(s) != 0) {
+        free(s);
+        return NULL;
+    }
     /* Common time origin: everyone leaves the barrier within a few us. */
     MPI_Barrier(MPI_COMM_WORLD);
     s->t_origin = MPI_Wtime();
@@ -317,6 +353,7 @@ void dsgd_exec_comm_destroy(dsgd_comm *c)
     exec_state *s = self(c);
     dsgd_trace_free(&s->trace);
     free(s->scratch);
+    free(s->node);
     free(s);
 }
 

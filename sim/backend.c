@@ -25,6 +25,8 @@ static double sim_now(dsgd_comm *c)
     return simgrid_get_clock();
 }
 
+static int sim_node_of(dsgd_comm *c, int rank) { return sim_self(c)->world->node[rank]; }
+
 static int sim_op_send(dsgd_comm *c, int dst, int tag, const void *buf, size_t bytes)
 {
     return sim_send(sim_self(c), dst, tag, buf, bytes);
@@ -184,6 +186,7 @@ static int sim_op_memory(dsgd_comm *c, const char *name, double bytes, double t_
 static const dsgd_comm_ops sim_ops = {
     .backend_name = "sim",
     .now = sim_now,
+    .node_of = sim_node_of,
     .send = sim_op_send,
     .recv = sim_op_recv,
     .isend = sim_op_isend,
@@ -242,13 +245,36 @@ sg_host_t *dsgd_sim_hosts(size_t *count)
     return all;
 }
 
+/* A host's node is its "node" property if the platform sets one (several
+ * accelerators of one machine), else the host itself.  Nodes are numbered
+ * in order of their lowest rank. */
+static void number_nodes(dsgd_sim_world *w, const sg_host_t *hosts)
+{
+    for (int i = 0; i < w->n; i++) {
+        const char *key = sg_host_get_property_value(hosts[i], "node");
+        w->node[i] = -1;
+        for (int j = 0; key && j < i; j++) {
+            const char *other = sg_host_get_property_value(hosts[j], "node");
+            if (other && strcmp(key, other) == 0) {
+                w->node[i] = w->node[j];
+                break;
+            }
+        }
+        if (w->node[i] < 0)
+            w->node[i] = w->n_nodes++;
+    }
+}
+
 dsgd_sim_world *dsgd_sim_world_create(int n, const sg_host_t *hosts, const dsgd_sim_options *opt)
 {
     dsgd_sim_world *w = calloc(1, sizeof *w);
     if (!w || !(w->ranks = calloc((size_t)n, sizeof *w->ranks)) ||
-        !(w->traces = calloc((size_t)n, sizeof *w->traces))) {
-        if (w)
+        !(w->traces = calloc((size_t)n, sizeof *w->traces)) ||
+        !(w->node = calloc((size_t)n, sizeof *w->node))) {
+        if (w) {
             free(w->ranks);
+            free(w->traces);
+        }
         free(w);
         return NULL;
     }
@@ -265,6 +291,7 @@ dsgd_sim_world *dsgd_sim_world_create(int n, const sg_host_t *hosts, const dsgd_
         r->world = w;
         r->host = hosts[i];
     }
+    number_nodes(w, hosts);
     return w;
 }
 
@@ -275,6 +302,7 @@ void dsgd_sim_world_destroy(dsgd_sim_world *w)
     for (int i = 0; i < w->n; i++)
         dsgd_trace_free(&w->traces[i]);
     free(w->traces);
+    free(w->node);
     free(w->ranks);
     free(w);
 }

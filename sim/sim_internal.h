@@ -26,6 +26,8 @@ struct dsgd_sim_world {
     dsgd_sim_options opt;
     sim_rank *ranks;
     dsgd_trace *traces; /* one per rank */
+    int *node;          /* node index of each rank */
+    int n_nodes;
 };
 
 /* A message in flight.  The sender allocates it (with a copy of the data,
