@@ -353,10 +353,10 @@ int dsgd_barrier(dsgd_comm *c, dsgd_group *g)
     return rc;
 }
 
-int dsgd_compute(dsgd_comm *c, const char *name, double flops, double t_start)
+int dsgd_compute(dsgd_comm *c, const char *name, const dsgd_work *work, double t_start)
 {
-    int rc = c->ops->compute(c, name, flops, t_start);
-    record(c, DSGD_EV_COMPUTE, name, t_start, dsgd_now(c), 0, flops, -1, 0);
+    int rc = c->ops->compute(c, name, work, t_start);
+    record(c, DSGD_EV_COMPUTE, name, t_start, dsgd_now(c), 0, dsgd_work_flops(work), -1, 0);
     return rc;
 }
 

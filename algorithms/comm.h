@@ -25,6 +25,7 @@
 
 #include <stddef.h>
 
+#include "core/model.h"
 #include "core/trace.h"
 
 typedef enum dsgd_status {
@@ -112,7 +113,7 @@ typedef struct dsgd_comm_ops {
      * modelled cost of the work from t_start on (the real work, if any, took
      * no simulated time); exec does nothing: wall time already passed.
      * Either way the wrapper records the event from t_start to now(). */
-    int (*compute)(dsgd_comm *c, const char *name, double flops, double t_start);
+    int (*compute)(dsgd_comm *c, const char *name, const dsgd_work *work, double t_start);
     int (*io)(dsgd_comm *c, const char *name, double bytes, double t_start);
     int (*memory)(dsgd_comm *c, const char *name, double bytes, double t_start);
 } dsgd_comm_ops;
@@ -178,7 +179,9 @@ int dsgd_allgather(dsgd_comm *c, dsgd_group *g, const void *sendbuf, size_t byte
 int dsgd_barrier(dsgd_comm *c, dsgd_group *g);
 
 /* Cost charges (see dsgd_comm_ops): pass the now() read before the work. */
-int dsgd_compute(dsgd_comm *c, const char *name, double flops, double t_start);
+/* compute: `work` tells the flops per layer kind, so sim can price each
+ * kind at its own efficiency; the trace records the total flops. */
+int dsgd_compute(dsgd_comm *c, const char *name, const dsgd_work *work, double t_start);
 int dsgd_io(dsgd_comm *c, const char *name, double bytes, double t_start);
 int dsgd_memory(dsgd_comm *c, const char *name, double bytes, double t_start);
 

@@ -80,7 +80,9 @@ int dsgd_worker_gradient(dsgd_worker *w, dsgd_comm *c, dsgd_result *out)
     int batch = w->job->cfg->batch;
     double t0 = dsgd_now(c);
     w->loss = dsgd_model_loss_grad(&w->model, &w->params, w->x, w->y, batch, &w->grad);
-    int rc = dsgd_compute(c, "fwdbwd", dsgd_model_flops(&w->model, batch, 1), t0);
+    dsgd_work work;
+    dsgd_model_work(&w->model, batch, 1, &work);
+    int rc = dsgd_compute(c, "fwdbwd", &work, t0);
     if (rc != DSGD_OK)
         return rc;
     if (dsgd_vec_is_phantom(&w->params))
@@ -127,7 +129,9 @@ int dsgd_worker_finish(dsgd_worker *w, dsgd_comm *c, dsgd_result *out)
             (double)dsgd_model_loss_grad(&w->model, &w->params, w->x, w->y, chunk, NULL) * chunk;
         done += (size_t)chunk;
     }
-    int rc = dsgd_compute(c, "eval", dsgd_model_flops(&w->model, (int)n_eval, 0), t0);
+    dsgd_work work;
+    dsgd_model_work(&w->model, (int)n_eval, 0, &work);
+    int rc = dsgd_compute(c, "eval", &work, t0);
     out->final_loss = w->x ? total / (double)n_eval : NAN;
     out->first_loss = w->first_loss;
     out->params_norm = dsgd_vec_is_phantom(&w->params) ? NAN : dsgd_vec_norm2(&w->params);

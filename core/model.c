@@ -73,6 +73,24 @@ float dsgd_model_loss_grad(dsgd_model *m, const dsgd_vec *params, const float *x
     return m->ops->loss_grad(m, params, x, y, batch, grad);
 }
 
+void dsgd_model_work(const dsgd_model *m, int batch, int with_backward, dsgd_work *work)
+{
+    memset(work, 0, sizeof *work);
+    for (int l = 0; l < m->n_layers; l++) {
+        const dsgd_layer_info *li = &m->layers[l];
+        work->flops[li->kind] += batch * (li->fwd_flops + (with_backward ? li->bwd_flops : 0.0));
+    }
+    work->layer_calls = m->n_layers * (with_backward ? 2.0 : 1.0);
+}
+
+double dsgd_work_flops(const dsgd_work *work)
+{
+    double total = 0.0;
+    for (int k = 0; k < DSGD_LAYER_KIND_COUNT; k++)
+        total += work->flops[k];
+    return total;
+}
+
 double dsgd_model_flops(const dsgd_model *m, int batch, int with_backward)
 {
     double per_sample = 0.0;

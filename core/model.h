@@ -96,6 +96,19 @@ void dsgd_model_init_params(const dsgd_model *m, dsgd_vec *params, uint64_t seed
 float dsgd_model_loss_grad(dsgd_model *m, const dsgd_vec *params, const float *x, const int *y,
                            int batch, dsgd_vec *grad);
 
+/* The work of passes over a batch, by layer kind: what a compute charge
+ * prices (sim: each kind at its own efficiency, plus a fixed overhead per
+ * layer invocation). */
+typedef struct dsgd_work {
+    double flops[DSGD_LAYER_KIND_COUNT];
+    double layer_calls; /* layer invocations (forward and backward count apart) */
+} dsgd_work;
+
+/* Work of one forward (and backward if with_backward) pass over batch. */
+void dsgd_model_work(const dsgd_model *m, int batch, int with_backward, dsgd_work *work);
+/* Total flops of a work description. */
+double dsgd_work_flops(const dsgd_work *work);
+
 /* Threads the math library may use (1 keeps results independent of the
  * machine and leaves cores to the other ranks). */
 void dsgd_model_set_threads(int threads);

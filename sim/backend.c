@@ -159,9 +159,10 @@ static int sim_op_iallreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t cou
 
 /* ---- cost charges -------------------------------------------------------- */
 
-static int sim_op_compute(dsgd_comm *c, const char *name, double flops, double t_start)
+static int sim_op_compute(dsgd_comm *c, const char *name, const dsgd_work *work, double t_start)
 {
     (void)c, (void)name, (void)t_start;
+    double flops = dsgd_work_flops(work);
     if (flops > 0)
         sg_actor_execute(flops);
     return DSGD_OK;
