@@ -15,13 +15,22 @@ static int fail(dsgd_result *out, int status, const char *what)
     return status;
 }
 
-int dsgd_worker_check_config(const dsgd_job *job, char *err, size_t errlen)
+int dsgd_worker_check_config(dsgd_config *cfg, const dsgd_dataset *data, char *err, size_t errlen)
 {
     dsgd_model m;
-    if (dsgd_model_create(job->cfg->model, job->cfg->hidden, dsgd_data_shape(job->data), job->data->classes, &m,
-                          err, errlen) != 0)
+    if (dsgd_model_create(cfg->model, cfg->hidden, dsgd_data_shape(data), data->classes, &m, err,
+                          errlen) != 0)
         return -1;
+    int executable = dsgd_model_executable(&m);
     dsgd_model_destroy(&m);
+    if (!executable && strcmp(cfg->payload, "real") == 0) {
+        snprintf(err, errlen,
+                 "--payload real: model '%s' is a descriptor (timing only); use --payload phantom",
+                 cfg->model);
+        return -1;
+    }
+    if (strcmp(cfg->payload, "auto") == 0)
+        strcpy(cfg->payload, executable ? "real" : "phantom");
     return 0;
 }
 
@@ -33,8 +42,8 @@ int dsgd_worker_init(dsgd_worker *w, const dsgd_job *job, int index, int count, 
     const dsgd_config *cfg = job->cfg;
     const dsgd_dataset *ds = job->data;
     int phantom = dsgd_config_phantom(cfg);
-    if (dsgd_model_create(cfg->model, cfg->hidden, dsgd_data_shape(ds), ds->classes, &w->model, out->error,
-                          sizeof out->error) != 0)
+    if (dsgd_model_create(cfg->model, cfg->hidden, dsgd_data_shape(ds), ds->classes, &w->model,
+                          out->error, sizeof out->error) != 0)
         return DSGD_EINVAL;
     dsgd_shard_range(ds->n[DSGD_TRAIN], index, count, &w->shard_begin, &w->shard_end);
     if (w->shard_end == w->shard_begin)
@@ -71,7 +80,9 @@ int dsgd_worker_load(dsgd_worker *w, dsgd_comm *c, long iter)
     double t0 = dsgd_now(c);
     if (w->x)
         dsgd_data_load_batch(ds, w->shard_begin, w->shard_end, iter, batch, w->x, w->y);
-    double bytes = (double)batch * ((double)ds->dim * sizeof(float) + sizeof(int));
+    /* One float per input element and a label per sample. */
+    double bytes =
+        (double)batch * ((double)dsgd_shape_size(w->model.input) * sizeof(float) + sizeof(int));
     return dsgd_io(c, "load_batch", bytes, t0);
 }
 

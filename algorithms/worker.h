@@ -26,8 +26,10 @@ typedef struct dsgd_worker {
 } dsgd_worker;
 
 /* Checks, before any rank starts, what dsgd_worker_init would reject in the
- * configuration (model name, widths).  Returns 0, or -1 with a reason. */
-int dsgd_worker_check_config(const dsgd_job *job, char *err, size_t errlen);
+ * configuration (model name, widths, real payload for a descriptor model),
+ * and resolves --payload auto to real or phantom.  Returns 0, or -1 with a
+ * reason. */
+int dsgd_worker_check_config(dsgd_config *cfg, const dsgd_dataset *data, char *err, size_t errlen);
 
 /* Sets up worker `index` of `count` (its shard, model, parameters from the
  * run seed: identical on every worker).  Returns DSGD_OK or a status with a

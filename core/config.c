@@ -32,8 +32,8 @@ static const flag flags[] = {
     {"model", STR(model), BOTH, 0, "NAME", "model: mlp (default mlp)"},
     {"hidden", STR(hidden), BOTH, 0, "W[,W...]", "hidden widths of the mlp (default 128)"},
     {"data", STR(data), BOTH, 0, "NAME", "data set: synthetic (default synthetic)"},
-    {"payload", STR(payload), BOTH, 0, "real|phantom",
-     "real buffers and math, or sizes only (default real)"},
+    {"payload", STR(payload), BOTH, 0, "auto|real|phantom",
+     "real buffers and math, or sizes only; auto: real if the model can run (default auto)"},
     {"iters", NUM(ARG_LONG, iters), BOTH, 1, "N", "training iterations (default 50)"},
     {"batch", NUM(ARG_INT, batch), BOTH, 1, "B", "minibatch per worker (default 32)"},
     {"lr", NUM(ARG_DOUBLE, lr), BOTH, 0, "X", "learning rate (default 0.05)"},
@@ -60,7 +60,7 @@ static void set_defaults(dsgd_config *cfg)
     strcpy(cfg->model, "mlp");
     strcpy(cfg->hidden, "128");
     strcpy(cfg->data, "synthetic");
-    strcpy(cfg->payload, "real");
+    strcpy(cfg->payload, "auto");
     cfg->iters = 50;
     cfg->batch = 32;
     cfg->lr = 0.05;
@@ -171,8 +171,10 @@ static int set_value(dsgd_config *cfg, const flag *f, const char *value, char *e
 
 static int validate(const dsgd_config *cfg, char *err, size_t errlen)
 {
-    if (strcmp(cfg->payload, "real") != 0 && strcmp(cfg->payload, "phantom") != 0) {
-        snprintf(err, errlen, "--payload: bad value '%s' (want real or phantom)", cfg->payload);
+    if (strcmp(cfg->payload, "auto") && strcmp(cfg->payload, "real") &&
+        strcmp(cfg->payload, "phantom")) {
+        snprintf(err, errlen, "--payload: bad value '%s' (want auto, real or phantom)",
+                 cfg->payload);
         return -1;
     }
     return 0;

@@ -19,7 +19,7 @@ typedef struct dsgd_config {
     char model[32];
     char hidden[64];
     char data[512];
-    char payload[16]; /* "real" or "phantom" */
+    char payload[16]; /* "auto", "real" or "phantom" (auto is resolved before a run) */
     long iters;
     int batch;
     double lr;

@@ -4,11 +4,16 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Executable models. */
 int dsgd_mlp_create(const char *hidden, dsgd_shape input, int classes, dsgd_model *m, char *err,
                     size_t errlen);
+/* Descriptors (zoo.c). */
+int dsgd_zoo_create(const char *name, dsgd_model *m, char *err, size_t errlen);
+int dsgd_zoo_has(const char *name);
+const char *dsgd_zoo_names(void);
 
 int dsgd_model_create(const char *name, const char *hidden, dsgd_shape input, int classes,
                       dsgd_model *m, char *err, size_t errlen)
@@ -20,12 +25,15 @@ int dsgd_model_create(const char *name, const char *hidden, dsgd_shape input, in
     int rc;
     if (strcmp(name, "mlp") == 0)
         rc = dsgd_mlp_create(hidden, input, classes, m, err, errlen);
+    else if (dsgd_zoo_has(name))
+        rc = dsgd_zoo_create(name, m, err, errlen);
     else {
-        snprintf(err, errlen, "--model: unknown model '%s' (available: mlp)", name);
+        snprintf(err, errlen, "--model: unknown model '%s' (executable: mlp; descriptors: %s)",
+                 name, dsgd_zoo_names());
         rc = -1;
     }
     if (rc != 0)
-        memset(m, 0, sizeof *m);
+        dsgd_model_destroy(m);
     return rc;
 }
 
@@ -33,6 +41,7 @@ void dsgd_model_destroy(dsgd_model *m)
 {
     if (m->ops && m->ops->destroy)
         m->ops->destroy(m);
+    free(m->layers);
     memset(m, 0, sizeof *m);
 }
 
@@ -47,8 +56,14 @@ const char *dsgd_layer_kind_name(dsgd_layer_kind kind)
 int dsgd_model_add_layer(dsgd_model *m, dsgd_layer_kind kind, const char *name, size_t params,
                          double fwd_flops, double bwd_flops)
 {
-    if (m->n_layers == DSGD_MAX_LAYERS)
-        return -1;
+    if (m->n_layers == m->layers_capacity) {
+        int cap = m->layers_capacity ? 2 * m->layers_capacity : 16;
+        dsgd_layer_info *grown = realloc(m->layers, sizeof *grown * (size_t)cap);
+        if (!grown)
+            return -1;
+        m->layers = grown;
+        m->layers_capacity = cap;
+    }
     dsgd_layer_info *li = &m->layers[m->n_layers++];
     li->kind = kind;
     snprintf(li->name, sizeof li->name, "%s", name);

@@ -38,8 +38,6 @@ typedef struct dsgd_layer_info {
     double bwd_flops; /* per sample */
 } dsgd_layer_info;
 
-#define DSGD_MAX_LAYERS 256
-
 /* Shape of one input sample (channels x height x width; a flat vector of
  * n features is n x 1 x 1). */
 typedef struct dsgd_shape {
@@ -61,7 +59,8 @@ typedef struct dsgd_model_ops {
 struct dsgd_model {
     char name[32];
     int n_layers;
-    dsgd_layer_info layers[DSGD_MAX_LAYERS];
+    int layers_capacity;
+    dsgd_layer_info *layers; /* heap array of n_layers */
     size_t n_params;
     dsgd_shape input;
     int classes;
@@ -81,7 +80,7 @@ static inline int dsgd_model_executable(const dsgd_model *m) { return m->ops != 
 
 const char *dsgd_layer_kind_name(dsgd_layer_kind kind);
 /* Appends a layer to m's list and adds its parameters to m->n_params;
- * returns -1 if the list is full.  For model builders. */
+ * returns -1 when out of memory.  For model builders. */
 int dsgd_model_add_layer(dsgd_model *m, dsgd_layer_kind kind, const char *name, size_t params,
                          double fwd_flops, double bwd_flops);
 

@@ -136,8 +136,7 @@ int main(int argc, char **argv)
     dsgd_dataset data;
     if (dsgd_data_open(cfg.data, cfg.seed, &data, err, sizeof err) != 0)
         return die(EXIT_BAD_INPUT, "%s", err);
-    dsgd_job check = {&cfg, &data, NULL, NULL};
-    if (dsgd_worker_check_config(&check, err, sizeof err) != 0) {
+    if (dsgd_worker_check_config(&cfg, &data, err, sizeof err) != 0) {
         dsgd_data_close(&data);
         return die(EXIT_BAD_INPUT, "%s", err);
     }

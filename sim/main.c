@@ -195,7 +195,8 @@ int main(int argc, char **argv)
     dsgd_progress progress;
     dsgd_progress_init(&progress, cfg.quiet, "simulated");
     dsgd_job job = {&cfg, &data, dsgd_progress_update, &progress};
-    if (dsgd_worker_check_config(&job, err, sizeof err) != 0 || (rc = check_inputs(&cfg)) != 0) {
+    if (dsgd_worker_check_config(&cfg, &data, err, sizeof err) != 0 ||
+        (rc = check_inputs(&cfg)) != 0) {
         dsgd_data_close(&data);
         return rc ? rc : die(EXIT_BAD_INPUT, "%s", err);
     }
