@@ -45,10 +45,8 @@ static const flag flags[] = {
     {"platform", STR(platform), SIM, 0, "FILE",
      "SimGrid platform XML, or a name in platforms/ (default small.xml)"},
     {"nodes", NUM(ARG_INT, nodes), SIM, 1, "N", "ranks to simulate (default: every host)"},
-    {"io-bw", NUM(ARG_DOUBLE, io_bw_Bps), SIM, 1, "B/s",
-     "simulated data-loading bandwidth per host (default 1e9)"},
-    {"mem-bw", NUM(ARG_DOUBLE, mem_bw_Bps), SIM, 1, "B/s",
-     "simulated memory bandwidth of vector ops (default 1e10)"},
+    {"cost-profile", STR(cost_profile), SIM, 0, "FILE",
+     "how hosts price compute, I/O and memory (default: built-in, see core/cost.h)"},
     {"cfg", ARG_CFG, 0, 0, SIM, 0, "KEY:VALUE", "SimGrid configuration item (repeatable)"},
 };
 #define N_FLAGS (sizeof flags / sizeof flags[0])
@@ -67,8 +65,6 @@ static void set_defaults(dsgd_config *cfg)
     cfg->momentum = 0.9;
     cfg->seed = 1;
     strcpy(cfg->platform, "small.xml");
-    cfg->io_bw_Bps = 1e9;
-    cfg->mem_bw_Bps = 1e10;
 }
 
 static const char *prog_name(dsgd_program prog)

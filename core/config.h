@@ -31,8 +31,7 @@ typedef struct dsgd_config {
     /* dsgd-sim only */
     char platform[1024];
     int nodes; /* 0: every host of the platform */
-    double io_bw_Bps;
-    double mem_bw_Bps;
+    char cost_profile[1024]; /* "": built-in defaults */
     int n_sim_cfg;
     const char *sim_cfg[DSGD_MAX_SIM_CFG]; /* --cfg=KEY:VALUE, passed to SimGrid */
 } dsgd_config;

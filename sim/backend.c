@@ -161,10 +161,12 @@ static int sim_op_iallreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t cou
 
 static int sim_op_compute(dsgd_comm *c, const char *name, const dsgd_work *work, double t_start)
 {
-    (void)c, (void)name, (void)t_start;
-    double flops = dsgd_work_flops(work);
-    if (flops > 0)
-        sg_actor_execute(flops);
+    (void)name, (void)t_start;
+    sim_rank *r = sim_self(c);
+    double speed = sg_host_get_speed(r->host);
+    double seconds = dsgd_cost_compute_seconds(&r->world->opt.cost, work, speed);
+    if (seconds > 0)
+        sg_actor_execute(seconds * speed);
     return DSGD_OK;
 }
 
@@ -172,7 +174,7 @@ static int sim_op_io(dsgd_comm *c, const char *name, double bytes, double t_star
 {
     (void)name, (void)t_start;
     if (bytes > 0)
-        sg_actor_sleep_for(bytes / sim_self(c)->world->opt.io_bw_Bps);
+        sg_actor_sleep_for(bytes / sim_self(c)->world->opt.cost.io_bw_Bps);
     return DSGD_OK;
 }
 
@@ -180,7 +182,7 @@ static int sim_op_memory(dsgd_comm *c, const char *name, double bytes, double t_
 {
     (void)name, (void)t_start;
     if (bytes > 0)
-        sg_actor_sleep_for(bytes / sim_self(c)->world->opt.mem_bw_Bps);
+        sg_actor_sleep_for(bytes / sim_self(c)->world->opt.cost.mem_bw_Bps);
     return DSGD_OK;
 }
 

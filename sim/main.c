@@ -201,6 +201,12 @@ int main(int argc, char **argv)
         return rc ? rc : die(EXIT_BAD_INPUT, "%s", err);
     }
 
+    dsgd_cost_profile cost;
+    dsgd_cost_defaults(&cost);
+    if (cfg.cost_profile[0] && dsgd_cost_load(cfg.cost_profile, &cost, err, sizeof err) != 0) {
+        dsgd_data_close(&data);
+        return die(EXIT_BAD_INPUT, "--cost-profile %s", err);
+    }
     init_simgrid(&cfg);
     simgrid_load_platform(cfg.platform);
     size_t n_hosts;
@@ -213,7 +219,7 @@ int main(int argc, char **argv)
                    cfg.platform);
     }
     dsgd_model_set_threads(1);
-    dsgd_sim_options opt = {cfg.io_bw_Bps, cfg.mem_bw_Bps, cfg.trace[0] != '\0'};
+    dsgd_sim_options opt = {.cost = cost, .trace = cfg.trace[0] != '\0'};
     dsgd_sim_world *world = dsgd_sim_world_create(n, hosts, &opt);
     dsgd_result *results = calloc((size_t)n, sizeof *results);
     free(hosts);

@@ -10,10 +10,10 @@
 #include <simgrid/forward.h>
 
 #include "algorithms/algo.h"
+#include "core/cost.h"
 
 typedef struct dsgd_sim_options {
-    double io_bw_Bps;  /* data-loading bandwidth per host */
-    double mem_bw_Bps; /* memory bandwidth charged for vector ops */
+    dsgd_cost_profile cost; /* prices of compute, I/O, memory */
     int trace;         /* record events (dsgd_sim_trace) */
 } dsgd_sim_options;
 

@@ -127,7 +127,8 @@ static int ring_program(dsgd_comm *c, const dsgd_job *job, dsgd_result *out)
  * if any rank failed. */
 static double launch(sg_host_t *hosts, int n, dsgd_node_program program)
 {
-    dsgd_sim_options opt = {1e9, 1e10, 0};
+    dsgd_sim_options opt = {.trace = 0};
+    dsgd_cost_defaults(&opt.cost);
     dsgd_sim_world *w = dsgd_sim_world_create(n, hosts, &opt);
     dsgd_result *res = calloc((size_t)n, sizeof *res);
     dsgd_sim_launch(w, program, NULL, res);

@@ -1,0 +1,142 @@
+/* cost.c — cost profiles: defaults, file format, compute time. */
+#define _POSIX_C_SOURCE 200809L
+#include "core/cost.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void dsgd_cost_defaults(dsgd_cost_profile *p)
+{
+    /* Fractions of peak that frameworks typically reach per layer kind on
+     * accelerators (GEMM/convolution near half of peak or more; element-
+     * wise and normalisation kinds are memory-bound).  Placeholders until a
+     * calibrated profile replaces them. */
+    static const double eff[DSGD_LAYER_KIND_COUNT] = {
+        [DSGD_LAYER_DENSE] = 0.70,        [DSGD_LAYER_CONV] = 0.55,
+        [DSGD_LAYER_POOL] = 0.05,         [DSGD_LAYER_ACT] = 0.05,
+        [DSGD_LAYER_NORM] = 0.05,         [DSGD_LAYER_ATTENTION] = 0.40,
+        [DSGD_LAYER_EMBEDDING] = 0.02,    [DSGD_LAYER_ELEMENTWISE] = 0.05,
+        [DSGD_LAYER_SOFTMAX_XENT] = 0.05,
+    };
+    memcpy(p->efficiency, eff, sizeof eff);
+    p->layer_overhead_s = 10e-6;
+    p->io_bw_Bps = 1e9;
+    p->mem_bw_Bps = 1e10;
+}
+
+static double *field_of(dsgd_cost_profile *p, const char *key)
+{
+    if (strcmp(key, "layer_overhead_s") == 0)
+        return &p->layer_overhead_s;
+    if (strcmp(key, "io_bw_Bps") == 0)
+        return &p->io_bw_Bps;
+    if (strcmp(key, "mem_bw_Bps") == 0)
+        return &p->mem_bw_Bps;
+    if (strncmp(key, "efficiency.", 11) == 0)
+        for (int k = 0; k < DSGD_LAYER_KIND_COUNT; k++)
+            if (strcmp(key + 11, dsgd_layer_kind_name((dsgd_layer_kind)k)) == 0)
+                return &p->efficiency[k];
+    return NULL;
+}
+
+static int valid(const char *key, double v)
+{
+    if (!isfinite(v))
+        return 0;
+    if (strncmp(key, "efficiency.", 11) == 0)
+        return v > 0 && v <= 1;
+    return strcmp(key, "layer_overhead_s") == 0 ? v >= 0 : v > 0;
+}
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    char *end = s + strlen(s);
+    while (end > s && strchr(" \t\r\n", end[-1]))
+        *--end = '\0';
+    return s;
+}
+
+int dsgd_cost_load(const char *path, dsgd_cost_profile *p, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+        return -1;
+    }
+    dsgd_cost_profile loaded = *p;
+    char line[512];
+    int lineno = 0, rc = 0;
+    while (rc == 0 && fgets(line, sizeof line, f)) {
+        lineno++;
+        char *hash = strchr(line, '#');
+        if (hash)
+            *hash = '\0';
+        char *text = trim(line);
+        if (!*text)
+            continue;
+        char *eq = strchr(text, '=');
+        if (!eq) {
+            snprintf(err, errlen, "%s:%d: expected 'key = value', got '%s'", path, lineno, text);
+            rc = -1;
+            break;
+        }
+        *eq = '\0';
+        char *key = trim(text), *value = trim(eq + 1), *end;
+        double *field = field_of(&loaded, key);
+        errno = 0;
+        double v = strtod(value, &end);
+        if (!field) {
+            snprintf(err, errlen, "%s:%d: unknown key '%s'", path, lineno, key);
+            rc = -1;
+        } else if (end == value || *end || errno || !valid(key, v)) {
+            snprintf(err, errlen, "%s:%d: bad value '%s' for %s", path, lineno, value, key);
+            rc = -1;
+        } else {
+            *field = v;
+        }
+    }
+    fclose(f);
+    if (rc == 0)
+        *p = loaded;
+    return rc;
+}
+
+int dsgd_cost_save(const char *path, const dsgd_cost_profile *p, char *err, size_t errlen)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot create: %s", tmp, strerror(errno));
+        return -1;
+    }
+    fprintf(f, "# dsgd cost profile (see core/cost.h)\n");
+    for (int k = 0; k < DSGD_LAYER_KIND_COUNT; k++)
+        fprintf(f, "efficiency.%s = %.17g\n", dsgd_layer_kind_name((dsgd_layer_kind)k),
+                p->efficiency[k]);
+    fprintf(f, "layer_overhead_s = %.17g\nio_bw_Bps = %.17g\nmem_bw_Bps = %.17g\n",
+            p->layer_overhead_s, p->io_bw_Bps, p->mem_bw_Bps);
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
+        snprintf(err, errlen, "%s: write failed: %s", path, strerror(errno));
+        remove(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+double dsgd_cost_compute_seconds(const dsgd_cost_profile *p, const dsgd_work *work,
+                                 double peak_flops)
+{
+    double t = work->layer_calls * p->layer_overhead_s;
+    for (int k = 0; k < DSGD_LAYER_KIND_COUNT; k++)
+        if (work->flops[k] > 0)
+            t += work->flops[k] / (peak_flops * p->efficiency[k]);
+    return t;
+}
