@@ -32,6 +32,8 @@ typedef struct dsgd_config {
     char platform[1024];
     int nodes; /* 0: every host of the platform */
     char cost_profile[1024]; /* "": built-in defaults */
+    char allreduce[24];      /* auto ring halving-doubling tree hierarchical */
+    char coll_model[16];     /* message flow */
     int n_sim_cfg;
     const char *sim_cfg[DSGD_MAX_SIM_CFG]; /* --cfg=KEY:VALUE, passed to SimGrid */
 } dsgd_config;

@@ -200,7 +200,7 @@ static const dsgd_comm_ops sim_ops = {
     .probe = sim_op_probe,
     .group_create = sim_op_group_create,
     .group_free = sim_op_group_free,
-    .allreduce = sim_ring_allreduce,
+    .allreduce = sim_allreduce,
     .iallreduce = sim_op_iallreduce,
     .reduce = sim_tree_reduce,
     .bcast = sim_tree_bcast,
@@ -295,6 +295,8 @@ dsgd_sim_world *dsgd_sim_world_create(int n, const sg_host_t *hosts, const dsgd_
         r->host = hosts[i];
     }
     number_nodes(w, hosts);
+    if (opt->coll_model == DSGD_SIM_COLL_FLOW)
+        w->flow.barrier = sg_barrier_init((unsigned)n);
     return w;
 }
 
@@ -304,6 +306,9 @@ void dsgd_sim_world_destroy(dsgd_sim_world *w)
         return;
     for (int i = 0; i < w->n; i++)
         dsgd_trace_free(&w->traces[i]);
+    if (w->flow.barrier)
+        sg_barrier_destroy(w->flow.barrier);
+    free(w->flow.sum);
     free(w->traces);
     free(w->node);
     free(w->ranks);

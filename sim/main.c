@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <xbt/config.h>
 
 #include "algorithms/algo.h"
 #include "algorithms/worker.h"
@@ -37,10 +38,24 @@ static int die(int status, const char *fmt, ...)
     return status;
 }
 
-/* The argv handed to simgrid_init: program name, a log setting, --cfg items. */
+/* The user's --cfg item for key ("network/model"), or NULL. */
+static const char *user_cfg(const dsgd_config *cfg, const char *key)
+{
+    size_t len = strlen(key);
+    const char *found = NULL;
+    for (int i = 0; i < cfg->n_sim_cfg; i++)
+        if (strncmp(cfg->sim_cfg[i], key, len) == 0 && cfg->sim_cfg[i][len] == ':')
+            found = cfg->sim_cfg[i] + len + 1;
+    return found;
+}
+
+/* The argv handed to simgrid_init: program name, a log setting, dsgd's
+ * default network model unless the user picks one, then the --cfg items.
+ * Default: CM02 without cross-traffic, plain max-min sharing, i.e. an
+ * idealised non-blocking fabric (SimGrid's own default, LV08, models TCP). */
 typedef struct simgrid_args {
     int argc;
-    char *argv[DSGD_MAX_SIM_CFG + 3];
+    char *argv[DSGD_MAX_SIM_CFG + 5];
     char storage[DSGD_MAX_SIM_CFG][300];
 } simgrid_args;
 
@@ -49,6 +64,10 @@ static void build_simgrid_args(const dsgd_config *cfg, simgrid_args *a, char *lo
     a->argc = 0;
     a->argv[a->argc++] = "dsgd-sim";
     a->argv[a->argc++] = log;
+    if (!user_cfg(cfg, "network/model")) {
+        a->argv[a->argc++] = "--cfg=network/model:CM02";
+        a->argv[a->argc++] = "--cfg=network/crosstraffic:0";
+    }
     for (int i = 0; i < cfg->n_sim_cfg; i++) {
         snprintf(a->storage[i], sizeof a->storage[i], "--cfg=%s", cfg->sim_cfg[i]);
         a->argv[a->argc++] = a->storage[i];
@@ -146,6 +165,26 @@ static void init_simgrid(const dsgd_config *cfg)
     simgrid_init(&args.argc, args.argv);
 }
 
+/* Backend options from the flags (after simgrid_init: reads its config). */
+static dsgd_sim_options sim_options(const dsgd_config *cfg, const dsgd_cost_profile *cost)
+{
+    static const char *const algos[] = {"auto", "ring", "halving-doubling", "tree", "hierarchical"};
+    dsgd_sim_options opt = {.cost = *cost, .trace = cfg->trace[0] != '\0'};
+    for (size_t i = 0; i < sizeof algos / sizeof algos[0]; i++)
+        if (strcmp(cfg->allreduce, algos[i]) == 0)
+            opt.allreduce = (dsgd_sim_allreduce)i;
+    opt.coll_model =
+        strcmp(cfg->coll_model, "flow") == 0 ? DSGD_SIM_COLL_FLOW : DSGD_SIM_COLL_MESSAGE;
+    /* LV08's factors are built into SimGrid (not in its config); the flow
+     * model treats every other model as plain max-min. */
+    const char *model = user_cfg(cfg, "network/model");
+    int lv08 = model && strcmp(model, "LV08") == 0;
+    opt.network.latency_factor = lv08 ? 13.01 : 1.0;
+    opt.network.bandwidth_factor = lv08 ? 0.97 : 1.0;
+    opt.network.crosstraffic = sg_cfg_get_boolean("network/crosstraffic");
+    return opt;
+}
+
 /* Reports the run's outcome; returns the exit status. */
 static int report(const dsgd_config *cfg, int n, const dsgd_result *results)
 {
@@ -219,7 +258,7 @@ int main(int argc, char **argv)
                    cfg.platform);
     }
     dsgd_model_set_threads(1);
-    dsgd_sim_options opt = {.cost = cost, .trace = cfg.trace[0] != '\0'};
+    dsgd_sim_options opt = sim_options(&cfg, &cost);
     dsgd_sim_world *world = dsgd_sim_world_create(n, hosts, &opt);
     dsgd_result *results = calloc((size_t)n, sizeof *results);
     free(hosts);

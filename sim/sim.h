@@ -12,9 +12,33 @@
 #include "algorithms/algo.h"
 #include "core/cost.h"
 
+/* Allreduce algorithms of the message-level model (--allreduce). */
+typedef enum dsgd_sim_allreduce {
+    DSGD_SIM_ALLREDUCE_AUTO,
+    DSGD_SIM_ALLREDUCE_RING,
+    DSGD_SIM_ALLREDUCE_HALVING_DOUBLING,
+    DSGD_SIM_ALLREDUCE_TREE,
+    DSGD_SIM_ALLREDUCE_HIERARCHICAL,
+} dsgd_sim_allreduce;
+
+/* How collectives are simulated (--coll-model): every message through
+ * SimGrid, or one analytic flow computation per collective (flow.c). */
+typedef enum dsgd_sim_coll_model { DSGD_SIM_COLL_MESSAGE, DSGD_SIM_COLL_FLOW } dsgd_sim_coll_model;
+
+/* The network model's factors, for the flow model to mirror SimGrid's
+ * (CM02: 1, 1, no cross-traffic; LV08: 13.01, 0.97, cross-traffic). */
+typedef struct dsgd_sim_network {
+    double latency_factor;
+    double bandwidth_factor;
+    int crosstraffic;
+} dsgd_sim_network;
+
 typedef struct dsgd_sim_options {
     dsgd_cost_profile cost; /* prices of compute, I/O, memory */
-    int trace;         /* record events (dsgd_sim_trace) */
+    int trace;              /* record events (dsgd_sim_trace) */
+    dsgd_sim_allreduce allreduce;
+    dsgd_sim_coll_model coll_model;
+    dsgd_sim_network network;
 } dsgd_sim_options;
 
 typedef struct dsgd_sim_world dsgd_sim_world;

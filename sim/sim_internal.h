@@ -4,6 +4,7 @@
 #ifndef DSGD_SIM_INTERNAL_H
 #define DSGD_SIM_INTERNAL_H
 
+#include <simgrid/barrier.h>
 #include <simgrid/comm.h>
 #include <simgrid/mailbox.h>
 
@@ -21,6 +22,19 @@ typedef struct sim_rank {
     dsgd_node_program program;
 } sim_rank;
 
+/* Shared state of the flow model: ranks meet at a zero-cost barrier, the
+ * last to arrive prices the collective, everyone sleeps until it ends. */
+typedef struct sim_flow {
+    sg_bar_t barrier;
+    int arrived;
+    double end; /* simulated time the current collective ends */
+    float *sum; /* reduction of real payloads */
+    size_t sum_count;
+    int analysed;          /* ring routes priced (below) */
+    double step_latency_s; /* slowest route latency of a ring step */
+    double flow_Bps;       /* slowest flow's max-min rate in a ring step */
+} sim_flow;
+
 struct dsgd_sim_world {
     int n;
     dsgd_sim_options opt;
@@ -28,6 +42,7 @@ struct dsgd_sim_world {
     dsgd_trace *traces; /* one per rank */
     int *node;          /* node index of each rank */
     int n_nodes;
+    sim_flow flow;
 };
 
 /* A message in flight.  The sender allocates it (with a copy of the data,
@@ -54,7 +69,10 @@ sg_mailbox_t sim_mailbox(int src, int dst, long tag);
 int sim_deliver(sim_msg *m, void *buf, size_t cap, sim_land land, dsgd_msg_info *info);
 
 /* Collectives over a group (NULL = world), built from the calls above. */
-int sim_ring_allreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count);
+int sim_allreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count);
+/* Flow-level ring allreduce over all ranks (flow.c). */
+int sim_flow_allreduce(dsgd_comm *c, float *buf, size_t count);
+
 int sim_tree_reduce(dsgd_comm *c, dsgd_group *g, int root, float *buf, size_t count);
 int sim_tree_bcast(dsgd_comm *c, dsgd_group *g, int root, void *buf, size_t bytes);
 int sim_ring_allgather(dsgd_comm *c, dsgd_group *g, const void *sendbuf, size_t bytes,

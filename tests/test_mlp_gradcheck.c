@@ -36,7 +36,8 @@ int main(void)
 {
     dsgd_model m;
     char err[256];
-    if (dsgd_model_create("mlp", "7,5", (dsgd_shape){IN, 1, 1}, CLASSES, &m, err, sizeof err) != 0) {
+    if (dsgd_model_create("mlp", "7,5", (dsgd_shape){IN, 1, 1}, CLASSES, &m, err, sizeof err) !=
+        0) {
         fprintf(stderr, "%s\n", err);
         return 1;
     }

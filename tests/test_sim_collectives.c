@@ -1,14 +1,18 @@
 /* test_sim_collectives — the SimGrid backend's collectives: results and
  * simulated times.
  *
- * usage: test_sim_collectives PLATFORM MODEL
+ * usage: test_sim_collectives PLATFORM MODEL [RANKS_PER_NODE]
  *   PLATFORM: a homogeneous cluster of >= 16 hosts, private SPLITDUPLEX
  *             links of bandwidth B and latency L per host, no backbone
  *             (platforms/small.xml: B = 1.25 GB/s, L = 10 us);
- *   MODEL:    CM02 or LV08 (SimGrid network model).
+ *   MODEL:    CM02 or LV08 (SimGrid network model);
+ *   RANKS_PER_NODE: hosts per machine ("node" property; default 1).  With
+ *             fewer than 16 hosts only the value checks run (e.g. on
+ *             tests/data/nodes-4x2.xml, for the hierarchical allreduce).
  *
- * Values: ring allreduce, tree reduce/bcast, ring allgather and barrier on
- * real buffers give the exact sums/copies for group sizes 2..16, counts not
+ * Values: every allreduce algorithm (ring, halving-doubling, tree,
+ * hierarchical), tree reduce/bcast, ring allgather and barrier on real
+ * buffers give the exact sums/copies for group sizes 1..16, counts not
  * divisible by the size, and a sub-group.
  *
  * Time: the ring allreduce of S bytes over N hosts is 2(N-1) steps; in
@@ -22,7 +26,13 @@
  * (acknowledgement) flow of the neighbouring transfer, so a flow gets
  * 0.97 B / 1.05:
  *     LV08:                     T = 2(N-1) * (13.01*2L + 1.05 (S/N) / (0.97 B))
- * Both are checked within 1 %. */
+ * Both are checked within 1 %.  Under CM02, with lambda = 2L the route
+ * latency, for n a power of two (every round pairs distinct hosts, so no
+ * two flows share a link):
+ *     tree (binomial reduce + broadcast): 2 log2(n) (lambda + S/B)
+ *     halving-doubling: round k moves S/2^(k+1) each way, so
+ *                       2 log2(n) lambda + 2 (n-1)/n S/B
+ * are checked within 1 % too. */
 #include <math.h>
 #include <simgrid/engine.h>
 #include <simgrid/host.h>
@@ -37,6 +47,7 @@
 #define LINK_LAT 10e-6
 
 static int failures;
+static int ranks_per_node = 1;
 
 static void expect(int ok, const char *what, int n, double got, double want)
 {
@@ -99,8 +110,9 @@ static int values_program(dsgd_comm *c, const dsgd_job *job, dsgd_result *out)
             dsgd_group_free(c, g);
         }
     }
-    /* small.xml sets no "node" property: every host is a node of its own. */
-    if (!rc && (dsgd_node_count(c) != n || dsgd_node_of(c, n - 1) != n - 1))
+    /* nodes are numbered by their lowest rank */
+    int nodes = (n + ranks_per_node - 1) / ranks_per_node;
+    if (!rc && (dsgd_node_count(c) != nodes || dsgd_node_of(c, n - 1) != nodes - 1))
         rc = 14;
     if (!rc)
         rc = dsgd_barrier(c, NULL);
@@ -125,9 +137,9 @@ static int ring_program(dsgd_comm *c, const dsgd_job *job, dsgd_result *out)
 
 /* Launches program on n ranks; returns the largest per-rank time_s, or -1
  * if any rank failed. */
-static double launch(sg_host_t *hosts, int n, dsgd_node_program program)
+static double launch(sg_host_t *hosts, int n, dsgd_node_program program, dsgd_sim_allreduce algo)
 {
-    dsgd_sim_options opt = {.trace = 0};
+    dsgd_sim_options opt = {.trace = 0, .allreduce = algo};
     dsgd_cost_defaults(&opt.cost);
     dsgd_sim_world *w = dsgd_sim_world_create(n, hosts, &opt);
     dsgd_result *res = calloc((size_t)n, sizeof *res);
@@ -150,10 +162,12 @@ static double launch(sg_host_t *hosts, int n, dsgd_node_program program)
 
 int main(int argc, char **argv)
 {
-    if (argc != 3 || (strcmp(argv[2], "CM02") && strcmp(argv[2], "LV08"))) {
-        fprintf(stderr, "usage: %s PLATFORM CM02|LV08\n", argv[0]);
+    if (argc < 3 || argc > 4 || (strcmp(argv[2], "CM02") && strcmp(argv[2], "LV08"))) {
+        fprintf(stderr, "usage: %s PLATFORM CM02|LV08 [RANKS_PER_NODE]\n", argv[0]);
         return 2;
     }
+    if (argc == 4)
+        ranks_per_node = atoi(argv[3]);
     int cm02 = strcmp(argv[2], "CM02") == 0;
     char model[64];
     snprintf(model, sizeof model, "--cfg=network/model:%s", argv[2]);
@@ -165,13 +179,17 @@ int main(int argc, char **argv)
     simgrid_load_platform(argv[1]);
     size_t n_hosts;
     sg_host_t *hosts = dsgd_sim_hosts(&n_hosts);
-    if (n_hosts < 16) {
-        fprintf(stderr, "%s: need 16 hosts, found %zu\n", argv[1], n_hosts);
-        return 2;
-    }
     int sizes[] = {1, 2, 3, 7, 16};
-    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
-        launch(hosts, sizes[i], values_program);
+    for (int a = DSGD_SIM_ALLREDUCE_AUTO; a <= DSGD_SIM_ALLREDUCE_HIERARCHICAL; a++)
+        for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+            if ((size_t)sizes[i] <= n_hosts)
+                launch(hosts, sizes[i], values_program, (dsgd_sim_allreduce)a);
+    if (n_hosts < 16) {
+        free(hosts);
+        printf("%s (values only: %zu hosts)\n", failures ? "FAILED" : "all value checks passed",
+               n_hosts);
+        return failures != 0;
+    }
 
     double lat = cm02 ? 2 * LINK_LAT : 13.01 * 2 * LINK_LAT;
     double bw = cm02 ? LINK_BW : 0.97 * LINK_BW / 1.05;
@@ -182,11 +200,28 @@ int main(int argc, char **argv)
             int n = ns[i];
             ring_bytes = sizes_bytes[s];
             double want = 2.0 * (n - 1) * (lat + ring_bytes / n / bw);
-            double got = launch(hosts, n, ring_program);
+            double got = launch(hosts, n, ring_program, DSGD_SIM_ALLREDUCE_RING);
             printf(
                 "%s ring allreduce n=%2d S=%8.0f B: simulated %.6f s, formula %.6f s (%+.3f %%)\n",
                 argv[2], n, ring_bytes, got, want, 100 * (got - want) / want);
             expect(fabs(got - want) <= 0.01 * want, "ring allreduce time", n, got, want);
+        }
+    for (size_t s = 0; cm02 && s < 2; s++)
+        for (int n = 2; n <= 16; n *= 2) {
+            ring_bytes = sizes_bytes[s];
+            double log2n = log2(n);
+            double want_tree = 2 * log2n * (lat + ring_bytes / bw);
+            double want_hd = 2 * log2n * lat + 2.0 * (n - 1) / n * ring_bytes / bw;
+            double got_tree = launch(hosts, n, ring_program, DSGD_SIM_ALLREDUCE_TREE);
+            double got_hd = launch(hosts, n, ring_program, DSGD_SIM_ALLREDUCE_HALVING_DOUBLING);
+            printf("CM02 tree allreduce n=%2d S=%8.0f B: simulated %.6f s, formula %.6f s\n", n,
+                   ring_bytes, got_tree, want_tree);
+            printf("CM02 halving-doubling n=%2d S=%8.0f B: simulated %.6f s, formula %.6f s\n", n,
+                   ring_bytes, got_hd, want_hd);
+            expect(fabs(got_tree - want_tree) <= 0.01 * want_tree, "tree time", n, got_tree,
+                   want_tree);
+            expect(fabs(got_hd - want_hd) <= 0.01 * want_hd, "halving-doubling time", n, got_hd,
+                   want_hd);
         }
     free(hosts);
     printf("%s\n", failures ? "FAILED" : "all collective checks passed");
