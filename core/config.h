@@ -30,10 +30,12 @@ typedef struct dsgd_config {
     int quiet;
     /* dsgd-sim only */
     char platform[1024];
-    int nodes; /* 0: every host of the platform */
+    int nodes;               /* 0: every host of the platform */
     char cost_profile[1024]; /* "": built-in defaults */
     char allreduce[24];      /* auto ring halving-doubling tree hierarchical */
     char coll_model[16];     /* message flow */
+    char sweep[256];         /* "nodes=16,64,...": one run per point */
+    char sweep_out[1024];    /* where the sweep's table goes ("": stdout) */
     int n_sim_cfg;
     const char *sim_cfg[DSGD_MAX_SIM_CFG]; /* --cfg=KEY:VALUE, passed to SimGrid */
 } dsgd_config;

@@ -2,6 +2,15 @@
 #include "core/report.h"
 
 #include <math.h>
+#include <sys/resource.h>
+
+double dsgd_peak_rss_mb(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0)
+        return NAN;
+    return (double)ru.ru_maxrss / 1024.0; /* Linux reports KiB */
+}
 
 static void number(FILE *out, const char *key, double v)
 {
@@ -26,6 +35,8 @@ void dsgd_report_json(FILE *out, const char *backend, const dsgd_config *cfg, in
     number(out, "first_loss", r->first_loss);
     number(out, "final_loss", r->final_loss);
     number(out, "params_norm", r->params_norm);
+    number(out, "wall_s", r->wall_s);
+    number(out, "peak_rss_mb", r->peak_rss_mb);
     fprintf(out, "}\n");
     fflush(out);
 }

@@ -16,7 +16,12 @@ typedef struct dsgd_result {
     double final_loss;  /* loss of the final parameters on the test split */
     double params_norm; /* L2 norm of the final parameters */
     char error[200];    /* why status != 0, one line */
+    double wall_s;      /* wall-clock seconds of the whole program run (set by main) */
+    double peak_rss_mb; /* peak resident memory of this process (set by main) */
 } dsgd_result;
+
+/* Peak resident set size of this process, in MiB. */
+double dsgd_peak_rss_mb(void);
 
 /* Prints the JSON summary line (NaN/inf become null). */
 void dsgd_report_json(FILE *out, const char *backend, const dsgd_config *cfg, int nodes,

@@ -110,8 +110,11 @@ static int run(const dsgd_config *cfg, const dsgd_algo *algo, const dsgd_dataset
         dsgd_exec_traces_free(all, c->size);
         MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
     }
-    if (status == 0 && cfg->json && c->rank == 0)
+    if (status == 0 && cfg->json && c->rank == 0) {
+        result.wall_s = dsgd_wall_seconds() - progress.wall_start;
+        result.peak_rss_mb = dsgd_peak_rss_mb();
         dsgd_report_json(stdout, "exec", cfg, c->size, &result);
+    }
     dsgd_exec_comm_destroy(c);
     return status;
 }

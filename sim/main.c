@@ -22,6 +22,7 @@
 #include "core/report.h"
 #include "core/trace.h"
 #include "sim/sim.h"
+#include "sim/sweep.h"
 
 #define EXIT_RUN_FAILED 1
 #define EXIT_BAD_INPUT 2
@@ -75,36 +76,30 @@ static void build_simgrid_args(const dsgd_config *cfg, simgrid_args *a, char *lo
     a->argv[a->argc] = NULL;
 }
 
-/* SimGrid aborts the process on a malformed platform, so load it once in a
- * child first (with the --cfg items, which SimGrid also aborts on) and turn
- * a failure into a one-line error.  Returns 0 if the
- * platform loads; otherwise writes SimGrid's most telling line to why. */
-static int platform_loads(const dsgd_config *cfg, char *why, size_t whylen)
+/* SimGrid aborts the process on a malformed platform or --cfg item.  So
+ * the simulation runs in a child process whose stderr goes to a pipe until
+ * the platform is loaded: if the child dies before that, the parent turns
+ * SimGrid's output into one line; once loaded, the child restores stderr,
+ * tells the parent, and the parent only waits for its exit status.  (The
+ * platform is loaded once: for 16,384 hosts that takes seconds.) */
+typedef struct load_guard {
+    int fd;           /* child: write end of the pipe; -1 when done */
+    int saved_stderr; /* child: the real stderr */
+} load_guard;
+
+#define LOADED_MARK "\001dsgd-sim: platform loaded\n"
+
+/* Parent side: returns the exit status to give. */
+static int parent_wait(pid_t pid, int fd, const char *platform)
 {
-    int fds[2];
-    if (pipe(fds) != 0)
-        return 0; /* cannot check: let the real load report */
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(fds[0]);
-        close(fds[1]);
-        return 0;
-    }
-    if (pid == 0) {
-        dup2(fds[1], STDERR_FILENO);
-        dup2(fds[1], STDOUT_FILENO);
-        close(fds[0]);
-        simgrid_args args;
-        build_simgrid_args(cfg, &args, "--log=root.thresh:error");
-        simgrid_init(&args.argc, args.argv);
-        simgrid_load_platform(cfg->platform);
-        _exit(0);
-    }
-    close(fds[1]);
-    FILE *out = fdopen(fds[0], "r");
-    char line[512];
-    why[0] = '\0';
-    while (out && fgets(line, sizeof line, out)) {
+    FILE *in = fdopen(fd, "r");
+    char line[512], why[512] = "";
+    int loaded = 0;
+    while (in && !loaded && fgets(line, sizeof line, in)) {
+        if (strcmp(line, LOADED_MARK) == 0) {
+            loaded = 1;
+            break;
+        }
         line[strcspn(line, "\n")] = '\0';
         /* Keep the first line that names the problem; else the last one. */
         if (!why[0] || (!strstr(why, "rror") && strstr(line, "rror"))) {
@@ -112,18 +107,63 @@ static int platform_loads(const dsgd_config *cfg, char *why, size_t whylen)
             const char *msg = line, *tag;
             while ((tag = strstr(msg, "] ")) != NULL)
                 msg = tag + 2;
-            snprintf(why, whylen, "%s", msg);
+            snprintf(why, sizeof why, "%s", msg);
         }
     }
-    if (out)
-        fclose(out);
+    if (in)
+        fclose(in);
     int status = 0;
-    waitpid(pid, &status, 0);
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-        return 0;
-    if (!why[0])
-        snprintf(why, whylen, "SimGrid could not load it");
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (!loaded) {
+        fprintf(stderr, "dsgd-sim: --platform/--cfg %s: SimGrid refused it: %s\n", platform,
+                why[0] ? why : "it could not load the platform");
+        return EXIT_BAD_INPUT;
+    }
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+/* Forks.  In the parent, waits for the child and returns its exit status
+ * (>= 0).  In the child (or if fork is impossible) returns -1 with stderr
+ * captured until load_guard_done. */
+static int load_guard_begin(load_guard *g, const char *platform)
+{
+    int fds[2];
+    g->fd = g->saved_stderr = -1;
+    if (pipe(fds) != 0)
+        return -1;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return -1;
+    }
+    if (pid > 0) {
+        close(fds[1]);
+        return parent_wait(pid, fds[0], platform);
+    }
+    close(fds[0]);
+    g->fd = fds[1];
+    g->saved_stderr = dup(STDERR_FILENO);
+    dup2(g->fd, STDERR_FILENO);
     return -1;
+}
+
+static void load_guard_done(load_guard *g)
+{
+    if (g->fd < 0)
+        return;
+    fflush(stderr);
+    dup2(g->saved_stderr, STDERR_FILENO);
+    close(g->saved_stderr);
+    if (write(g->fd, LOADED_MARK, strlen(LOADED_MARK)) < 0) {
+        /* the parent is gone: nothing to tell */
+    }
+    close(g->fd);
+    g->fd = -1;
 }
 
 /* A bare file name that is not in the current directory is looked up in the
@@ -148,10 +188,6 @@ static int resolve_platform(dsgd_config *cfg)
 
 static int check_inputs(const dsgd_config *cfg)
 {
-    char why[512];
-    if (platform_loads(cfg, why, sizeof why) != 0)
-        return die(EXIT_BAD_INPUT, "%s %s: SimGrid refused it: %s",
-                   cfg->n_sim_cfg ? "--platform/--cfg" : "--platform", cfg->platform, why);
     char err[512];
     if (cfg->trace[0] && dsgd_trace_check_writable(cfg->trace, err, sizeof err) != 0)
         return die(EXIT_BAD_INPUT, "--trace %s", err);
@@ -186,7 +222,7 @@ static dsgd_sim_options sim_options(const dsgd_config *cfg, const dsgd_cost_prof
 }
 
 /* Reports the run's outcome; returns the exit status. */
-static int report(const dsgd_config *cfg, int n, const dsgd_result *results)
+static int report(const dsgd_config *cfg, int n, const dsgd_result *results, double wall_start)
 {
     int unfinished = 0, first_unfinished = -1;
     for (int i = 0; i < n; i++)
@@ -205,13 +241,18 @@ static int report(const dsgd_config *cfg, int n, const dsgd_result *results)
                     results[i].error[0] ? results[i].error : dsgd_status_str(results[i].status));
             return EXIT_RUN_FAILED;
         }
-    if (cfg->json)
-        dsgd_report_json(stdout, "sim", cfg, n, &results[0]);
+    if (cfg->json) {
+        dsgd_result r0 = results[0];
+        r0.wall_s = dsgd_wall_seconds() - wall_start;
+        r0.peak_rss_mb = dsgd_peak_rss_mb();
+        dsgd_report_json(stdout, "sim", cfg, n, &r0);
+    }
     return 0;
 }
 
 int main(int argc, char **argv)
 {
+    double wall_start = dsgd_wall_seconds();
     dsgd_config cfg;
     char err[512];
     int rc = dsgd_config_parse(&cfg, argc, argv, DSGD_PROG_SIM, err, sizeof err);
@@ -240,14 +281,28 @@ int main(int argc, char **argv)
         return rc ? rc : die(EXIT_BAD_INPUT, "%s", err);
     }
 
+    if (cfg.sweep[0]) {
+        dsgd_data_close(&data);
+        if (cfg.trace[0])
+            return die(EXIT_BAD_INPUT, "--trace cannot be combined with --sweep");
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        rc = dsgd_sweep_run(argc, argv, &cfg, cores > 0 ? (int)cores : 1, err, sizeof err);
+        return rc ? die(rc, "%s", err) : 0;
+    }
     dsgd_cost_profile cost;
     dsgd_cost_defaults(&cost);
     if (cfg.cost_profile[0] && dsgd_cost_load(cfg.cost_profile, &cost, err, sizeof err) != 0) {
         dsgd_data_close(&data);
         return die(EXIT_BAD_INPUT, "--cost-profile %s", err);
     }
+    load_guard guard;
+    if ((rc = load_guard_begin(&guard, cfg.platform)) >= 0) {
+        dsgd_data_close(&data);
+        return rc;
+    }
     init_simgrid(&cfg);
     simgrid_load_platform(cfg.platform);
+    load_guard_done(&guard);
     size_t n_hosts;
     sg_host_t *hosts = dsgd_sim_hosts(&n_hosts);
     int n = cfg.nodes ? cfg.nodes : (int)n_hosts;
@@ -271,7 +326,7 @@ int main(int argc, char **argv)
     dsgd_sim_launch(world, algo->run, &job, results);
     dsgd_progress_done(&progress);
 
-    int status = report(&cfg, n, results);
+    int status = report(&cfg, n, results, wall_start);
     if (status == 0 && cfg.trace[0] &&
         dsgd_trace_write_csv(cfg.trace, dsgd_sim_traces(world), (size_t)n, err, sizeof err) != 0)
         status = die(EXIT_RUN_FAILED, "--trace %s", err);
