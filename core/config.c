@@ -9,7 +9,7 @@
 
 #define DSGD_VERSION "0.1.0"
 
-typedef enum { ARG_STR, ARG_LONG, ARG_INT, ARG_DOUBLE, ARG_U64, ARG_BOOL, ARG_CFG } arg_type;
+typedef enum { ARG_STR, ARG_LONG, ARG_INT, ARG_DOUBLE, ARG_U64, ARG_BOOL, ARG_LIST } arg_type;
 
 typedef struct flag {
     const char *name; /* without the leading "--" */
@@ -58,7 +58,14 @@ static const flag flags[] = {
     {"sweep-out", STR(sweep_out), SIM, 0, "FILE", "write the sweep's table to FILE", NULL},
     {"cost-profile", STR(cost_profile), SIM, 0, "FILE",
      "how hosts price compute, I/O and memory (default: built-in, see core/cost.h)", NULL},
-    {"cfg", ARG_CFG, 0, 0, SIM, 0, "KEY:VALUE", "SimGrid configuration item (repeatable)", NULL},
+    {"cfg", ARG_LIST, offsetof(dsgd_config, sim_cfg), 0, SIM, 0, "KEY:VALUE",
+     "SimGrid configuration item (repeatable)", NULL},
+    {"slow", ARG_LIST, offsetof(dsgd_config, slow), 0, SIM, 0, "HOSTS:F[@T0-T1]",
+     "hosts (names, ranks or rank ranges a-b, comma-separated) compute F times slower, "
+     "optionally only from T0 to T1 s (repeatable)",
+     NULL},
+    {"fail", ARG_LIST, offsetof(dsgd_config, fail), 0, SIM, 0, "HOST@T",
+     "turn a host (name or rank) off at simulated time T (repeatable)", NULL},
 };
 #define N_FLAGS (sizeof flags / sizeof flags[0])
 
@@ -141,17 +148,20 @@ static int set_value(dsgd_config *cfg, const flag *f, const char *value, char *e
         }
         strcpy(field, value);
         return 0;
-    case ARG_CFG:
-        if (cfg->n_sim_cfg == DSGD_MAX_SIM_CFG) {
-            snprintf(err, errlen, "--cfg: more than %d items", DSGD_MAX_SIM_CFG);
+    case ARG_LIST: {
+        dsgd_strlist *list = (dsgd_strlist *)field;
+        if (list->n == DSGD_MAX_LIST) {
+            snprintf(err, errlen, "--%s: more than %d items", f->name, DSGD_MAX_LIST);
             return -1;
         }
-        if (!strchr(value, ':')) {
-            snprintf(err, errlen, "--cfg: '%s' is not KEY:VALUE", value);
+        /* the metavar shows the separator the value needs (':' or '@') */
+        if (!strchr(value, *strpbrk(f->metavar, ":@"))) {
+            snprintf(err, errlen, "--%s: '%s' is not %s", f->name, value, f->metavar);
             return -1;
         }
-        cfg->sim_cfg[cfg->n_sim_cfg++] = value;
+        list->items[list->n++] = value;
         return 0;
+    }
     case ARG_BOOL: return 0; /* handled by the caller: booleans take no value */
     case ARG_DOUBLE: {
         double v = strtod(value, &end);

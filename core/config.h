@@ -11,7 +11,13 @@
 
 typedef enum dsgd_program { DSGD_PROG_SIM = 1, DSGD_PROG_RUN = 2 } dsgd_program;
 
-#define DSGD_MAX_SIM_CFG 16
+#define DSGD_MAX_LIST 16
+
+/* A repeatable flag's values (pointers into argv). */
+typedef struct dsgd_strlist {
+    int n;
+    const char *items[DSGD_MAX_LIST];
+} dsgd_strlist;
 
 typedef struct dsgd_config {
     /* shared */
@@ -36,8 +42,9 @@ typedef struct dsgd_config {
     char coll_model[16];     /* message flow */
     char sweep[256];         /* "nodes=16,64,...": one run per point */
     char sweep_out[1024];    /* where the sweep's table goes ("": stdout) */
-    int n_sim_cfg;
-    const char *sim_cfg[DSGD_MAX_SIM_CFG]; /* --cfg=KEY:VALUE, passed to SimGrid */
+    dsgd_strlist sim_cfg; /* --cfg KEY:VALUE, passed to SimGrid */
+    dsgd_strlist slow;    /* --slow HOSTS:FACTOR[@T0-T1] */
+    dsgd_strlist fail;    /* --fail HOST@T */
 } dsgd_config;
 
 enum { DSGD_CONFIG_OK = 0, DSGD_CONFIG_EXIT = 1, DSGD_CONFIG_ERROR = -1 };

@@ -1,12 +1,15 @@
 /* backend.c — the comm.h ops table on SimGrid, the world of ranks, and the
  * launcher that runs a node program on every rank. */
+#include <math.h>
 #include <simgrid/actor.h>
 #include <simgrid/engine.h>
+#include <simgrid/exec.h>
 #include <simgrid/host.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/faults.h"
 #include "sim/sim_internal.h"
 
 /* ---- point to point ---------------------------------------------------- */
@@ -159,14 +162,32 @@ static int sim_op_iallreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t cou
 
 /* ---- cost charges -------------------------------------------------------- */
 
+/* Runs `seconds` of full-speed work on r's host, stretched by the --slow
+ * factor in force, piece by piece across the windows' edges. */
+static void execute(sim_rank *r, double seconds)
+{
+    double speed = sg_host_get_speed(r->host);
+    while (seconds > 1e-12) {
+        double now = simgrid_get_clock(), next;
+        double factor = dsgd_sim_slowdown(r->world->opt.faults, r->comm.rank, now, &next);
+        double span = fmin(seconds * factor, next - now); /* wall time of this piece */
+        if (factor == 1.0) {
+            sg_actor_execute(span * speed);
+        } else {
+            sg_exec_t exec = sg_actor_exec_init(span * speed / factor);
+            sg_exec_set_bound(exec, speed / factor);
+            sg_exec_start(exec);
+            sg_exec_wait(exec);
+        }
+        seconds -= span / factor;
+    }
+}
+
 static int sim_op_compute(dsgd_comm *c, const char *name, const dsgd_work *work, double t_start)
 {
     (void)name, (void)t_start;
     sim_rank *r = sim_self(c);
-    double speed = sg_host_get_speed(r->host);
-    double seconds = dsgd_cost_compute_seconds(&r->world->opt.cost, work, speed);
-    if (seconds > 0)
-        sg_actor_execute(seconds * speed);
+    execute(r, dsgd_cost_compute_seconds(&r->world->opt.cost, work, sg_host_get_speed(r->host)));
     return DSGD_OK;
 }
 
@@ -323,6 +344,34 @@ static void rank_main(int argc, char **argv)
     r->result->finished = 1;
 }
 
+/* --fail: a daemon actor on a host that stays up turns the victim off. */
+static void failure_main(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    const dsgd_failure *f = sg_actor_self_get_data();
+    sg_actor_sleep_until(f->t);
+    sg_host_turn_off(sg_host_by_name(argv[0]));
+}
+
+static void start_failures(dsgd_sim_world *w)
+{
+    const dsgd_sim_faults *faults = w->opt.faults;
+    if (!faults || faults->n_fail == 0)
+        return;
+    int safe = -1; /* a rank's host that never fails, to run the controllers */
+    for (int r = 0; r < w->n && safe < 0; r++)
+        if (!dsgd_sim_failed_rank(faults, r))
+            safe = r;
+    sg_host_t where = w->ranks[safe >= 0 ? safe : 0].host;
+    for (int i = 0; i < faults->n_fail; i++) {
+        sg_actor_t actor = sg_actor_init("failure", where);
+        sg_actor_set_data(actor, (void *)&faults->fail[i]);
+        char *name = (char *)sg_host_get_name(w->ranks[faults->fail[i].rank].host);
+        sg_actor_start(actor, failure_main, 1, &name);
+        sg_actor_daemonize(actor);
+    }
+}
+
 void dsgd_sim_launch(dsgd_sim_world *w, dsgd_node_program program, const dsgd_job *job,
                      dsgd_result *results)
 {
@@ -338,6 +387,7 @@ void dsgd_sim_launch(dsgd_sim_world *w, dsgd_node_program program, const dsgd_jo
         sg_actor_set_data(actor, r);
         sg_actor_start(actor, rank_main, 0, NULL);
     }
+    start_failures(w);
     simgrid_run();
 }
 

@@ -21,6 +21,7 @@
 #include "core/progress.h"
 #include "core/report.h"
 #include "core/trace.h"
+#include "sim/faults.h"
 #include "sim/sim.h"
 #include "sim/sweep.h"
 
@@ -44,9 +45,9 @@ static const char *user_cfg(const dsgd_config *cfg, const char *key)
 {
     size_t len = strlen(key);
     const char *found = NULL;
-    for (int i = 0; i < cfg->n_sim_cfg; i++)
-        if (strncmp(cfg->sim_cfg[i], key, len) == 0 && cfg->sim_cfg[i][len] == ':')
-            found = cfg->sim_cfg[i] + len + 1;
+    for (int i = 0; i < cfg->sim_cfg.n; i++)
+        if (strncmp(cfg->sim_cfg.items[i], key, len) == 0 && cfg->sim_cfg.items[i][len] == ':')
+            found = cfg->sim_cfg.items[i] + len + 1;
     return found;
 }
 
@@ -56,8 +57,8 @@ static const char *user_cfg(const dsgd_config *cfg, const char *key)
  * idealised non-blocking fabric (SimGrid's own default, LV08, models TCP). */
 typedef struct simgrid_args {
     int argc;
-    char *argv[DSGD_MAX_SIM_CFG + 5];
-    char storage[DSGD_MAX_SIM_CFG][300];
+    char *argv[DSGD_MAX_LIST + 6];
+    char storage[DSGD_MAX_LIST][300];
 } simgrid_args;
 
 static void build_simgrid_args(const dsgd_config *cfg, simgrid_args *a, char *log)
@@ -65,12 +66,13 @@ static void build_simgrid_args(const dsgd_config *cfg, simgrid_args *a, char *lo
     a->argc = 0;
     a->argv[a->argc++] = "dsgd-sim";
     a->argv[a->argc++] = log;
+    a->argv[a->argc++] = "--log=ker_engine.app:file:/dev/null";
     if (!user_cfg(cfg, "network/model")) {
         a->argv[a->argc++] = "--cfg=network/model:CM02";
         a->argv[a->argc++] = "--cfg=network/crosstraffic:0";
     }
-    for (int i = 0; i < cfg->n_sim_cfg; i++) {
-        snprintf(a->storage[i], sizeof a->storage[i], "--cfg=%s", cfg->sim_cfg[i]);
+    for (int i = 0; i < cfg->sim_cfg.n; i++) {
+        snprintf(a->storage[i], sizeof a->storage[i], "--cfg=%s", cfg->sim_cfg.items[i]);
         a->argv[a->argc++] = a->storage[i];
     }
     a->argv[a->argc] = NULL;
@@ -94,20 +96,26 @@ static int parent_wait(pid_t pid, int fd, const char *platform)
 {
     FILE *in = fdopen(fd, "r");
     char line[512], why[512] = "";
-    int loaded = 0;
+    int loaded = 0, why_telling = 0;
     while (in && !loaded && fgets(line, sizeof line, in)) {
         if (strcmp(line, LOADED_MARK) == 0) {
             loaded = 1;
             break;
         }
         line[strcspn(line, "\n")] = '\0';
-        /* Keep the first line that names the problem; else the last one. */
-        if (!why[0] || (!strstr(why, "rror") && strstr(line, "rror"))) {
-            /* Drop SimGrid's "[time] file:line: [category/LEVEL] " prefix. */
+        /* Keep the first ERROR or CRITICAL line (it names the problem);
+         * without one, the first line. */
+        int telling = strstr(line, "/ERROR]") || strstr(line, "/CRITICAL]");
+        if (!why[0] || (telling && !why_telling)) {
+            /* Drop SimGrid's "[time] file:line: [category/LEVEL] " prefix
+             * and an "Uncaught exception TYPE: " preamble. */
             const char *msg = line, *tag;
             while ((tag = strstr(msg, "] ")) != NULL)
                 msg = tag + 2;
+            if (strncmp(msg, "Uncaught exception ", 19) == 0 && strstr(msg, ": "))
+                msg = strstr(msg, ": ") + 2;
             snprintf(why, sizeof why, "%s", msg);
+            why_telling = telling;
         }
     }
     if (in)
@@ -197,6 +205,9 @@ static int check_inputs(const dsgd_config *cfg)
 static void init_simgrid(const dsgd_config *cfg)
 {
     simgrid_args args;
+    /* Configuration changes are echoed at INFO; the engine's deadlock
+     * report lists every blocked actor (thousands of lines): dsgd-sim
+     * reports stalls itself, so the engine's log goes to /dev/null. */
     build_simgrid_args(cfg, &args, "--log=xbt_cfg.thresh:warning");
     simgrid_init(&args.argc, args.argv);
 }
@@ -222,27 +233,43 @@ static dsgd_sim_options sim_options(const dsgd_config *cfg, const dsgd_cost_prof
 }
 
 /* Reports the run's outcome; returns the exit status. */
-static int report(const dsgd_config *cfg, int n, const dsgd_result *results, double wall_start)
+/* Ranks turned off by --fail are expected not to finish; any other rank
+ * that did not is a stall (a synchronous algorithm waiting for the dead, or
+ * a deadlock).  The summary is the lowest surviving rank's. */
+static int report(const dsgd_config *cfg, int n, const dsgd_result *results,
+                  const dsgd_sim_faults *faults, double wall_start)
 {
-    int unfinished = 0, first_unfinished = -1;
-    for (int i = 0; i < n; i++)
-        if (!results[i].finished && unfinished++ == 0)
+    int unfinished = 0, first_unfinished = -1, reporter = -1;
+    for (int i = 0; i < n; i++) {
+        if (results[i].finished && reporter < 0)
+            reporter = i;
+        if (!results[i].finished && !dsgd_sim_failed_rank(faults, i) && unfinished++ == 0)
             first_unfinished = i;
+    }
     if (unfinished) {
         fprintf(stderr,
                 "dsgd-sim: stalled: %d of %d ranks never finished (first: rank %d) at simulated "
-                "time %.6f s — deadlock or failed peer\n",
-                unfinished, n, first_unfinished, simgrid_get_clock());
+                "time %.6f s: %s\n",
+                unfinished, n, first_unfinished, simgrid_get_clock(),
+                faults->n_fail ? "they waited for a rank that --fail turned off"
+                               : "deadlock (every remaining rank waits for another)");
         return EXIT_STALLED;
     }
     for (int i = 0; i < n; i++)
-        if (results[i].status != DSGD_OK) {
-            fprintf(stderr, "dsgd-sim: rank %d failed: %s\n", i,
-                    results[i].error[0] ? results[i].error : dsgd_status_str(results[i].status));
+        if (results[i].finished && results[i].status != DSGD_OK) {
+            fprintf(stderr, "dsgd-sim: rank %d failed: %s%s\n", i,
+                    results[i].error[0] ? results[i].error : dsgd_status_str(results[i].status),
+                    results[i].status == DSGD_ENETWORK && faults->n_fail
+                        ? " (a peer was turned off by --fail)"
+                        : "");
             return EXIT_RUN_FAILED;
         }
+    if (reporter < 0) {
+        fprintf(stderr, "dsgd-sim: every rank was turned off by --fail\n");
+        return EXIT_RUN_FAILED;
+    }
     if (cfg->json) {
-        dsgd_result r0 = results[0];
+        dsgd_result r0 = results[reporter];
         r0.wall_s = dsgd_wall_seconds() - wall_start;
         r0.peak_rss_mb = dsgd_peak_rss_mb();
         dsgd_report_json(stdout, "sim", cfg, n, &r0);
@@ -312,8 +339,15 @@ int main(int argc, char **argv)
         return die(EXIT_BAD_INPUT, "--nodes %d: more ranks than the %zu hosts of %s", n, n_hosts,
                    cfg.platform);
     }
+    dsgd_sim_faults faults;
+    if (dsgd_sim_faults_parse(&cfg, hosts, n, &faults, err, sizeof err) != 0) {
+        free(hosts);
+        dsgd_data_close(&data);
+        return die(EXIT_BAD_INPUT, "%s", err);
+    }
     dsgd_model_set_threads(1);
     dsgd_sim_options opt = sim_options(&cfg, &cost);
+    opt.faults = &faults;
     dsgd_sim_world *world = dsgd_sim_world_create(n, hosts, &opt);
     dsgd_result *results = calloc((size_t)n, sizeof *results);
     free(hosts);
@@ -326,11 +360,12 @@ int main(int argc, char **argv)
     dsgd_sim_launch(world, algo->run, &job, results);
     dsgd_progress_done(&progress);
 
-    int status = report(&cfg, n, results, wall_start);
+    int status = report(&cfg, n, results, &faults, wall_start);
     if (status == 0 && cfg.trace[0] &&
         dsgd_trace_write_csv(cfg.trace, dsgd_sim_traces(world), (size_t)n, err, sizeof err) != 0)
         status = die(EXIT_RUN_FAILED, "--trace %s", err);
     dsgd_sim_world_destroy(world);
+    dsgd_sim_faults_free(&faults);
     free(results);
     dsgd_data_close(&data);
     return status;

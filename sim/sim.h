@@ -39,6 +39,7 @@ typedef struct dsgd_sim_options {
     dsgd_sim_allreduce allreduce;
     dsgd_sim_coll_model coll_model;
     dsgd_sim_network network;
+    const struct dsgd_sim_faults *faults; /* --slow / --fail, or NULL */
 } dsgd_sim_options;
 
 typedef struct dsgd_sim_world dsgd_sim_world;

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# faults.sh — stragglers and failures in dsgd-sim, checked by mechanism.
+#  1. --slow R:F stretches rank R's compute F times; SSGD waits for the
+#     slowest worker every step, so its iteration time grows by (F-1) times
+#     the per-iteration compute time d of rank R, read from the trace of the
+#     normal run (within 1 %).
+#  2. A window covering the whole run equals --slow without a window; a
+#     window after the run's end changes nothing.
+#  3. --fail: a synchronous run exits non-zero (3, stalled) with one line
+#     naming the cause, and writes no trace.
+# usage: faults.sh DSGD_SIM PLATFORM OUTDIR
+set -euo pipefail
+sim=$1 platform=$2 out=$3
+mkdir -p "$out"
+args=(--platform "$platform" --nodes 4 --iters 20 --quiet --json)
+field() { sed -n "s/.*\"$2\":\([^,}]*\).*/\1/p" <<< "$1"; }
+normal=$("$sim" "${args[@]}" --trace "$out/normal.csv")
+slow=$("$sim" "${args[@]}" --slow 2:3)
+always=$("$sim" "${args[@]}" --slow node-2:3@0-1000)
+later=$("$sim" "${args[@]}" --slow 2:3@1000-2000)
+# mean duration of rank 2's fwdbwd compute events
+d=$(awk -F, '$1 == 2 && $2 == "compute" && $3 == "fwdbwd" { s += $5 - $4; n++ }
+             END { printf "%.12g", s / n }' "$out/normal.csv")
+t0=$(field "$normal" iter_time_s) t1=$(field "$slow" iter_time_s)
+echo "normal iteration $t0 s, rank-2 compute $d s, slowed x3: $t1 s (expected $t0 + 2 x $d)"
+fail=0
+awk -v a="$t1" -v b="$t0" -v d="$d" 'BEGIN { w = b + 2 * d; exit !((a - w) ^ 2 <= (0.01 * w) ^ 2) }' ||
+  { echo "FAIL: slowed iteration time is not normal + 2 x compute"; fail=1; }
+[ "$(field "$always" time_s)" = "$(field "$slow" time_s)" ] ||
+  { echo "FAIL: a window over the whole run differs from --slow without one"; fail=1; }
+[ "$(field "$later" time_s)" = "$(field "$normal" time_s)" ] ||
+  { echo "FAIL: a window after the run changed it"; fail=1; }
+rm -f "$out/fail.csv"
+set +e
+msg=$("$sim" "${args[@]}" --fail 2@0.002 --trace "$out/fail.csv" 2>&1 > /dev/null)
+status=$?
+set -e
+echo "with --fail 2@0.002: exit $status: $msg"
+[ $status = 3 ] || { echo "FAIL: exit status $status, want 3"; fail=1; }
+[ "$(wc -l <<< "$msg")" = 1 ] && grep -q "stalled: .* --fail turned off" <<< "$msg" ||
+  { echo "FAIL: want one line naming the stall and --fail"; fail=1; }
+[ ! -e "$out/fail.csv" ] || { echo "FAIL: a trace was written by the failed run"; fail=1; }
+exit $fail
