@@ -12,15 +12,7 @@
 #include "sim/faults.h"
 #include "sim/sim_internal.h"
 
-/* ---- point to point ---------------------------------------------------- */
-
-typedef struct sim_request {
-    sg_comm_t comm;
-    int is_recv;
-    void *payload; /* receive: where SimGrid lands the sim_msg pointer */
-    void *buf;
-    size_t cap;
-} sim_request;
+/* ---- identity ------------------------------------------------------------ */
 
 static double sim_now(dsgd_comm *c)
 {
@@ -29,105 +21,6 @@ static double sim_now(dsgd_comm *c)
 }
 
 static int sim_node_of(dsgd_comm *c, int rank) { return sim_self(c)->world->node[rank]; }
-
-static int sim_op_send(dsgd_comm *c, int dst, int tag, const void *buf, size_t bytes)
-{
-    return sim_send(sim_self(c), dst, tag, buf, bytes);
-}
-
-static int sim_op_recv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, dsgd_msg_info *info)
-{
-    if (src == DSGD_ANY_SOURCE)
-        return DSGD_ENOTIMPL;
-    return sim_recv(sim_self(c), src, tag, buf, bytes, SIM_COPY, info);
-}
-
-static int sim_op_isend(dsgd_comm *c, int dst, int tag, const void *buf, size_t bytes,
-                        void **handle)
-{
-    sim_request *q = calloc(1, sizeof *q);
-    if (!q)
-        return DSGD_ENOMEM;
-    int rc = sim_isend(sim_self(c), dst, tag, buf, bytes, &q->comm);
-    if (rc != DSGD_OK) {
-        free(q);
-        return rc;
-    }
-    *handle = q;
-    return DSGD_OK;
-}
-
-static int sim_op_irecv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, void **handle)
-{
-    if (src == DSGD_ANY_SOURCE)
-        return DSGD_ENOTIMPL;
-    sim_request *q = calloc(1, sizeof *q);
-    if (!q)
-        return DSGD_ENOMEM;
-    q->is_recv = 1;
-    q->buf = buf;
-    q->cap = bytes;
-    q->comm = sg_mailbox_get_async(sim_mailbox(src, c->rank, tag), &q->payload);
-    *handle = q;
-    return DSGD_OK;
-}
-
-/* Called once the SimGrid comm of q is over (and released by SimGrid). */
-static int finish_request(sim_request *q, sg_error_t err, dsgd_msg_info *info)
-{
-    int rc = err == SG_OK ? DSGD_OK : DSGD_ENETWORK;
-    if (rc == DSGD_OK && q->is_recv)
-        rc = sim_deliver(q->payload, q->buf, q->cap, SIM_COPY, info);
-    free(q);
-    return rc;
-}
-
-static int sim_op_wait(dsgd_comm *c, void *handle, dsgd_msg_info *info)
-{
-    (void)c;
-    sim_request *q = handle;
-    return finish_request(q, sg_comm_wait(q->comm), info);
-}
-
-static int sim_op_test(dsgd_comm *c, void *handle, int *done, dsgd_msg_info *info)
-{
-    (void)c;
-    sim_request *q = handle;
-    *done = sg_comm_test(q->comm);
-    return *done ? finish_request(q, SG_OK, info) : DSGD_OK;
-}
-
-static int sim_op_waitany(dsgd_comm *c, void **handles, int n, int *index, dsgd_msg_info *info)
-{
-    (void)c;
-    sg_comm_t *comms = malloc(sizeof *comms * (size_t)n);
-    if (!comms)
-        return DSGD_ENOMEM;
-    for (int i = 0; i < n; i++)
-        comms[i] = ((sim_request *)handles[i])->comm;
-    ssize_t which = sg_comm_wait_any(comms, (size_t)n);
-    free(comms);
-    if (which < 0)
-        return DSGD_ENETWORK;
-    *index = (int)which;
-    return finish_request(handles[which], SG_OK, info);
-}
-
-static int sim_op_probe(dsgd_comm *c, int src, int tag, int *flag, dsgd_msg_info *info)
-{
-    if (src == DSGD_ANY_SOURCE)
-        return DSGD_ENOTIMPL;
-    char name[64];
-    snprintf(name, sizeof name, "%d>%d#%d", src, c->rank, tag);
-    *flag = sg_mailbox_listen(name);
-    if (*flag) {
-        /* The size is not visible before the match: report what is known. */
-        info->source = src;
-        info->tag = tag;
-        info->bytes = 0;
-    }
-    return DSGD_OK;
-}
 
 /* ---- groups and collectives --------------------------------------------- */
 
@@ -152,12 +45,6 @@ static void sim_op_group_free(dsgd_comm *c, dsgd_group *g)
     (void)c;
     free(g->impl);
     g->impl = NULL;
-}
-
-static int sim_op_iallreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count, void **handle)
-{
-    (void)c, (void)g, (void)buf, (void)count, (void)handle;
-    return DSGD_ENOTIMPL;
 }
 
 /* ---- cost charges -------------------------------------------------------- */
@@ -211,18 +98,18 @@ static const dsgd_comm_ops sim_ops = {
     .backend_name = "sim",
     .now = sim_now,
     .node_of = sim_node_of,
-    .send = sim_op_send,
-    .recv = sim_op_recv,
-    .isend = sim_op_isend,
-    .irecv = sim_op_irecv,
-    .wait = sim_op_wait,
-    .test = sim_op_test,
-    .waitany = sim_op_waitany,
-    .probe = sim_op_probe,
+    .send = sim_user_send,
+    .recv = sim_user_recv,
+    .isend = sim_user_isend,
+    .irecv = sim_user_irecv,
+    .wait = sim_user_wait,
+    .test = sim_user_test,
+    .waitany = sim_user_waitany,
+    .probe = sim_user_probe,
     .group_create = sim_op_group_create,
     .group_free = sim_op_group_free,
     .allreduce = sim_allreduce,
-    .iallreduce = sim_op_iallreduce,
+    .iallreduce = sim_user_iallreduce,
     .reduce = sim_tree_reduce,
     .bcast = sim_tree_bcast,
     .allgather = sim_ring_allgather,
@@ -325,8 +212,10 @@ void dsgd_sim_world_destroy(dsgd_sim_world *w)
 {
     if (!w)
         return;
-    for (int i = 0; i < w->n; i++)
+    for (int i = 0; i < w->n; i++) {
         dsgd_trace_free(&w->traces[i]);
+        sim_ports_free(&w->ranks[i]);
+    }
     if (w->flow.barrier)
         sg_barrier_destroy(w->flow.barrier);
     free(w->flow.sum);

@@ -233,14 +233,16 @@ static dsgd_sim_allreduce choose(const sim_rank *r, const members *m, size_t cou
     return count * sizeof(float) <= 65536 ? DSGD_SIM_ALLREDUCE_TREE : DSGD_SIM_ALLREDUCE_RING;
 }
 
-int sim_allreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count)
+static int allreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count, long tag)
 {
     members m = members_of(c, g);
     sim_rank *r = sim_self(c);
     if (m.n == 1)
         return DSGD_OK;
-    if (r->world->opt.coll_model == DSGD_SIM_COLL_FLOW && !g)
+    if (r->world->opt.coll_model == DSGD_SIM_COLL_FLOW && !g && tag < 0)
         return sim_flow_allreduce(c, buf, count);
+    if (tag >= 0)
+        m.tag = tag;
     dsgd_sim_allreduce algo = r->world->opt.allreduce;
     if (algo == DSGD_SIM_ALLREDUCE_AUTO)
         algo = choose(r, &m, count);
@@ -250,6 +252,18 @@ int sim_allreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count)
     case DSGD_SIM_ALLREDUCE_HIERARCHICAL: return hierarchical_allreduce(r, &m, buf, count);
     default: return ring_allreduce(r, &m, buf, count);
     }
+}
+
+int sim_allreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count)
+{
+    return allreduce(c, g, buf, count, -1);
+}
+
+/* Non-blocking allreduces run at message level even under the flow model:
+ * its shared barrier serves one collective at a time. */
+int sim_allreduce_tagged(dsgd_comm *c, dsgd_group *g, float *buf, size_t count, long tag)
+{
+    return allreduce(c, g, buf, count, tag);
 }
 
 int sim_ring_allgather(dsgd_comm *c, dsgd_group *g, const void *sendbuf, size_t bytes,

@@ -17,7 +17,7 @@ sg_mailbox_t sim_mailbox(int src, int dst, long tag)
 
 /* The message header always travels (SimGrid aborts on a NULL payload);
  * the data only when the buffer is real. */
-static sim_msg *new_msg(int src, long tag, const void *buf, size_t bytes)
+sim_msg *sim_msg_new(int src, long tag, const void *buf, size_t bytes)
 {
     size_t data_bytes = buf ? bytes : 0;
     sim_msg *m = malloc(sizeof *m + data_bytes);
@@ -34,7 +34,7 @@ static sim_msg *new_msg(int src, long tag, const void *buf, size_t bytes)
 
 int sim_isend(sim_rank *r, int dst, long tag, const void *buf, size_t bytes, sg_comm_t *comm)
 {
-    sim_msg *m = new_msg(r->comm.rank, tag, buf, bytes);
+    sim_msg *m = sim_msg_new(r->comm.rank, tag, buf, bytes);
     if (!m)
         return DSGD_ENOMEM;
     *comm = sg_mailbox_put_async(sim_mailbox(r->comm.rank, dst, tag), m, (long)bytes);

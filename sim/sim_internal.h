@@ -10,8 +10,14 @@
 
 #include "sim/sim.h"
 
-/* Tags above DSGD_TAG_MAX belong to the backend's collectives. */
+/* Tags above DSGD_TAG_MAX belong to the backend's collectives: blocking
+ * ones on a group use the group's tag; non-blocking allreduces take tags
+ * from their own range, numbered in call order. */
 #define SIM_TAG_COLLECTIVE_BASE (DSGD_TAG_MAX + 1L)
+#define SIM_TAG_IALLREDUCE_BASE (1L << 50)
+#define SIM_TAG_IALLREDUCE_SPAN (1L << 20)
+
+typedef struct sim_port sim_port; /* match.c */
 
 typedef struct sim_rank {
     dsgd_comm comm; /* first member: a dsgd_comm * is a sim_rank * */
@@ -20,6 +26,8 @@ typedef struct sim_rank {
     dsgd_result *result;
     const dsgd_job *job;
     dsgd_node_program program;
+    sim_port *ports;     /* user point-to-point, one per tag received on */
+    long iallreduce_seq; /* non-blocking allreduces started */
 } sim_rank;
 
 /* Shared state of the flow model: ranks meet at a zero-cost barrier, the
@@ -57,7 +65,11 @@ typedef struct sim_msg {
 
 static inline sim_rank *sim_self(dsgd_comm *c) { return (sim_rank *)c; }
 
-/* Point to point keyed by (src, dst, tag); buf NULL = phantom. */
+/* A message carrying a copy of buf (NULL: phantom); NULL if out of memory. */
+sim_msg *sim_msg_new(int src, long tag, const void *buf, size_t bytes);
+
+/* Point to point for collectives, keyed by (src, dst, tag); buf NULL =
+ * phantom. */
 int sim_isend(sim_rank *r, int dst, long tag, const void *buf, size_t bytes, sg_comm_t *comm);
 int sim_send(sim_rank *r, int dst, long tag, const void *buf, size_t bytes);
 /* How a received payload lands in the receive buffer. */
@@ -70,6 +82,20 @@ int sim_deliver(sim_msg *m, void *buf, size_t cap, sim_land land, dsgd_msg_info 
 
 /* Collectives over a group (NULL = world), built from the calls above. */
 int sim_allreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count);
+/* The same with an explicit tag (non-blocking allreduces). */
+int sim_allreduce_tagged(dsgd_comm *c, dsgd_group *g, float *buf, size_t count, long tag);
+
+/* User point to point with matching, probe, requests (match.c). */
+int sim_user_send(dsgd_comm *c, int dst, int tag, const void *buf, size_t bytes);
+int sim_user_recv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, dsgd_msg_info *info);
+int sim_user_isend(dsgd_comm *c, int dst, int tag, const void *buf, size_t bytes, void **handle);
+int sim_user_irecv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, void **handle);
+int sim_user_wait(dsgd_comm *c, void *handle, dsgd_msg_info *info);
+int sim_user_test(dsgd_comm *c, void *handle, int *done, dsgd_msg_info *info);
+int sim_user_waitany(dsgd_comm *c, void **handles, int n, int *index, dsgd_msg_info *info);
+int sim_user_probe(dsgd_comm *c, int src, int tag, int *flag, dsgd_msg_info *info);
+int sim_user_iallreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count, void **handle);
+void sim_ports_free(sim_rank *r);
 /* Flow-level ring allreduce over all ranks (flow.c). */
 int sim_flow_allreduce(dsgd_comm *c, float *buf, size_t count);
 

@@ -1,0 +1,210 @@
+/* comm_conformance.c — the checks (see the header).  Patterns are MPI-safe:
+ * no blocking send is left waiting on a receive posted later by its peer,
+ * and no rank busy-waits (pollers compute between polls, so simulated time
+ * advances). */
+#include "tests/comm_conformance.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define FAIL(check, ...)                                                                           \
+    do {                                                                                           \
+        fprintf(stderr, "rank %d: check %d failed: ", dsgd_rank(c), check);                        \
+        fprintf(stderr, __VA_ARGS__);                                                              \
+        fputc('\n', stderr);                                                                       \
+        return check;                                                                              \
+    } while (0)
+
+/* Some work that takes time on every backend. */
+static void pause_a_little(dsgd_comm *c)
+{
+    dsgd_work work = {.layer_calls = 1};
+    work.flops[DSGD_LAYER_DENSE] = 2e6;
+    double t0 = dsgd_now(c);
+    volatile double sink = 0;
+    for (int i = 0; i < 200000; i++)
+        sink += i * 1e-9;
+    dsgd_compute(c, "pause", &work, t0);
+}
+
+static int ring_exchange(dsgd_comm *c)
+{
+    int n = dsgd_size(c), me = dsgd_rank(c), got = -1;
+    dsgd_request *send;
+    dsgd_msg_info info;
+    if (dsgd_isend(c, (me + 1) % n, 7, &me, sizeof me, &send) ||
+        dsgd_recv(c, (me - 1 + n) % n, 7, &got, sizeof got, &info) || dsgd_wait(c, &send, NULL))
+        FAIL(1, "ring exchange returned an error");
+    if (got != (me - 1 + n) % n || info.source != got || info.tag != 7 || info.bytes != sizeof got)
+        FAIL(2, "ring exchange got %d from %d tag %d (%zu bytes)", got, info.source, info.tag,
+             info.bytes);
+    return 0;
+}
+
+static int any_source_and_order(dsgd_comm *c)
+{
+    int n = dsgd_size(c), me = dsgd_rank(c);
+    if (me != 0) {
+        if (dsgd_send(c, 0, 3, &me, sizeof me))
+            FAIL(3, "send to 0 failed");
+        if (me == 1)
+            for (int k = 0; k < 5; k++)
+                if (dsgd_send(c, 0, 4, &k, sizeof k))
+                    FAIL(3, "ordered send failed");
+        return 0;
+    }
+    int seen[64] = {0};
+    for (int k = 1; k < n; k++) {
+        int v = -1;
+        dsgd_msg_info info;
+        if (dsgd_recv(c, DSGD_ANY_SOURCE, 3, &v, sizeof v, &info))
+            FAIL(4, "any-source receive failed");
+        if (v != info.source || v < 1 || v >= n || seen[v]++)
+            FAIL(5, "any-source receive got %d from %d", v, info.source);
+    }
+    for (int k = 0; k < 5; k++) {
+        int v = -1;
+        if (dsgd_recv(c, 1, 4, &v, sizeof v, NULL) || v != k)
+            FAIL(6, "message %d from rank 1 arrived as %d: order lost", k, v);
+    }
+    return 0;
+}
+
+/* Rank 1 sends tag 10 then tag 11 to rank 2 (non-blocking); rank 2
+ * receives 11 first: matching is by tag, not arrival. */
+static int tag_matching(dsgd_comm *c)
+{
+    int me = dsgd_rank(c);
+    if (me == 1) {
+        int a = 10, b = 11;
+        dsgd_request *r1, *r2;
+        if (dsgd_isend(c, 2, 10, &a, sizeof a, &r1) || dsgd_isend(c, 2, 11, &b, sizeof b, &r2) ||
+            dsgd_wait(c, &r2, NULL) || dsgd_wait(c, &r1, NULL))
+            FAIL(7, "tagged sends failed");
+    } else if (me == 2) {
+        int x = 0, y = 0;
+        if (dsgd_recv(c, 1, 11, &x, sizeof x, NULL) || dsgd_recv(c, 1, 10, &y, sizeof y, NULL))
+            FAIL(8, "tagged receives failed");
+        if (x != 11 || y != 10)
+            FAIL(9, "tag 11 gave %d, tag 10 gave %d", x, y);
+    }
+    return 0;
+}
+
+/* Probe sees a message without taking it; test completes a receive. */
+static int probe_and_test(dsgd_comm *c)
+{
+    int me = dsgd_rank(c);
+    if (me == 1) {
+        double payload[3] = {1.5, 2.5, 3.5};
+        int go = 0;
+        if (dsgd_send(c, 0, 20, payload, sizeof payload) || dsgd_send(c, 0, 21, &go, sizeof go))
+            FAIL(10, "sends for probe failed");
+    } else if (me == 0) {
+        int flag = 0, go;
+        dsgd_msg_info info;
+        if (dsgd_recv(c, 1, 21, &go, sizeof go, NULL))
+            FAIL(11, "receive before probe failed");
+        for (int tries = 0; !flag && tries < 1000; tries++) {
+            if (dsgd_probe(c, DSGD_ANY_SOURCE, 20, &flag, &info))
+                FAIL(12, "probe failed");
+            if (!flag)
+                pause_a_little(c);
+        }
+        if (!flag || info.source != 1 || info.bytes != 3 * sizeof(double))
+            FAIL(13, "probe: flag %d source %d bytes %zu", flag, info.source, info.bytes);
+        int again = 0;
+        if (dsgd_probe(c, 1, 20, &again, &info) || !again)
+            FAIL(14, "a probed message vanished before its receive");
+        double got[3] = {0};
+        dsgd_request *req;
+        int done = 0;
+        if (dsgd_irecv(c, 1, 20, got, sizeof got, &req))
+            FAIL(15, "irecv failed");
+        for (int tries = 0; !done && tries < 1000; tries++) {
+            if (dsgd_test(c, &req, &done, &info))
+                FAIL(16, "test failed");
+            if (!done)
+                pause_a_little(c);
+        }
+        if (!done || got[0] != 1.5 || got[2] != 3.5 || req != NULL)
+            FAIL(17, "test-completed receive: done %d values %g %g", done, got[0], got[2]);
+        if (dsgd_probe(c, 1, 20, &again, &info) || again)
+            FAIL(18, "probe still sees a received message");
+    }
+    return 0;
+}
+
+/* Rank 0 waits for receives from 1 and 2 with waitany; both complete once
+ * each with the right values. */
+static int wait_any(dsgd_comm *c)
+{
+    int me = dsgd_rank(c);
+    if (me == 1 || me == 2) {
+        int v = 100 + me;
+        if (dsgd_send(c, 0, 30 + me, &v, sizeof v))
+            FAIL(19, "send for waitany failed");
+    } else if (me == 0) {
+        int v[2] = {0, 0}, index, seen = 0;
+        dsgd_request *reqs[2];
+        if (dsgd_irecv(c, 1, 31, &v[0], sizeof v[0], &reqs[0]) ||
+            dsgd_irecv(c, 2, 32, &v[1], sizeof v[1], &reqs[1]))
+            FAIL(20, "irecvs for waitany failed");
+        for (int k = 0; k < 2; k++) {
+            dsgd_msg_info info;
+            if (dsgd_waitany(c, reqs, 2, &index, &info) || index < 0 || index > 1 || reqs[index])
+                FAIL(21, "waitany failed (index %d)", index);
+            if (info.source != index + 1)
+                FAIL(22, "waitany index %d completed a message from %d", index, info.source);
+            seen |= 1 << index;
+        }
+        if (seen != 3 || v[0] != 101 || v[1] != 102)
+            FAIL(23, "waitany values %d %d", v[0], v[1]);
+    }
+    return 0;
+}
+
+/* Non-blocking allreduce overlapping compute: waited for, then polled. */
+static int nonblocking_allreduce(dsgd_comm *c)
+{
+    int n = dsgd_size(c), me = dsgd_rank(c);
+    enum { COUNT = 1000 };
+    static float a[COUNT], b[COUNT]; /* one rank at a time touches them per backend process */
+    float mine_a[COUNT], mine_b[COUNT];
+    (void)a, (void)b;
+    for (int i = 0; i < COUNT; i++) {
+        mine_a[i] = (float)(me + 1);
+        mine_b[i] = (float)(i % 3) * (float)(me + 1);
+    }
+    dsgd_request *ra, *rb;
+    if (dsgd_iallreduce(c, NULL, mine_a, COUNT, &ra) ||
+        dsgd_iallreduce(c, NULL, mine_b, COUNT, &rb))
+        FAIL(24, "iallreduce failed to start");
+    pause_a_little(c);
+    int done = 0;
+    for (int tries = 0; !done && tries < 100000; tries++) {
+        if (dsgd_test(c, &rb, &done, NULL))
+            FAIL(25, "test on iallreduce failed");
+        if (!done)
+            pause_a_little(c);
+    }
+    if (!done || dsgd_wait(c, &ra, NULL))
+        FAIL(26, "iallreduce did not complete");
+    float total = (float)(n * (n + 1) / 2);
+    for (int i = 0; i < COUNT; i++)
+        if (mine_a[i] != total || mine_b[i] != (float)(i % 3) * total)
+            FAIL(27, "iallreduce element %d: %g and %g", i, mine_a[i], mine_b[i]);
+    return 0;
+}
+
+int dsgd_conformance_program(dsgd_comm *c, const dsgd_job *job, dsgd_result *out)
+{
+    (void)job, (void)out;
+    if (dsgd_size(c) < 3)
+        return 99;
+    int rc;
+    if ((rc = ring_exchange(c)) || (rc = any_source_and_order(c)) || (rc = tag_matching(c)) ||
+        (rc = probe_and_test(c)) || (rc = wait_any(c)) || (rc = nonblocking_allreduce(c)))
+        return rc;
+    return dsgd_barrier(c, NULL) ? 98 : 0;
+}
