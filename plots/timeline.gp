@@ -3,9 +3,9 @@
 # of the same configuration).  Colours: compute, io, memory, communication
 # (blocking send/recv/collective), wait, update; non-blocking operations in
 # flight (isend/irecv/iallreduce) are a thin band under the rank's bar, so
-# they do not hide what the rank does meanwhile.  Updates are drawn first:
-# where one spans an optimiser's memory step (ssgd) the step shows.  Evals
-# and marks are not drawn (they are points in time).
+# they do not hide what the rank does meanwhile.  An update that starts
+# with a memory event (ssgd's optimiser step) is that step, drawn once as
+# memory.  Evals and marks are not drawn (they are points in time).
 # usage: gnuplot -e "n_inputs=1; input1='t.csv'; output='t.png'" plots/timeline.gp
 #   optional: label1..; title; tmin, tmax (seconds: the time window, for
 #   long runs); width; height; plotdir

@@ -10,7 +10,10 @@
 #              timeline; categories: 1 compute, 2 io, 3 memory,
 #              4 communication (blocking send/recv/collective), 5 wait,
 #              6 communication in flight (non-blocking: isend, irecv, iallreduce),
-#              7 update (e.g. a parameter server applying a gradient)
+#              7 update (e.g. a parameter server applying a gradient); an update
+#              that starts with a memory event of its rank (ssgd's optimiser
+#              step: same t0, t1 a clock read later) is that event under
+#              another name, and left out
 #   train      "iter t_s loss": train_loss averaged over ranks per iteration,
 #              at the time the last rank recorded it
 #   eval       "iter t_s value" for events called `name` (averaged over ranks
@@ -56,7 +59,11 @@ mode == "extent" {
 }
 mode == "cats" || mode == "gantt" {
     c = category($K, $N)
-    if (c && clip()) {
+    if (c == 3) memory_start[$R " " $T0] = 1
+    if (c == 7 && clip()) { # decided at the end, once every memory event is known
+        updates++; update_key[updates] = $R " " $T0
+        update_row[updates] = sprintf("%d %d %.9f %.9f", c, $R, lo, hi)
+    } else if (c && clip()) {
         if (mode == "gantt") printf "%d %d %.9f %.9f\n", c, $R, lo, hi
         present[c] = 1
     }
@@ -79,6 +86,11 @@ mode == "count" && $N == name && finite($V) { count++ }
 }
 END {
     if (mode == "extent") printf "%.9f %.9f %d\n", emin, emax, rmax
+    for (u = 1; u <= updates; u++)
+        if (!(update_key[u] in memory_start)) {
+            if (mode == "gantt") print update_row[u]
+            present[7] = 1
+        }
     if (mode == "cats") {
         sep = ""
         for (c = 1; c <= 7; c++) if (c in present) { printf "%s%d", sep, c; sep = " " }
