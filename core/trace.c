@@ -3,6 +3,8 @@
 #include "core/trace.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,4 +134,208 @@ int dsgd_trace_check_writable(const char *path, char *err, size_t errlen)
     remove(tmp);
     free(tmp);
     return 0;
+}
+
+/* ---- reading a trace back ------------------------------------------------ */
+
+enum trace_column {
+    COL_RANK,
+    COL_KIND,
+    COL_NAME,
+    COL_T0,
+    COL_T1,
+    COL_BYTES,
+    COL_FLOPS,
+    COL_PEER,
+    COL_ITER,
+    COL_VALUE,
+    COL_COUNT
+};
+
+static const char *const column_names[COL_COUNT] = {
+    "rank", "kind", "name", "t0", "t1", "bytes", "flops", "peer", "iter", "value",
+};
+
+/* Splits line in place at commas; returns the number of fields (at most max,
+ * more is reported as max + 1). */
+static int split_fields(char *line, char **fields, int max)
+{
+    int n = 0;
+    char *p = line;
+    for (;;) {
+        if (n == max)
+            return max + 1;
+        fields[n++] = p;
+        char *comma = strchr(p, ',');
+        if (!comma)
+            return n;
+        *comma = '\0';
+        p = comma + 1;
+    }
+}
+
+static void strip_line_end(char *line)
+{
+    size_t len = strlen(line);
+    while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+        line[--len] = '\0';
+}
+
+static int parse_double(const char *s, int allow_nan, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end != '\0' || errno == ERANGE)
+        return -1;
+    if (isinf(v) || (isnan(v) && !allow_nan))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_long(const char *s, long min, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end != '\0' || errno == ERANGE || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* Largest rank a reader accepts: bigger means a corrupt file, not a run. */
+#define TRACE_MAX_RANK (1 << 24)
+
+/* Parses one data line's fields into ev; on error names the bad column. */
+static int parse_event(char **f, const int *pos, dsgd_event *ev, int *bad_column)
+{
+    long l;
+    memset(ev, 0, sizeof *ev);
+#define BAD(col)                                                                                   \
+    do {                                                                                           \
+        *bad_column = (col);                                                                       \
+        return -1;                                                                                 \
+    } while (0)
+    if (parse_long(f[pos[COL_RANK]], 0, TRACE_MAX_RANK, &l))
+        BAD(COL_RANK);
+    ev->rank = (int)l;
+    if ((ev->kind = dsgd_event_kind_parse(f[pos[COL_KIND]])) < 0)
+        BAD(COL_KIND);
+    const char *name = f[pos[COL_NAME]];
+    if (name[0] == '\0' || strlen(name) >= sizeof ev->name || strchr(name, '"'))
+        BAD(COL_NAME);
+    memcpy(ev->name, name, strlen(name) + 1);
+    if (parse_double(f[pos[COL_T0]], 0, &ev->t0))
+        BAD(COL_T0);
+    if (parse_double(f[pos[COL_T1]], 0, &ev->t1) || ev->t1 < ev->t0)
+        BAD(COL_T1);
+    if (parse_double(f[pos[COL_BYTES]], 0, &ev->bytes) || ev->bytes < 0)
+        BAD(COL_BYTES);
+    if (parse_double(f[pos[COL_FLOPS]], 0, &ev->flops) || ev->flops < 0)
+        BAD(COL_FLOPS);
+    if (parse_long(f[pos[COL_PEER]], -1, TRACE_MAX_RANK, &l))
+        BAD(COL_PEER);
+    ev->peer = (int)l;
+    if (parse_long(f[pos[COL_ITER]], -1, LONG_MAX, &ev->iter))
+        BAD(COL_ITER);
+    if (parse_double(f[pos[COL_VALUE]], 1, &ev->value))
+        BAD(COL_VALUE);
+#undef BAD
+    return 0;
+}
+
+/* Finds each required column in the header; returns the index of a missing
+ * one, or -1 when all are there.  *n_fields gets the header's width. */
+static int map_header(char *header, int *pos, int *n_fields)
+{
+    char *fields[64];
+    int n = split_fields(header, fields, 64);
+    *n_fields = n;
+    for (int c = 0; c < COL_COUNT; c++) {
+        pos[c] = -1;
+        for (int i = 0; i < n && i < 64; i++)
+            if (strcmp(fields[i], column_names[c]) == 0) {
+                pos[c] = i;
+                break;
+            }
+        if (pos[c] < 0)
+            return c;
+    }
+    return -1;
+}
+
+static int read_lines(FILE *f, const char *path, dsgd_trace *out, char *err, size_t errlen)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    long lineno = 1;
+    int rc = -1;
+    if (getline(&line, &cap, f) < 0) {
+        if (ferror(f))
+            snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+        else
+            snprintf(err, errlen, "%s: empty file (no header line)", path);
+        goto done;
+    }
+    strip_line_end(line);
+    int pos[COL_COUNT], width;
+    int missing = map_header(line, pos, &width);
+    if (width > 64) {
+        snprintf(err, errlen, "%s:1: header has more than 64 columns", path);
+        goto done;
+    }
+    if (missing >= 0) {
+        snprintf(err, errlen, "%s:1: missing column '%s' (want header %s)", path,
+                 column_names[missing], DSGD_TRACE_HEADER);
+        goto done;
+    }
+    while (getline(&line, &cap, f) >= 0) {
+        lineno++;
+        strip_line_end(line);
+        if (line[0] == '\0')
+            continue;
+        char *fields[64];
+        int n = split_fields(line, fields, width);
+        if (n != width) {
+            snprintf(err, errlen, "%s:%ld: %s fields, want %d", path, lineno,
+                     n > width ? "too many" : "too few", width);
+            goto done;
+        }
+        dsgd_event ev;
+        int bad;
+        if (parse_event(fields, pos, &ev, &bad) != 0) {
+            snprintf(err, errlen, "%s:%ld: column '%s': bad value '%.40s'", path, lineno,
+                     column_names[bad], fields[pos[bad]]);
+            goto done;
+        }
+        if (dsgd_trace_add(out, &ev) != 0) {
+            snprintf(err, errlen, "%s:%ld: out of memory", path, lineno);
+            goto done;
+        }
+    }
+    if (ferror(f)) {
+        snprintf(err, errlen, "%s:%ld: read error: %s", path, lineno, strerror(errno));
+        goto done;
+    }
+    rc = 0;
+done:
+    free(line);
+    return rc;
+}
+
+int dsgd_trace_read_csv(const char *path, dsgd_trace *out, char *err, size_t errlen)
+{
+    dsgd_trace_init(out);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+        return -1;
+    }
+    int rc = read_lines(f, path, out, err, errlen);
+    fclose(f);
+    if (rc != 0)
+        dsgd_trace_free(out);
+    return rc;
 }

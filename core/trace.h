@@ -7,6 +7,8 @@
  * never occur: peer is -1 and iter -1 where they do not apply, bytes/flops 0.
  * During a run each rank appends to its own in-memory dsgd_trace; the
  * program merges them into one file at the end (dsgd_trace_write_csv).
+ * Tools that post-process a run (dsgd-trace, the plot driver's checks) read
+ * it back with dsgd_trace_read_csv.
  */
 #ifndef DSGD_TRACE_H
 #define DSGD_TRACE_H
@@ -69,5 +71,14 @@ int dsgd_trace_write_csv(const char *path, const dsgd_trace *traces, size_t n, c
 /* Checks that path can be created (the directory exists and is writable),
  * without leaving a file behind.  Returns 0, or -1 with a reason in err. */
 int dsgd_trace_check_writable(const char *path, char *err, size_t errlen);
+
+/* Reads a trace CSV written by dsgd_trace_write_csv (or by hand) into out,
+ * all ranks in one list, in file order.  Columns are found by name in the
+ * header (any order; extra columns are ignored).  Empty lines are skipped.
+ * `value` may be nan (an eval with no loss, e.g. under phantom payloads);
+ * every other number must be finite.  Returns 0, or -1 with a one-line
+ * reason naming the file, the line and the bad field or column in err
+ * (out is then empty). */
+int dsgd_trace_read_csv(const char *path, dsgd_trace *out, char *err, size_t errlen);
 
 #endif
