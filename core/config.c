@@ -29,8 +29,8 @@ typedef struct flag {
 
 static const flag flags[] = {
     {"algo", STR(algo), BOTH, 0, "NAME", "SGD variant to run; 'list' prints them (default ssgd)"},
-    {"model", STR(model), BOTH, 0, "NAME", "model: mlp (default mlp)"},
-    {"hidden", STR(hidden), BOTH, 0, "W[,W...]", "hidden widths of the mlp (default 128)"},
+    {"model", STR(model), BOTH, 0, "NAME", "model: mlp or cnn (default mlp)"},
+    {"hidden", STR(hidden), BOTH, 0, "W[,W...]", "hidden widths of the mlp, or of the cnn's dense head (default 128)"},
     {"data", STR(data), BOTH, 0, "NAME", "data set: synthetic (default synthetic)"},
     {"payload", STR(payload), BOTH, 0, "real|phantom",
      "real buffers and math, or sizes only (default real)"},

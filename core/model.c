@@ -9,6 +9,8 @@
 /* Executable models. */
 int dsgd_mlp_create(const char *hidden, dsgd_shape input, int classes, dsgd_model *m, char *err,
                     size_t errlen);
+int dsgd_cnn_create(const char *hidden, dsgd_shape input, int classes, dsgd_model *m, char *err,
+                    size_t errlen);
 
 int dsgd_model_create(const char *name, const char *hidden, dsgd_shape input, int classes,
                       dsgd_model *m, char *err, size_t errlen)
@@ -20,8 +22,10 @@ int dsgd_model_create(const char *name, const char *hidden, dsgd_shape input, in
     int rc;
     if (strcmp(name, "mlp") == 0)
         rc = dsgd_mlp_create(hidden, input, classes, m, err, errlen);
+    else if (strcmp(name, "cnn") == 0)
+        rc = dsgd_cnn_create(hidden, input, classes, m, err, errlen);
     else {
-        snprintf(err, errlen, "--model: unknown model '%s' (available: mlp)", name);
+        snprintf(err, errlen, "--model: unknown model '%s' (available: mlp, cnn)", name);
         rc = -1;
     }
     if (rc != 0)
@@ -71,6 +75,15 @@ float dsgd_model_loss_grad(dsgd_model *m, const dsgd_vec *params, const float *x
     if (!m->ops || !params->data)
         return NAN;
     return m->ops->loss_grad(m, params, x, y, batch, grad);
+}
+
+float dsgd_model_evaluate(dsgd_model *m, const dsgd_vec *params, const float *x, const int *y,
+                          int batch, int *correct)
+{
+    *correct = 0;
+    if (!m->ops || !params->data)
+        return NAN;
+    return m->ops->evaluate(m, params, x, y, batch, correct);
 }
 
 void dsgd_model_work(const dsgd_model *m, int batch, int with_backward, dsgd_work *work)
