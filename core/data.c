@@ -1,11 +1,18 @@
 /* data.c — data set registry, shards, minibatches and the synthetic set. */
+#define _POSIX_C_SOURCE 200809L
 #include "core/data.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "core/idx.h"
 #include "core/rng.h"
+
+#ifndef DSGD_FASHION_MNIST_DIR
+#define DSGD_FASHION_MNIST_DIR "/usr/share/datasets/fashion-mnist"
+#endif
 
 /* The synthetic set: `classes` Gaussian blobs in `dim` dimensions whose
  * centres are drawn once from the seed; noise makes them overlap so the loss
@@ -68,8 +75,28 @@ int dsgd_data_open(const char *spec, uint64_t seed, dsgd_dataset *ds, char *err,
         }
         return 0;
     }
-    snprintf(err, errlen, "--data: unknown data set '%s' (available: synthetic)", spec);
-    return -1;
+    /* fashion-mnist: where Debian's dataset-fashion-mnist installs it. */
+    const char *dir = strcmp(spec, "fashion-mnist") == 0 ? DSGD_FASHION_MNIST_DIR : spec;
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        if (dir == spec)
+            snprintf(err, errlen,
+                     "--data: unknown data set '%s' (available: synthetic, fashion-mnist, or a "
+                     "directory of IDX files)",
+                     spec);
+        else
+            snprintf(err, errlen,
+                     "--data fashion-mnist: %s not found (install the Debian package "
+                     "dataset-fashion-mnist)",
+                     dir);
+        return -1;
+    }
+    char why[400];
+    if (dsgd_idx_open_dir(dir, dir == spec ? "idx" : spec, ds, why, sizeof why) != 0) {
+        snprintf(err, errlen, "--data %s", why);
+        return -1;
+    }
+    return 0;
 }
 
 void dsgd_data_close(dsgd_dataset *ds)

@@ -108,7 +108,7 @@ enum { IN_C = 2, IN_H = 8, IN_W = 8, CLASSES = 4, BATCH = 3 };
 static void check_gradients(void)
 {
     static const int channels[] = {3, 4};
-    dsgd_model m;
+    dsgd_model m = {.input = {IN_C, IN_H, IN_W}, .classes = CLASSES}; /* as dsgd_model_create */
     char err[256];
     if (dsgd_cnn_create_custom(channels, 2, "5", (dsgd_shape){IN_C, IN_H, IN_W}, CLASSES, &m, err,
                                sizeof err) != 0) {
