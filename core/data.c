@@ -121,3 +121,55 @@ void dsgd_data_load_batch(const dsgd_dataset *ds, size_t shard_begin, size_t sha
         ds->get(ds, DSGD_TRAIN, j, x + (size_t)k * ds->dim, &y[k]);
     }
 }
+
+long dsgd_iters_per_epoch(size_t n, int workers, int batch)
+{
+    size_t largest = (n + (size_t)workers - 1) / (size_t)workers;
+    long iters = (long)((largest + (size_t)batch - 1) / (size_t)batch);
+    return iters > 0 ? iters : 1;
+}
+
+int dsgd_sampler_init(dsgd_sampler *s, size_t begin, size_t end, int batch, long iters_per_epoch,
+                      uint64_t seed)
+{
+    *s = (dsgd_sampler){begin, end, batch, iters_per_epoch, seed, -1, NULL};
+    s->order = malloc(sizeof *s->order * (end > begin ? end - begin : 1));
+    return s->order ? 0 : -1;
+}
+
+void dsgd_sampler_free(dsgd_sampler *s)
+{
+    free(s->order);
+    s->order = NULL;
+}
+
+/* Fisher-Yates from the epoch's own stream (2^56 + epoch: apart from the
+ * streams of synthetic samples and of initial weights). */
+static void shuffle(dsgd_sampler *s, long epoch)
+{
+    size_t len = s->end - s->begin;
+    for (size_t i = 0; i < len; i++)
+        s->order[i] = i;
+    dsgd_rng r;
+    dsgd_rng_seed2(&r, s->seed, (1ULL << 56) + (uint64_t)epoch);
+    for (size_t i = len; i > 1; i--) {
+        size_t j = (size_t)dsgd_rng_below(&r, i);
+        size_t t = s->order[i - 1];
+        s->order[i - 1] = s->order[j];
+        s->order[j] = t;
+    }
+    s->epoch = epoch;
+}
+
+void dsgd_sampler_load(dsgd_sampler *s, const dsgd_dataset *ds, long iter, float *x, int *y)
+{
+    long epoch = iter / s->iters_per_epoch;
+    if (epoch != s->epoch)
+        shuffle(s, epoch);
+    size_t len = s->end - s->begin;
+    size_t first = (size_t)(iter % s->iters_per_epoch) * (size_t)s->batch;
+    for (int k = 0; k < s->batch; k++) {
+        size_t j = s->begin + s->order[(first + (size_t)k) % len];
+        ds->get(ds, DSGD_TRAIN, j, x + (size_t)k * ds->dim, &y[k]);
+    }
+}
