@@ -114,7 +114,10 @@ void dsgd_dense_init_params(const dsgd_dense_stack *s, float *params, uint64_t s
         int in = s->width[l], out = s->width[l + 1];
         dsgd_rng r;
         dsgd_rng_seed2(&r, seed, 0x1000 + (uint64_t)stream_base + (uint64_t)l);
-        double std = sqrt(2.0 / in);
+        /* He (2/in) for layers followed by ReLU; the classifier, which has
+         * none, gets 1/in so that the first logits are O(1) (initial loss
+         * near ln(classes)) instead of large enough to derail the CNN. */
+        double std = sqrt((l + 1 < s->n ? 2.0 : 1.0) / in);
         float *w = params + s->w_off[l];
         for (size_t i = 0; i < (size_t)in * out; i++)
             w[i] = (float)(std * dsgd_rng_normal(&r));

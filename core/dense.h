@@ -36,7 +36,8 @@ int dsgd_dense_init(dsgd_dense_stack *s, const dsgd_device *dev, int in, const i
                     int n_hidden, int classes, size_t params_base, int first_needs_dx,
                     dsgd_model *m);
 void dsgd_dense_free(dsgd_dense_stack *s);
-/* He-normal weights (stream 0x1000 + stream_base + layer), zero biases. */
+/* He-normal weights (stream 0x1000 + stream_base + layer; variance 1/in
+ * for the classifier on top), zero biases. */
 void dsgd_dense_init_params(const dsgd_dense_stack *s, float *params, uint64_t seed,
                             int stream_base);
 
