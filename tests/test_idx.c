@@ -173,7 +173,7 @@ int main(int argc, char **argv)
     /* A gzip stream cut in the middle. */
     char path[1024];
     snprintf(path, sizeof path, "%s/cut.idx.gz", dir);
-    unsigned char big[2048];
+    unsigned char big[2048 + 64]; /* header + items */
     unsigned bdims[3] = {8, 16, 16};
     unsigned char noise[2048];
     for (int i = 0; i < 2048; i++)
