@@ -1,5 +1,6 @@
-/* cnn.c — convolution (im2col + sgemm), ReLU, max-pooling and a dense head,
- * written against dsgd_device so that another device can run it.
+/* cnn.c — convolution, ReLU, max-pooling and a dense head, written against
+ * dsgd_device so that another device can run it (the CPU device convolves
+ * by im2col + sgemm or by FFT, whichever suits the layer).
  *
  * Activations of the conv blocks are channel-major over the batch
  * ([C][B][H][W]) so that each convolution is one sgemm for the whole batch.
@@ -24,8 +25,9 @@ typedef struct conv_block {
     int out_channels;
     int pool_h, pool_w;   /* after 2x2 pooling */
     size_t w_off, b_off;  /* into the parameter vector */
-    size_t rows, columns; /* of im2col: Cin*K*K x B*OH*OW */
-    float *cols;          /* im2col of the input, kept for the backward pass */
+    size_t rows;          /* Cin*K*K: weights per output channel */
+    dsgd_conv *conv;      /* the device's convolution (algorithm, workspace) */
+    const float *in;      /* input of the last forward pass */
     float *out;           /* conv + bias + ReLU, [Cout][B][OH][OW] */
     float *pooled;        /* [Cout][B][OH/2][OW/2] */
     int *argmax;
@@ -33,13 +35,14 @@ typedef struct conv_block {
 
 typedef struct cnn {
     const dsgd_device *dev;
+    dsgd_conv_algo algo;
     int n_conv;
     conv_block conv[DSGD_CNN_MAX_CONV];
     dsgd_dense_stack head;
     int ws_batch;
     float *input_cm; /* input in [C][B][H][W] when C > 1 */
     float *flat;     /* last pooled output, [B][features] */
-    float *dflat, *dpool, *dout, *dcols;
+    float *dflat, *dpool, *dout;
 } cnn;
 
 static const dsgd_model_ops cnn_ops;
@@ -49,14 +52,15 @@ static void free_workspace(cnn *p)
     const dsgd_device *d = p->dev;
     for (int l = 0; l < p->n_conv; l++) {
         conv_block *cb = &p->conv[l];
-        d->release(cb->cols);
+        d->conv_destroy(cb->conv);
         d->release(cb->out);
         d->release(cb->pooled);
         d->release(cb->argmax);
-        cb->cols = cb->out = cb->pooled = NULL;
+        cb->conv = NULL;
+        cb->out = cb->pooled = NULL;
         cb->argmax = NULL;
     }
-    float **bufs[] = {&p->input_cm, &p->flat, &p->dflat, &p->dpool, &p->dout, &p->dcols};
+    float **bufs[] = {&p->input_cm, &p->flat, &p->dflat, &p->dpool, &p->dout};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) {
         d->release(*bufs[i]);
         *bufs[i] = NULL;
@@ -70,18 +74,17 @@ static int reserve(cnn *p, int batch)
         return 0;
     free_workspace(p);
     const dsgd_device *d = p->dev;
-    size_t max_cols = 0, max_out = 0, max_pool = 0;
+    size_t max_out = 0, max_pool = 0;
     for (int l = 0; l < p->n_conv; l++) {
         conv_block *cb = &p->conv[l];
         size_t columns = (size_t)batch * cb->g.out_height * cb->g.out_width;
         size_t out = columns * cb->out_channels;
         size_t pooled = (size_t)batch * cb->out_channels * cb->pool_h * cb->pool_w;
-        if (!(cb->cols = d->alloc(sizeof(float) * cb->rows * columns)) ||
+        if (!(cb->conv = d->conv_create(&cb->g, cb->out_channels, batch, p->algo)) ||
             !(cb->out = d->alloc(sizeof(float) * out)) ||
             !(cb->pooled = d->alloc(sizeof(float) * pooled)) ||
             !(cb->argmax = d->alloc(sizeof(int) * pooled)))
             goto oom;
-        max_cols = cb->rows * columns > max_cols ? cb->rows * columns : max_cols;
         max_out = out > max_out ? out : max_out;
         max_pool = pooled > max_pool ? pooled : max_pool;
     }
@@ -92,8 +95,7 @@ static int reserve(cnn *p, int batch)
         !(p->flat = d->alloc(sizeof(float) * flat)) ||
         !(p->dflat = d->alloc(sizeof(float) * flat)) ||
         !(p->dpool = d->alloc(sizeof(float) * max_pool)) ||
-        !(p->dout = d->alloc(sizeof(float) * max_out)) ||
-        !(p->dcols = d->alloc(sizeof(float) * max_cols)))
+        !(p->dout = d->alloc(sizeof(float) * max_out)))
         goto oom;
     p->ws_batch = batch;
     return 0;
@@ -189,6 +191,13 @@ int dsgd_cnn_create(const char *hidden, dsgd_shape input, int classes, dsgd_mode
     return dsgd_cnn_create_custom(channels, 2, hidden, input, classes, m, err, errlen);
 }
 
+void dsgd_cnn_set_conv_algo(dsgd_model *m, dsgd_conv_algo algo)
+{
+    cnn *p = m->impl;
+    free_workspace(p);
+    p->algo = algo;
+}
+
 static void cnn_destroy(dsgd_model *m)
 {
     cnn *p = m->impl;
@@ -232,10 +241,8 @@ static float forward(cnn *p, const float *params, const float *x, const int *y, 
     for (int l = 0; l < p->n_conv; l++) {
         conv_block *cb = &p->conv[l];
         int columns = batch * cb->g.out_height * cb->g.out_width;
-        d->im2col(&cb->g, batch, in, cb->cols);
-        d->gemm(0, 0, cb->out_channels, columns, (int)cb->rows, 1.0f, params + cb->w_off,
-                (int)cb->rows, cb->cols, columns, 0.0f, cb->out, columns);
-        d->bias_planes_forward(cb->out, params + cb->b_off, cb->out_channels, (size_t)columns);
+        cb->in = in;
+        d->conv_forward(cb->conv, batch, in, params + cb->w_off, params + cb->b_off, cb->out);
         d->relu_forward(cb->out, (size_t)columns * cb->out_channels);
         d->maxpool_forward(cb->out_channels * batch, cb->g.out_height, cb->g.out_width, cb->out,
                            cb->pooled, cb->argmax);
@@ -259,14 +266,9 @@ static void backward(cnn *p, const float *params, int batch, float *grad)
         d->maxpool_backward(cb->out_channels * batch, cb->g.out_height, cb->g.out_width, p->dpool,
                             cb->argmax, p->dout);
         d->relu_backward(cb->out, p->dout, (size_t)columns * cb->out_channels);
-        d->gemm(0, 1, cb->out_channels, (int)cb->rows, columns, 1.0f, p->dout, columns, cb->cols,
-                columns, 0.0f, grad + cb->w_off, (int)cb->rows);
-        d->bias_planes_backward(p->dout, grad + cb->b_off, cb->out_channels, (size_t)columns);
-        if (l == 0)
-            break;
-        d->gemm(1, 0, (int)cb->rows, columns, cb->out_channels, 1.0f, params + cb->w_off,
-                (int)cb->rows, p->dout, columns, 0.0f, p->dcols, columns);
-        d->col2im(&cb->g, batch, p->dcols, p->dpool);
+        /* dpool becomes dLoss/d(pooled output of block l-1), the input of l. */
+        d->conv_backward(cb->conv, batch, cb->in, params + cb->w_off, p->dout, grad + cb->w_off,
+                         grad + cb->b_off, l > 0 ? p->dpool : NULL);
     }
 }
 

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "core/device.h"
 #include "core/model.h"
 
 #define DSGD_CNN_MAX_CONV 4
@@ -21,5 +22,9 @@ int dsgd_cnn_create(const char *hidden, dsgd_shape input, int classes, dsgd_mode
  * channels, appended to m (zeroed, as dsgd_model_create leaves it).  Returns 0, or -1 with a reason in err (input too small, ...). */
 int dsgd_cnn_create_custom(const int *channels, int n_conv, const char *hidden, dsgd_shape input,
                            int classes, dsgd_model *m, char *err, size_t errlen);
+
+/* Forces the convolution algorithm of a cnn model (default DSGD_CONV_AUTO:
+ * the device chooses per layer).  For tests and benchmarks. */
+void dsgd_cnn_set_conv_algo(dsgd_model *m, dsgd_conv_algo algo);
 
 #endif

@@ -27,10 +27,30 @@ typedef struct dsgd_conv_geom {
 int dsgd_conv_geom_init(dsgd_conv_geom *g, int in_channels, int height, int width, int kernel,
                         int pad, int stride);
 
+/* A convolution layer's device state (algorithm, workspaces, plans). */
+typedef struct dsgd_conv dsgd_conv;
+
+/* How a device may compute a convolution; AUTO lets it choose by shape. */
+typedef enum dsgd_conv_algo { DSGD_CONV_AUTO, DSGD_CONV_IM2COL, DSGD_CONV_FFT } dsgd_conv_algo;
+
 typedef struct dsgd_device {
     const char *name;
     void *(*alloc)(size_t bytes); /* zeroed; NULL when out of memory */
     void (*release)(void *p);
+
+    /* Convolution layers, whole: y[Cout][B][OH][OW] = w (*) x + bias, with
+     * w as [Cout][Cin][K][K] and x as [Cin][B][H][W]; backward, after a
+     * forward on the same x and w, writes dw, db and (if not NULL) dx.
+     * batch may be below the max_batch the layer was created for.
+     * conv_create returns NULL when out of memory or if `algo` cannot do
+     * this geometry. */
+    dsgd_conv *(*conv_create)(const dsgd_conv_geom *g, int out_channels, int max_batch,
+                              dsgd_conv_algo algo);
+    void (*conv_destroy)(dsgd_conv *cv);
+    void (*conv_forward)(dsgd_conv *cv, int batch, const float *x, const float *w,
+                         const float *bias, float *y);
+    void (*conv_backward)(dsgd_conv *cv, int batch, const float *x, const float *w,
+                          const float *dy, float *dw, float *db, float *dx);
 
     /* c = alpha * op(a) * op(b) + beta * c, row-major, op = transpose if set. */
     void (*gemm)(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a,

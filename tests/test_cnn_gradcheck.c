@@ -8,7 +8,9 @@
  *     finite differences for every parameter, so every layer kind's
  *     gradient (conv, ReLU, pool, dense, softmax-xent, and the dX paths
  *     between them) is checked;
- *  4. the model's parameter and flop bookkeeping. */
+ *  4. the FFT convolution gives what im2col gives (outputs and all three
+ *     gradients), and the gradient check passes with either algorithm;
+ *  5. the model's parameter and flop bookkeeping. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,7 +107,8 @@ static void check_pool(void)
 
 enum { IN_C = 2, IN_H = 8, IN_W = 8, CLASSES = 4, BATCH = 3 };
 
-static void check_gradients(void)
+/* algo: the convolution algorithm (both are checked the same way). */
+static void check_gradients(dsgd_conv_algo algo, const char *algo_name)
 {
     static const int channels[] = {3, 4};
     dsgd_model m = {.input = {IN_C, IN_H, IN_W}, .classes = CLASSES}; /* as dsgd_model_create */
@@ -129,6 +132,7 @@ static void check_gradients(void)
               kinds[DSGD_LAYER_SOFTMAX_XENT] == 1,
           "layer kinds do not match the architecture");
 
+    dsgd_cnn_set_conv_algo(&m, algo);
     dsgd_vec params, grad;
     dsgd_vec_alloc(&params, m.n_params, 0);
     dsgd_vec_alloc(&grad, m.n_params, 0);
@@ -169,11 +173,64 @@ static void check_gradients(void)
             fprintf(stderr, "param %zu: analytic %.6g, finite difference %.6g\n", i, an, fd);
     }
     failures += bad;
-    printf("cnn gradcheck: %zu parameters, loss %.5f, worst error/tolerance %.3f, %d failures\n",
-           params.len, loss, worst, bad);
+    printf("cnn gradcheck (%s): %zu parameters, loss %.5f, worst error/tolerance %.3f, %d "
+           "failures\n",
+           algo_name, params.len, loss, worst, bad);
     dsgd_vec_free(&params);
     dsgd_vec_free(&grad);
     dsgd_model_destroy(&m);
+}
+
+/* The FFT convolution against im2col (itself checked against the
+ * definition above) on a layer shaped like the CNN's second one: outputs,
+ * weight, bias and input gradients, with a batch below the layer's maximum. */
+static void check_fft_matches_im2col(void)
+{
+    enum { CIN = 8, COUT = 6, H = 14, W = 11, MAXB = 5, B = 3 };
+    const dsgd_device *d = dsgd_device_cpu();
+    dsgd_conv_geom g;
+    dsgd_conv_geom_init(&g, CIN, H, W, 5, 2, 1);
+    size_t nx = (size_t)CIN * B * H * W, nw = (size_t)COUT * CIN * 25;
+    size_t ny = (size_t)COUT * B * g.out_height * g.out_width;
+    float *x = malloc(sizeof(float) * nx), *w = malloc(sizeof(float) * nw);
+    float *bias = malloc(sizeof(float) * COUT), *dy = malloc(sizeof(float) * ny);
+    float *y[2], *dw[2], *db[2], *dx[2];
+    dsgd_rng r;
+    dsgd_rng_seed(&r, 21);
+    fill_normal(&r, x, nx);
+    fill_normal(&r, w, nw);
+    fill_normal(&r, bias, COUT);
+    fill_normal(&r, dy, ny);
+    dsgd_conv_algo algos[2] = {DSGD_CONV_IM2COL, DSGD_CONV_FFT};
+    for (int a = 0; a < 2; a++) {
+        y[a] = malloc(sizeof(float) * ny), dw[a] = malloc(sizeof(float) * nw);
+        db[a] = malloc(sizeof(float) * COUT), dx[a] = malloc(sizeof(float) * nx);
+        dsgd_conv *cv = d->conv_create(&g, COUT, MAXB, algos[a]);
+        CHECK(cv != NULL, "conv_create algo %d", a);
+        if (!cv)
+            return;
+        d->conv_forward(cv, B, x, w, bias, y[a]);
+        d->conv_backward(cv, B, x, w, dy, dw[a], db[a], dx[a]);
+        d->conv_destroy(cv);
+    }
+    struct {
+        const char *what;
+        float **v;
+        size_t n;
+    } outs[] = {{"output", y, ny}, {"dW", dw, nw}, {"db", db, COUT}, {"dX", dx, nx}};
+    for (size_t k = 0; k < sizeof outs / sizeof outs[0]; k++) {
+        double worst = 0, scale = 0;
+        for (size_t i = 0; i < outs[k].n; i++) {
+            worst = fmax(worst, fabs(outs[k].v[0][i] - outs[k].v[1][i]));
+            scale = fmax(scale, fabs(outs[k].v[0][i]));
+        }
+        CHECK(worst <= 1e-5 * scale + 1e-6, "fft %s differs from im2col by %g (scale %g)",
+              outs[k].what, worst, scale);
+        printf("fft vs im2col %-6s: max difference %.2g of %.3g\n", outs[k].what, worst, scale);
+    }
+    free(x), free(w), free(bias), free(dy);
+    for (int a = 0; a < 2; a++)
+        free(y[a]), free(dw[a]), free(db[a]), free(dx[a]);
 }
 
 int main(void)
@@ -182,7 +239,9 @@ int main(void)
     check_convolution(1, 2);
     check_convolution(2, 1);
     check_pool();
-    check_gradients();
+    check_fft_matches_im2col();
+    check_gradients(DSGD_CONV_IM2COL, "im2col");
+    check_gradients(DSGD_CONV_FFT, "fft");
     /* The model --model cnn builds on Fashion-MNIST-sized input. */
     dsgd_model m;
     char err[256];
