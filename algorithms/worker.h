@@ -23,9 +23,9 @@ typedef struct dsgd_worker {
     float *x; /* minibatch features (NULL when phantom) */
     int *y;   /* minibatch labels */
     size_t shard_begin, shard_end;
-    double loss;       /* loss of the last minibatch (NAN when phantom) */
-    double first_loss; /* loss of the first minibatch */
-    int index, count;  /* this worker among count */
+    double loss;            /* loss of the last minibatch (NAN when phantom) */
+    double first_loss;      /* loss of the first minibatch */
+    int index, count;       /* this worker among count */
     dsgd_sampler sampler;   /* shuffled minibatches of the shard */
     dsgd_schedule schedule; /* learning rate by iteration */
     long iters_per_epoch;   /* same on every worker */

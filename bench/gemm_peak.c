@@ -78,16 +78,11 @@ int main(int argc, char **argv)
     int b = batch;
     /* conv1: 1->32 on 28x28 (k = 25), conv2: 32->64 on 14x14 (k = 800). */
     const shape shapes[] = {
-        {"conv1 forward", 0, 0, 32, b * 784, 25, 0},
-        {"conv1 dW", 0, 1, 32, 25, b * 784, 0},
-        {"conv2 fft fwd cgemm", 0, 0, 64, b, 32, 1},
-        {"conv2 fft dX cgemm", 1, 0, 32, b, 64, 1},
-        {"conv2 fft dW cgemm", 0, 1, 64, 32, b, 1},
-        {"cnn fc1 forward", 0, 1, b, 128, 3136, 0},
-        {"cnn fc1 dW", 1, 0, 128, 3136, b, 0},
-        {"cnn fc1 dX", 0, 0, b, 3136, 128, 0},
-        {"mlp fc1 forward", 0, 1, b, 128, 784, 0},
-        {"mlp fc1 dW", 1, 0, 128, 784, b, 0},
+        {"conv1 forward", 0, 0, 32, b * 784, 25, 0}, {"conv1 dW", 0, 1, 32, 25, b * 784, 0},
+        {"conv2 fft fwd cgemm", 0, 0, 64, b, 32, 1}, {"conv2 fft dX cgemm", 1, 0, 32, b, 64, 1},
+        {"conv2 fft dW cgemm", 0, 1, 64, 32, b, 1},  {"cnn fc1 forward", 0, 1, b, 128, 3136, 0},
+        {"cnn fc1 dW", 1, 0, 128, 3136, b, 0},       {"cnn fc1 dX", 0, 0, b, 3136, 128, 0},
+        {"mlp fc1 forward", 0, 1, b, 128, 784, 0},   {"mlp fc1 dW", 1, 0, 128, 784, b, 0},
     };
     shape square = {"sgemm 1024^3 (peak)", 0, 0, 1024, 1024, 1024, 0};
     double peak = rate(&square, 2.0);

@@ -149,9 +149,9 @@ int dsgd_checkpoint_load(const char *dir, const dsgd_checkpoint_meta *expect, lo
         rc = mismatch(err, errlen, path, "--seed", (long)m->seed, (long)expect->seed);
     size_t n = (size_t)expect->n_params;
     uint64_t stored = 0;
-    if (rc == 0 && (fread(params, sizeof(float), n, f) != n ||
-                    fread(velocity, sizeof(float), n, f) != n ||
-                    fread(&stored, sizeof stored, 1, f) != 1)) {
+    if (rc == 0 &&
+        (fread(params, sizeof(float), n, f) != n || fread(velocity, sizeof(float), n, f) != n ||
+         fread(&stored, sizeof stored, 1, f) != 1)) {
         snprintf(err, errlen, "--resume %s: truncated", path);
         rc = -1;
     }

@@ -23,13 +23,13 @@
 typedef struct conv_block {
     dsgd_conv_geom g;
     int out_channels;
-    int pool_h, pool_w;   /* after 2x2 pooling */
-    size_t w_off, b_off;  /* into the parameter vector */
-    size_t rows;          /* Cin*K*K: weights per output channel */
-    dsgd_conv *conv;      /* the device's convolution (algorithm, workspace) */
-    const float *in;      /* input of the last forward pass */
-    float *out;           /* conv + bias + ReLU, [Cout][B][OH][OW] */
-    float *pooled;        /* [Cout][B][OH/2][OW/2] */
+    int pool_h, pool_w;  /* after 2x2 pooling */
+    size_t w_off, b_off; /* into the parameter vector */
+    size_t rows;         /* Cin*K*K: weights per output channel */
+    dsgd_conv *conv;     /* the device's convolution (algorithm, workspace) */
+    const float *in;     /* input of the last forward pass */
+    float *out;          /* conv + bias + ReLU, [Cout][B][OH][OW] */
+    float *pooled;       /* [Cout][B][OH/2][OW/2] */
     int *argmax;
 } conv_block;
 
@@ -150,11 +150,10 @@ int dsgd_cnn_create_custom(const int *channels, int n_conv, const char *hidden, 
     size_t off = 0;
     for (int l = 0; l < n_conv; l++) {
         conv_block *cb = &p->conv[l];
-        if (dsgd_conv_geom_init(&cb->g, c, h, w, KERNEL, PAD, 1) != 0 ||
-            cb->g.out_height < 2 || cb->g.out_width < 2) {
-            snprintf(err, errlen,
-                     "--model cnn: input %dx%dx%d too small for %d conv/pool blocks", input.channels,
-                     input.height, input.width, n_conv);
+        if (dsgd_conv_geom_init(&cb->g, c, h, w, KERNEL, PAD, 1) != 0 || cb->g.out_height < 2 ||
+            cb->g.out_width < 2) {
+            snprintf(err, errlen, "--model cnn: input %dx%dx%d too small for %d conv/pool blocks",
+                     input.channels, input.height, input.width, n_conv);
             free(p);
             return -1;
         }

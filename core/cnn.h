@@ -19,7 +19,8 @@
 int dsgd_cnn_create(const char *hidden, dsgd_shape input, int classes, dsgd_model *m, char *err,
                     size_t errlen);
 /* Any number (1..DSGD_CNN_MAX_CONV) of conv blocks with the given output
- * channels, appended to m (zeroed, as dsgd_model_create leaves it).  Returns 0, or -1 with a reason in err (input too small, ...). */
+ * channels, appended to m (zeroed, as dsgd_model_create leaves it).  Returns 0, or -1 with a reason
+ * in err (input too small, ...). */
 int dsgd_cnn_create_custom(const int *channels, int n_conv, const char *hidden, dsgd_shape input,
                            int classes, dsgd_model *m, char *err, size_t errlen);
 

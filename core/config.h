@@ -35,7 +35,7 @@ typedef struct dsgd_config {
     double warmup_epochs; /* linear learning-rate warm-up */
     char lr_steps[128];   /* epochs at which the rate is multiplied by lr_decay */
     double lr_decay;
-    long eval_every;      /* iterations between test evaluations (0: only at the end) */
+    long eval_every;       /* iterations between test evaluations (0: only at the end) */
     char checkpoint[1024]; /* directory of checkpoints ("" none) */
     long checkpoint_every; /* iterations between checkpoints (0: only at the end) */
     char resume[1024];     /* directory to resume from ("" none) */

@@ -109,8 +109,7 @@ static void pad_planes(const conv_fft *cv, const float *src, float *dst, int gro
             const float *s = src + ((size_t)gi * batch + b) * h * w;
             float *d = dst + ((size_t)gi * cv->max_batch + b) * plane;
             for (int i = 0; i < h; i++)
-                memcpy(d + (size_t)(i + off) * cv->nw + off, s + (size_t)i * w,
-                       sizeof(float) * w);
+                memcpy(d + (size_t)(i + off) * cv->nw + off, s + (size_t)i * w, sizeof(float) * w);
         }
 }
 
@@ -143,8 +142,8 @@ void dsgd_conv_fft_forward(conv_fft *cv, int batch, const float *x, const float 
     for (int f = 0; f < cv->bins; f++)
         cblas_cgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cv->cout, batch, cv->cin, &one,
                     cv->wf + (size_t)f * cv->cout * cv->cin, cv->cin,
-                    cv->xf + (size_t)f * cv->cin * B, B, &zero,
-                    cv->yf + (size_t)f * cv->cout * B, B);
+                    cv->xf + (size_t)f * cv->cin * B, B, &zero, cv->yf + (size_t)f * cv->cout * B,
+                    B);
     fftwf_execute(cv->y_inv);
     float scale = 1.0f / (float)(cv->nh * cv->nw);
     size_t plane = (size_t)cv->nh * cv->nw, out = (size_t)g->out_height * g->out_width;
@@ -169,8 +168,8 @@ void dsgd_conv_fft_backward(conv_fft *cv, int batch, const float *dy, float *dw,
     fftwf_execute(cv->dy_fwd);
     if (dx) {
         for (int f = 0; f < cv->bins; f++)
-            cblas_cgemm(CblasRowMajor, CblasConjTrans, CblasNoTrans, cv->cin, batch, cv->cout,
-                        &one, cv->wf + (size_t)f * cv->cout * cv->cin, cv->cin,
+            cblas_cgemm(CblasRowMajor, CblasConjTrans, CblasNoTrans, cv->cin, batch, cv->cout, &one,
+                        cv->wf + (size_t)f * cv->cout * cv->cin, cv->cin,
                         cv->yf + (size_t)f * cv->cout * B, B, &zero,
                         cv->dxf + (size_t)f * cv->cin * B, B);
         fftwf_execute(cv->dx_inv);
@@ -181,8 +180,7 @@ void dsgd_conv_fft_backward(conv_fft *cv, int batch, const float *dy, float *dw,
                 float *d = dx + ((size_t)c * batch + b) * in;
                 for (int i = 0; i < g->height; i++)
                     for (int j = 0; j < g->width; j++)
-                        d[i * g->width + j] =
-                            s[(size_t)(i + g->pad) * cv->nw + j + g->pad] * scale;
+                        d[i * g->width + j] = s[(size_t)(i + g->pad) * cv->nw + j + g->pad] * scale;
             }
     }
     /* W's spectrum is no longer needed: the weight gradient's goes there. */

@@ -151,8 +151,7 @@ void dsgd_dense_backward(dsgd_dense_stack *s, const float *params, const float *
     for (int l = s->n; l >= 1; l--) {
         int in = s->width[l - 1], out = s->width[l];
         const float *a_in = l == 1 ? x : s->act[l - 1];
-        d->gemm(1, 0, out, in, batch, 1.0f, delta, out, a_in, in, 0.0f, grad + s->w_off[l - 1],
-                in);
+        d->gemm(1, 0, out, in, batch, 1.0f, delta, out, a_in, in, 0.0f, grad + s->w_off[l - 1], in);
         d->bias_rows_backward(delta, grad + s->b_off[l - 1], batch, out);
         if (l == 1 && !dx)
             break;

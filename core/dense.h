@@ -20,9 +20,9 @@ typedef struct dsgd_dense_stack {
     int n;                         /* dense layers */
     int width[DSGD_DENSE_MAX + 1]; /* width[0] = inputs, width[n] = classes */
     size_t w_off[DSGD_DENSE_MAX], b_off[DSGD_DENSE_MAX];
-    int ws_batch;                  /* batch the workspace holds */
+    int ws_batch;                   /* batch the workspace holds */
     float *act[DSGD_DENSE_MAX + 1]; /* act[l]: output of layer l (after ReLU below the top) */
-    float *delta[2];               /* ping-pong buffers for dLoss/dZ */
+    float *delta[2];                /* ping-pong buffers for dLoss/dZ */
 } dsgd_dense_stack;
 
 /* Parses a comma-separated list of hidden widths ("128", "256,128") into

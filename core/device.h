@@ -49,8 +49,8 @@ typedef struct dsgd_device {
     void (*conv_destroy)(dsgd_conv *cv);
     void (*conv_forward)(dsgd_conv *cv, int batch, const float *x, const float *w,
                          const float *bias, float *y);
-    void (*conv_backward)(dsgd_conv *cv, int batch, const float *x, const float *w,
-                          const float *dy, float *dw, float *db, float *dx);
+    void (*conv_backward)(dsgd_conv *cv, int batch, const float *x, const float *w, const float *dy,
+                          float *dw, float *db, float *dx);
 
     /* c = alpha * op(a) * op(b) + beta * c, row-major, op = transpose if set. */
     void (*gemm)(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a,
@@ -66,8 +66,8 @@ typedef struct dsgd_device {
      * dropped); argmax remembers the winner for the backward pass. */
     void (*maxpool_forward)(int planes, int height, int width, const float *x, float *y,
                             int *argmax);
-    void (*maxpool_backward)(int planes, int height, int width, const float *dy,
-                             const int *argmax, float *dx);
+    void (*maxpool_backward)(int planes, int height, int width, const float *dy, const int *argmax,
+                             float *dx);
 
     /* x = max(x, 0); and dy = 0 where the forward output y is not > 0. */
     void (*relu_forward)(float *x, size_t n);

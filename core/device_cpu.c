@@ -273,8 +273,8 @@ static dsgd_conv *cpu_conv_create(const dsgd_conv_geom *g, int out_channels, int
         }
         return cv;
     }
-    size_t cols = (size_t)g->in_channels * g->kernel * g->kernel * max_batch * g->out_height *
-                  g->out_width;
+    size_t cols =
+        (size_t)g->in_channels * g->kernel * g->kernel * max_batch * g->out_height * g->out_width;
     cv->cols = malloc(sizeof(float) * cols);
     cv->dcols = malloc(sizeof(float) * cols);
     if (!cv->cols || !cv->dcols) {
@@ -312,8 +312,8 @@ static void cpu_conv_backward(dsgd_conv *cv, int batch, const float *x, const fl
         return;
     }
     int rows = g->in_channels * g->kernel * g->kernel;
-    cpu_gemm(0, 1, cv->out_channels, rows, columns, 1.0f, dy, columns, cv->cols, columns, 0.0f,
-             dw, rows);
+    cpu_gemm(0, 1, cv->out_channels, rows, columns, 1.0f, dy, columns, cv->cols, columns, 0.0f, dw,
+             rows);
     if (!dx)
         return;
     cpu_gemm(1, 0, rows, columns, cv->out_channels, 1.0f, w, rows, dy, columns, 0.0f, cv->dcols,

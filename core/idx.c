@@ -181,8 +181,7 @@ static int check_pair(const dsgd_idx *images, const dsgd_idx *labels, const char
     return 0;
 }
 
-int dsgd_idx_open_dir(const char *dir, const char *name, dsgd_dataset *ds, char *err,
-                      size_t errlen)
+int dsgd_idx_open_dir(const char *dir, const char *name, dsgd_dataset *ds, char *err, size_t errlen)
 {
     static const char *const images[2] = {"train-images-idx3-ubyte", "t10k-images-idx3-ubyte"};
     static const char *const labels[2] = {"train-labels-idx1-ubyte", "t10k-labels-idx1-ubyte"};
@@ -194,8 +193,8 @@ int dsgd_idx_open_dir(const char *dir, const char *name, dsgd_dataset *ds, char 
     for (int sp = 0; sp < 2; sp++)
         if (load_member(dir, images[sp], 3, &s->images[sp], err, errlen) != 0 ||
             load_member(dir, labels[sp], 1, &s->labels[sp], err, errlen) != 0 ||
-            check_pair(&s->images[sp], &s->labels[sp], dir, sp ? "test" : "train", err,
-                       errlen) != 0) {
+            check_pair(&s->images[sp], &s->labels[sp], dir, sp ? "test" : "train", err, errlen) !=
+                0) {
             idx_set_free(s);
             return -1;
         }

@@ -22,7 +22,8 @@ void dsgd_report_json(FILE *out, const char *backend, const dsgd_config *cfg, in
     number(out, "time_s", r->time_s);
     long ran = r->iters - r->start_iter; /* iterations timed by time_s */
     number(out, "iter_time_s", ran > 0 ? r->time_s / ran : NAN);
-    number(out, "samples_per_s", r->time_s > 0 ? (double)ran * cfg->batch * nodes / r->time_s : NAN);
+    number(out, "samples_per_s",
+           r->time_s > 0 ? (double)ran * cfg->batch * nodes / r->time_s : NAN);
     number(out, "first_loss", r->first_loss);
     number(out, "final_loss", r->final_loss);
     number(out, "test_accuracy", r->test_accuracy);

@@ -8,16 +8,16 @@
 
 /* Filled by each rank's node program; the program reports rank 0's. */
 typedef struct dsgd_result {
-    int finished;       /* the node program returned */
-    int status;         /* its return value (0 = success) */
-    long iters;         /* iterations completed */
-    double time_s;      /* training loop time (simulated or wall) */
-    double first_loss;  /* training loss of the first minibatch */
-    double final_loss;  /* loss of the final parameters on the test split */
+    int finished;         /* the node program returned */
+    int status;           /* its return value (0 = success) */
+    long iters;           /* iterations completed */
+    double time_s;        /* training loop time (simulated or wall) */
+    double first_loss;    /* training loss of the first minibatch */
+    double final_loss;    /* loss of the final parameters on the test split */
     double test_accuracy; /* their accuracy on the whole test split */
-    long start_iter;    /* first iteration of this invocation (> 0 after --resume) */
-    double params_norm; /* L2 norm of the final parameters */
-    char error[200];    /* why status != 0, one line */
+    long start_iter;      /* first iteration of this invocation (> 0 after --resume) */
+    double params_norm;   /* L2 norm of the final parameters */
+    char error[200];      /* why status != 0, one line */
 } dsgd_result;
 
 /* Prints the JSON summary line (NaN/inf become null). */

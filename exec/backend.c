@@ -23,7 +23,7 @@ static double wall_clock(void) { return dsgd_wall_seconds() + clock_skew; }
 
 typedef struct exec_state {
     dsgd_comm comm;
-    double t_origin; /* this rank's wall_clock() at rank 0's common start */
+    double t_origin;     /* this rank's wall_clock() at rank 0's common start */
     double clock_offset; /* rank 0's clock minus this rank's (seconds) */
     double clock_error;  /* bound on the offset's error: half the best round trip */
     dsgd_trace trace;

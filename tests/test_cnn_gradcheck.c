@@ -83,8 +83,8 @@ static void check_convolution(int stride, int pad)
         lhs += (double)cols[i] * c2[i];
     for (size_t i = 0; i < (size_t)C * B * H * W; i++)
         rhs += (double)x[i] * back[i];
-    CHECK(fabs(lhs - rhs) < 1e-3 * (1 + fabs(lhs)), "col2im is not im2col's adjoint: %g vs %g",
-          lhs, rhs);
+    CHECK(fabs(lhs - rhs) < 1e-3 * (1 + fabs(lhs)), "col2im is not im2col's adjoint: %g vs %g", lhs,
+          rhs);
     printf("conv stride %d pad %d: %dx%d output, max error %.2g, adjoint %.6g = %.6g\n", stride,
            pad, OH, OW, worst, lhs, rhs);
     free(x), free(w), free(cols), free(y), free(c2), free(back);

@@ -29,8 +29,8 @@ static int failures;
 enum { N_TRAIN = 6, N_TEST = 3, H = 2, W = 3 };
 
 /* An IDX header for ndims dimensions followed by the bytes of data. */
-static size_t make_idx(unsigned char *out, int ndims, const unsigned *dims, const unsigned char *data,
-                       size_t n)
+static size_t make_idx(unsigned char *out, int ndims, const unsigned *dims,
+                       const unsigned char *data, size_t n)
 {
     size_t k = 0;
     out[k++] = 0, out[k++] = 0, out[k++] = 0x08, out[k++] = (unsigned char)ndims;
@@ -54,7 +54,10 @@ static void write_file(const char *path, const unsigned char *bytes, size_t n, i
     }
 }
 
-static unsigned char pixel(int split, int i, int p) { return (unsigned char)(split * 100 + i * 7 + p * 13); }
+static unsigned char pixel(int split, int i, int p)
+{
+    return (unsigned char)(split * 100 + i * 7 + p * 13);
+}
 
 /* Writes a valid set into dir (gz: compressed files with .gz names). */
 static void write_set(const char *dir, int gz)
@@ -88,8 +91,8 @@ static void check_good(const char *dir, int gz)
         CHECK(0, "%s: %s", dir, err);
         return;
     }
-    CHECK(ds.n[DSGD_TRAIN] == N_TRAIN && ds.n[DSGD_TEST] == N_TEST, "split sizes %zu/%zu",
-          ds.n[0], ds.n[1]);
+    CHECK(ds.n[DSGD_TRAIN] == N_TRAIN && ds.n[DSGD_TEST] == N_TEST, "split sizes %zu/%zu", ds.n[0],
+          ds.n[1]);
     CHECK(ds.channels == 1 && ds.height == H && ds.width == W && ds.dim == H * W, "shape");
     CHECK(ds.classes == 4, "classes %d, want 4 (labels 0..3)", ds.classes);
     /* Normalised train pixels: mean 0, variance 1; the map is affine. */
