@@ -14,16 +14,17 @@ static int ssgd_loop(dsgd_worker *w, dsgd_comm *c, const dsgd_job *job, dsgd_res
 {
     int rc = dsgd_barrier(c, NULL);
     double t_start = dsgd_now(c);
-    for (long t = 0; rc == DSGD_OK && t < job->cfg->iters; t++) {
+    for (long t = w->start_iter; rc == DSGD_OK && t < w->iters; t++) {
         dsgd_set_iter(c, t);
         if ((rc = dsgd_worker_load(w, c, t)) || (rc = dsgd_worker_gradient(w, c, out)) ||
             (rc = dsgd_allreduce(c, NULL, w->grad.data, w->grad.len)) ||
             (rc = dsgd_worker_scale(w, c, &w->grad, 1.0f / (float)dsgd_size(c))) ||
-            (rc = dsgd_worker_step(w, c, &w->grad)))
+            (rc = dsgd_worker_step(w, c, &w->grad)) ||
+            (rc = dsgd_worker_after_step(w, c, t + 1, out)))
             break;
         out->iters = t + 1;
         if (job->progress && dsgd_rank(c) == 0)
-            job->progress(job->progress_ctx, t + 1, job->cfg->iters, dsgd_now(c));
+            job->progress(job->progress_ctx, t + 1, w->iters, dsgd_now(c));
     }
     out->time_s = dsgd_now(c) - t_start;
     dsgd_set_iter(c, -1);
@@ -34,9 +35,10 @@ static int ssgd_run(dsgd_comm *c, const dsgd_job *job, dsgd_result *out)
 {
     dsgd_worker w;
     int rc = dsgd_worker_init(&w, job, dsgd_rank(c), dsgd_size(c), out);
+    rc = dsgd_worker_ready(&w, c, rc, out);
     if (rc == DSGD_OK)
         rc = ssgd_loop(&w, c, job, out);
-    if (rc == DSGD_OK && dsgd_rank(c) == 0)
+    if (rc == DSGD_OK)
         rc = dsgd_worker_finish(&w, c, out);
     dsgd_worker_free(&w);
     return rc;

@@ -1,4 +1,5 @@
-/* worker.c — load / gradient / step / finish for data-parallel workers. */
+/* worker.c — load / gradient / step / evaluate / checkpoint / finish for
+ * data-parallel workers. */
 #include "algorithms/worker.h"
 
 #include <math.h>
@@ -6,8 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Test samples the final loss is measured on (fewer if the split is small). */
-#define EVAL_SAMPLES 1024
+#include "core/checkpoint.h"
 
 static int fail(dsgd_result *out, int status, const char *what)
 {
@@ -31,7 +31,30 @@ int dsgd_worker_check_config(dsgd_config *cfg, const dsgd_dataset *data, char *e
     }
     if (strcmp(cfg->payload, "auto") == 0)
         strcpy(cfg->payload, executable ? "real" : "phantom");
+    if ((cfg->checkpoint[0] || cfg->resume[0]) && dsgd_config_phantom(cfg)) {
+        snprintf(err, errlen, "--%s: needs --payload real (phantom runs have no parameters)",
+                 cfg->checkpoint[0] ? "checkpoint" : "resume");
+        return -1;
+    }
+    char why[1200];
+    if (cfg->checkpoint[0] && dsgd_checkpoint_check_dir(cfg->checkpoint, why, sizeof why) != 0) {
+        snprintf(err, errlen, "--checkpoint %s", why);
+        return -1;
+    }
+    if (cfg->resume[0] && dsgd_checkpoint_probe(cfg->resume, err, errlen) != 0)
+        return -1;
     return 0;
+}
+
+static void checkpoint_meta(const dsgd_worker *w, dsgd_checkpoint_meta *meta)
+{
+    memset(meta, 0, sizeof *meta);
+    snprintf(meta->model, sizeof meta->model, "%s", w->job->cfg->model);
+    meta->n_params = w->model.n_params;
+    meta->rank = w->index;
+    meta->ranks = w->count;
+    meta->batch = w->job->cfg->batch;
+    meta->seed = w->job->cfg->seed;
 }
 
 int dsgd_worker_init(dsgd_worker *w, const dsgd_job *job, int index, int count, dsgd_result *out)
@@ -39,6 +62,8 @@ int dsgd_worker_init(dsgd_worker *w, const dsgd_job *job, int index, int count, 
     memset(w, 0, sizeof *w);
     w->job = job;
     w->loss = w->first_loss = NAN;
+    w->index = index;
+    w->count = count;
     const dsgd_config *cfg = job->cfg;
     const dsgd_dataset *ds = job->data;
     int phantom = dsgd_config_phantom(cfg);
@@ -48,17 +73,33 @@ int dsgd_worker_init(dsgd_worker *w, const dsgd_job *job, int index, int count, 
     dsgd_shard_range(ds->n[DSGD_TRAIN], index, count, &w->shard_begin, &w->shard_end);
     if (w->shard_end == w->shard_begin)
         return fail(out, DSGD_EINVAL, "more workers than training samples");
+    w->iters_per_epoch = dsgd_iters_per_epoch(ds->n[DSGD_TRAIN], count, cfg->batch);
+    w->iters = cfg->epochs ? cfg->epochs * w->iters_per_epoch : cfg->iters;
+    dsgd_schedule_init(&w->schedule, cfg, w->iters_per_epoch);
     size_t n = w->model.n_params;
     if (dsgd_vec_alloc(&w->params, n, phantom) || dsgd_vec_alloc(&w->grad, n, phantom) ||
         dsgd_sgd_init(&w->opt, n, phantom, (float)cfg->lr, (float)cfg->momentum))
         return fail(out, DSGD_ENOMEM, "out of memory for parameters");
+    w->opt.nesterov = cfg->nesterov;
+    w->opt.weight_decay = (float)cfg->weight_decay;
     if (!phantom) {
         w->x = malloc(sizeof *w->x * (size_t)cfg->batch * ds->dim);
         w->y = malloc(sizeof *w->y * (size_t)cfg->batch);
-        if (!w->x || !w->y)
+        if (!w->x || !w->y ||
+            dsgd_sampler_init(&w->sampler, w->shard_begin, w->shard_end, cfg->batch,
+                              w->iters_per_epoch, cfg->seed) != 0)
             return fail(out, DSGD_ENOMEM, "out of memory for the minibatch");
     }
-    dsgd_model_init_params(&w->model, &w->params, cfg->seed);
+    if (!cfg->resume[0]) {
+        dsgd_model_init_params(&w->model, &w->params, cfg->seed);
+        return DSGD_OK;
+    }
+    dsgd_checkpoint_meta meta;
+    checkpoint_meta(w, &meta);
+    if (dsgd_checkpoint_load(cfg->resume, &meta, &w->start_iter, w->params.data,
+                             w->opt.velocity.data, out->error, sizeof out->error) != 0)
+        return DSGD_EINVAL;
+    out->start_iter = out->iters = w->start_iter;
     return DSGD_OK;
 }
 
@@ -67,6 +108,7 @@ void dsgd_worker_free(dsgd_worker *w)
     dsgd_vec_free(&w->params);
     dsgd_vec_free(&w->grad);
     dsgd_sgd_free(&w->opt);
+    dsgd_sampler_free(&w->sampler);
     free(w->x);
     free(w->y);
     dsgd_model_destroy(&w->model);
@@ -79,7 +121,7 @@ int dsgd_worker_load(dsgd_worker *w, dsgd_comm *c, long iter)
     int batch = w->job->cfg->batch;
     double t0 = dsgd_now(c);
     if (w->x)
-        dsgd_data_load_batch(ds, w->shard_begin, w->shard_end, iter, batch, w->x, w->y);
+        dsgd_sampler_load(&w->sampler, ds, iter, w->x, w->y);
     /* One float per input element and a label per sample. */
     double bytes =
         (double)batch * ((double)dsgd_shape_size(w->model.input) * sizeof(float) + sizeof(int));
@@ -119,33 +161,110 @@ int dsgd_worker_scale(dsgd_worker *w, dsgd_comm *c, dsgd_vec *grad, float alpha)
 int dsgd_worker_step(dsgd_worker *w, dsgd_comm *c, const dsgd_vec *grad)
 {
     double t0 = dsgd_now(c);
+    w->opt.lr = (float)dsgd_schedule_lr(&w->schedule, c->iter < 0 ? 0 : c->iter);
     int rc = dsgd_memory(c, "sgd_step", dsgd_sgd_step(&w->opt, &w->params, grad), t0);
-    dsgd_record(c, DSGD_EV_UPDATE, "sgd", t0, 0);
+    dsgd_record(c, DSGD_EV_UPDATE, "sgd", t0, w->opt.lr);
     return rc;
+}
+
+int dsgd_worker_evaluate(dsgd_worker *w, dsgd_comm *c, dsgd_group *group, dsgd_result *out)
+{
+    const dsgd_dataset *ds = w->job->data;
+    int batch = w->job->cfg->batch;
+    size_t begin, end;
+    dsgd_shard_range(ds->n[DSGD_TEST], dsgd_group_index(c, group), dsgd_group_size(c, group),
+                     &begin, &end);
+    double t0 = dsgd_now(c);
+    double loss_sum = 0.0;
+    long correct = 0;
+    for (size_t done = begin; w->x && done < end;) {
+        int chunk = (int)(end - done < (size_t)batch ? end - done : (size_t)batch);
+        for (int k = 0; k < chunk; k++)
+            ds->get(ds, DSGD_TEST, done + k, w->x + (size_t)k * ds->dim, &w->y[k]);
+        int right = 0;
+        loss_sum +=
+            (double)dsgd_model_evaluate(&w->model, &w->params, w->x, w->y, chunk, &right) * chunk;
+        correct += right;
+        done += (size_t)chunk;
+    }
+    dsgd_work work;
+    dsgd_model_work(&w->model, (int)(end - begin), 0, &work);
+    int rc = dsgd_compute(c, "eval", &work, t0);
+    /* Sums as floats: exact for counts below 2^24, 1e-7 relative for the loss. */
+    float sums[2] = {(float)loss_sum, (float)correct};
+    if (rc == DSGD_OK)
+        rc = dsgd_allreduce(c, group, sums, 2);
+    double n = (double)ds->n[DSGD_TEST];
+    int real = w->x != NULL;
+    out->final_loss = real ? sums[0] / n : NAN;
+    out->test_accuracy = real ? sums[1] / n : NAN;
+    dsgd_record(c, DSGD_EV_EVAL, "test_loss", t0, out->final_loss);
+    dsgd_record(c, DSGD_EV_EVAL, "test_accuracy", t0, out->test_accuracy);
+    return rc;
+}
+
+static int checkpoint(dsgd_worker *w, dsgd_comm *c, long iters_done, dsgd_result *out)
+{
+    dsgd_checkpoint_meta meta;
+    checkpoint_meta(w, &meta);
+    double t0 = dsgd_now(c);
+    double bytes = dsgd_checkpoint_save(w->job->cfg->checkpoint, &meta, iters_done, w->params.data,
+                                        w->opt.velocity.data, out->error, sizeof out->error);
+    if (bytes < 0)
+        return DSGD_EBACKEND;
+    return dsgd_io(c, "checkpoint", bytes, t0);
+}
+
+int dsgd_worker_after_step(dsgd_worker *w, dsgd_comm *c, long iters_done, dsgd_result *out)
+{
+    const dsgd_config *cfg = w->job->cfg;
+    int rc = DSGD_OK;
+    if (cfg->eval_every && iters_done % cfg->eval_every == 0 && iters_done < w->iters)
+        rc = dsgd_worker_evaluate(w, c, NULL, out);
+    if (rc == DSGD_OK && cfg->checkpoint[0] &&
+        ((cfg->checkpoint_every && iters_done % cfg->checkpoint_every == 0) ||
+         iters_done == w->iters))
+        rc = checkpoint(w, c, iters_done, out);
+    return rc;
+}
+
+/* What each rank tells the others once it is set up. */
+typedef struct start_state {
+    long status;
+    long start_iter;
+    char error[sizeof(((dsgd_result *)0)->error)];
+} start_state;
+
+int dsgd_worker_ready(dsgd_worker *w, dsgd_comm *c, int status, dsgd_result *out)
+{
+    int n = dsgd_size(c);
+    start_state mine, *all = calloc((size_t)n, sizeof *all);
+    memset(&mine, 0, sizeof mine);
+    mine.status = status;
+    mine.start_iter = w->start_iter;
+    memcpy(mine.error, out->error, sizeof mine.error);
+    int rc = all ? dsgd_allgather(c, NULL, &mine, sizeof mine, all) : DSGD_ENOMEM;
+    for (int r = 0; rc == DSGD_OK && r < n; r++) {
+        if (all[r].status != DSGD_OK) {
+            if (r != dsgd_rank(c))
+                snprintf(out->error, sizeof out->error, "(rank %d) %s", r, all[r].error);
+            rc = (int)all[r].status;
+        } else if (all[r].start_iter != all[0].start_iter) {
+            snprintf(out->error, sizeof out->error,
+                     "--resume: rank 0 stopped at iteration %ld but rank %d at %ld (mixed "
+                     "checkpoints)",
+                     all[0].start_iter, r, all[r].start_iter);
+            rc = DSGD_EINVAL;
+        }
+    }
+    free(all);
+    return status != DSGD_OK ? status : rc;
 }
 
 int dsgd_worker_finish(dsgd_worker *w, dsgd_comm *c, dsgd_result *out)
 {
-    const dsgd_dataset *ds = w->job->data;
-    int batch = w->job->cfg->batch;
-    size_t n_eval = ds->n[DSGD_TEST] < EVAL_SAMPLES ? ds->n[DSGD_TEST] : EVAL_SAMPLES;
-    double t0 = dsgd_now(c);
-    double total = 0.0;
-    size_t done = 0;
-    while (w->x && done < n_eval) {
-        int chunk = (int)(n_eval - done < (size_t)batch ? n_eval - done : (size_t)batch);
-        for (int k = 0; k < chunk; k++)
-            ds->get(ds, DSGD_TEST, done + k, w->x + (size_t)k * ds->dim, &w->y[k]);
-        total +=
-            (double)dsgd_model_loss_grad(&w->model, &w->params, w->x, w->y, chunk, NULL) * chunk;
-        done += (size_t)chunk;
-    }
-    dsgd_work work;
-    dsgd_model_work(&w->model, (int)n_eval, 0, &work);
-    int rc = dsgd_compute(c, "eval", &work, t0);
-    out->final_loss = w->x ? total / (double)n_eval : NAN;
+    int rc = dsgd_worker_evaluate(w, c, NULL, out);
     out->first_loss = w->first_loss;
     out->params_norm = dsgd_vec_is_phantom(&w->params) ? NAN : dsgd_vec_norm2(&w->params);
-    dsgd_record(c, DSGD_EV_EVAL, "test_loss", t0, out->final_loss);
     return rc;
 }

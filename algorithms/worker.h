@@ -8,8 +8,10 @@
 #define DSGD_WORKER_H
 
 #include "algorithms/algo.h"
+#include "core/data.h"
 #include "core/model.h"
 #include "core/optim.h"
+#include "core/schedule.h"
 #include "core/vec.h"
 
 typedef struct dsgd_worker {
@@ -21,23 +23,30 @@ typedef struct dsgd_worker {
     float *x; /* minibatch features (NULL when phantom) */
     int *y;   /* minibatch labels */
     size_t shard_begin, shard_end;
-    double loss;       /* loss of the last minibatch (NAN when phantom) */
-    double first_loss; /* loss of the first minibatch */
+    double loss;            /* loss of the last minibatch (NAN when phantom) */
+    double first_loss;      /* loss of the first minibatch */
+    int index, count;       /* this worker among count */
+    dsgd_sampler sampler;   /* shuffled minibatches of the shard */
+    dsgd_schedule schedule; /* learning rate by iteration */
+    long iters_per_epoch;   /* same on every worker */
+    long iters;             /* the run ends after iteration iters-1 (--iters or --epochs) */
+    long start_iter;        /* first iteration to run (> 0 after --resume) */
 } dsgd_worker;
 
 /* Checks, before any rank starts, what dsgd_worker_init would reject in the
- * configuration (model name, widths, real payload for a descriptor model),
- * and resolves --payload auto to real or phantom.  Returns 0, or -1 with a
- * reason. */
+ * configuration (model name, widths, real payload for a descriptor model,
+ * --checkpoint and --resume directories), and resolves --payload auto to
+ * real or phantom.  Returns 0, or -1 with a reason. */
 int dsgd_worker_check_config(dsgd_config *cfg, const dsgd_dataset *data, char *err, size_t errlen);
 
 /* Sets up worker `index` of `count` (its shard, model, parameters from the
- * run seed: identical on every worker).  Returns DSGD_OK or a status with a
+ * run seed: identical on every worker; or the state saved in --resume DIR,
+ * with start_iter where it stopped).  Returns DSGD_OK or a status with a
  * reason in out->error. */
 int dsgd_worker_init(dsgd_worker *w, const dsgd_job *job, int index, int count, dsgd_result *out);
 void dsgd_worker_free(dsgd_worker *w);
 
-/* Loads minibatch `iter` of the shard; charges io. */
+/* Loads minibatch `iter` of the shard (shuffled per epoch); charges io. */
 int dsgd_worker_load(dsgd_worker *w, dsgd_comm *c, long iter);
 /* Forward and backward on the loaded minibatch into w->grad; charges
  * compute, records the loss (eval/train_loss).  A non-finite loss is
@@ -45,10 +54,27 @@ int dsgd_worker_load(dsgd_worker *w, dsgd_comm *c, long iter);
 int dsgd_worker_gradient(dsgd_worker *w, dsgd_comm *c, dsgd_result *out);
 /* grad *= alpha, charged as memory traffic (e.g. 1/N after a sum). */
 int dsgd_worker_scale(dsgd_worker *w, dsgd_comm *c, dsgd_vec *grad, float alpha);
-/* One optimiser step with grad; charges memory, records an update event. */
+/* One optimiser step with grad at the learning rate of iteration c->iter;
+ * charges memory, records an update event (value: the learning rate). */
 int dsgd_worker_step(dsgd_worker *w, dsgd_comm *c, const dsgd_vec *grad);
-/* Fills out: loss of the parameters on the test split (charged as compute),
- * parameter norm, first loss. */
+/* Collective over `group` (NULL: all ranks), whose members hold the
+ * parameters to judge: each evaluates its share of the test split, the sums
+ * are allreduced, and out->final_loss / out->test_accuracy receive the
+ * loss and accuracy on the whole split (eval events test_loss and
+ * test_accuracy record them). */
+int dsgd_worker_evaluate(dsgd_worker *w, dsgd_comm *c, dsgd_group *group, dsgd_result *out);
+/* After iteration iters_done-1: evaluates every --eval-every iterations
+ * (collective, all ranks) and writes this rank's checkpoint every
+ * --checkpoint-every iterations and after the last one (charged as io). */
+int dsgd_worker_after_step(dsgd_worker *w, dsgd_comm *c, long iters_done, dsgd_result *out);
+/* Collective over all ranks, right after dsgd_worker_init returned
+ * `status` (even a failure, so that no rank waits for a failed one): fails
+ * on every rank if init failed on any (out->error then names that rank and
+ * its reason) or if ranks resumed at different iterations (checkpoints of
+ * different moments).  Returns DSGD_OK or the failure. */
+int dsgd_worker_ready(dsgd_worker *w, dsgd_comm *c, int status, dsgd_result *out);
+/* Collective over all ranks: evaluates the final parameters (as
+ * dsgd_worker_evaluate) and fills out's parameter norm and first loss. */
 int dsgd_worker_finish(dsgd_worker *w, dsgd_comm *c, dsgd_result *out);
 
 #endif

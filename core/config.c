@@ -31,9 +31,14 @@ typedef struct flag {
 static const flag flags[] = {
     {"algo", STR(algo), BOTH, 0, "NAME", "SGD variant to run; 'list' prints them (default ssgd)",
      NULL},
-    {"model", STR(model), BOTH, 0, "NAME", "model: mlp (default mlp)", NULL},
-    {"hidden", STR(hidden), BOTH, 0, "W[,W...]", "hidden widths of the mlp (default 128)", NULL},
-    {"data", STR(data), BOTH, 0, "NAME", "data set: synthetic (default synthetic)", NULL},
+    {"model", STR(model), BOTH, 0, "NAME",
+     "executable: mlp, cnn; descriptors: lenet5, alexnet, vgg16, resnet18, resnet50, inception-v3, "
+     "bert-large (default mlp)",
+     NULL},
+    {"hidden", STR(hidden), BOTH, 0, "W[,W...]",
+     "hidden widths of the mlp, or of the cnn's dense head (default 128)", NULL},
+    {"data", STR(data), BOTH, 0, "NAME|DIR",
+     "synthetic, fashion-mnist, or a directory of MNIST-style IDX files (default synthetic)", NULL},
     {"payload", STR(payload), BOTH, 0, "auto|real|phantom",
      "real buffers and math, or sizes only; auto: real if the model can run (default auto)",
      "auto|real|phantom"},
@@ -41,6 +46,24 @@ static const flag flags[] = {
     {"batch", NUM(ARG_INT, batch), BOTH, 1, "B", "minibatch per worker (default 32)", NULL},
     {"lr", NUM(ARG_DOUBLE, lr), BOTH, 0, "X", "learning rate (default 0.05)", NULL},
     {"momentum", NUM(ARG_DOUBLE, momentum), BOTH, 0, "X", "SGD momentum (default 0.9)", NULL},
+    {"epochs", NUM(ARG_LONG, epochs), BOTH, 1, "E",
+     "train E epochs of the largest shard (overrides --iters)", NULL},
+    {"nesterov", NUM(ARG_BOOL, nesterov), BOTH, 0, NULL, "Nesterov momentum", NULL},
+    {"weight-decay", NUM(ARG_DOUBLE, weight_decay), BOTH, 0, "X", "L2 weight decay (default 0)",
+     NULL},
+    {"warmup-epochs", NUM(ARG_DOUBLE, warmup_epochs), BOTH, 0, "E",
+     "linear learning-rate warm-up over E epochs (default 0)", NULL},
+    {"lr-steps", STR(lr_steps), BOTH, 0, "E[,E...]",
+     "epochs at which the learning rate is multiplied by --lr-decay", NULL},
+    {"lr-decay", NUM(ARG_DOUBLE, lr_decay), BOTH, 0, "X",
+     "factor of each --lr-steps step (default 0.1)", NULL},
+    {"eval-every", NUM(ARG_LONG, eval_every), BOTH, 1, "N",
+     "evaluate test loss and accuracy every N iterations (default: at the end)", NULL},
+    {"checkpoint", STR(checkpoint), BOTH, 0, "DIR",
+     "write checkpoints (one file per rank) into DIR at the end", NULL},
+    {"checkpoint-every", NUM(ARG_LONG, checkpoint_every), BOTH, 1, "N",
+     "also write them every N iterations", NULL},
+    {"resume", STR(resume), BOTH, 0, "DIR", "continue from the checkpoints in DIR", NULL},
     {"seed", NUM(ARG_U64, seed), BOTH, 0, "S", "seed of data, initial weights (default 1)", NULL},
     {"trace", STR(trace), BOTH, 0, "FILE", "write the event trace (CSV) to FILE", NULL},
     {"json", NUM(ARG_BOOL, json), BOTH, 0, NULL, "print a one-line JSON summary at the end", NULL},
@@ -82,6 +105,7 @@ static void set_defaults(dsgd_config *cfg)
     cfg->lr = 0.05;
     cfg->momentum = 0.9;
     cfg->seed = 1;
+    cfg->lr_decay = 0.1;
     strcpy(cfg->platform, "small.xml");
     strcpy(cfg->allreduce, "auto");
     strcpy(cfg->coll_model, "message");
@@ -202,6 +226,43 @@ static int set_value(dsgd_config *cfg, const flag *f, const char *value, char *e
     return -1;
 }
 
+static int validate(const dsgd_config *cfg, char *err, size_t errlen)
+{
+    double steps[DSGD_MAX_LR_STEPS];
+    if (cfg->lr_steps[0] && dsgd_config_lr_steps(cfg, steps, err, errlen) < 0)
+        return -1;
+    if ((cfg->checkpoint_every && !cfg->checkpoint[0])) {
+        snprintf(err, errlen, "--checkpoint-every: needs --checkpoint DIR");
+        return -1;
+    }
+    if ((cfg->checkpoint[0] || cfg->resume[0]) && dsgd_config_phantom(cfg)) {
+        snprintf(err, errlen, "--%s: needs --payload real (phantom runs have no parameters)",
+                 cfg->checkpoint[0] ? "checkpoint" : "resume");
+        return -1;
+    }
+    return 0;
+}
+
+int dsgd_config_lr_steps(const dsgd_config *cfg, double *epochs, char *err, size_t errlen)
+{
+    int n = 0;
+    const char *s = cfg->lr_steps;
+    while (*s) {
+        char *end;
+        double e = strtod(s, &end);
+        if (end == s || !isfinite(e) || e <= 0 || (n > 0 && e <= epochs[n - 1]) ||
+            (*end && *end != ',') || n == DSGD_MAX_LR_STEPS) {
+            snprintf(err, errlen,
+                     "--lr-steps: bad list '%s' (want up to %d increasing epochs, e.g. 3,4)",
+                     cfg->lr_steps, DSGD_MAX_LR_STEPS);
+            return -1;
+        }
+        epochs[n++] = e;
+        s = *end ? end + 1 : end;
+    }
+    return n;
+}
+
 int dsgd_config_parse(dsgd_config *cfg, int argc, char **argv, dsgd_program prog, char *err,
                       size_t errlen)
 {
@@ -255,5 +316,5 @@ int dsgd_config_parse(dsgd_config *cfg, int argc, char **argv, dsgd_program prog
         if (set_value(cfg, f, value, err, errlen) != 0)
             return DSGD_CONFIG_ERROR;
     }
-    return DSGD_CONFIG_OK;
+    return validate(cfg, err, errlen) == 0 ? DSGD_CONFIG_OK : DSGD_CONFIG_ERROR;
 }

@@ -34,6 +34,17 @@ typedef struct dsgd_config {
     char trace[1024];
     int json;
     int quiet;
+    /* training schedule (issue #4) */
+    long epochs;          /* 0: run --iters iterations */
+    int nesterov;         /* Nesterov momentum */
+    double weight_decay;  /* L2 coefficient added to the gradient */
+    double warmup_epochs; /* linear learning-rate warm-up */
+    char lr_steps[128];   /* epochs at which the rate is multiplied by lr_decay */
+    double lr_decay;
+    long eval_every;       /* iterations between test evaluations (0: only at the end) */
+    char checkpoint[1024]; /* directory of checkpoints ("" none) */
+    long checkpoint_every; /* iterations between checkpoints (0: only at the end) */
+    char resume[1024];     /* directory to resume from ("" none) */
     /* dsgd-sim only */
     char platform[1024];
     int nodes;               /* 0: every host of the platform */
@@ -42,9 +53,9 @@ typedef struct dsgd_config {
     char coll_model[16];     /* message flow */
     char sweep[256];         /* "nodes=16,64,...": one run per point */
     char sweep_out[1024];    /* where the sweep's table goes ("": stdout) */
-    dsgd_strlist sim_cfg; /* --cfg KEY:VALUE, passed to SimGrid */
-    dsgd_strlist slow;    /* --slow HOSTS:FACTOR[@T0-T1] */
-    dsgd_strlist fail;    /* --fail HOST@T */
+    dsgd_strlist sim_cfg;    /* --cfg KEY:VALUE, passed to SimGrid */
+    dsgd_strlist slow;       /* --slow HOSTS:FACTOR[@T0-T1] */
+    dsgd_strlist fail;       /* --fail HOST@T */
 } dsgd_config;
 
 enum { DSGD_CONFIG_OK = 0, DSGD_CONFIG_EXIT = 1, DSGD_CONFIG_ERROR = -1 };
@@ -56,6 +67,11 @@ enum { DSGD_CONFIG_OK = 0, DSGD_CONFIG_EXIT = 1, DSGD_CONFIG_ERROR = -1 };
 int dsgd_config_parse(dsgd_config *cfg, int argc, char **argv, dsgd_program prog, char *err,
                       size_t errlen);
 void dsgd_config_usage(FILE *out, dsgd_program prog);
+
+#define DSGD_MAX_LR_STEPS 16
+/* The epochs of --lr-steps into epochs[DSGD_MAX_LR_STEPS]: returns their
+ * count, or -1 with a reason in err. */
+int dsgd_config_lr_steps(const dsgd_config *cfg, double *epochs, char *err, size_t errlen);
 
 static inline int dsgd_config_phantom(const dsgd_config *cfg) { return cfg->payload[0] == 'p'; }
 

@@ -1,11 +1,18 @@
 /* data.c — data set registry, shards, minibatches and the synthetic set. */
+#define _POSIX_C_SOURCE 200809L
 #include "core/data.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "core/idx.h"
 #include "core/rng.h"
+
+#ifndef DSGD_FASHION_MNIST_DIR
+#define DSGD_FASHION_MNIST_DIR "/usr/share/datasets/fashion-mnist"
+#endif
 
 /* The synthetic set: `classes` Gaussian blobs in `dim` dimensions whose
  * centres are drawn once from the seed; noise makes them overlap so the loss
@@ -68,8 +75,28 @@ int dsgd_data_open(const char *spec, uint64_t seed, dsgd_dataset *ds, char *err,
         }
         return 0;
     }
-    snprintf(err, errlen, "--data: unknown data set '%s' (available: synthetic)", spec);
-    return -1;
+    /* fashion-mnist: where Debian's dataset-fashion-mnist installs it. */
+    const char *dir = strcmp(spec, "fashion-mnist") == 0 ? DSGD_FASHION_MNIST_DIR : spec;
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        if (dir == spec)
+            snprintf(err, errlen,
+                     "--data: unknown data set '%s' (available: synthetic, fashion-mnist, or a "
+                     "directory of IDX files)",
+                     spec);
+        else
+            snprintf(err, errlen,
+                     "--data fashion-mnist: %s not found (install the Debian package "
+                     "dataset-fashion-mnist)",
+                     dir);
+        return -1;
+    }
+    char why[400];
+    if (dsgd_idx_open_dir(dir, dir == spec ? "idx" : spec, ds, why, sizeof why) != 0) {
+        snprintf(err, errlen, "--data %s", why);
+        return -1;
+    }
+    return 0;
 }
 
 void dsgd_data_close(dsgd_dataset *ds)
@@ -91,6 +118,58 @@ void dsgd_data_load_batch(const dsgd_dataset *ds, size_t shard_begin, size_t sha
     size_t len = shard_end - shard_begin;
     for (int k = 0; k < batch; k++) {
         size_t j = shard_begin + ((size_t)iter * (size_t)batch + (size_t)k) % len;
+        ds->get(ds, DSGD_TRAIN, j, x + (size_t)k * ds->dim, &y[k]);
+    }
+}
+
+long dsgd_iters_per_epoch(size_t n, int workers, int batch)
+{
+    size_t largest = (n + (size_t)workers - 1) / (size_t)workers;
+    long iters = (long)((largest + (size_t)batch - 1) / (size_t)batch);
+    return iters > 0 ? iters : 1;
+}
+
+int dsgd_sampler_init(dsgd_sampler *s, size_t begin, size_t end, int batch, long iters_per_epoch,
+                      uint64_t seed)
+{
+    *s = (dsgd_sampler){begin, end, batch, iters_per_epoch, seed, -1, NULL};
+    s->order = malloc(sizeof *s->order * (end > begin ? end - begin : 1));
+    return s->order ? 0 : -1;
+}
+
+void dsgd_sampler_free(dsgd_sampler *s)
+{
+    free(s->order);
+    s->order = NULL;
+}
+
+/* Fisher-Yates from the epoch's own stream (2^56 + epoch: apart from the
+ * streams of synthetic samples and of initial weights). */
+static void shuffle(dsgd_sampler *s, long epoch)
+{
+    size_t len = s->end - s->begin;
+    for (size_t i = 0; i < len; i++)
+        s->order[i] = i;
+    dsgd_rng r;
+    dsgd_rng_seed2(&r, s->seed, (1ULL << 56) + (uint64_t)epoch);
+    for (size_t i = len; i > 1; i--) {
+        size_t j = (size_t)dsgd_rng_below(&r, i);
+        size_t t = s->order[i - 1];
+        s->order[i - 1] = s->order[j];
+        s->order[j] = t;
+    }
+    s->epoch = epoch;
+}
+
+void dsgd_sampler_load(dsgd_sampler *s, const dsgd_dataset *ds, long iter, float *x, int *y)
+{
+    long epoch = iter / s->iters_per_epoch;
+    if (epoch != s->epoch)
+        shuffle(s, epoch);
+    size_t len = s->end - s->begin;
+    size_t first = (size_t)(iter % s->iters_per_epoch) * (size_t)s->batch;
+    for (int k = 0; k < s->batch; k++) {
+        size_t j = s->begin + s->order[(first + (size_t)k) % len];
         ds->get(ds, DSGD_TRAIN, j, x + (size_t)k * ds->dim, &y[k]);
     }
 }

@@ -41,8 +41,33 @@ void dsgd_data_close(dsgd_dataset *ds);
 void dsgd_shard_range(size_t n, int w, int W, size_t *begin, size_t *end);
 
 /* Fills x (batch*dim) and y (batch) with minibatch `iter` of a shard: sample
- * k is shard index (iter*batch + k) mod shard length. */
+ * k is shard index (iter*batch + k) mod shard length (no shuffling; the
+ * training loop uses dsgd_sampler). */
 void dsgd_data_load_batch(const dsgd_dataset *ds, size_t shard_begin, size_t shard_end, long iter,
                           int batch, float *x, int *y);
+
+/* Iterations in one epoch: enough minibatches of `batch` to cover the
+ * largest of the W shards of n samples, so every worker agrees on it. */
+long dsgd_iters_per_epoch(size_t n, int workers, int batch);
+
+/* Per-epoch shuffled minibatches of one shard.  Epoch e visits the shard in
+ * an order drawn from (seed, e) alone, so it is the same on every backend
+ * and after a resume; a shard shorter than the epoch wraps around its own
+ * order.  Minibatch `iter` belongs to epoch iter / iters_per_epoch. */
+typedef struct dsgd_sampler {
+    size_t begin, end; /* the shard */
+    int batch;
+    long iters_per_epoch;
+    uint64_t seed;
+    long epoch;    /* the epoch `order` holds (-1: none yet) */
+    size_t *order; /* shard offsets in this epoch's order */
+} dsgd_sampler;
+
+/* Returns 0, or -1 when out of memory. */
+int dsgd_sampler_init(dsgd_sampler *s, size_t begin, size_t end, int batch, long iters_per_epoch,
+                      uint64_t seed);
+void dsgd_sampler_free(dsgd_sampler *s);
+/* Fills x (batch*dim) and y (batch) with minibatch `iter`. */
+void dsgd_sampler_load(dsgd_sampler *s, const dsgd_dataset *ds, long iter, float *x, int *y);
 
 #endif

@@ -14,6 +14,8 @@ int dsgd_mlp_create(const char *hidden, dsgd_shape input, int classes, dsgd_mode
 int dsgd_zoo_create(const char *name, dsgd_model *m, char *err, size_t errlen);
 int dsgd_zoo_has(const char *name);
 const char *dsgd_zoo_names(void);
+int dsgd_cnn_create(const char *hidden, dsgd_shape input, int classes, dsgd_model *m, char *err,
+                    size_t errlen);
 
 int dsgd_model_create(const char *name, const char *hidden, dsgd_shape input, int classes,
                       dsgd_model *m, char *err, size_t errlen)
@@ -25,10 +27,12 @@ int dsgd_model_create(const char *name, const char *hidden, dsgd_shape input, in
     int rc;
     if (strcmp(name, "mlp") == 0)
         rc = dsgd_mlp_create(hidden, input, classes, m, err, errlen);
+    else if (strcmp(name, "cnn") == 0)
+        rc = dsgd_cnn_create(hidden, input, classes, m, err, errlen);
     else if (dsgd_zoo_has(name))
         rc = dsgd_zoo_create(name, m, err, errlen);
     else {
-        snprintf(err, errlen, "--model: unknown model '%s' (executable: mlp; descriptors: %s)",
+        snprintf(err, errlen, "--model: unknown model '%s' (executable: mlp, cnn; descriptors: %s)",
                  name, dsgd_zoo_names());
         rc = -1;
     }
@@ -86,6 +90,15 @@ float dsgd_model_loss_grad(dsgd_model *m, const dsgd_vec *params, const float *x
     if (!m->ops || !params->data)
         return NAN;
     return m->ops->loss_grad(m, params, x, y, batch, grad);
+}
+
+float dsgd_model_evaluate(dsgd_model *m, const dsgd_vec *params, const float *x, const int *y,
+                          int batch, int *correct)
+{
+    *correct = 0;
+    if (!m->ops || !params->data)
+        return NAN;
+    return m->ops->evaluate(m, params, x, y, batch, correct);
 }
 
 void dsgd_model_work(const dsgd_model *m, int batch, int with_backward, dsgd_work *work)

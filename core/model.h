@@ -3,7 +3,7 @@
  *
  * Every model describes its layers (kind, parameters, flops per sample), so
  * a timing-only simulation can charge its cost without running it.  An
- * executable model (the MLP here; a CNN later) also computes the loss and
+ * executable model (mlp.c, cnn.c) also computes the loss and
  * its gradient on a minibatch.  Parameters and gradients are one flat
  * vector each, so a single collective moves them.  This header is the
  * device seam: a CUDA implementation fills the same calls. */
@@ -48,11 +48,15 @@ static inline int dsgd_shape_size(dsgd_shape s) { return s.channels * s.height *
 
 typedef struct dsgd_model dsgd_model;
 
-/* What an executable model implements (mlp.c; cnn.c, CUDA later). */
+/* What an executable model implements (mlp.c, cnn.c; CUDA later).  The
+ * layer math underneath goes through a dsgd_device (device.h). */
 typedef struct dsgd_model_ops {
     void (*init_params)(const dsgd_model *m, dsgd_vec *params, uint64_t seed);
     float (*loss_grad)(dsgd_model *m, const dsgd_vec *params, const float *x, const int *y,
                        int batch, dsgd_vec *grad);
+    /* Forward only: mean loss, and *correct = samples whose top class is y. */
+    float (*evaluate)(dsgd_model *m, const dsgd_vec *params, const float *x, const int *y,
+                      int batch, int *correct);
     void (*destroy)(dsgd_model *m);
 } dsgd_model_ops;
 
@@ -94,6 +98,11 @@ void dsgd_model_init_params(const dsgd_model *m, dsgd_vec *params, uint64_t seed
  * if out of memory. */
 float dsgd_model_loss_grad(dsgd_model *m, const dsgd_vec *params, const float *x, const int *y,
                            int batch, dsgd_vec *grad);
+
+/* Mean loss of the batch (forward only) and, in *correct, how many of its
+ * samples the model classifies right.  NAN and *correct = 0 when phantom. */
+float dsgd_model_evaluate(dsgd_model *m, const dsgd_vec *params, const float *x, const int *y,
+                          int batch, int *correct);
 
 /* The work of passes over a batch, by layer kind: what a compute charge
  * prices (sim: each kind at its own efficiency, plus a fixed overhead per

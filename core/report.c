@@ -29,11 +29,13 @@ void dsgd_report_json(FILE *out, const char *backend, const dsgd_config *cfg, in
     fprintf(out, ",\"payload\":\"%s\",\"nodes\":%d,\"iters\":%ld,\"batch\":%d", cfg->payload, nodes,
             r->iters, cfg->batch);
     number(out, "time_s", r->time_s);
-    number(out, "iter_time_s", r->iters > 0 ? r->time_s / r->iters : NAN);
+    long ran = r->iters - r->start_iter; /* iterations timed by time_s */
+    number(out, "iter_time_s", ran > 0 ? r->time_s / ran : NAN);
     number(out, "samples_per_s",
-           r->time_s > 0 ? (double)r->iters * cfg->batch * nodes / r->time_s : NAN);
+           r->time_s > 0 ? (double)ran * cfg->batch * nodes / r->time_s : NAN);
     number(out, "first_loss", r->first_loss);
     number(out, "final_loss", r->final_loss);
+    number(out, "test_accuracy", r->test_accuracy);
     number(out, "params_norm", r->params_norm);
     number(out, "wall_s", r->wall_s);
     number(out, "peak_rss_mb", r->peak_rss_mb);

@@ -4,14 +4,28 @@
  * timed for real even when the math is skipped. */
 #include "exec/exec.h"
 
+#include "core/progress.h"
+
 #include <limits.h>
 #include <mpi.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* The clock behind now(): CLOCK_MONOTONIC (dsgd_wall_seconds), whatever
+ * timer the MPI library picked for MPI_Wtime (Open MPI's counts from each
+ * process's own start).  Monotonic clocks of different machines differ by
+ * an offset, which align_clocks measures, and drift by parts per million.
+ * DSGD_TEST_CLOCK_SKEW (seconds, tests only) adds rank x skew to the raw
+ * clock, so that one machine can play machines whose clocks disagree. */
+static double clock_skew;
+
+static double wall_clock(void) { return dsgd_wall_seconds() + clock_skew; }
+
 typedef struct exec_state {
     dsgd_comm comm;
-    double t_origin; /* MPI_Wtime() at the common start */
+    double t_origin;     /* this rank's wall_clock() at rank 0's common start */
+    double clock_offset; /* rank 0's clock minus this rank's (seconds) */
+    double clock_error;  /* bound on the offset's error: half the best round trip */
     dsgd_trace trace;
     char *scratch; /* stands in for phantom buffers */
     size_t scratch_bytes;
@@ -45,7 +59,7 @@ static void *payload(dsgd_comm *c, const void *buf, size_t bytes)
     return s->scratch;
 }
 
-static double exec_now(dsgd_comm *c) { return MPI_Wtime() - self(c)->t_origin; }
+static double exec_now(dsgd_comm *c) { return wall_clock() - self(c)->t_origin; }
 
 static int exec_node_of(dsgd_comm *c, int rank) { return self(c)->node[rank]; }
 
@@ -329,6 +343,58 @@ static const dsgd_comm_ops exec_ops = {
     .memory = exec_charge,
 };
 
+/* Offsets against rank 0, as NTP does: rank r sends its time t1, rank 0
+ * answers with its time t0, r reads t2 when the answer lands.  Rank 0 read
+ * t0 somewhere within [t1, t2] of r's clock, so t0 - (t1 + t2) / 2 is the
+ * offset to within half the round trip; the shortest of a few round trips
+ * gives the tightest bound.  A duplicate of MPI_COMM_WORLD keeps this
+ * traffic apart from the algorithm's tags. */
+static int align_clocks(exec_state *s)
+{
+    enum { ROUNDS = 8 };
+    MPI_Comm comm;
+    if (MPI_Comm_dup(MPI_COMM_WORLD, &comm) != MPI_SUCCESS)
+        return -1;
+    int rc = MPI_SUCCESS;
+    s->clock_offset = 0.0;
+    s->clock_error = 0.0;
+    if (s->comm.rank == 0) {
+        for (int r = 1; r < s->comm.size && rc == MPI_SUCCESS; r++)
+            for (int k = 0; k < ROUNDS && rc == MPI_SUCCESS; k++) {
+                double t1;
+                rc = MPI_Recv(&t1, 1, MPI_DOUBLE, r, 0, comm, MPI_STATUS_IGNORE);
+                double t0 = wall_clock();
+                if (rc == MPI_SUCCESS)
+                    rc = MPI_Send(&t0, 1, MPI_DOUBLE, r, 0, comm);
+            }
+    } else {
+        double best_rtt = -1;
+        for (int k = 0; k < ROUNDS && rc == MPI_SUCCESS; k++) {
+            double t1 = wall_clock(), t0 = 0;
+            rc = MPI_Send(&t1, 1, MPI_DOUBLE, 0, 0, comm);
+            if (rc == MPI_SUCCESS)
+                rc = MPI_Recv(&t0, 1, MPI_DOUBLE, 0, 0, comm, MPI_STATUS_IGNORE);
+            double t2 = wall_clock();
+            if (rc == MPI_SUCCESS && (best_rtt < 0 || t2 - t1 < best_rtt)) {
+                best_rtt = t2 - t1;
+                s->clock_offset = t0 - 0.5 * (t1 + t2);
+                s->clock_error = 0.5 * best_rtt;
+            }
+        }
+    }
+    /* The common start: rank 0's clock now, in each rank's own clock. */
+    double start = 0;
+    if (rc == MPI_SUCCESS)
+        rc = MPI_Barrier(comm);
+    if (rc == MPI_SUCCESS) {
+        start = wall_clock();
+        rc = MPI_Bcast(&start, 1, MPI_DOUBLE, 0, comm);
+    }
+    s->t_origin = start - s->clock_offset;
+    MPI_Comm_free(&comm);
+    return rc == MPI_SUCCESS ? 0 : -1;
+}
+
 dsgd_comm *dsgd_exec_comm_create(int trace)
 {
     exec_state *s = calloc(1, sizeof *s);
@@ -342,14 +408,21 @@ dsgd_comm *dsgd_exec_comm_create(int trace)
     s->comm.backend = s;
     dsgd_trace_init(&s->trace);
     s->comm.trace = trace ? &s->trace : NULL;
-    if (discover_nodes(s) != 0) {
+    const char *skew = getenv("DSGD_TEST_CLOCK_SKEW");
+    clock_skew = skew ? atof(skew) * s->comm.rank : 0.0;
+    if (discover_nodes(s) != 0 || align_clocks(s) != 0) {
+        free(s->node);
         free(s);
         return NULL;
     }
-    /* Common time origin: everyone leaves the barrier within a few us. */
-    MPI_Barrier(MPI_COMM_WORLD);
-    s->t_origin = MPI_Wtime();
     return &s->comm;
+}
+
+double dsgd_exec_clock_offset(dsgd_comm *c, double *error_bound)
+{
+    if (error_bound)
+        *error_bound = self(c)->clock_error;
+    return self(c)->clock_offset;
 }
 
 void dsgd_exec_comm_destroy(dsgd_comm *c)

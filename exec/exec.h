@@ -5,9 +5,15 @@
 #include "algorithms/comm.h"
 
 /* Builds the communicator of this process over MPI_COMM_WORLD (MPI must be
- * initialised).  Synchronises the ranks so that now() starts at ~0 on all.
- * trace: record events.  Returns NULL when out of memory. */
+ * initialised; collective).  Measures each rank's clock offset against
+ * rank 0 (ping-pongs) so that now() reads rank 0's clock on every rank,
+ * from a common start at ~0: traces of different machines line up.
+ * trace: record events.  Returns NULL when out of memory or MPI fails. */
 dsgd_comm *dsgd_exec_comm_create(int trace);
+/* Rank 0's clock minus this rank's, as measured at creation (0 on rank 0);
+ * *error_bound (if not NULL) gets the bound on its error (half the best
+ * round trip). */
+double dsgd_exec_clock_offset(dsgd_comm *c, double *error_bound);
 void dsgd_exec_comm_destroy(dsgd_comm *c);
 
 /* Collective: rank 0 receives every rank's events (*all, size() traces, to

@@ -1,0 +1,200 @@
+/* conv_fft.c — FFT convolution: forward, input gradient, weight gradient.
+ *
+ * With xp the input placed at offset (P, P) of an N x N zero plane and
+ * capital letters for 2-D real-to-complex transforms, per frequency f:
+ *     forward       Y[f]  = conj(W[f]) X[f]          (Cout x Cin)(Cin x B)
+ *     input grad    DX[f] = W[f]^T DY[f]  = conj(W)^H DY     (Cin x B)
+ *     weight grad   DW[f] = conj(DY[f] X[f]^H)                (Cout x Cin)
+ * (correlation is conj(W) X; its adjoints follow).  Spectra are stored
+ * frequency-major ([f][row][col]) straight from FFTW's strided output, so
+ * each product is one cgemm on contiguous matrices. */
+#include "core/conv_fft.h"
+
+#include <cblas.h>
+#include <complex.h>
+#include <fftw3.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct conv_fft {
+    dsgd_conv_geom g;
+    int cin, cout, max_batch;
+    int nh, nw, bins; /* transform size and its complex bins */
+    float *xpad, *wpad, *ypad;
+    fftwf_complex *xf, *wf, *yf, *dxf;
+    fftwf_plan x_fwd, w_fwd, y_inv, dy_fwd, dx_inv, dw_inv;
+};
+
+/* r2c (inverse = 0) or c2r of `planes` planes, spectra frequency-major. */
+static fftwf_plan plan(conv_fft *cv, int planes, float *real, fftwf_complex *spec, int inverse)
+{
+    int n[2] = {cv->nh, cv->nw};
+    int plane = cv->nh * cv->nw;
+    if (inverse)
+        return fftwf_plan_many_dft_c2r(2, n, planes, spec, NULL, planes, 1, real, NULL, 1, plane,
+                                       FFTW_ESTIMATE);
+    return fftwf_plan_many_dft_r2c(2, n, planes, real, NULL, 1, plane, spec, NULL, planes, 1,
+                                   FFTW_ESTIMATE);
+}
+
+conv_fft *dsgd_conv_fft_create(const dsgd_conv_geom *g, int out_channels, int max_batch)
+{
+    if (g->stride != 1)
+        return NULL;
+    conv_fft *cv = calloc(1, sizeof *cv);
+    if (!cv)
+        return NULL;
+    cv->g = *g;
+    cv->cin = g->in_channels;
+    cv->cout = out_channels;
+    cv->max_batch = max_batch;
+    /* Wrap-around of indices >= N lands in [0, P): padding, never read. */
+    cv->nh = g->height + g->pad;
+    cv->nw = g->width + g->pad;
+    if (cv->nh < g->kernel || cv->nw < g->kernel || cv->nh < g->out_height ||
+        cv->nw < g->out_width) {
+        free(cv);
+        return NULL;
+    }
+    cv->bins = cv->nh * (cv->nw / 2 + 1);
+    size_t plane = (size_t)cv->nh * cv->nw;
+    size_t xin = (size_t)cv->cin * max_batch, yout = (size_t)cv->cout * max_batch;
+    size_t wk = (size_t)cv->cout * cv->cin;
+    cv->xpad = fftwf_alloc_real(xin * plane);
+    cv->wpad = fftwf_alloc_real(wk * plane);
+    cv->ypad = fftwf_alloc_real(yout * plane);
+    cv->xf = fftwf_alloc_complex(xin * cv->bins);
+    cv->dxf = fftwf_alloc_complex(xin * cv->bins);
+    cv->wf = fftwf_alloc_complex(wk * cv->bins);
+    cv->yf = fftwf_alloc_complex(yout * cv->bins);
+    if (!cv->xpad || !cv->wpad || !cv->ypad || !cv->xf || !cv->dxf || !cv->wf || !cv->yf) {
+        dsgd_conv_fft_destroy(cv);
+        return NULL;
+    }
+    cv->x_fwd = plan(cv, (int)xin, cv->xpad, cv->xf, 0);
+    cv->w_fwd = plan(cv, (int)wk, cv->wpad, cv->wf, 0);
+    cv->y_inv = plan(cv, (int)yout, cv->ypad, cv->yf, 1);
+    cv->dy_fwd = plan(cv, (int)yout, cv->ypad, cv->yf, 0);
+    cv->dx_inv = plan(cv, (int)xin, cv->xpad, cv->dxf, 1);
+    cv->dw_inv = plan(cv, (int)wk, cv->wpad, cv->wf, 1);
+    if (!cv->x_fwd || !cv->w_fwd || !cv->y_inv || !cv->dy_fwd || !cv->dx_inv || !cv->dw_inv) {
+        dsgd_conv_fft_destroy(cv);
+        return NULL;
+    }
+    return cv;
+}
+
+void dsgd_conv_fft_destroy(conv_fft *cv)
+{
+    if (!cv)
+        return;
+    fftwf_plan plans[] = {cv->x_fwd, cv->w_fwd, cv->y_inv, cv->dy_fwd, cv->dx_inv, cv->dw_inv};
+    for (size_t i = 0; i < sizeof plans / sizeof plans[0]; i++)
+        if (plans[i])
+            fftwf_destroy_plan(plans[i]);
+    fftwf_free(cv->xpad), fftwf_free(cv->wpad), fftwf_free(cv->ypad);
+    fftwf_free(cv->xf), fftwf_free(cv->dxf), fftwf_free(cv->wf), fftwf_free(cv->yf);
+    free(cv);
+}
+
+/* Copies `planes` planes of h x w (in rows of `groups` x `batch`, only the
+ * first `used` of each group of max_batch) into N x N planes at (off, off). */
+static void pad_planes(const conv_fft *cv, const float *src, float *dst, int groups, int batch,
+                       int h, int w, int off)
+{
+    size_t plane = (size_t)cv->nh * cv->nw;
+    memset(dst, 0, sizeof(float) * plane * (size_t)groups * cv->max_batch);
+    for (int gi = 0; gi < groups; gi++)
+        for (int b = 0; b < batch; b++) {
+            const float *s = src + ((size_t)gi * batch + b) * h * w;
+            float *d = dst + ((size_t)gi * cv->max_batch + b) * plane;
+            for (int i = 0; i < h; i++)
+                memcpy(d + (size_t)(i + off) * cv->nw + off, s + (size_t)i * w, sizeof(float) * w);
+        }
+}
+
+static void transform_weights(conv_fft *cv, const float *w)
+{
+    int K = cv->g.kernel;
+    size_t plane = (size_t)cv->nh * cv->nw, wk = (size_t)cv->cout * cv->cin;
+    memset(cv->wpad, 0, sizeof(float) * plane * wk);
+    for (size_t p = 0; p < wk; p++)
+        for (int i = 0; i < K; i++)
+            memcpy(cv->wpad + p * plane + (size_t)i * cv->nw, w + (p * K + i) * K,
+                   sizeof(float) * K);
+    fftwf_execute(cv->w_fwd);
+    /* Keep conj(W): the forward product needs it, the input gradient its
+     * conjugate transpose. */
+    float *wf = (float *)cv->wf;
+    for (size_t i = 1; i < 2 * wk * cv->bins; i += 2)
+        wf[i] = -wf[i];
+}
+
+void dsgd_conv_fft_forward(conv_fft *cv, int batch, const float *x, const float *w,
+                           const float *bias, float *y)
+{
+    const dsgd_conv_geom *g = &cv->g;
+    const float complex one = 1.0f, zero = 0.0f;
+    pad_planes(cv, x, cv->xpad, cv->cin, batch, g->height, g->width, g->pad);
+    fftwf_execute(cv->x_fwd);
+    transform_weights(cv, w);
+    int B = cv->max_batch;
+    for (int f = 0; f < cv->bins; f++)
+        cblas_cgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cv->cout, batch, cv->cin, &one,
+                    cv->wf + (size_t)f * cv->cout * cv->cin, cv->cin,
+                    cv->xf + (size_t)f * cv->cin * B, B, &zero, cv->yf + (size_t)f * cv->cout * B,
+                    B);
+    fftwf_execute(cv->y_inv);
+    float scale = 1.0f / (float)(cv->nh * cv->nw);
+    size_t plane = (size_t)cv->nh * cv->nw, out = (size_t)g->out_height * g->out_width;
+    for (int o = 0; o < cv->cout; o++)
+        for (int b = 0; b < batch; b++) {
+            const float *s = cv->ypad + ((size_t)o * B + b) * plane;
+            float *d = y + ((size_t)o * batch + b) * out;
+            for (int i = 0; i < g->out_height; i++)
+                for (int j = 0; j < g->out_width; j++)
+                    d[i * g->out_width + j] = s[(size_t)i * cv->nw + j] * scale + bias[o];
+        }
+}
+
+void dsgd_conv_fft_backward(conv_fft *cv, int batch, const float *dy, float *dw, float *dx)
+{
+    const dsgd_conv_geom *g = &cv->g;
+    const float complex one = 1.0f, zero = 0.0f;
+    int B = cv->max_batch, K = g->kernel;
+    size_t plane = (size_t)cv->nh * cv->nw;
+    float scale = 1.0f / (float)(cv->nh * cv->nw);
+    pad_planes(cv, dy, cv->ypad, cv->cout, batch, g->out_height, g->out_width, 0);
+    fftwf_execute(cv->dy_fwd);
+    if (dx) {
+        for (int f = 0; f < cv->bins; f++)
+            cblas_cgemm(CblasRowMajor, CblasConjTrans, CblasNoTrans, cv->cin, batch, cv->cout, &one,
+                        cv->wf + (size_t)f * cv->cout * cv->cin, cv->cin,
+                        cv->yf + (size_t)f * cv->cout * B, B, &zero,
+                        cv->dxf + (size_t)f * cv->cin * B, B);
+        fftwf_execute(cv->dx_inv);
+        size_t in = (size_t)g->height * g->width;
+        for (int c = 0; c < cv->cin; c++)
+            for (int b = 0; b < batch; b++) {
+                const float *s = cv->xpad + ((size_t)c * B + b) * plane;
+                float *d = dx + ((size_t)c * batch + b) * in;
+                for (int i = 0; i < g->height; i++)
+                    for (int j = 0; j < g->width; j++)
+                        d[i * g->width + j] = s[(size_t)(i + g->pad) * cv->nw + j + g->pad] * scale;
+            }
+    }
+    /* W's spectrum is no longer needed: the weight gradient's goes there. */
+    for (int f = 0; f < cv->bins; f++)
+        cblas_cgemm(CblasRowMajor, CblasNoTrans, CblasConjTrans, cv->cout, cv->cin, batch, &one,
+                    cv->yf + (size_t)f * cv->cout * B, B, cv->xf + (size_t)f * cv->cin * B, B,
+                    &zero, cv->wf + (size_t)f * cv->cout * cv->cin, cv->cin);
+    size_t wk = (size_t)cv->cout * cv->cin;
+    float *wf = (float *)cv->wf;
+    for (size_t i = 1; i < 2 * wk * cv->bins; i += 2)
+        wf[i] = -wf[i];
+    fftwf_execute(cv->dw_inv);
+    for (size_t p = 0; p < wk; p++)
+        for (int i = 0; i < K; i++)
+            for (int j = 0; j < K; j++)
+                dw[(p * K + i) * K + j] = cv->wpad[p * plane + (size_t)i * cv->nw + j] * scale;
+}
