@@ -14,6 +14,7 @@ struct dsgd_request {
     double bytes;
     double t_post;
     long iter;
+    double value; /* recorded with the event: the tag (p2p) or group size */
 };
 
 const char *dsgd_status_str(int status)
@@ -137,6 +138,7 @@ int dsgd_isend(dsgd_comm *c, int dst, int tag, const void *buf, size_t bytes, ds
     int rc = new_request(c, DSGD_REQ_SEND, dst, bytes, req);
     if (rc != DSGD_OK)
         return rc;
+    (*req)->value = tag;
     return posted(c->ops->isend(c, dst, tag, buf, bytes, &(*req)->handle), req);
 }
 
@@ -147,6 +149,7 @@ int dsgd_irecv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, dsgd_req
     int rc = new_request(c, DSGD_REQ_RECV, src, bytes, req);
     if (rc != DSGD_OK)
         return rc;
+    (*req)->value = tag;
     return posted(c->ops->irecv(c, src, tag, buf, bytes, &(*req)->handle), req);
 }
 
@@ -166,7 +169,7 @@ static void complete(dsgd_comm *c, dsgd_request *r, double t_block, int rc,
         peer = info->source;
         bytes = (double)info->bytes;
     }
-    record(c, kinds[r->kind], names[r->kind], r->t_post, now, bytes, 0, peer, 0);
+    record(c, kinds[r->kind], names[r->kind], r->t_post, now, bytes, 0, peer, r->value);
     c->iter = saved;
     if (now > t_block)
         record(c, DSGD_EV_WAIT, names[r->kind], t_block, now, 0, 0, peer, 0);
@@ -311,6 +314,7 @@ int dsgd_iallreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count, dsgd_
     int rc = new_request(c, DSGD_REQ_ALLREDUCE, -1, count * sizeof(float), req);
     if (rc != DSGD_OK)
         return rc;
+    (*req)->value = dsgd_group_size(c, g);
     return posted(c->ops->iallreduce(c, g, buf, count, &(*req)->handle), req);
 }
 
