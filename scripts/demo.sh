@@ -9,7 +9,8 @@
 #     simulated nodes (real numerics, simulated time) and on 4 real MPI
 #     processes, compared;
 #  3. plots: scaling, convergence, timelines (simulated above real).
-# Takes about 2-3 minutes on a 2-core machine once built.
+# Takes about 10 s on a 2-core machine once built (more with more
+# algorithms: one sweep each).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$SECONDS
@@ -47,7 +48,8 @@ step "plotting"
 "$plot" convergence "$out/sim.csv" "$out/run.csv" --label "simulated (dsgd-sim)" \
   --label "real (dsgd-run, 4 MPI ranks)" --iters-per-epoch 469 -o "$out/convergence.png" \
   --title "ssgd, MLP, Fashion-MNIST, 4 workers: simulated and real"
-"$plot" compare "$out/sim.csv" "$out/run.csv" --window 0.05:0.07 -o "$out/timelines.png" \
+"$plot" compare "$out/sim.csv" "$out/run.csv" --label "simulated (dsgd-sim)" \
+  --label "real (dsgd-run)" --window 0.05:0.07 -o "$out/timelines.png" \
   --title "one window of the same run: simulated (top) and real (bottom)"
 step "done in $((SECONDS - start)) s; plots:"
 for f in scaling convergence timelines; do echo "  $out/$f.png"; done
