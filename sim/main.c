@@ -57,7 +57,7 @@ static const char *user_cfg(const dsgd_config *cfg, const char *key)
  * idealised non-blocking fabric (SimGrid's own default, LV08, models TCP). */
 typedef struct simgrid_args {
     int argc;
-    char *argv[DSGD_MAX_LIST + 6];
+    char *argv[DSGD_MAX_LIST + 7];
     char storage[DSGD_MAX_LIST][300];
 } simgrid_args;
 
@@ -67,6 +67,10 @@ static void build_simgrid_args(const dsgd_config *cfg, simgrid_args *a, char *lo
     a->argv[a->argc++] = "dsgd-sim";
     a->argv[a->argc++] = log;
     a->argv[a->argc++] = "--log=ker_engine.app:file:/dev/null";
+#ifdef DSGD_SANITIZE_BUILD
+    /* LeakSanitizer's exit scan faults on the guard pages of actor stacks. */
+    a->argv[a->argc++] = "--cfg=contexts/guard-size:0";
+#endif
     if (!user_cfg(cfg, "network/model")) {
         a->argv[a->argc++] = "--cfg=network/model:CM02";
         a->argv[a->argc++] = "--cfg=network/crosstraffic:0";
