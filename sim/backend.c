@@ -176,6 +176,58 @@ static void number_nodes(dsgd_sim_world *w, const sg_host_t *hosts)
     }
 }
 
+static int is_cpu_host(sg_host_t h)
+{
+    const char *kind = sg_host_get_property_value(h, "kind");
+    return kind && strcmp(kind, "cpu") == 0;
+}
+
+size_t dsgd_sim_worker_hosts(const sg_host_t *hosts, size_t n_hosts)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < n_hosts; i++)
+        count += !is_cpu_host(hosts[i]);
+    return count;
+}
+
+int dsgd_sim_place(const sg_host_t *hosts, size_t n_hosts, int n, const int *is_worker,
+                   sg_host_t *placed, char *err, size_t errlen)
+{
+    char *used = calloc(n_hosts ? n_hosts : 1, 1);
+    if (!used) {
+        snprintf(err, errlen, "out of memory placing %d ranks", n);
+        return -1;
+    }
+    /* Workers first, on non-cpu hosts; then the other roles, on cpu hosts
+     * and, failing those, on whatever is left. */
+    int rc = 0;
+    for (int pass = 0; pass < 2 && rc == 0; pass++)
+        for (int r = 0; r < n && rc == 0; r++) {
+            int worker = !is_worker || is_worker[r];
+            if (worker != (pass == 0))
+                continue;
+            size_t pick = n_hosts;
+            for (size_t h = 0; h < n_hosts && pick == n_hosts; h++)
+                if (!used[h] && (worker ? !is_cpu_host(hosts[h]) : is_cpu_host(hosts[h])))
+                    pick = h;
+            for (size_t h = 0; !worker && h < n_hosts && pick == n_hosts; h++)
+                if (!used[h])
+                    pick = h;
+            if (pick == n_hosts) {
+                snprintf(err, errlen,
+                         "%d ranks do not fit: the platform has %zu hosts, %zu of "
+                         "them for workers",
+                         n, n_hosts, dsgd_sim_worker_hosts(hosts, n_hosts));
+                rc = -1;
+            } else {
+                used[pick] = 1;
+                placed[r] = hosts[pick];
+            }
+        }
+    free(used);
+    return rc;
+}
+
 dsgd_sim_world *dsgd_sim_world_create(int n, const sg_host_t *hosts, const dsgd_sim_options *opt)
 {
     dsgd_sim_world *w = calloc(1, sizeof *w);

@@ -221,16 +221,20 @@ static int hierarchical_allreduce(sim_rank *r, const members *m, float *buf, siz
     return rc;
 }
 
-/* Automatic choice: hierarchical when some node holds several members;
- * else a latency-bound tree for small vectors, the bandwidth-optimal ring
- * for large ones. */
+/* Automatic choice: the bandwidth-optimal ring for large vectors (with
+ * ranks in machine order it crosses each NIC once per step, which beats
+ * our tree-based hierarchical scheme on NVLink machines); for small,
+ * latency-bound ones a tree, hierarchical when machines hold several
+ * members. */
 static dsgd_sim_allreduce choose(const sim_rank *r, const members *m, size_t count)
 {
+    if (count * sizeof(float) > 65536)
+        return DSGD_SIM_ALLREDUCE_RING;
     const int *node = r->world->node;
     for (int i = 1; i < m->n; i++)
         if (node[world_rank(m, i)] == node[world_rank(m, i - 1)])
             return DSGD_SIM_ALLREDUCE_HIERARCHICAL;
-    return count * sizeof(float) <= 65536 ? DSGD_SIM_ALLREDUCE_TREE : DSGD_SIM_ALLREDUCE_RING;
+    return DSGD_SIM_ALLREDUCE_TREE;
 }
 
 static int allreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count, long tag)

@@ -335,14 +335,18 @@ int main(int argc, char **argv)
     simgrid_load_platform(cfg.platform);
     load_guard_done(&guard);
     size_t n_hosts;
-    sg_host_t *hosts = dsgd_sim_hosts(&n_hosts);
-    int n = cfg.nodes ? cfg.nodes : (int)n_hosts;
-    if ((size_t)n > n_hosts) {
+    sg_host_t *all_hosts = dsgd_sim_hosts(&n_hosts);
+    size_t n_workers = dsgd_sim_worker_hosts(all_hosts, n_hosts);
+    int n = cfg.nodes ? cfg.nodes : (int)n_workers;
+    sg_host_t *hosts = malloc(sizeof *hosts * (size_t)(n > 0 ? n : 1));
+    if (!hosts || dsgd_sim_place(all_hosts, n_hosts, n, NULL, hosts, err, sizeof err) != 0) {
+        free(all_hosts);
         free(hosts);
         dsgd_data_close(&data);
-        return die(EXIT_BAD_INPUT, "--nodes %d: more ranks than the %zu hosts of %s", n, n_hosts,
+        return die(EXIT_BAD_INPUT, "--nodes %d: %s (%s)", n, hosts ? err : "out of memory",
                    cfg.platform);
     }
+    free(all_hosts);
     dsgd_sim_faults faults;
     if (dsgd_sim_faults_parse(&cfg, hosts, n, &faults, err, sizeof err) != 0) {
         free(hosts);

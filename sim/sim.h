@@ -48,6 +48,17 @@ typedef struct dsgd_sim_world dsgd_sim_world;
  * node-10); *count receives their number.  The caller frees the array. */
 sg_host_t *dsgd_sim_hosts(size_t *count);
 
+/* Places n ranks on the platform's hosts (natural order).  Hosts whose
+ * "kind" property is "cpu" are kept for ranks that are not workers
+ * (servers, communicators); workers go to the other hosts (accelerators,
+ * or plain hosts), in order.  is_worker may be NULL (every rank a
+ * worker); where the platform has no cpu hosts, other roles take the next
+ * free host.  Fills placed[0..n-1]; returns 0, or -1 with a reason. */
+int dsgd_sim_place(const sg_host_t *hosts, size_t n_hosts, int n, const int *is_worker,
+                   sg_host_t *placed, char *err, size_t errlen);
+/* Hosts that can take a worker (not kind=cpu). */
+size_t dsgd_sim_worker_hosts(const sg_host_t *hosts, size_t n_hosts);
+
 /* Ranks 0..n-1 on hosts[0..n-1].  Returns NULL when out of memory. */
 dsgd_sim_world *dsgd_sim_world_create(int n, const sg_host_t *hosts, const dsgd_sim_options *opt);
 void dsgd_sim_world_destroy(dsgd_sim_world *w);

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# multigpu.sh — multi-GPU machines (platforms/gen summit): workers are
+# placed on the GPU hosts only, machines group ranks (the "node"
+# property), and a ring allreduce of S bytes over N GPUs on M machines
+# takes the time its bottleneck dictates.  With ranks in machine order,
+# each ring step has one flow per NIC direction (NIC bandwidth B_nic =
+# 12.5 GB/s) and the slowest route is GPU-link, NIC, NIC, GPU-link (4 x
+# 1 us), so under CM02:   T = 2(N-1) (4 us + (S/N) / B_nic).
+# usage: multigpu.sh DSGD_SIM GEN OUTDIR
+set -euo pipefail
+sim=$1 gen=$2 out=$3
+mkdir -p "$out"
+"$gen" summit 4 > "$out/summit4.xml"
+fail=0
+# 4 machines x 6 GPUs: 24 workers fit, 25 do not (the CPU hosts are not workers)
+msg=$("$sim" --platform "$out/summit4.xml" --nodes 25 --quiet 2>&1 || true)
+grep -q "25 ranks do not fit: the platform has 28 hosts, 24 of them for workers" <<< "$msg" ||
+  { echo "FAIL: 25 ranks on 24 GPUs: $msg"; fail=1; }
+"$sim" --platform "$out/summit4.xml" --model resnet50 --iters 2 --allreduce ring --quiet \
+  --trace "$out/ring.csv" --json > "$out/ring.json"
+n=$(sed -n 's/.*"nodes":\([0-9]*\).*/\1/p' "$out/ring.json")
+[ "$n" = 24 ] || { echo "FAIL: default --nodes should be the 24 GPUs, got $n"; fail=1; }
+# the gradient allreduce of iteration 0 on rank 0 (25,557,032 floats)
+got=$(awk -F, '$1 == 0 && $3 == "allreduce" && $9 == 0 && $6 > 1e6 { print $5 - $4; exit }' "$out/ring.csv")
+want=$(awk 'BEGIN { s = 25557032 * 4; printf "%.9g", 2 * 23 * (4e-6 + s / 24 / 12.5e9) }')
+echo "ring allreduce of ResNet-50's gradient on 24 GPUs / 4 machines: $got s, formula $want s"
+awk -v a="$got" -v b="$want" 'BEGIN { exit !((a - b) ^ 2 <= (0.01 * b) ^ 2) }' ||
+  { echo "FAIL: ring time off its formula by more than 1 %"; fail=1; }
+exit $fail
