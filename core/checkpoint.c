@@ -2,6 +2,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "core/checkpoint.h"
 
+#include "core/atomic.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,12 +51,28 @@ int dsgd_checkpoint_check_dir(const char *dir, char *err, size_t errlen)
     return 0;
 }
 
+typedef struct checkpoint_job {
+    const file_header *h;
+    const float *params, *velocity;
+    size_t n;
+    uint64_t sum;
+} checkpoint_job;
+
+static int write_checkpoint(FILE *f, void *ctx)
+{
+    const checkpoint_job *j = ctx;
+    int ok = fwrite(j->h, sizeof *j->h, 1, f) == 1 &&
+             fwrite(j->params, sizeof(float), j->n, f) == j->n &&
+             fwrite(j->velocity, sizeof(float), j->n, f) == j->n &&
+             fwrite(&j->sum, sizeof j->sum, 1, f) == 1;
+    return ok ? 0 : -1;
+}
+
 double dsgd_checkpoint_save(const char *dir, const dsgd_checkpoint_meta *meta, long iter,
                             const float *params, const float *velocity, char *err, size_t errlen)
 {
-    char path[1100], tmp[1200];
+    char path[1100];
     path_of(path, sizeof path, dir, meta->rank);
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
         snprintf(err, errlen, "--checkpoint %s: cannot create: %s", dir, strerror(errno));
         return -1;
@@ -74,15 +92,10 @@ double dsgd_checkpoint_save(const char *dir, const dsgd_checkpoint_meta *meta, l
     uint64_t sum = fnv1a(0xcbf29ce484222325ULL, &h, sizeof h);
     sum = fnv1a(sum, params, n * sizeof(float));
     sum = fnv1a(sum, velocity, n * sizeof(float));
-    FILE *f = fopen(tmp, "wb");
-    int ok = f && fwrite(&h, sizeof h, 1, f) == 1 && fwrite(params, sizeof(float), n, f) == n &&
-             fwrite(velocity, sizeof(float), n, f) == n && fwrite(&sum, sizeof sum, 1, f) == 1;
-    if (f && fclose(f) != 0)
-        ok = 0;
-    if (!ok || rename(tmp, path) != 0) {
-        snprintf(err, errlen, "--checkpoint %s: write failed: %s", path,
-                 strerror(errno ? errno : EIO));
-        remove(tmp);
+    checkpoint_job job = {&h, params, velocity, n, sum};
+    char why[1200];
+    if (dsgd_write_atomic(path, "wb", write_checkpoint, &job, why, sizeof why) != 0) {
+        snprintf(err, errlen, "--checkpoint %s", why);
         return -1;
     }
     return (double)sizeof h + 2.0 * n * sizeof(float) + sizeof sum;

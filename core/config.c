@@ -53,8 +53,10 @@ static const flag flags[] = {
      NULL},
     {"warmup-epochs", NUM(ARG_DOUBLE, warmup_epochs), BOTH, 0, "E",
      "linear learning-rate warm-up over E epochs (default 0)", NULL},
-    {"lr-steps", STR(lr_steps), BOTH, 0, "E[,E...]",
-     "epochs at which the learning rate is multiplied by --lr-decay", NULL},
+    {"lr-steps", STR(lr_steps), BOTH, 0, "E[,E...]|none",
+     "epochs at which the learning rate is multiplied by --lr-decay (default with --epochs E: "
+     "E/2 and 3E/4; otherwise none)",
+     NULL},
     {"lr-decay", NUM(ARG_DOUBLE, lr_decay), BOTH, 0, "X",
      "factor of each --lr-steps step (default 0.1)", NULL},
     {"eval-every", NUM(ARG_LONG, eval_every), BOTH, 1, "N",
@@ -246,7 +248,7 @@ static int validate(const dsgd_config *cfg, char *err, size_t errlen)
 int dsgd_config_lr_steps(const dsgd_config *cfg, double *epochs, char *err, size_t errlen)
 {
     int n = 0;
-    const char *s = cfg->lr_steps;
+    const char *s = strcmp(cfg->lr_steps, "none") == 0 ? "" : cfg->lr_steps;
     while (*s) {
         char *end;
         double e = strtod(s, &end);

@@ -2,6 +2,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "core/cost.h"
 
+#include "core/atomic.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -107,28 +109,21 @@ int dsgd_cost_load(const char *path, dsgd_cost_profile *p, char *err, size_t err
     return rc;
 }
 
-int dsgd_cost_save(const char *path, const dsgd_cost_profile *p, char *err, size_t errlen)
+static int write_profile(FILE *f, void *ctx)
 {
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot create: %s", tmp, strerror(errno));
-        return -1;
-    }
+    const dsgd_cost_profile *p = ctx;
     fprintf(f, "# dsgd cost profile (see core/cost.h)\n");
     for (int k = 0; k < DSGD_LAYER_KIND_COUNT; k++)
         fprintf(f, "efficiency.%s = %.17g\n", dsgd_layer_kind_name((dsgd_layer_kind)k),
                 p->efficiency[k]);
     fprintf(f, "layer_overhead_s = %.17g\nio_bw_Bps = %.17g\nmem_bw_Bps = %.17g\n",
             p->layer_overhead_s, p->io_bw_Bps, p->mem_bw_Bps);
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
-        snprintf(err, errlen, "%s: write failed: %s", path, strerror(errno));
-        remove(tmp);
-        return -1;
-    }
     return 0;
+}
+
+int dsgd_cost_save(const char *path, const dsgd_cost_profile *p, char *err, size_t errlen)
+{
+    return dsgd_write_atomic(path, "w", write_profile, (void *)p, err, errlen);
 }
 
 double dsgd_cost_compute_seconds(const dsgd_cost_profile *p, const dsgd_work *work,

@@ -2,6 +2,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "core/trace.h"
 
+#include "core/atomic.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -81,6 +83,17 @@ static int write_events(FILE *f, const dsgd_trace *traces, size_t n)
     return ferror(f) ? -1 : 0;
 }
 
+struct events_job {
+    const dsgd_trace *traces;
+    size_t n;
+};
+
+static int write_events_job(FILE *f, void *ctx)
+{
+    const struct events_job *job = ctx;
+    return write_events(f, job->traces, job->n);
+}
+
 int dsgd_trace_write_csv(const char *path, const dsgd_trace *traces, size_t n, char *err,
                          size_t errlen)
 {
@@ -89,30 +102,8 @@ int dsgd_trace_write_csv(const char *path, const dsgd_trace *traces, size_t n, c
             snprintf(err, errlen, "%s: trace of rank %zu incomplete (out of memory)", path, r);
             return -1;
         }
-    size_t len = strlen(path) + 32;
-    char *tmp = malloc(len);
-    if (!tmp) {
-        snprintf(err, errlen, "%s: out of memory", path);
-        return -1;
-    }
-    snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot create: %s", tmp, strerror(errno));
-        free(tmp);
-        return -1;
-    }
-    int bad = write_events(f, traces, n);
-    if (fclose(f) != 0)
-        bad = -1;
-    if (bad || rename(tmp, path) != 0) {
-        snprintf(err, errlen, "%s: write failed: %s", path, strerror(errno ? errno : EIO));
-        remove(tmp);
-        free(tmp);
-        return -1;
-    }
-    free(tmp);
-    return 0;
+    struct events_job job = {traces, n};
+    return dsgd_write_atomic(path, "w", write_events_job, &job, err, errlen);
 }
 
 int dsgd_trace_check_writable(const char *path, char *err, size_t errlen)

@@ -5,6 +5,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "sim/sweep.h"
 
+#include "core/atomic.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,34 +128,38 @@ static void collect(point *p, int status)
     fclose(p->errout);
 }
 
+typedef struct table_job {
+    const dsgd_config *cfg;
+    const point *points;
+    int n;
+    double base_sps;
+} table_job;
+
+static int write_rows(FILE *f, void *ctx)
+{
+    const table_job *t = ctx;
+    fprintf(f, "algo,model,nodes,iter_time_s,samples_per_s,speedup,efficiency\n");
+    for (int i = 0; i < t->n; i++) {
+        double speedup = t->points[i].samples_per_s / t->base_sps;
+        fprintf(f, "%s,%s,%d,%.9g,%.9g,%.6g,%.6g\n", t->cfg->algo, t->cfg->model,
+                t->points[i].nodes, t->points[i].iter_time_s, t->points[i].samples_per_s, speedup,
+                speedup / t->points[i].nodes);
+    }
+    return 0;
+}
+
 static int write_table(const dsgd_config *cfg, const point *points, int n, double base_sps,
                        char *err, size_t errlen)
 {
-    char tmp[1100];
-    FILE *f = stdout;
-    if (cfg->sweep_out[0]) {
-        snprintf(tmp, sizeof tmp, "%s.tmp.%ld", cfg->sweep_out, (long)getpid());
-        if (!(f = fopen(tmp, "w"))) {
-            snprintf(err, errlen, "--sweep-out %s: cannot write: %s", cfg->sweep_out,
-                     strerror(errno));
-            return -1;
-        }
-    }
-    fprintf(f, "algo,model,nodes,iter_time_s,samples_per_s,speedup,efficiency\n");
-    for (int i = 0; i < n; i++) {
-        double speedup = points[i].samples_per_s / base_sps;
-        fprintf(f, "%s,%s,%d,%.9g,%.9g,%.6g,%.6g\n", cfg->algo, cfg->model, points[i].nodes,
-                points[i].iter_time_s, points[i].samples_per_s, speedup, speedup / points[i].nodes);
-    }
-    if (f == stdout)
-        return fflush(f) == 0 ? 0 : -1;
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad || rename(tmp, cfg->sweep_out) != 0) {
-        snprintf(err, errlen, "--sweep-out %s: write failed: %s", cfg->sweep_out, strerror(errno));
-        remove(tmp);
-        return -1;
-    }
-    return 0;
+    table_job job = {cfg, points, n, base_sps};
+    if (!cfg->sweep_out[0])
+        return write_rows(stdout, &job) || fflush(stdout) ? -1 : 0;
+    if (dsgd_write_atomic(cfg->sweep_out, "w", write_rows, &job, err, errlen) == 0)
+        return 0;
+    char why[512];
+    snprintf(why, sizeof why, "%s", err);
+    snprintf(err, errlen, "--sweep-out %s", why);
+    return -1;
 }
 
 int dsgd_sweep_run(int argc, char **argv, const dsgd_config *cfg, int parallel, char *err,

@@ -2,6 +2,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "traces/chrome.h"
 
+#include "core/atomic.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -269,33 +271,24 @@ static int write_json(FILE *f, const slot *s, size_t n, const int *rank_threads,
     return ferror(f) ? -1 : 0;
 }
 
+typedef struct json_job {
+    const slot *s;
+    size_t n;
+    const int *rank_threads;
+    int max_rank;
+} json_job;
+
+static int write_json_job(FILE *f, void *ctx)
+{
+    const json_job *job = ctx;
+    return write_json(f, job->s, job->n, job->rank_threads, job->max_rank);
+}
+
 static int write_file(const char *path, const slot *s, size_t n, const int *rank_threads,
                       int max_rank, char *err, size_t errlen)
 {
-    size_t len = strlen(path) + 32;
-    char *tmp = malloc(len);
-    if (!tmp) {
-        snprintf(err, errlen, "%s: out of memory", path);
-        return -1;
-    }
-    snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
-        free(tmp);
-        return -1;
-    }
-    int bad = write_json(f, s, n, rank_threads, max_rank);
-    if (fclose(f) != 0)
-        bad = -1;
-    if (bad || rename(tmp, path) != 0) {
-        snprintf(err, errlen, "%s: write failed: %s", path, strerror(errno ? errno : EIO));
-        remove(tmp);
-        free(tmp);
-        return -1;
-    }
-    free(tmp);
-    return 0;
+    json_job job = {s, n, rank_threads, max_rank};
+    return dsgd_write_atomic(path, "w", write_json_job, &job, err, errlen);
 }
 
 int dsgd_chrome_write(const char *path, const dsgd_trace *trace, dsgd_chrome_stats *stats,
