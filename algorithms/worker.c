@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/checkpoint.h"
+#include "core/rng.h"
 
 static int fail(dsgd_result *out, int status, const char *what)
 {
@@ -90,6 +91,11 @@ int dsgd_worker_init(dsgd_worker *w, const dsgd_job *job, int index, int count, 
                               w->iters_per_epoch, cfg->seed) != 0)
             return fail(out, DSGD_ENOMEM, "out of memory for the minibatch");
     }
+    if (cfg->laplacian_sigma > 0 && !phantom) {
+        if (dsgd_laplacian_init(&w->smooth, n, cfg->laplacian_sigma) != 0)
+            return fail(out, DSGD_ENOMEM, "out of memory for Laplacian smoothing");
+        w->smoothing = 1;
+    }
     if (!cfg->resume[0]) {
         dsgd_model_init_params(&w->model, &w->params, cfg->seed);
         return DSGD_OK;
@@ -109,6 +115,8 @@ void dsgd_worker_free(dsgd_worker *w)
     dsgd_vec_free(&w->grad);
     dsgd_sgd_free(&w->opt);
     dsgd_sampler_free(&w->sampler);
+    if (w->smoothing)
+        dsgd_laplacian_free(&w->smooth);
     free(w->x);
     free(w->y);
     dsgd_model_destroy(&w->model);
@@ -134,8 +142,14 @@ int dsgd_worker_gradient(dsgd_worker *w, dsgd_comm *c, dsgd_result *out)
     double t0 = dsgd_now(c);
     w->loss = dsgd_model_loss_grad(&w->model, &w->params, w->x, w->y, batch, &w->grad);
     dsgd_work work;
-    dsgd_model_work(&w->model, batch, 1, &work);
-    int rc = dsgd_compute(c, "fwdbwd", &work, t0);
+    dsgd_model_work(&w->model, batch, !w->defer_backward, &work);
+    int rc = dsgd_compute(c, w->defer_backward ? "forward" : "fwdbwd", &work, t0);
+    if (rc == DSGD_OK && w->job->cfg->laplacian_sigma > 0) {
+        double t1 = dsgd_now(c);
+        double bytes = w->smoothing ? dsgd_laplacian_apply(&w->smooth, w->grad.data)
+                                    : dsgd_laplacian_bytes(w->grad.len);
+        rc = dsgd_memory(c, "laplacian", bytes, t1);
+    }
     if (rc != DSGD_OK)
         return rc;
     if (dsgd_vec_is_phantom(&w->params))
@@ -149,6 +163,75 @@ int dsgd_worker_gradient(dsgd_worker *w, dsgd_comm *c, dsgd_result *out)
         w->first_loss = w->loss;
     dsgd_record(c, DSGD_EV_EVAL, "train_loss", dsgd_now(c), w->loss);
     return DSGD_OK;
+}
+
+int dsgd_worker_charge_backward(dsgd_worker *w, dsgd_comm *c, double fraction)
+{
+    dsgd_work all, fwd;
+    int batch = w->job->cfg->batch;
+    dsgd_model_work(&w->model, batch, 1, &all);
+    dsgd_model_work(&w->model, batch, 0, &fwd);
+    for (int k = 0; k < DSGD_LAYER_KIND_COUNT; k++)
+        all.flops[k] = (all.flops[k] - fwd.flops[k]) * fraction;
+    all.layer_calls = (all.layer_calls - fwd.layer_calls) * fraction;
+    return dsgd_compute(c, "backward", &all, dsgd_now(c));
+}
+
+int dsgd_worker_spread(dsgd_worker *w, dsgd_comm *c, dsgd_group *group, double *spread)
+{
+    *spread = NAN;
+    if (dsgd_vec_is_phantom(&w->params))
+        return DSGD_OK;
+    double t0 = dsgd_now(c);
+    dsgd_vec mean;
+    if (dsgd_vec_alloc(&mean, w->params.len, 0) != 0)
+        return DSGD_ENOMEM;
+    dsgd_vec_copy(&mean, &w->params);
+    int n = dsgd_group_size(c, group);
+    int rc = dsgd_allreduce(c, group, mean.data, mean.len);
+    double sq = 0;
+    for (size_t i = 0; i < mean.len; i++) {
+        double d = w->params.data[i] - mean.data[i] / n;
+        sq += d * d;
+    }
+    float total = (float)sq;
+    if (rc == DSGD_OK)
+        rc = dsgd_allreduce(c, group, &total, 1);
+    dsgd_vec_free(&mean);
+    *spread = sqrt((double)total / n);
+    dsgd_record(c, DSGD_EV_EVAL, "spread", t0, *spread);
+    return rc;
+}
+
+int dsgd_worker_setup(dsgd_worker *w, dsgd_layout *l, const dsgd_algo *algo, dsgd_comm *c,
+                      const dsgd_job *job, dsgd_result *out)
+{
+    memset(w, 0, sizeof *w);
+    int rc = dsgd_layout_init(l, algo, c, job->cfg, out);
+    if (rc != DSGD_OK)
+        return rc; /* a bad layout is the same on every rank: all return */
+    int index = l->my_worker >= 0 ? l->my_worker : 0;
+    rc = dsgd_worker_init(w, job, index, l->n_workers, out);
+    rc = dsgd_worker_ready(w, c, rc, out);
+    w->eval_group = l->worker_group;
+    w->measure_spread = 1;
+    out->workers = l->n_workers;
+    out->staleness_mean = out->staleness_max = out->spread = NAN;
+    double noise = job->cfg->init_noise;
+    if (rc == DSGD_OK && noise > 0 && l->my_worker >= 0 && w->params.data) {
+        dsgd_rng rng;
+        dsgd_rng_seed2(&rng, job->cfg->seed, 7919 + (uint64_t)l->my_worker);
+        for (size_t i = 0; i < w->params.len; i++)
+            w->params.data[i] += (float)(noise * dsgd_rng_normal(&rng));
+    }
+    return rc;
+}
+
+void dsgd_worker_progress(dsgd_worker *w, dsgd_comm *c, long t, dsgd_result *out)
+{
+    out->iters = t + 1;
+    if (w->job->progress && dsgd_rank(c) == 0)
+        w->job->progress(w->job->progress_ctx, t + 1, w->iters, dsgd_now(c));
 }
 
 int dsgd_worker_scale(dsgd_worker *w, dsgd_comm *c, dsgd_vec *grad, float alpha)
@@ -220,7 +303,7 @@ int dsgd_worker_after_step(dsgd_worker *w, dsgd_comm *c, long iters_done, dsgd_r
     const dsgd_config *cfg = w->job->cfg;
     int rc = DSGD_OK;
     if (cfg->eval_every && iters_done % cfg->eval_every == 0 && iters_done < w->iters)
-        rc = dsgd_worker_evaluate(w, c, NULL, out);
+        rc = dsgd_worker_evaluate(w, c, w->eval_group, out);
     if (rc == DSGD_OK && cfg->checkpoint[0] &&
         ((cfg->checkpoint_every && iters_done % cfg->checkpoint_every == 0) ||
          iters_done == w->iters))
@@ -281,7 +364,11 @@ int dsgd_worker_ready(dsgd_worker *w, dsgd_comm *c, int status, dsgd_result *out
 
 int dsgd_worker_finish(dsgd_worker *w, dsgd_comm *c, dsgd_result *out)
 {
-    int rc = dsgd_worker_evaluate(w, c, NULL, out);
+    int rc = DSGD_OK;
+    if (w->measure_spread)
+        rc = dsgd_worker_spread(w, c, w->eval_group, &out->spread);
+    if (rc == DSGD_OK)
+        rc = dsgd_worker_evaluate(w, c, w->eval_group, out);
     out->first_loss = w->first_loss;
     out->params_norm = dsgd_vec_is_phantom(&w->params) ? NAN : dsgd_vec_norm2(&w->params);
     return rc;

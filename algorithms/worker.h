@@ -8,7 +8,9 @@
 #define DSGD_WORKER_H
 
 #include "algorithms/algo.h"
+#include "algorithms/layout.h"
 #include "core/data.h"
+#include "core/laplacian.h"
 #include "core/model.h"
 #include "core/optim.h"
 #include "core/schedule.h"
@@ -31,6 +33,11 @@ typedef struct dsgd_worker {
     long iters_per_epoch;   /* same on every worker */
     long iters;             /* the run ends after iteration iters-1 (--iters or --epochs) */
     long start_iter;        /* first iteration to run (> 0 after --resume) */
+    dsgd_group *eval_group; /* the ranks that evaluate together (NULL: all ranks) */
+    int measure_spread;     /* finish measures the workers' spread (dsgd_worker_setup) */
+    int smoothing;          /* --laplacian-sigma > 0 on real parameters */
+    dsgd_laplacian smooth;
+    int defer_backward; /* gradient charges only the forward pass (see below) */
 } dsgd_worker;
 
 /* Checks, before any rank starts, what dsgd_worker_init would reject in the
@@ -46,12 +53,33 @@ int dsgd_worker_check_config(dsgd_config *cfg, const dsgd_dataset *data, char *e
 int dsgd_worker_init(dsgd_worker *w, const dsgd_job *job, int index, int count, dsgd_result *out);
 void dsgd_worker_free(dsgd_worker *w);
 
+/* For the variants with roles (layout.h): builds the layout of `algo`,
+ * then dsgd_worker_init as worker l->my_worker of l->n_workers (servers and
+ * communicators also get the initial parameters, from the same seed), then
+ * dsgd_worker_ready.  Workers evaluate together (eval_group), add
+ * --init-noise to their parameters, and finish measures their spread.
+ * out->workers is set; staleness is NaN unless the variant fills it. */
+int dsgd_worker_setup(dsgd_worker *w, dsgd_layout *l, const dsgd_algo *algo, dsgd_comm *c,
+                      const dsgd_job *job, dsgd_result *out);
+/* After iteration t: out->iters = t+1, and rank 0 reports progress. */
+void dsgd_worker_progress(dsgd_worker *w, dsgd_comm *c, long t, dsgd_result *out);
+
 /* Loads minibatch `iter` of the shard (shuffled per epoch); charges io. */
+/* Forward and backward (below) apply --laplacian-sigma smoothing to the
+ * gradient, charged as memory traffic. */
 int dsgd_worker_load(dsgd_worker *w, dsgd_comm *c, long iter);
 /* Forward and backward on the loaded minibatch into w->grad; charges
  * compute, records the loss (eval/train_loss).  A non-finite loss is
  * DSGD_ENUMERIC with the iteration in out->error. */
 int dsgd_worker_gradient(dsgd_worker *w, dsgd_comm *c, dsgd_result *out);
+/* With w->defer_backward set, dsgd_worker_gradient charges only the
+ * forward pass (the math is done whole); the caller then charges the
+ * backward pass in pieces, e.g. to overlap bucketed allreduces with it.
+ * fraction: the share of the backward work to charge now. */
+int dsgd_worker_charge_backward(dsgd_worker *w, dsgd_comm *c, double fraction);
+/* The RMS distance of the members' parameters to their mean, collective
+ * over `group` (NaN when phantom); records eval/spread. */
+int dsgd_worker_spread(dsgd_worker *w, dsgd_comm *c, dsgd_group *group, double *spread);
 /* grad *= alpha, charged as memory traffic (e.g. 1/N after a sum). */
 int dsgd_worker_scale(dsgd_worker *w, dsgd_comm *c, dsgd_vec *grad, float alpha);
 /* One optimiser step with grad at the learning rate of iteration c->iter;
@@ -73,8 +101,9 @@ int dsgd_worker_after_step(dsgd_worker *w, dsgd_comm *c, long iters_done, dsgd_r
  * its reason) or if ranks resumed at different iterations (checkpoints of
  * different moments).  Returns DSGD_OK or the failure. */
 int dsgd_worker_ready(dsgd_worker *w, dsgd_comm *c, int status, dsgd_result *out);
-/* Collective over all ranks: evaluates the final parameters (as
- * dsgd_worker_evaluate) and fills out's parameter norm and first loss. */
+/* Collective over w->eval_group: evaluates the final parameters (as
+ * dsgd_worker_evaluate) and fills out's parameter norm and first loss
+ * (and out->spread first when w->measure_spread). */
 int dsgd_worker_finish(dsgd_worker *w, dsgd_comm *c, dsgd_result *out);
 
 #endif

@@ -70,6 +70,52 @@ static const flag flags[] = {
     {"trace", STR(trace), BOTH, 0, "FILE", "write the event trace (CSV) to FILE", NULL},
     {"json", NUM(ARG_BOOL, json), BOTH, 0, NULL, "print a one-line JSON summary at the end", NULL},
     {"quiet", NUM(ARG_BOOL, quiet), BOTH, 0, NULL, "no progress output", NULL},
+    {"bucket-mb", NUM(ARG_DOUBLE, bucket_mb), BOTH, 0, "MB",
+     "ssgd: allreduce the gradient in buckets of MB MiB overlapping the backward pass (default 0: "
+     "one allreduce after it)",
+     NULL},
+    {"servers", NUM(ARG_INT, servers), BOTH, 1, "S",
+     "ssgd-ps, asgd, odsgd, easgd: parameter servers, each owning a contiguous shard (default 1)",
+     NULL},
+    {"push-every", NUM(ARG_LONG, push_every), BOTH, 1, "N",
+     "asgd: push the accumulated gradient every N steps (default 1)", NULL},
+    {"pull-every", NUM(ARG_LONG, pull_every), BOTH, 1, "N",
+     "asgd: pull the parameters every N steps (default 1)", NULL},
+    {"warmup-steps", NUM(ARG_LONG, warmup_steps), BOTH, 0, "N",
+     "odsgd: first N steps are plain synchronous SGD (default 200)", NULL},
+    {"local-lr", NUM(ARG_DOUBLE, local_lr), BOTH, 0, "X",
+     "odsgd: learning rate of the local one-step update (default 0.05)", NULL},
+    {"local-dc", NUM(ARG_DOUBLE, local_dc), BOTH, 0, "L",
+     "odsgd: delay compensation lambda of the local update (default 0: none)", NULL},
+    {"l-comm", NUM(ARG_LONG, l_comm), BOTH, 1, "N",
+     "leader: steps between pulls towards the node's leader (default 64)", NULL},
+    {"g-comm", NUM(ARG_LONG, g_comm), BOTH, 1, "N",
+     "leader: steps between pulls towards the global leader (default 128)", NULL},
+    {"loss-window", NUM(ARG_LONG, loss_window), BOTH, 1, "N",
+     "leader: a worker's loss is the mean of its last N batches (default 8)", NULL},
+    {"c1", NUM(ARG_DOUBLE, c1), BOTH, 0, "X", "leader: pull strength to the local leader (0.1)",
+     NULL},
+    {"c2", NUM(ARG_DOUBLE, c2), BOTH, 0, "X", "leader: pull strength to the global leader (0.1)",
+     NULL},
+    {"tau", NUM(ARG_LONG, tau), BOTH, 1, "N",
+     "easgd: steps between exchanges with the centre (default 1)", NULL},
+    {"alpha", NUM(ARG_DOUBLE, alpha), BOTH, 0, "X", "easgd: elastic moving rate (default 0.1)",
+     NULL},
+    {"sync-every", NUM(ARG_LONG, sync_every), BOTH, 1, "N",
+     "localsgd, lasgd: steps between model averagings (default 8)", NULL},
+    {"gossip-every", NUM(ARG_LONG, gossip_every), BOTH, 1, "N",
+     "gossip: steps between gossip exchanges (default 1)", NULL},
+    {"gossip", STR(gossip), BOTH, 0, "push|pull",
+     "gossip: push parameters to a random peer, or pull a random peer's (default push)",
+     "push|pull"},
+    {"laplacian-sigma", NUM(ARG_DOUBLE, laplacian_sigma), BOTH, 0, "S",
+     "any variant: Laplacian smoothing of the gradient, g <- (I - S L)^-1 g (default 0: off)",
+     NULL},
+    {"node-size", NUM(ARG_INT, node_size), BOTH, 1, "K",
+     "lsgd, leader: treat ranks kK..kK+K-1 as node k (default: the machines of the platform)",
+     NULL},
+    {"init-noise", NUM(ARG_DOUBLE, init_noise), BOTH, 0, "X",
+     "workers add X * N(0,1) noise to their initial parameters (consensus tests; default 0)", NULL},
     {"platform", STR(platform), SIM, 0, "FILE",
      "SimGrid platform XML, or a name in platforms/ (default small.xml)", NULL},
     {"nodes", NUM(ARG_INT, nodes), SIM, 1, "N", "ranks to simulate (default: every host)", NULL},
@@ -108,6 +154,19 @@ static void set_defaults(dsgd_config *cfg)
     cfg->momentum = 0.9;
     cfg->seed = 1;
     cfg->lr_decay = 0.1;
+    cfg->servers = 1;
+    cfg->push_every = cfg->pull_every = 1;
+    cfg->warmup_steps = 200;
+    cfg->local_lr = 0.05;
+    cfg->l_comm = 64;
+    cfg->g_comm = 128;
+    cfg->loss_window = 8;
+    cfg->c1 = cfg->c2 = 0.1;
+    cfg->tau = 1;
+    cfg->alpha = 0.1;
+    cfg->sync_every = 8;
+    cfg->gossip_every = 1;
+    strcpy(cfg->gossip, "push");
     strcpy(cfg->platform, "small.xml");
     strcpy(cfg->allreduce, "auto");
     strcpy(cfg->coll_model, "message");

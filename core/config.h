@@ -45,6 +45,26 @@ typedef struct dsgd_config {
     char checkpoint[1024]; /* directory of checkpoints ("" none) */
     long checkpoint_every; /* iterations between checkpoints (0: only at the end) */
     char resume[1024];     /* directory to resume from ("" none) */
+    /* algorithm variants (issue #5; see each algorithms/<name>.c) */
+    double bucket_mb;       /* ssgd: gradient buckets of this many MiB (0: one allreduce) */
+    int servers;            /* ssgd-ps, asgd, odsgd, easgd: parameter servers */
+    long push_every;        /* asgd: steps between gradient pushes */
+    long pull_every;        /* asgd: steps between parameter pulls */
+    long warmup_steps;      /* odsgd: plain synchronous steps first */
+    double local_lr;        /* odsgd: learning rate of the local update */
+    double local_dc;        /* odsgd: delay-compensation lambda (0: none) */
+    long l_comm;            /* leader: steps between local (node) leader pulls */
+    long g_comm;            /* leader: steps between global leader pulls */
+    long loss_window;       /* leader: batches averaged into a worker's loss */
+    double c1, c2;          /* leader: local and global pull strengths */
+    long tau;               /* easgd: steps between exchanges with the centre */
+    double alpha;           /* easgd: elastic moving rate */
+    long sync_every;        /* localsgd, lasgd: steps between model averagings */
+    long gossip_every;      /* gossip: steps between gossip exchanges */
+    char gossip[8];         /* gossip: push or pull */
+    double laplacian_sigma; /* any variant: Laplacian smoothing of the gradient (0: off) */
+    int node_size;          /* lsgd, leader: ranks per node (0: the platform's machines) */
+    double init_noise;      /* workers perturb their initial parameters (consensus tests) */
     /* dsgd-sim only */
     char platform[1024];
     int nodes;               /* 0: every host of the platform */

@@ -31,12 +31,17 @@ void dsgd_report_json(FILE *out, const char *backend, const dsgd_config *cfg, in
     number(out, "time_s", r->time_s);
     long ran = r->iters - r->start_iter; /* iterations timed by time_s */
     number(out, "iter_time_s", ran > 0 ? r->time_s / ran : NAN);
+    int workers = r->workers > 0 ? r->workers : nodes; /* servers train no samples */
+    fprintf(out, ",\"workers\":%d", workers);
     number(out, "samples_per_s",
-           r->time_s > 0 ? (double)ran * cfg->batch * nodes / r->time_s : NAN);
+           r->time_s > 0 ? (double)ran * cfg->batch * workers / r->time_s : NAN);
     number(out, "first_loss", r->first_loss);
     number(out, "final_loss", r->final_loss);
     number(out, "test_accuracy", r->test_accuracy);
     number(out, "params_norm", r->params_norm);
+    number(out, "staleness_mean", r->workers > 0 ? r->staleness_mean : NAN);
+    number(out, "staleness_max", r->workers > 0 ? r->staleness_max : NAN);
+    number(out, "spread", r->workers > 0 ? r->spread : NAN);
     number(out, "wall_s", r->wall_s);
     number(out, "peak_rss_mb", r->peak_rss_mb);
     fprintf(out, "}\n");

@@ -8,18 +8,22 @@
 
 /* Filled by each rank's node program; the program reports rank 0's. */
 typedef struct dsgd_result {
-    int finished;         /* the node program returned */
-    int status;           /* its return value (0 = success) */
-    long iters;           /* iterations completed */
-    double time_s;        /* training loop time (simulated or wall) */
-    double first_loss;    /* training loss of the first minibatch */
-    double final_loss;    /* loss of the final parameters on the test split */
-    double test_accuracy; /* their accuracy on the whole test split */
-    long start_iter;      /* first iteration of this invocation (> 0 after --resume) */
-    double params_norm;   /* L2 norm of the final parameters */
-    char error[200];      /* why status != 0, one line */
-    double wall_s;        /* wall-clock seconds of the whole program run (set by main) */
-    double peak_rss_mb;   /* peak resident memory of this process (set by main) */
+    int finished;          /* the node program returned */
+    int status;            /* its return value (0 = success) */
+    long iters;            /* iterations completed */
+    double time_s;         /* training loop time (simulated or wall) */
+    double first_loss;     /* training loss of the first minibatch */
+    double final_loss;     /* loss of the final parameters on the test split */
+    double test_accuracy;  /* their accuracy on the whole test split */
+    long start_iter;       /* first iteration of this invocation (> 0 after --resume) */
+    double params_norm;    /* L2 norm of the final parameters */
+    int workers;           /* ranks that train (0: every rank); samples_per_s counts these */
+    double staleness_mean; /* asgd: mean and max staleness of the server's updates (NaN: n/a) */
+    double staleness_max;
+    double spread;      /* RMS distance of the workers' final models to their mean (NaN: n/a) */
+    char error[200];    /* why status != 0, one line */
+    double wall_s;      /* wall-clock seconds of the whole program run (set by main) */
+    double peak_rss_mb; /* peak resident memory of this process (set by main) */
 } dsgd_result;
 
 /* Peak resident set size of this process, in MiB. */

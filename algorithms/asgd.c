@@ -1,0 +1,177 @@
+/* asgd.c — asynchronous (Downpour-style) parameter-server SGD.
+ *
+ * Roles: the last --servers S ranks are servers (shard s each), the others
+ * workers.  Worker, step t (Dean et al. 2012, DownpourSGDClient):
+ *     load; g <- gradient on my (possibly stale) copy x; acc <- acc + g
+ *     every --push-every steps: push acc (with the version of x), acc <- 0
+ *     every --pull-every steps: pull x and its version from the servers
+ * Workers do not update x themselves.  Server, per message as it arrives:
+ *     push: staleness <- version - version of the gradient;
+ *           SGD-momentum step with it; version <- version + 1
+ *     pull: return the current shard and version to that worker
+ *     done: count the worker out, return the final shard; stop when all are.
+ * Choices the paper leaves open: a push is the sum of the accrued
+ * gradients (not their mean); the server's learning rate follows the
+ * schedule at the pushing worker's iteration.  Each update's staleness is
+ * an `update` event named `staleness`; mean and max go to the JSON. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "algorithms/ps.h"
+
+extern const dsgd_algo dsgd_algo_asgd;
+
+static int serve(dsgd_worker *w, dsgd_comm *c, const dsgd_layout *l)
+{
+    size_t off, len;
+    dsgd_ps_shard(w->params.len, l->n_servers, l->my_server, &off, &len);
+    dsgd_vec shard = dsgd_vec_view(&w->params, off, len);
+    dsgd_vec grad = dsgd_vec_view(&w->grad, off, len);
+    double version = 0, stale_sum = 0, stale_max = 0, updates = 0;
+    int rc = DSGD_OK;
+    for (int active = l->n_workers; rc == DSGD_OK && active > 0;) {
+        dsgd_ps_header h;
+        dsgd_msg_info info;
+        if ((rc = dsgd_recv(c, DSGD_ANY_SOURCE, DSGD_PS_TAG_HDR, &h, sizeof h, &info)))
+            break;
+        int kind = (int)h.kind;
+        dsgd_set_iter(c, (long)h.iter);
+        if (kind & DSGD_PS_PUSH) {
+            if ((rc = dsgd_recv(c, info.source, DSGD_PS_TAG_DATA, grad.data, dsgd_vec_bytes(&grad),
+                                NULL)))
+                break;
+            double t0 = dsgd_now(c), staleness = version - h.version;
+            dsgd_sgd opt = dsgd_ps_shard_opt(w, off, len, (long)h.iter);
+            rc = dsgd_memory(c, "server_update", dsgd_sgd_step(&opt, &shard, &grad), t0);
+            dsgd_record(c, DSGD_EV_UPDATE, "staleness", t0, staleness);
+            version += 1;
+            updates += 1;
+            stale_sum += staleness;
+            stale_max = staleness > stale_max ? staleness : stale_max;
+        }
+        if (kind & (DSGD_PS_PULL | DSGD_PS_DONE)) {
+            dsgd_ps_header r = {kind, version, 0, 0, 0, 0};
+            if (rc == DSGD_OK)
+                rc = dsgd_send(c, info.source, DSGD_PS_TAG_REPLY_HDR, &r, sizeof r);
+            if (rc == DSGD_OK)
+                rc = dsgd_send(c, info.source, DSGD_PS_TAG_REPLY, shard.data,
+                               dsgd_vec_bytes(&shard));
+        }
+        if (kind & DSGD_PS_DONE)
+            active--;
+    }
+    dsgd_set_iter(c, -1);
+    dsgd_ps_header stats = {0, version, 0, stale_sum, updates, stale_max};
+    if (rc == DSGD_OK) /* worker 0 reports the run */
+        rc = dsgd_send(c, l->workers[0], DSGD_PS_TAG_STATS, &stats, sizeof stats);
+    return rc;
+}
+
+/* One exchange with every server: push `acc` if kind has PUSH, and receive
+ * the parameters (and their versions) if it has PULL or DONE. */
+static int exchange(dsgd_worker *w, dsgd_comm *c, const dsgd_layout *l, int kind, long t,
+                    const dsgd_vec *acc, double *version, dsgd_ps_header *replies)
+{
+    int S = l->n_servers, rc = DSGD_OK;
+    dsgd_request *reqs[2 * S];
+    int pull = kind & (DSGD_PS_PULL | DSGD_PS_DONE);
+    for (int s = 0; s < 2 * S; s++)
+        reqs[s] = NULL;
+    if (pull) { /* posted first: a server's reply never waits for us */
+        for (int s = 0; rc == DSGD_OK && s < S; s++)
+            rc = dsgd_irecv(c, l->servers[s], DSGD_PS_TAG_REPLY_HDR, &replies[s], sizeof *replies,
+                            &reqs[S + s]);
+        if (rc == DSGD_OK)
+            rc = dsgd_ps_post_pull(c, l, &w->params, DSGD_PS_TAG_REPLY, reqs);
+    }
+    for (int s = 0; rc == DSGD_OK && s < S; s++) {
+        dsgd_ps_header h = {kind, version[s], (double)t, 0, 0, 0};
+        rc = dsgd_send(c, l->servers[s], DSGD_PS_TAG_HDR, &h, sizeof h);
+        if (rc == DSGD_OK && (kind & DSGD_PS_PUSH)) {
+            size_t off, len;
+            dsgd_ps_shard(acc->len, S, s, &off, &len);
+            dsgd_vec part = dsgd_vec_view(acc, off, len);
+            rc = dsgd_send(c, l->servers[s], DSGD_PS_TAG_DATA, part.data, dsgd_vec_bytes(&part));
+        }
+    }
+    int r = dsgd_ps_wait_all(c, reqs, 2 * S);
+    for (int s = 0; pull && s < S; s++)
+        version[s] = replies[s].version;
+    return rc ? rc : r;
+}
+
+static int work(dsgd_worker *w, dsgd_comm *c, const dsgd_layout *l, dsgd_result *out)
+{
+    const dsgd_config *cfg = w->job->cfg;
+    int S = l->n_servers;
+    double version[S];
+    dsgd_ps_header replies[S];
+    dsgd_vec acc;
+    if (dsgd_vec_alloc(&acc, w->params.len, dsgd_vec_is_phantom(&w->params)) != 0)
+        return DSGD_ENOMEM;
+    for (int s = 0; s < S; s++)
+        version[s] = 0;
+    int rc = DSGD_OK;
+    for (long t = w->start_iter; rc == DSGD_OK && t < w->iters; t++) {
+        dsgd_set_iter(c, t);
+        if ((rc = dsgd_worker_load(w, c, t)) || (rc = dsgd_worker_gradient(w, c, out)))
+            break;
+        double t0 = dsgd_now(c);
+        if ((rc = dsgd_memory(c, "accrue", dsgd_vec_axpy(&acc, 1.0f, &w->grad), t0)))
+            break;
+        int kind = ((t + 1) % cfg->push_every == 0 || t + 1 == w->iters ? DSGD_PS_PUSH : 0) |
+                   ((t + 1) % cfg->pull_every == 0 && t + 1 < w->iters ? DSGD_PS_PULL : 0);
+        if (kind && (rc = exchange(w, c, l, kind, t, &acc, version, replies)))
+            break;
+        if (kind & DSGD_PS_PUSH)
+            dsgd_vec_zero(&acc);
+        if ((rc = dsgd_worker_after_step(w, c, t + 1, out)))
+            break;
+        dsgd_worker_progress(w, c, t, out);
+    }
+    dsgd_set_iter(c, -1);
+    /* done: every server counts us out and returns its final shard */
+    if (rc == DSGD_OK)
+        rc = exchange(w, c, l, DSGD_PS_DONE, w->iters, &acc, version, replies);
+    if (rc == DSGD_OK && l->my_worker == 0) {
+        double sum = 0, n = 0, max = 0;
+        for (int s = 0; rc == DSGD_OK && s < S; s++) {
+            dsgd_ps_header h;
+            rc = dsgd_recv(c, l->servers[s], DSGD_PS_TAG_STATS, &h, sizeof h, NULL);
+            sum += h.stale_sum;
+            n += h.updates;
+            max = h.stale_max > max ? h.stale_max : max;
+        }
+        out->staleness_mean = n > 0 ? sum / n : NAN;
+        out->staleness_max = n > 0 ? max : NAN;
+    }
+    dsgd_vec_free(&acc);
+    return rc;
+}
+
+static int asgd_run(dsgd_comm *c, const dsgd_job *job, dsgd_result *out)
+{
+    dsgd_worker w;
+    dsgd_layout l;
+    int rc = dsgd_worker_setup(&w, &l, &dsgd_algo_asgd, c, job, out);
+    if (rc == DSGD_OK)
+        rc = dsgd_barrier(c, NULL);
+    double t0 = dsgd_now(c);
+    if (rc == DSGD_OK)
+        rc = l.my_server >= 0 ? serve(&w, c, &l) : work(&w, c, &l, out);
+    out->time_s = dsgd_now(c) - t0;
+    if (rc == DSGD_OK && l.my_worker >= 0)
+        rc = dsgd_worker_finish(&w, c, out);
+    dsgd_worker_free(&w);
+    dsgd_layout_free(&l, c);
+    return rc;
+}
+
+const dsgd_algo dsgd_algo_asgd = {
+    .name = "asgd",
+    .summary = "asynchronous (Downpour) parameter-server SGD: servers apply each gradient as it "
+               "arrives; staleness in the trace and JSON",
+    .flags = "--servers S --push-every N --pull-every N",
+    .run = asgd_run,
+    .roles = dsgd_roles_servers_last,
+};

@@ -1,0 +1,106 @@
+/* ps.c — parameter-server plumbing (see ps.h). */
+#include "algorithms/ps.h"
+
+#include <stdlib.h>
+
+void dsgd_ps_shard(size_t n, int servers, int s, size_t *off, size_t *len)
+{
+    size_t base = n / (size_t)servers, rest = n % (size_t)servers;
+    *off = (size_t)s * base + ((size_t)s < rest ? (size_t)s : rest);
+    *len = base + ((size_t)s < rest);
+}
+
+dsgd_vec dsgd_vec_view(const dsgd_vec *v, size_t off, size_t len)
+{
+    dsgd_vec view = {v->data ? v->data + off : NULL, len};
+    return view;
+}
+
+int dsgd_ps_push(dsgd_comm *c, const dsgd_layout *l, const dsgd_vec *v, int tag)
+{
+    int rc = DSGD_OK;
+    for (int s = 0; rc == DSGD_OK && s < l->n_servers; s++) {
+        size_t off, len;
+        dsgd_ps_shard(v->len, l->n_servers, s, &off, &len);
+        dsgd_vec part = dsgd_vec_view(v, off, len);
+        rc = dsgd_send(c, l->servers[s], tag, part.data, dsgd_vec_bytes(&part));
+    }
+    return rc;
+}
+
+int dsgd_ps_post_pull(dsgd_comm *c, const dsgd_layout *l, dsgd_vec *v, int tag, dsgd_request **reqs)
+{
+    int rc = DSGD_OK;
+    for (int s = 0; s < l->n_servers; s++) {
+        size_t off, len;
+        dsgd_ps_shard(v->len, l->n_servers, s, &off, &len);
+        dsgd_vec part = dsgd_vec_view(v, off, len);
+        reqs[s] = NULL;
+        if (rc == DSGD_OK)
+            rc = dsgd_irecv(c, l->servers[s], tag, part.data, dsgd_vec_bytes(&part), &reqs[s]);
+    }
+    return rc;
+}
+
+int dsgd_ps_wait_all(dsgd_comm *c, dsgd_request **reqs, int n)
+{
+    int rc = DSGD_OK;
+    for (int i = 0; i < n; i++)
+        if (reqs[i]) {
+            int r = dsgd_wait(c, &reqs[i], NULL);
+            rc = rc ? rc : r;
+        }
+    return rc;
+}
+
+dsgd_sgd dsgd_ps_shard_opt(const dsgd_worker *w, size_t off, size_t len, long iter)
+{
+    dsgd_sgd opt = w->opt;
+    opt.velocity = dsgd_vec_view(&w->opt.velocity, off, len);
+    opt.lr = (float)dsgd_schedule_lr(&w->schedule, iter < 0 ? 0 : iter);
+    return opt;
+}
+
+int dsgd_ps_serve_sync(dsgd_worker *w, dsgd_comm *c, const dsgd_layout *l)
+{
+    size_t off, len;
+    dsgd_ps_shard(w->params.len, l->n_servers, l->my_server, &off, &len);
+    int W = l->n_workers, phantom = dsgd_vec_is_phantom(&w->params);
+    dsgd_vec shard = dsgd_vec_view(&w->params, off, len);
+    dsgd_vec sum = dsgd_vec_view(&w->grad, off, len);
+    dsgd_vec *in = calloc((size_t)W, sizeof *in);
+    dsgd_request **reqs = calloc((size_t)W, sizeof *reqs);
+    int rc = in && reqs ? DSGD_OK : DSGD_ENOMEM;
+    for (int i = 0; rc == DSGD_OK && i < W; i++)
+        if (dsgd_vec_alloc(&in[i], len, phantom) != 0)
+            rc = DSGD_ENOMEM;
+    for (long t = w->start_iter; rc == DSGD_OK && t < w->iters; t++) {
+        dsgd_set_iter(c, t);
+        for (int i = 0; rc == DSGD_OK && i < W; i++)
+            rc = dsgd_irecv(c, l->workers[i], DSGD_PS_TAG_DATA, in[i].data, dsgd_vec_bytes(&in[i]),
+                            &reqs[i]);
+        int r = dsgd_ps_wait_all(c, reqs, W);
+        rc = rc ? rc : r;
+        if (rc != DSGD_OK)
+            break;
+        double t0 = dsgd_now(c), bytes = dsgd_vec_copy(&sum, &in[0]);
+        for (int i = 1; i < W; i++)
+            bytes += dsgd_vec_axpy(&sum, 1.0f, &in[i]);
+        bytes += dsgd_vec_scale(&sum, 1.0f / (float)W);
+        dsgd_sgd opt = dsgd_ps_shard_opt(w, off, len, t);
+        bytes += dsgd_sgd_step(&opt, &shard, &sum);
+        rc = dsgd_memory(c, "server_update", bytes, t0);
+        dsgd_record(c, DSGD_EV_UPDATE, "sgd", t0, opt.lr);
+        for (int i = 0; rc == DSGD_OK && i < W; i++)
+            rc = dsgd_isend(c, l->workers[i], DSGD_PS_TAG_REPLY, shard.data, dsgd_vec_bytes(&shard),
+                            &reqs[i]);
+        r = dsgd_ps_wait_all(c, reqs, W);
+        rc = rc ? rc : r;
+    }
+    dsgd_set_iter(c, -1);
+    for (int i = 0; in && i < W; i++)
+        dsgd_vec_free(&in[i]);
+    free(in);
+    free(reqs);
+    return rc;
+}

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# algorithms.sh — properties of the variants of issue #5 on one backend.
+# usage: algorithms.sh OUTDIR CMD...   (CMD: dsgd-sim --platform X, or mpirun -np N dsgd-run;
+#   the script appends --nodes N for the simulator when $SIM is 1)
+#   - sync equivalence: ssgd (4 workers), ssgd-ps (4 + 1 server), lsgd (2 nodes of 2 workers +
+#     a communicator) and odsgd with warm-up over the whole run reach the same parameters
+#     (params_norm and final_loss to 1e-4 relative);
+#   - asgd with one worker equals sequential SGD (ssgd on 1 rank);
+#   - lr 0 with noisy initial models: gossip, easgd, localsgd, lasgd shrink the workers' spread
+#     as rounds go by; leader with c1 = c2 = 1 leaves every worker equal to the leader.
+set -uo pipefail
+out=$1; shift
+mkdir -p "$out"
+common=(--model mlp --hidden 32 --data synthetic --seed 3 --json --quiet)
+fail=0
+go() {
+  local name=$1 n=$2; shift 2
+  if [ "$SIM" = 1 ]; then
+    "${CMD[@]}" --nodes "$n" "${common[@]}" "$@" >"$out/$name.json" 2>"$out/$name.err"
+  else
+    "${CMD[@]/NP/$n}" "${common[@]}" "$@" >"$out/$name.json" 2>"$out/$name.err"
+  fi || { echo "FAIL: $name exited $?: $(head -3 "$out/$name.err")"; fail=1; }
+}
+field() { sed -n "s/.*\"$2\":\([^,}]*\).*/\1/p" "$out/$1.json"; }
+same() { # same A B KEY
+  local a b; a=$(field "$1" "$3") b=$(field "$2" "$3")
+  awk -v a="$a" -v b="$b" 'BEGIN { d = a - b; if (d < 0) d = -d; m = (a < 0 ? -a : a);
+      exit !(a != "" && b != "" && a != "null" && d <= 1e-4 * m) }' ||
+    { echo "FAIL: $3: $1=$a $2=$b differ by more than 1e-4 relative"; fail=1; }
+}
+below() { # below A KEY LIMIT
+  local v; v=$(field "$1" "$2")
+  awk -v v="$v" -v l="$3" 'BEGIN { exit !(v != "" && v != "null" && v + 0 <= l + 0) }' ||
+    { echo "FAIL: $1: $2 = $v, want <= $3"; fail=1; }
+}
+SIM=${SIM:-1}
+CMD=("$@")
+it=(--iters 12)
+go ssgd 4 --algo ssgd "${it[@]}"
+go ssgd-ps 5 --algo ssgd-ps "${it[@]}"
+go lsgd 6 --algo lsgd --node-size 3 "${it[@]}"
+go odsgd 5 --algo odsgd --warmup-steps 100 "${it[@]}"
+for v in ssgd-ps lsgd odsgd; do same ssgd $v params_norm; same ssgd $v final_loss; done
+go seq 1 --algo ssgd "${it[@]}" --lr 0.02
+go asgd1 2 --algo asgd "${it[@]}" --lr 0.02
+same seq asgd1 params_norm; same seq asgd1 final_loss; below asgd1 staleness_max 0
+# consensus at lr 0: spread after 1, 2 and 4 rounds must not grow, and must end well below
+# the first round's (noise 0.01 per parameter: initial spread ~ 0.01 * sqrt(params))
+cons=(--lr 0 --momentum 0 --init-noise 0.01)
+for k in 1 2 4; do
+  go gossip$k 4 --algo gossip --gossip push "${cons[@]}" --iters $((4 * k))
+  go gpull$k 4 --algo gossip --gossip pull "${cons[@]}" --iters $((4 * k))
+  go easgd$k 5 --algo easgd --alpha 0.3 "${cons[@]}" --iters $((2 * k))
+  go localsgd$k 4 --algo localsgd --sync-every 2 "${cons[@]}" --iters $((2 * k))
+  go lasgd$k 4 --algo lasgd --sync-every 2 "${cons[@]}" --iters $((2 * k))
+done
+for v in gossip gpull easgd localsgd lasgd; do
+  s1=$(field ${v}1 spread) s2=$(field ${v}2 spread) s4=$(field ${v}4 spread)
+  awk -v a="$s1" -v b="$s2" -v c="$s4" 'BEGIN { exit !(a != "" && b + 0 <= a * 1.0001 + 1e-7 &&
+      c + 0 <= b * 1.0001 + 1e-7 && c + 0 < 0.5 * a + 1e-6 || (a + 0 < 1e-5 && c + 0 < 1e-5)) }' ||
+    { echo "FAIL: $v: spread does not shrink over rounds: $s1 $s2 $s4"; fail=1; }
+  echo "$v spread after 1, 2, 4 rounds: $s1 $s2 $s4"
+done
+go leader 4 --algo leader --c1 1 --c2 1 --l-comm 2 --g-comm 4 "${cons[@]}" --iters 4 --node-size 2
+below leader spread 1e-6
+[ $fail = 0 ] && echo "algorithms: all properties hold"
+exit $fail
