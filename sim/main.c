@@ -5,6 +5,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <simgrid/engine.h>
+#include <simgrid/host.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -281,6 +282,56 @@ static int report(const dsgd_config *cfg, int n, const dsgd_result *results,
     return 0;
 }
 
+/* Where each rank runs: the algorithm's roles decide, not its code.  The
+ * roles may depend on which ranks share a machine, so they are computed
+ * on a provisional placement (accelerator hosts first); then workers go to
+ * accelerator hosts and the other roles (servers, communicators) to CPU
+ * hosts (dsgd_sim_place).  On multi-GPU platforms, --node-size G+1 makes
+ * the algorithms' notion of a node match the machines. */
+static int place_by_role(const dsgd_algo *algo, const dsgd_config *cfg, const sg_host_t *all,
+                         size_t n_all, int n, sg_host_t *placed, char *err, size_t errlen)
+{
+    int *node_of = malloc(sizeof *node_of * (size_t)n);
+    int *is_worker = malloc(sizeof *is_worker * (size_t)n);
+    dsgd_role *roles = malloc(sizeof *roles * (size_t)n);
+    int rc = -1;
+    if (!node_of || !is_worker || !roles) {
+        snprintf(err, errlen, "out of memory");
+        goto done;
+    }
+    /* provisional: workers while accelerator hosts last, then CPU hosts */
+    size_t n_worker_hosts = dsgd_sim_worker_hosts(all, n_all);
+    for (int r = 0; r < n; r++)
+        is_worker[r] = (size_t)r < n_worker_hosts;
+    if (dsgd_sim_place(all, n_all, n, is_worker, placed, err, errlen) != 0)
+        goto done;
+    for (int r = 0; r < n; r++) { /* machines numbered by their lowest rank */
+        const char *key = sg_host_get_property_value(placed[r], "node");
+        node_of[r] = -1;
+        for (int q = 0; key && q < r && node_of[r] < 0; q++) {
+            const char *other = sg_host_get_property_value(placed[q], "node");
+            if (other && strcmp(other, key) == 0)
+                node_of[r] = node_of[q];
+        }
+        if (node_of[r] < 0) {
+            int next = 0;
+            for (int q = 0; q < r; q++)
+                next = node_of[q] + 1 > next ? node_of[q] + 1 : next;
+            node_of[r] = next;
+        }
+    }
+    if (dsgd_algo_roles(algo, cfg, n, node_of, roles, err, errlen) != 0)
+        goto done;
+    for (int r = 0; r < n; r++)
+        is_worker[r] = roles[r] == DSGD_ROLE_WORKER;
+    rc = dsgd_sim_place(all, n_all, n, is_worker, placed, err, errlen);
+done:
+    free(node_of);
+    free(is_worker);
+    free(roles);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     double wall_start = dsgd_wall_seconds();
@@ -339,7 +390,7 @@ int main(int argc, char **argv)
     size_t n_workers = dsgd_sim_worker_hosts(all_hosts, n_hosts);
     int n = cfg.nodes ? cfg.nodes : (int)n_workers;
     sg_host_t *hosts = malloc(sizeof *hosts * (size_t)(n > 0 ? n : 1));
-    if (!hosts || dsgd_sim_place(all_hosts, n_hosts, n, NULL, hosts, err, sizeof err) != 0) {
+    if (!hosts || place_by_role(algo, &cfg, all_hosts, n_hosts, n, hosts, err, sizeof err) != 0) {
         free(all_hosts);
         free(hosts);
         dsgd_data_close(&data);

@@ -6,6 +6,7 @@
 # each ring step has one flow per NIC direction (NIC bandwidth B_nic =
 # 12.5 GB/s) and the slowest route is GPU-link, NIC, NIC, GPU-link (4 x
 # 1 us), so under CM02:   T = 2(N-1) (4 us + (S/N) / B_nic).
+# Servers (ssgd-ps) go to the machines' CPU hosts.
 # usage: multigpu.sh DSGD_SIM GEN OUTDIR
 set -euo pipefail
 sim=$1 gen=$2 out=$3
@@ -26,4 +27,9 @@ want=$(awk 'BEGIN { s = 25557032 * 4; printf "%.9g", 2 * 23 * (4e-6 + s / 24 / 1
 echo "ring allreduce of ResNet-50's gradient on 24 GPUs / 4 machines: $got s, formula $want s"
 awk -v a="$got" -v b="$want" 'BEGIN { exit !((a - b) ^ 2 <= (0.01 * b) ^ 2) }' ||
   { echo "FAIL: ring time off its formula by more than 1 %"; fail=1; }
+# Roles decide placement: 24 GPU workers plus 4 parameter servers fill the
+# 4 machines exactly, the servers on the CPU hosts (the only hosts left).
+ps=$("$sim" --platform "$out/summit4.xml" --algo ssgd-ps --servers 4 --nodes 28 --iters 3 \
+  --hidden 32 --quiet --json 2>&1) || true
+grep -q '"workers":24' <<< "$ps" || { echo "FAIL: ssgd-ps with 4 servers on 4 machines: $ps"; fail=1; }
 exit $fail
