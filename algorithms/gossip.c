@@ -9,8 +9,11 @@
  * A receive (push) or a request listener (pull) is always posted, so a
  * peer's message completes while we compute; while waiting for our own
  * send or reply we keep serving the others (waitany).
- * End: push: our last send done, the workers allreduce how many messages
- * each was sent and receive the rest (averaging them in too); pull: each
+ * End: push: once our last push has completed, each worker sends every
+ * other worker an empty message (messages from one source arrive in
+ * order, so nothing follows it) and keeps receiving, and averaging in,
+ * until it has the empty message of every other worker — always with a
+ * receive posted, so no peer's last push is left unmatched; pull: each
  * worker tells worker 0 it is done and serves requests until worker 0,
  * once all are done, says stop. */
 #include <stdlib.h>
@@ -57,7 +60,10 @@ static int handle(gossip *g, dsgd_comm *c, int pull, const dsgd_msg_info *info, 
     int rc = DSGD_OK;
     if (!pull) {
         g->received++;
-        rc = info->bytes ? average_in(g, c) : DSGD_OK;
+        if (info->bytes)
+            rc = average_in(g, c);
+        else if (++g->done_count >= g->l->n_workers - 1)
+            repost = 0; /* every other worker is done: nothing more comes */
     } else if (g->request == REQ_PARAMS) {
         rc =
             dsgd_send(c, info->source, TAG_REPLY, g->w->params.data, dsgd_vec_bytes(&g->w->params));
@@ -90,7 +96,9 @@ static int serve_until(gossip *g, dsgd_comm *c, int pull, dsgd_request **req)
 static int drain(gossip *g, dsgd_comm *c, int pull)
 {
     int done = 1, rc = DSGD_OK;
-    while (rc == DSGD_OK && done) {
+    /* g->recv is NULL once every other worker said it is done (push): a
+     * slower worker still training has nothing more to receive. */
+    while (rc == DSGD_OK && done && g->recv) {
         dsgd_msg_info info;
         rc = dsgd_test(c, &g->recv, &done, &info);
         if (rc == DSGD_OK && done)
@@ -121,23 +129,25 @@ static int exchange(gossip *g, dsgd_comm *c, int pull, int peer, dsgd_request **
     return dsgd_memory(c, "gossip_average", bytes, t0);
 }
 
-static int finish_push(gossip *g, dsgd_comm *c, dsgd_request **send, float *sent)
+static int finish_push(gossip *g, dsgd_comm *c, dsgd_request **send)
 {
-    int rc = serve_until(g, c, 0, send), n = g->l->n_workers, me = g->l->my_worker;
-    if (rc == DSGD_OK)
-        rc = dsgd_allreduce(c, g->l->worker_group, sent, (size_t)n);
-    long expected = (long)sent[me] + 1; /* and our own empty message below */
-    dsgd_request *self = NULL;
-    if (rc == DSGD_OK)
-        rc = dsgd_isend(c, dsgd_rank(c), TAG_PARAMS, NULL, 0, &self);
-    while (rc == DSGD_OK && g->received < expected) {
+    const dsgd_layout *l = g->l;
+    int n = l->n_workers, rc = serve_until(g, c, 0, send);
+    for (int i = 0; rc == DSGD_OK && i < n; i++) {
+        dsgd_request *mark = NULL;
+        if (i == l->my_worker)
+            continue;
+        rc = dsgd_isend(c, l->workers[i], TAG_PARAMS, NULL, 0, &mark);
+        if (rc == DSGD_OK)
+            rc = serve_until(g, c, 0, &mark);
+    }
+    while (rc == DSGD_OK && g->done_count < n - 1) {
         dsgd_msg_info info;
         rc = dsgd_wait(c, &g->recv, &info);
         if (rc == DSGD_OK)
-            rc = handle(g, c, 0, &info, g->received + 1 < expected);
+            rc = handle(g, c, 0, &info, 1);
     }
-    int r = self ? dsgd_wait(c, &self, NULL) : DSGD_OK;
-    return rc ? rc : r;
+    return rc;
 }
 
 static int finish_pull(gossip *g, dsgd_comm *c)
@@ -183,8 +193,7 @@ static int gossip_run(dsgd_comm *c, const dsgd_job *job, dsgd_result *out)
     int n = l.n_workers, phantom = dsgd_vec_is_phantom(&w.params);
     g.w = &w;
     g.l = &l;
-    float *sent = calloc((size_t)(n > 0 ? n : 1), sizeof *sent);
-    if (rc == DSGD_OK && (!sent || dsgd_vec_alloc(&g.in, w.params.len, phantom) ||
+    if (rc == DSGD_OK && (dsgd_vec_alloc(&g.in, w.params.len, phantom) ||
                           dsgd_vec_alloc(&g.out, w.params.len, phantom)))
         rc = DSGD_ENOMEM;
     if (rc == DSGD_OK && n < 2) {
@@ -207,19 +216,17 @@ static int gossip_run(dsgd_comm *c, const dsgd_job *job, dsgd_result *out)
         if ((t + 1) % cfg->gossip_every == 0) {
             int peer = (int)dsgd_rng_below(&rng, (uint64_t)(n - 1));
             peer += peer >= l.my_worker;
-            sent[peer] += 1;
             if ((rc = exchange(&g, c, pull, l.workers[peer], &send)))
                 break;
         }
         dsgd_worker_progress(&w, c, t, out);
     }
     if (rc == DSGD_OK)
-        rc = pull ? finish_pull(&g, c) : finish_push(&g, c, &send, sent);
+        rc = pull ? finish_pull(&g, c) : finish_push(&g, c, &send);
     out->time_s = dsgd_now(c) - t0;
     dsgd_set_iter(c, -1);
     if (rc == DSGD_OK)
         rc = dsgd_worker_finish(&w, c, out);
-    free(sent);
     dsgd_vec_free(&g.in);
     dsgd_vec_free(&g.out);
     dsgd_worker_free(&w);
