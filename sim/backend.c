@@ -286,12 +286,20 @@ static void rank_main(int argc, char **argv)
 }
 
 /* --fail: a daemon actor on a host that stays up turns the victim off. */
+/* The rank's actor is killed rather than its host turned off: messages it
+ * already sent stay deliverable (SimGrid 3.32 aborts when a receive
+ * matches an eager message from a host that is off). */
 static void failure_main(int argc, char **argv)
 {
     (void)argc, (void)argv;
-    const dsgd_failure *f = sg_actor_self_get_data();
+    const sim_rank *victim = sg_actor_self_get_data();
+    const dsgd_failure *f = NULL;
+    for (int i = 0; i < victim->world->opt.faults->n_fail; i++)
+        if (victim->world->opt.faults->fail[i].rank == victim->comm.rank)
+            f = &victim->world->opt.faults->fail[i];
     sg_actor_sleep_until(f->t);
-    sg_host_turn_off(sg_host_by_name(argv[0]));
+    if (!victim->result->finished)
+        sg_actor_kill(victim->actor);
 }
 
 static void start_failures(dsgd_sim_world *w)
@@ -306,9 +314,8 @@ static void start_failures(dsgd_sim_world *w)
     sg_host_t where = w->ranks[safe >= 0 ? safe : 0].host;
     for (int i = 0; i < faults->n_fail; i++) {
         sg_actor_t actor = sg_actor_init("failure", where);
-        sg_actor_set_data(actor, (void *)&faults->fail[i]);
-        char *name = (char *)sg_host_get_name(w->ranks[faults->fail[i].rank].host);
-        sg_actor_start(actor, failure_main, 1, &name);
+        sg_actor_set_data(actor, &w->ranks[faults->fail[i].rank]);
+        sg_actor_start(actor, failure_main, 0, NULL);
         sg_actor_daemonize(actor);
     }
 }
@@ -325,6 +332,7 @@ void dsgd_sim_launch(dsgd_sim_world *w, dsgd_node_program program, const dsgd_jo
         char name[32];
         snprintf(name, sizeof name, "rank-%d", i);
         sg_actor_t actor = sg_actor_init(name, r->host);
+        r->actor = actor;
         sg_actor_set_data(actor, r);
         sg_actor_start(actor, rank_main, 0, NULL);
     }

@@ -2,8 +2,8 @@
  *
  *   --slow HOSTS:F[@T0-T1]  the hosts compute F times slower (from T0 to T1
  *                           seconds of simulated time, or always)
- *   --fail HOST@T           the host is turned off at T: its rank dies, and
- *                           peers see network errors or wait forever
+ *   --fail HOST@T           the rank on the host is killed at T; peers see
+ *                           network errors or wait forever
  * HOSTS is a comma-separated list of host names, ranks, or rank ranges
  * a-b; a host must be one of the run's ranks' hosts. */
 #ifndef DSGD_FAULTS_H

@@ -27,6 +27,7 @@ typedef struct sim_rank {
     const dsgd_job *job;
     dsgd_node_program program;
     sim_port *ports;     /* user point-to-point, one per tag received on */
+    sg_actor_t actor;    /* the rank's actor (valid while it runs) */
     long iallreduce_seq; /* non-blocking allreduces started */
 } sim_rank;
 
