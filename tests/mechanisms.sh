@@ -21,6 +21,11 @@
 #     the update and pull are hidden, at the price of a local update.
 #     Expected gap = u + (2W - 1) B / bw - l (u, l: the memory charges
 #     read from the trace; B the gradient bytes; bw 1.25 GB/s, small.xml).
+#  4. ssgd --bucket-mb 25 on ResNet-50: each bucket's allreduce runs
+#     while the backward pass of the earlier layers goes on; only the last
+#     bucket (the first layers, produced last) is left after it.  The ring
+#     allreduce of B bytes over N ranks takes 2 (N-1)/N B / bw + latency,
+#     so the iteration shrinks by 2 (N-1)/N (B_total - B_last) / bw.
 # Each difference is asserted to 1 %: simulated time is deterministic, so
 # what remains is latency (20 us a message, < 0.1 % of the differences).
 # usage: mechanisms.sh DSGD_SIM PLATFORM OUTDIR
@@ -91,4 +96,21 @@ want=$(awk -v u="$u" -v l="$l" -v B="$B" -v W=$W 'BEGIN { printf "%.9g", u + (2 
 echo "odsgd: period $p_od s vs ssgd-ps $p_ps s: gap $gap s; expected $want s" \
      "(update $u + pull $W x $B B + push queue $((W - 1)) x $B B at 1.25 GB/s - local update $l)"
 near "$gap" "$want" || { echo "FAIL: odsgd does not hide the pull"; fail=1; }
+
+# 4. ssgd buckets overlap the backward pass (ResNet-50, 8 ranks).
+args=(--platform "$platform" --nodes 8 --algo ssgd --model resnet50 --payload phantom --batch 16
+      --iters 3 --quiet --json)
+"$sim" "${args[@]}" --trace "$out/plain.csv" > /dev/null
+"$sim" "${args[@]}" --bucket-mb 25 --trace "$out/buckets.csv" > /dev/null
+p0=$(period "$out/plain.csv") p1=$(period "$out/buckets.csv")
+total=$(awk -F, '$1 == 0 && $9 == 1 && $3 == "allreduce" { print $6 }' "$out/plain.csv")
+last=$(awk -F, 'BEGIN { t = -1 } $1 == 0 && $9 == 1 && $2 == "collective" && $4 + 0 >= t { t = $4; b = $6 } END { print b }' \
+       "$out/buckets.csv")
+buckets=$(awk -F, '$1 == 0 && $9 == 1 && $3 == "iallreduce" && $2 == "collective"' "$out/buckets.csv" | wc -l)
+gap=$(awk -v a="$p0" -v b="$p1" 'BEGIN { printf "%.9g", a - b }')
+want=$(awk -v t="$total" -v l="$last" 'BEGIN { printf "%.9g", 2 * 7 / 8 * (t - l) / 1.25e9 }')
+echo "ssgd buckets: period $p1 s vs $p0 s without ($buckets buckets): gap $gap s; expected $want s" \
+     "(the allreduce of $total - $last B, the last bucket's, hidden)"
+[ "$buckets" -gt 1 ] || { echo "FAIL: --bucket-mb 25 made $buckets bucket(s)"; fail=1; }
+near "$gap" "$want" || { echo "FAIL: the buckets' allreduces do not overlap the backward pass"; fail=1; }
 exit $fail
