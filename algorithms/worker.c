@@ -165,16 +165,14 @@ int dsgd_worker_gradient(dsgd_worker *w, dsgd_comm *c, dsgd_result *out)
     return DSGD_OK;
 }
 
-int dsgd_worker_charge_backward(dsgd_worker *w, dsgd_comm *c, double fraction)
+int dsgd_worker_charge_backward(dsgd_worker *w, dsgd_comm *c, int first, int end)
 {
-    dsgd_work all, fwd;
+    dsgd_work work = {{0}, 0};
     int batch = w->job->cfg->batch;
-    dsgd_model_work(&w->model, batch, 1, &all);
-    dsgd_model_work(&w->model, batch, 0, &fwd);
-    for (int k = 0; k < DSGD_LAYER_KIND_COUNT; k++)
-        all.flops[k] = (all.flops[k] - fwd.flops[k]) * fraction;
-    all.layer_calls = (all.layer_calls - fwd.layer_calls) * fraction;
-    return dsgd_compute(c, "backward", &all, dsgd_now(c));
+    for (int l = first; l < end; l++)
+        work.flops[w->model.layers[l].kind] += batch * w->model.layers[l].bwd_flops;
+    work.layer_calls = end - first;
+    return dsgd_compute(c, "backward", &work, dsgd_now(c));
 }
 
 int dsgd_worker_spread(dsgd_worker *w, dsgd_comm *c, dsgd_group *group, double *spread)

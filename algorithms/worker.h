@@ -74,9 +74,10 @@ int dsgd_worker_load(dsgd_worker *w, dsgd_comm *c, long iter);
 int dsgd_worker_gradient(dsgd_worker *w, dsgd_comm *c, dsgd_result *out);
 /* With w->defer_backward set, dsgd_worker_gradient charges only the
  * forward pass (the math is done whole); the caller then charges the
- * backward pass in pieces, e.g. to overlap bucketed allreduces with it.
- * fraction: the share of the backward work to charge now. */
-int dsgd_worker_charge_backward(dsgd_worker *w, dsgd_comm *c, double fraction);
+ * backward pass in pieces, e.g. to overlap bucketed allreduces with it:
+ * the backward work of layers first..end-1 (charge them from the last
+ * layer back, as backpropagation produces their gradients). */
+int dsgd_worker_charge_backward(dsgd_worker *w, dsgd_comm *c, int first, int end);
 /* The RMS distance of the members' parameters to their mean, collective
  * over `group` (NaN when phantom); records eval/spread. */
 int dsgd_worker_spread(dsgd_worker *w, dsgd_comm *c, dsgd_group *group, double *spread);
