@@ -271,6 +271,7 @@ void dsgd_sim_world_destroy(dsgd_sim_world *w)
     if (w->flow.barrier)
         sg_barrier_destroy(w->flow.barrier);
     free(w->flow.sum);
+    free(w->flow.gathered);
     free(w->traces);
     free(w->node);
     free(w->ranks);

@@ -237,13 +237,27 @@ static dsgd_sim_allreduce choose(const sim_rank *r, const members *m, size_t cou
     return DSGD_SIM_ALLREDUCE_TREE;
 }
 
+/* A group of every rank in rank order is the world for the flow model,
+ * whose shared state serves one world-wide collective at a time. */
+static int is_world(const dsgd_comm *c, const dsgd_group *g)
+{
+    if (!g)
+        return 1;
+    if (g->n != c->size)
+        return 0;
+    for (int i = 0; i < g->n; i++)
+        if (g->ranks[i] != i)
+            return 0;
+    return 1;
+}
+
 static int allreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count, long tag)
 {
     members m = members_of(c, g);
     sim_rank *r = sim_self(c);
     if (m.n == 1)
         return DSGD_OK;
-    if (r->world->opt.coll_model == DSGD_SIM_COLL_FLOW && !g && tag < 0)
+    if (r->world->opt.coll_model == DSGD_SIM_COLL_FLOW && tag < 0 && is_world(c, g))
         return sim_flow_allreduce(c, buf, count);
     if (tag >= 0)
         m.tag = tag;
@@ -273,6 +287,8 @@ int sim_allreduce_tagged(dsgd_comm *c, dsgd_group *g, float *buf, size_t count, 
 int sim_ring_allgather(dsgd_comm *c, dsgd_group *g, const void *sendbuf, size_t bytes,
                        void *recvbuf)
 {
+    if (sim_self(c)->world->opt.coll_model == DSGD_SIM_COLL_FLOW && is_world(c, g))
+        return sim_flow_allgather(c, sendbuf, bytes, recvbuf);
     members m = members_of(c, g);
     sim_rank *r = sim_self(c);
     char *out = recvbuf;

@@ -127,3 +127,36 @@ int sim_flow_allreduce(dsgd_comm *c, float *buf, size_t count)
     sg_actor_sleep_until(end);
     return DSGD_OK;
 }
+
+/* The ring allgather: N-1 steps of `bytes` per flow over the same routes,
+ * so T = (N-1) (latency + bytes / rate), priced like the allreduce. */
+int sim_flow_allgather(dsgd_comm *c, const void *sendbuf, size_t bytes, void *recvbuf)
+{
+    sim_rank *r = sim_self(c);
+    dsgd_sim_world *w = r->world;
+    sim_flow *f = &w->flow;
+    size_t total = bytes * (size_t)w->n;
+    if (recvbuf && f->gathered_bytes < total) {
+        char *grown = realloc(f->gathered, total);
+        if (!grown)
+            return DSGD_ENOMEM;
+        f->gathered = grown;
+        f->gathered_bytes = total;
+    }
+    if (recvbuf && sendbuf)
+        memcpy(f->gathered + (size_t)c->rank * bytes, sendbuf, bytes);
+    if (++f->arrived == w->n) {
+        if (!f->analysed)
+            analyse_ring(w);
+        f->end =
+            simgrid_get_clock() + (w->n - 1) * (f->step_latency_s + (double)bytes / f->flow_Bps);
+        f->arrived = 0;
+    }
+    sg_barrier_wait(f->barrier);
+    if (recvbuf)
+        memcpy(recvbuf, f->gathered, total);
+    double end = f->end;
+    sg_barrier_wait(f->barrier);
+    sg_actor_sleep_until(end);
+    return DSGD_OK;
+}

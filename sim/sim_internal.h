@@ -39,6 +39,8 @@ typedef struct sim_flow {
     double end; /* simulated time the current collective ends */
     float *sum; /* reduction of real payloads */
     size_t sum_count;
+    char *gathered; /* allgather of real payloads */
+    size_t gathered_bytes;
     int analysed;          /* ring routes priced (below) */
     double step_latency_s; /* slowest route latency of a ring step */
     double flow_Bps;       /* slowest flow's max-min rate in a ring step */
@@ -99,6 +101,8 @@ int sim_user_iallreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count, v
 void sim_ports_free(sim_rank *r);
 /* Flow-level ring allreduce over all ranks (flow.c). */
 int sim_flow_allreduce(dsgd_comm *c, float *buf, size_t count);
+/* Flow-level ring allgather over all ranks (flow.c). */
+int sim_flow_allgather(dsgd_comm *c, const void *sendbuf, size_t bytes, void *recvbuf);
 
 int sim_tree_reduce(dsgd_comm *c, dsgd_group *g, int root, float *buf, size_t count);
 int sim_tree_bcast(dsgd_comm *c, dsgd_group *g, int root, void *buf, size_t bytes);
