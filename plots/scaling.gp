@@ -36,8 +36,11 @@ eval cmd
 
 unset logscale y
 set ylabel 'parallel efficiency (%)'
-set yrange [0:105]
-set key bottom left
+# Variants that rarely communicate can beat the sequential baseline
+# slightly (they skip its per-step work): let the axis go above 100 %.
+set yrange [0:*]
+# the left panel's legend names the lines; the dashed line is 100 %
+unset key
 cmd = 'plot '
 do for [i=1:groups] {
     src = quote('< '.table('data', i))

@@ -21,6 +21,7 @@ typedef struct point {
     pid_t pid;
     FILE *out, *errout; /* the child's stdout and stderr (temporary files) */
     int done, status;
+    int sequential; /* the baseline: one worker running plain SGD */
     double iter_time_s, samples_per_s;
     char error[300];
 } point;
@@ -54,9 +55,10 @@ int dsgd_sweep_parse(const char *spec, int *nodes, int max, char *err, size_t er
 }
 
 /* argv without the sweep flags, plus --nodes N --json --quiet. */
-static char **child_argv(int argc, char **argv, int nodes, char *nodes_buf, size_t buflen)
+static char **child_argv(int argc, char **argv, int nodes, int sequential, char *nodes_buf,
+                         size_t buflen)
 {
-    char **out = calloc((size_t)argc + 6, sizeof *out);
+    char **out = calloc((size_t)argc + 8, sizeof *out);
     if (!out)
         return NULL;
     int k = 0;
@@ -74,6 +76,10 @@ static char **child_argv(int argc, char **argv, int nodes, char *nodes_buf, size
     out[k++] = nodes_buf;
     out[k++] = "--json";
     out[k++] = "--quiet";
+    if (sequential) { /* one worker, no servers: plain SGD (the last --algo wins) */
+        out[k++] = "--algo";
+        out[k++] = "ssgd";
+    }
     out[k] = NULL;
     return out;
 }
@@ -81,7 +87,7 @@ static char **child_argv(int argc, char **argv, int nodes, char *nodes_buf, size
 static int start(point *p, int argc, char **argv)
 {
     char nodes_buf[16];
-    char **cargv = child_argv(argc, argv, p->nodes, nodes_buf, sizeof nodes_buf);
+    char **cargv = child_argv(argc, argv, p->nodes, p->sequential, nodes_buf, sizeof nodes_buf);
     p->out = tmpfile();
     p->errout = tmpfile();
     if (!cargv || !p->out || !p->errout) {
@@ -177,8 +183,9 @@ int dsgd_sweep_run(int argc, char **argv, const dsgd_config *cfg, int parallel, 
         if (nodes[i] == 1)
             base = i;
     }
-    if (base < 0) { /* the one-node baseline of the speedups */
+    if (base < 0) { /* the baseline of the speedups: sequential SGD on one worker */
         base = total;
+        points[total].sequential = 1;
         points[total++].nodes = 1;
     }
     int running = 0, next = 0, finished = 0, failed = -1;

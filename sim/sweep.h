@@ -12,7 +12,9 @@
  * time; writes the CSV table
  *     algo,model,nodes,iter_time_s,samples_per_s,speedup,efficiency
  * to cfg->sweep_out (atomically) or stdout.  Speedup is relative to one
- * node (simulated too when 1 is not a point).  Returns the exit status;
+ * node: the point nodes=1 if there is one, else sequential SGD on one
+ * worker (simulated too; the same for every variant); efficiency is
+ * speedup / nodes (servers and communicators count as nodes).  Returns the exit status;
  * on failure a one-line reason is in err. */
 int dsgd_sweep_run(int argc, char **argv, const dsgd_config *cfg, int parallel, char *err,
                    size_t errlen);
