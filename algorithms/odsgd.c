@@ -81,21 +81,7 @@ static int worker_loop(dsgd_worker *w, dsgd_comm *c, const dsgd_layout *l, dsgd_
 
 static int odsgd_run(dsgd_comm *c, const dsgd_job *job, dsgd_result *out)
 {
-    dsgd_worker w;
-    dsgd_layout l;
-    int rc = dsgd_worker_setup(&w, &l, &dsgd_algo_odsgd, c, job, out);
-    if (rc == DSGD_OK)
-        rc = dsgd_barrier(c, NULL);
-    double t0 = dsgd_now(c);
-    if (rc == DSGD_OK)
-        rc = l.my_server >= 0 ? dsgd_ps_serve_sync(&w, c, &l) : worker_loop(&w, c, &l, out);
-    out->time_s = dsgd_now(c) - t0;
-    dsgd_set_iter(c, -1);
-    if (rc == DSGD_OK && l.my_worker >= 0)
-        rc = dsgd_worker_finish(&w, c, out);
-    dsgd_worker_free(&w);
-    dsgd_layout_free(&l, c);
-    return rc;
+    return dsgd_ps_run(&dsgd_algo_odsgd, dsgd_ps_serve_sync, worker_loop, c, job, out);
 }
 
 const dsgd_algo dsgd_algo_odsgd = {

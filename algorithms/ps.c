@@ -104,3 +104,23 @@ int dsgd_ps_serve_sync(dsgd_worker *w, dsgd_comm *c, const dsgd_layout *l)
     free(reqs);
     return rc;
 }
+
+int dsgd_ps_run(const dsgd_algo *algo, dsgd_ps_server_fn serve, dsgd_ps_worker_fn work,
+                dsgd_comm *c, const dsgd_job *job, dsgd_result *out)
+{
+    dsgd_worker w;
+    dsgd_layout l;
+    int rc = dsgd_worker_setup(&w, &l, algo, c, job, out);
+    if (rc == DSGD_OK)
+        rc = dsgd_barrier(c, NULL);
+    double t0 = dsgd_now(c);
+    if (rc == DSGD_OK)
+        rc = l.my_server >= 0 ? serve(&w, c, &l) : work(&w, c, &l, out);
+    out->time_s = dsgd_now(c) - t0;
+    dsgd_set_iter(c, -1);
+    if (rc == DSGD_OK && l.my_worker >= 0)
+        rc = dsgd_worker_finish(&w, c, out);
+    dsgd_worker_free(&w);
+    dsgd_layout_free(&l, c);
+    return rc;
+}

@@ -37,6 +37,16 @@ int dsgd_ps_wait_all(dsgd_comm *c, dsgd_request **reqs, int n);
  * worker's gradient shard, averages them (summed in worker order), takes
  * an SGD-momentum step on its shard, and sends the shard to every worker. */
 int dsgd_ps_serve_sync(dsgd_worker *w, dsgd_comm *c, const dsgd_layout *l);
+
+typedef int (*dsgd_ps_server_fn)(dsgd_worker *w, dsgd_comm *c, const dsgd_layout *l);
+typedef int (*dsgd_ps_worker_fn)(dsgd_worker *w, dsgd_comm *c, const dsgd_layout *l,
+                                 dsgd_result *out);
+
+/* The node program every parameter-server variant shares: set up the
+ * worker and the layout of `algo`, start together, run this rank's role
+ * (serve or work), time it, and let the workers evaluate. */
+int dsgd_ps_run(const dsgd_algo *algo, dsgd_ps_server_fn serve, dsgd_ps_worker_fn work,
+                dsgd_comm *c, const dsgd_job *job, dsgd_result *out);
 /* The SGD optimiser of shard [off, off+len) of w's (shares the velocity). */
 dsgd_sgd dsgd_ps_shard_opt(const dsgd_worker *w, size_t off, size_t len, long iter);
 
