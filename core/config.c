@@ -136,7 +136,7 @@ static const flag flags[] = {
      "optionally only from T0 to T1 s (repeatable)",
      NULL},
     {"fail", ARG_LIST, offsetof(dsgd_config, fail), 0, SIM, 0, "HOST@T",
-     "turn a host (name or rank) off at simulated time T (repeatable)", NULL},
+     "kill the rank on a host (name or rank) at simulated time T (repeatable)", NULL},
 };
 #define N_FLAGS (sizeof flags / sizeof flags[0])
 

