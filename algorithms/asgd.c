@@ -9,7 +9,8 @@
  *     push: staleness <- version - version of the gradient;
  *           SGD-momentum step with it; version <- version + 1
  *     pull: return the current shard and version to that worker
- *     done: count the worker out, return the final shard; stop when all are.
+ *     done: count the worker out, return the final shard; stop when all are
+ *           (a worker that fails is counted out too: comm.h "Failures").
  * Choices the paper leaves open: a push is the sum of the accrued
  * gradients (not their mean); the server's learning rate follows the
  * schedule at the pushing worker's iteration.  Each update's staleness is
@@ -28,17 +29,29 @@ static int serve(dsgd_worker *w, dsgd_comm *c, const dsgd_layout *l)
     dsgd_vec shard = dsgd_vec_view(&w->params, off, len);
     dsgd_vec grad = dsgd_vec_view(&w->grad, off, len);
     double version = 0, stale_sum = 0, stale_max = 0, updates = 0;
-    int rc = DSGD_OK;
-    for (int active = l->n_workers; rc == DSGD_OK && active > 0;) {
+    unsigned char *done = calloc((size_t)dsgd_size(c), 1);
+    int rc = done ? DSGD_OK : DSGD_ENOMEM;
+    /* Serve until every worker said done or failed: a failed worker's
+     * pending operations fail (dsgd_ps_lost) and the others go on. */
+    while (rc == DSGD_OK && dsgd_ps_owed(c, l, done) > 0) {
         dsgd_ps_header h;
         dsgd_msg_info info;
-        if ((rc = dsgd_recv(c, DSGD_ANY_SOURCE, DSGD_PS_TAG_HDR, &h, sizeof h, &info)))
+        rc = dsgd_recv(c, DSGD_ANY_SOURCE, DSGD_PS_TAG_HDR, &h, sizeof h, &info);
+        if (rc == DSGD_EFAILED) { /* a worker failed: count again */
+            rc = DSGD_OK;
+            continue;
+        }
+        if (rc)
             break;
-        int kind = (int)h.kind;
+        int kind = (int)h.kind, src = info.source;
         dsgd_set_iter(c, (long)h.iter);
         if (kind & DSGD_PS_PUSH) {
-            if ((rc = dsgd_recv(c, info.source, DSGD_PS_TAG_DATA, grad.data, dsgd_vec_bytes(&grad),
-                                NULL)))
+            rc = dsgd_recv(c, src, DSGD_PS_TAG_DATA, grad.data, dsgd_vec_bytes(&grad), NULL);
+            if (dsgd_ps_lost(c, rc, src)) { /* died before the whole gradient came */
+                rc = DSGD_OK;
+                continue;
+            }
+            if (rc)
                 break;
             double t0 = dsgd_now(c), staleness = version - h.version;
             dsgd_sgd opt = dsgd_ps_shard_opt(w, off, len, (long)h.iter);
@@ -52,19 +65,22 @@ static int serve(dsgd_worker *w, dsgd_comm *c, const dsgd_layout *l)
         if (kind & (DSGD_PS_PULL | DSGD_PS_DONE)) {
             dsgd_ps_header r = {kind, version, 0, 0, 0, 0};
             if (rc == DSGD_OK)
-                rc = dsgd_send(c, info.source, DSGD_PS_TAG_REPLY_HDR, &r, sizeof r);
+                rc = dsgd_send(c, src, DSGD_PS_TAG_REPLY_HDR, &r, sizeof r);
             if (rc == DSGD_OK)
-                rc = dsgd_send(c, info.source, DSGD_PS_TAG_REPLY, shard.data,
-                               dsgd_vec_bytes(&shard));
+                rc = dsgd_send(c, src, DSGD_PS_TAG_REPLY, shard.data, dsgd_vec_bytes(&shard));
+            if (dsgd_ps_lost(c, rc, src))
+                rc = DSGD_OK;
         }
         if (kind & DSGD_PS_DONE)
-            active--;
+            done[src] = 1;
     }
+    free(done);
     dsgd_set_iter(c, -1);
     dsgd_ps_header stats = {0, version, 0, stale_sum, updates, stale_max};
-    if (rc == DSGD_OK) /* worker 0 reports the run */
-        rc = dsgd_send(c, l->workers[0], DSGD_PS_TAG_STATS, &stats, sizeof stats);
-    return rc;
+    int reporter = dsgd_ps_reporter(c, l);
+    if (rc == DSGD_OK && reporter >= 0) /* the first worker alive reports the run */
+        rc = dsgd_send(c, reporter, DSGD_PS_TAG_STATS, &stats, sizeof stats);
+    return dsgd_ps_lost(c, rc, reporter) ? DSGD_OK : rc;
 }
 
 /* One exchange with every server: push `acc` if kind has PUSH, and receive
@@ -133,7 +149,7 @@ static int work(dsgd_worker *w, dsgd_comm *c, const dsgd_layout *l, dsgd_result 
     /* done: every server counts us out and returns its final shard */
     if (rc == DSGD_OK)
         rc = exchange(w, c, l, DSGD_PS_DONE, w->iters, &acc, version, replies);
-    if (rc == DSGD_OK && l->my_worker == 0) {
+    if (rc == DSGD_OK && dsgd_ps_reporter(c, l) == dsgd_rank(c)) {
         double sum = 0, n = 0, max = 0;
         for (int s = 0; rc == DSGD_OK && s < S; s++) {
             dsgd_ps_header h;

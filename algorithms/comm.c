@@ -28,6 +28,7 @@ const char *dsgd_status_str(int status)
     case DSGD_ETRUNC: return "message truncated";
     case DSGD_EBACKEND: return "backend error";
     case DSGD_ENUMERIC: return "non-finite loss";
+    case DSGD_EFAILED: return "a peer failed";
     default: return "unknown error";
     }
 }
@@ -96,6 +97,16 @@ int dsgd_send(dsgd_comm *c, int dst, int tag, const void *buf, size_t bytes)
     return rc;
 }
 
+/* A failure notice ended a wait (DSGD_EFAILED): the request stays pending;
+ * the trace shows the blocked time and a mark naming the failed rank. */
+static void noticed(dsgd_comm *c, double t_block, const dsgd_msg_info *info)
+{
+    double now = dsgd_now(c);
+    if (now > t_block)
+        record(c, DSGD_EV_WAIT, "notice", t_block, now, 0, 0, info->source, 0);
+    record(c, DSGD_EV_MARK, "peer_failed", now, now, 0, 0, info->source, 0);
+}
+
 int dsgd_recv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, dsgd_msg_info *info)
 {
     if (!valid_peer(c, src, 1) || !valid_tag(tag))
@@ -105,6 +116,10 @@ int dsgd_recv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, dsgd_msg_
         info = &local;
     double t0 = dsgd_now(c);
     int rc = c->ops->recv(c, src, tag, buf, bytes, info);
+    if (rc == DSGD_EFAILED) { /* nothing received: call again */
+        noticed(c, t0, info);
+        return rc;
+    }
     record(c, DSGD_EV_RECV, "recv", t0, dsgd_now(c), rc == DSGD_OK ? (double)info->bytes : 0, 0,
            rc == DSGD_OK ? info->source : src, tag);
     return rc;
@@ -185,6 +200,10 @@ int dsgd_wait(dsgd_comm *c, dsgd_request **req, dsgd_msg_info *info)
         info = &local;
     double t0 = dsgd_now(c);
     int rc = c->ops->wait(c, (*req)->handle, info);
+    if (rc == DSGD_EFAILED) {
+        noticed(c, t0, info);
+        return rc;
+    }
     complete(c, *req, t0, rc, info);
     *req = NULL;
     return rc;
@@ -199,6 +218,11 @@ int dsgd_test(dsgd_comm *c, dsgd_request **req, int *done, dsgd_msg_info *info)
         info = &local;
     double t0 = dsgd_now(c);
     int rc = c->ops->test(c, (*req)->handle, done, info);
+    if (rc == DSGD_EFAILED) {
+        *done = 0;
+        noticed(c, t0, info);
+        return rc;
+    }
     if (*done || rc != DSGD_OK) {
         complete(c, *req, t0, rc, info);
         *req = NULL;
@@ -232,7 +256,10 @@ int dsgd_waitany(dsgd_comm *c, dsgd_request **reqs, int n, int *index, dsgd_msg_
         double t0 = dsgd_now(c);
         int which = -1;
         rc = c->ops->waitany(c, handles, live, &which, info);
-        if (which >= 0 && which < live) {
+        if (which >= 0 && which < live && rc == DSGD_EFAILED) {
+            *index = position[which];
+            noticed(c, t0, info);
+        } else if (which >= 0 && which < live) {
             *index = position[which];
             complete(c, reqs[*index], t0, rc, info);
             reqs[*index] = NULL;
@@ -249,6 +276,11 @@ int dsgd_probe(dsgd_comm *c, int src, int tag, int *flag, dsgd_msg_info *info)
         return DSGD_EINVAL;
     dsgd_msg_info local;
     return c->ops->probe(c, src, tag, flag, info ? info : &local);
+}
+
+int dsgd_failed(dsgd_comm *c, int rank)
+{
+    return valid_peer(c, rank, 0) && c->ops->failed ? c->ops->failed(c, rank) : 0;
 }
 
 int dsgd_group_create(dsgd_comm *c, const int *ranks, int n, dsgd_group **group)
@@ -290,6 +322,23 @@ void dsgd_group_free(dsgd_comm *c, dsgd_group *g)
         c->ops->group_free(c, g);
     free(g->ranks);
     free(g);
+}
+
+int dsgd_group_survivors(dsgd_comm *c, dsgd_group *g, dsgd_group **live)
+{
+    *live = NULL;
+    int n = dsgd_group_size(c, g), alive = 0;
+    int *ranks = malloc(sizeof *ranks * (size_t)n);
+    if (!ranks)
+        return DSGD_ENOMEM;
+    for (int i = 0; i < n; i++) {
+        int r = g ? g->ranks[i] : i;
+        if (!dsgd_failed(c, r))
+            ranks[alive++] = r;
+    }
+    int rc = alive < n ? dsgd_group_create(c, ranks, alive, live) : DSGD_OK;
+    free(ranks);
+    return rc;
 }
 
 int dsgd_group_size(const dsgd_comm *c, const dsgd_group *g) { return g ? g->n : c->size; }

@@ -19,6 +19,24 @@
  *    own collectives.
  *  - Time: dsgd_now() is simulated seconds in sim, wall seconds since the
  *    run's common start in exec.
+ *
+ * Failures (fail-stop ranks, as ULFM proposes for MPI)
+ *  - failed(r) says whether rank r is known to have stopped.  The simulator
+ *    knows at once (--fail); exec never reports one: Open MPI aborts the
+ *    whole job when a process dies.
+ *  - Point to point with a failed peer does not block forever: a receive
+ *    from a failed source returns DSGD_ENETWORK once every message that
+ *    source sent before failing has been received; a send to a failed
+ *    destination that had not completed returns DSGD_ENETWORK.  Either way
+ *    the request is consumed.
+ *  - A receive from DSGD_ANY_SOURCE reports each failure once, in order
+ *    after the failed rank's earlier messages on that tag: wait, test and
+ *    waitany return DSGD_EFAILED with info->source the failed rank, and the
+ *    request stays pending (waitany's *index names it); a blocking recv
+ *    returns it having received nothing.  A notice is a wake-up: read the
+ *    state with failed().
+ *  - Collectives over a group with a failed member do not complete; the
+ *    simulator reports the stall.  Survivors can form a new group.
  */
 #ifndef DSGD_COMM_H
 #define DSGD_COMM_H
@@ -37,6 +55,7 @@ typedef enum dsgd_status {
     DSGD_ETRUNC = -5,   /* message longer than the receive buffer */
     DSGD_EBACKEND = -6, /* backend error, see the backend's last message */
     DSGD_ENUMERIC = -7, /* non-finite loss or parameters */
+    DSGD_EFAILED = -8,  /* notice: a rank failed (see "Failures" below) */
 } dsgd_status;
 
 /* Human-readable name of a status code (static string). */
@@ -89,6 +108,8 @@ typedef struct dsgd_comm_ops {
      * tag); *flag is 1 and info filled if one has arrived, without
      * receiving it. */
     int (*probe)(dsgd_comm *c, int src, int tag, int *flag, dsgd_msg_info *info);
+    /* 1 if `rank` is known to have failed (see "Failures"); NULL: never. */
+    int (*failed)(dsgd_comm *c, int rank);
 
     /* Groups.  Creation is collective over the listed ranks: every rank in
      * the list calls it with the same list in the same order; ranks not in
@@ -162,10 +183,16 @@ int dsgd_test(dsgd_comm *c, dsgd_request **req, int *done, dsgd_msg_info *info);
  * NULL entries are skipped; all NULL is DSGD_EINVAL. */
 int dsgd_waitany(dsgd_comm *c, dsgd_request **reqs, int n, int *index, dsgd_msg_info *info);
 int dsgd_probe(dsgd_comm *c, int src, int tag, int *flag, dsgd_msg_info *info);
+/* 1 if `rank` is known to have failed, 0 otherwise (see "Failures"). */
+int dsgd_failed(dsgd_comm *c, int rank);
 
 /* Groups (collective over the listed ranks; see dsgd_comm_ops). */
 int dsgd_group_create(dsgd_comm *c, const int *ranks, int n, dsgd_group **group);
 void dsgd_group_free(dsgd_comm *c, dsgd_group *group);
+/* The members of g (NULL: all ranks) not known to have failed, as a new
+ * group in *live; collective over those survivors.  NULL in *live when
+ * none has failed (use g itself). */
+int dsgd_group_survivors(dsgd_comm *c, dsgd_group *g, dsgd_group **live);
 /* Size and this rank's index of a group; NULL means all ranks. */
 int dsgd_group_size(const dsgd_comm *c, const dsgd_group *g);
 int dsgd_group_index(const dsgd_comm *c, const dsgd_group *g);

@@ -8,6 +8,8 @@
  *     x_i <- x_i - d
  * Done: each worker tells the servers; they return x~.  The workers'
  * spread is measured on their own models, then they evaluate the centre. */
+#include <stdlib.h>
+
 #include "algorithms/ps.h"
 
 extern const dsgd_algo dsgd_algo_easgd;
@@ -19,19 +21,33 @@ static int serve(dsgd_worker *w, dsgd_comm *c, const dsgd_layout *l)
     dsgd_vec centre = dsgd_vec_view(&w->params, off, len);
     dsgd_vec d = dsgd_vec_view(&w->grad, off, len);
     float alpha = (float)w->job->cfg->alpha;
-    int rc = DSGD_OK;
-    for (int active = l->n_workers; rc == DSGD_OK && active > 0;) {
+    unsigned char *done = calloc((size_t)dsgd_size(c), 1);
+    int rc = done ? DSGD_OK : DSGD_ENOMEM;
+    /* Serve until every worker said done or failed (as asgd's server). */
+    while (rc == DSGD_OK && dsgd_ps_owed(c, l, done) > 0) {
         dsgd_ps_header h;
         dsgd_msg_info info;
-        if ((rc = dsgd_recv(c, DSGD_ANY_SOURCE, DSGD_PS_TAG_HDR, &h, sizeof h, &info)))
-            break;
-        dsgd_set_iter(c, (long)h.iter);
-        if ((int)h.kind & DSGD_PS_DONE) {
-            active--;
-            rc = dsgd_send(c, info.source, DSGD_PS_TAG_REPLY, centre.data, dsgd_vec_bytes(&centre));
+        rc = dsgd_recv(c, DSGD_ANY_SOURCE, DSGD_PS_TAG_HDR, &h, sizeof h, &info);
+        if (rc == DSGD_EFAILED) { /* a worker failed: count again */
+            rc = DSGD_OK;
             continue;
         }
-        if ((rc = dsgd_recv(c, info.source, DSGD_PS_TAG_DATA, d.data, dsgd_vec_bytes(&d), NULL)))
+        if (rc)
+            break;
+        int src = info.source;
+        dsgd_set_iter(c, (long)h.iter);
+        if ((int)h.kind & DSGD_PS_DONE) {
+            done[src] = 1;
+            rc = dsgd_send(c, src, DSGD_PS_TAG_REPLY, centre.data, dsgd_vec_bytes(&centre));
+            rc = dsgd_ps_lost(c, rc, src) ? DSGD_OK : rc;
+            continue;
+        }
+        rc = dsgd_recv(c, src, DSGD_PS_TAG_DATA, d.data, dsgd_vec_bytes(&d), NULL);
+        if (dsgd_ps_lost(c, rc, src)) { /* died before its whole model came */
+            rc = DSGD_OK;
+            continue;
+        }
+        if (rc)
             break;
         double t0 = dsgd_now(c);
         double bytes = dsgd_vec_axpy(&d, -1.0f, &centre); /* d <- x_i - x~ */
@@ -40,8 +56,10 @@ static int serve(dsgd_worker *w, dsgd_comm *c, const dsgd_layout *l)
         rc = dsgd_memory(c, "elastic_update", bytes, t0);
         dsgd_record(c, DSGD_EV_UPDATE, "elastic", t0, alpha);
         if (rc == DSGD_OK)
-            rc = dsgd_send(c, info.source, DSGD_PS_TAG_REPLY, d.data, dsgd_vec_bytes(&d));
+            rc = dsgd_send(c, src, DSGD_PS_TAG_REPLY, d.data, dsgd_vec_bytes(&d));
+        rc = dsgd_ps_lost(c, rc, src) ? DSGD_OK : rc;
     }
+    free(done);
     dsgd_set_iter(c, -1);
     return rc;
 }
@@ -92,8 +110,11 @@ static int work(dsgd_worker *w, dsgd_comm *c, const dsgd_layout *l, dsgd_result 
     dsgd_set_iter(c, -1);
     if (rc == DSGD_OK) /* d receives the centre */
         rc = exchange(c, l, DSGD_PS_DONE, w->iters, &w->params, &d);
-    if (rc == DSGD_OK)
-        rc = dsgd_worker_spread(w, c, w->eval_group, &out->spread);
+    dsgd_group *live = NULL; /* the workers that have not failed */
+    if (rc == DSGD_OK && (rc = dsgd_group_survivors(c, w->eval_group, &live)) == DSGD_OK)
+        rc = dsgd_worker_spread(w, c, live ? live : w->eval_group, &out->spread);
+    if (live)
+        dsgd_group_free(c, live);
     w->measure_spread = 0;
     dsgd_vec_copy(&w->params, &d); /* evaluate the centre */
     dsgd_vec_free(&d);

@@ -362,11 +362,15 @@ int dsgd_worker_ready(dsgd_worker *w, dsgd_comm *c, int status, dsgd_result *out
 
 int dsgd_worker_finish(dsgd_worker *w, dsgd_comm *c, dsgd_result *out)
 {
-    int rc = DSGD_OK;
-    if (w->measure_spread)
-        rc = dsgd_worker_spread(w, c, w->eval_group, &out->spread);
+    dsgd_group *live; /* without the workers that failed (asynchronous variants go on) */
+    int rc = dsgd_group_survivors(c, w->eval_group, &live);
+    dsgd_group *g = live ? live : w->eval_group;
+    if (rc == DSGD_OK && w->measure_spread)
+        rc = dsgd_worker_spread(w, c, g, &out->spread);
     if (rc == DSGD_OK)
-        rc = dsgd_worker_evaluate(w, c, w->eval_group, out);
+        rc = dsgd_worker_evaluate(w, c, g, out);
+    if (live)
+        dsgd_group_free(c, live);
     out->first_loss = w->first_loss;
     out->params_norm = dsgd_vec_is_phantom(&w->params) ? NAN : dsgd_vec_norm2(&w->params);
     return rc;

@@ -102,9 +102,10 @@ int dsgd_worker_after_step(dsgd_worker *w, dsgd_comm *c, long iters_done, dsgd_r
  * its reason) or if ranks resumed at different iterations (checkpoints of
  * different moments).  Returns DSGD_OK or the failure. */
 int dsgd_worker_ready(dsgd_worker *w, dsgd_comm *c, int status, dsgd_result *out);
-/* Collective over w->eval_group: evaluates the final parameters (as
- * dsgd_worker_evaluate) and fills out's parameter norm and first loss
- * (and out->spread first when w->measure_spread). */
+/* Collective over the members of w->eval_group that have not failed:
+ * evaluates the final parameters (as dsgd_worker_evaluate) and fills out's
+ * parameter norm and first loss (and out->spread first when
+ * w->measure_spread). */
 int dsgd_worker_finish(dsgd_worker *w, dsgd_comm *c, dsgd_result *out);
 
 #endif

@@ -42,6 +42,7 @@ void dsgd_report_json(FILE *out, const char *backend, const dsgd_config *cfg, in
     number(out, "staleness_mean", r->workers > 0 ? r->staleness_mean : NAN);
     number(out, "staleness_max", r->workers > 0 ? r->staleness_max : NAN);
     number(out, "spread", r->workers > 0 ? r->spread : NAN);
+    fprintf(out, ",\"failed_ranks\":%d", r->failed_ranks);
     number(out, "wall_s", r->wall_s);
     number(out, "peak_rss_mb", r->peak_rss_mb);
     fprintf(out, "}\n");

@@ -22,6 +22,8 @@ static double sim_now(dsgd_comm *c)
 
 static int sim_node_of(dsgd_comm *c, int rank) { return sim_self(c)->world->node[rank]; }
 
+static int sim_failed(dsgd_comm *c, int rank) { return sim_self(c)->world->dead[rank]; }
+
 /* ---- groups and collectives --------------------------------------------- */
 
 static int sim_op_group_create(dsgd_comm *c, dsgd_group *g)
@@ -106,6 +108,7 @@ static const dsgd_comm_ops sim_ops = {
     .test = sim_user_test,
     .waitany = sim_user_waitany,
     .probe = sim_user_probe,
+    .failed = sim_failed,
     .group_create = sim_op_group_create,
     .group_free = sim_op_group_free,
     .allreduce = sim_allreduce,
@@ -233,10 +236,13 @@ dsgd_sim_world *dsgd_sim_world_create(int n, const sg_host_t *hosts, const dsgd_
     dsgd_sim_world *w = calloc(1, sizeof *w);
     if (!w || !(w->ranks = calloc((size_t)n, sizeof *w->ranks)) ||
         !(w->traces = calloc((size_t)n, sizeof *w->traces)) ||
-        !(w->node = calloc((size_t)n, sizeof *w->node))) {
+        !(w->node = calloc((size_t)n, sizeof *w->node)) || !(w->dead = calloc((size_t)n, 1)) ||
+        !(w->dead_list = calloc((size_t)n, sizeof *w->dead_list))) {
         if (w) {
             free(w->ranks);
             free(w->traces);
+            free(w->node);
+            free(w->dead);
         }
         free(w);
         return NULL;
@@ -274,6 +280,8 @@ void dsgd_sim_world_destroy(dsgd_sim_world *w)
     free(w->flow.gathered);
     free(w->traces);
     free(w->node);
+    free(w->dead);
+    free(w->dead_list);
     free(w->ranks);
     free(w);
 }
@@ -286,10 +294,12 @@ static void rank_main(int argc, char **argv)
     r->result->finished = 1;
 }
 
-/* --fail: a daemon actor on a host that stays up turns the victim off. */
-/* The rank's actor is killed rather than its host turned off: messages it
- * already sent stay deliverable (SimGrid 3.32 aborts when a receive
- * matches an eager message from a host that is off). */
+/* --fail: a daemon actor on a host that stays up kills the victim's actor
+ * at the given time and announces the failure (a perfect failure
+ * detector: comm.h's "Failures").  The actor is killed rather than its
+ * host turned off: messages it already sent stay deliverable (SimGrid 3.32
+ * aborts when a receive matches an eager message from a host that is off),
+ * and its host stays up to route others' traffic. */
 static void failure_main(int argc, char **argv)
 {
     (void)argc, (void)argv;
@@ -299,8 +309,10 @@ static void failure_main(int argc, char **argv)
         if (victim->world->opt.faults->fail[i].rank == victim->comm.rank)
             f = &victim->world->opt.faults->fail[i];
     sg_actor_sleep_until(f->t);
-    if (!victim->result->finished)
-        sg_actor_kill(victim->actor);
+    if (victim->result->finished)
+        return;
+    sg_actor_kill(victim->actor);
+    sim_announce_failure(victim->world, victim->comm.rank);
 }
 
 static void start_failures(dsgd_sim_world *w)

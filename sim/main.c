@@ -273,8 +273,15 @@ static int report(const dsgd_config *cfg, int n, const dsgd_result *results,
         fprintf(stderr, "dsgd-sim: every rank was killed by --fail\n");
         return EXIT_RUN_FAILED;
     }
+    int lost = 0;
+    for (int i = 0; i < n; i++)
+        lost += !results[i].finished;
+    if (lost && !cfg->quiet)
+        fprintf(stderr, "dsgd-sim: %d rank%s killed by --fail; the others finished without %s\n",
+                lost, lost > 1 ? "s" : "", lost > 1 ? "them" : "it");
     if (cfg->json) {
         dsgd_result r0 = results[reporter];
+        r0.failed_ranks = lost;
         r0.wall_s = dsgd_wall_seconds() - wall_start;
         r0.peak_rss_mb = dsgd_peak_rss_mb();
         dsgd_report_json(stdout, "sim", cfg, n, &r0);

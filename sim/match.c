@@ -13,7 +13,16 @@
  * are eager: they complete at once (the payload is already copied) and the
  * transfer happens when the receiver pumps; larger sends are rendezvous:
  * they complete when the receiver has the data.
- * Collectives do not come through here: they use their own mailboxes. */
+ * Collectives do not come through here: they use their own mailboxes.
+ *
+ * Failures (comm.h): when --fail kills rank d, a *marker* from d goes into
+ * every port of every live rank.  Mailboxes are FIFO and d sends nothing
+ * more, so a port that has pumped d's marker has every message d sent it:
+ * a receive from d that finds none queued fails (DSGD_ENETWORK), and an
+ * any-source receive that meets the marker at the head of the queue
+ * reports it once (DSGD_EFAILED).  Ports created later get markers of the
+ * ranks already dead.  A *sink* on d's host drains each of d's ports so
+ * that sends still in flight to d complete; they report DSGD_ENETWORK. */
 #include <simgrid/actor.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +42,8 @@ struct sim_port {
     sg_comm_t get; /* pending get on the tag's mailbox, or NULL */
     void *payload; /* where that get lands its sim_msg */
     queued *head, *tail;
+    int *dead_seen; /* ranks whose marker this port has pumped */
+    int n_dead_seen;
     struct sim_port *next;
 };
 
@@ -41,6 +52,7 @@ typedef enum { REQ_SEND, REQ_RECV, REQ_ALLREDUCE } req_kind;
 typedef struct sim_request {
     req_kind kind;
     sg_comm_t comm; /* send */
+    int dst;        /* send */
     int src, tag;   /* receive */
     void *buf;
     size_t cap;
@@ -55,6 +67,17 @@ static sg_mailbox_t user_mailbox(int dst, int tag)
     return sg_mailbox_by_name(name);
 }
 
+/* Sends the marker of dead rank `dead` to rank dst's port for `tag`, from
+ * the calling actor (detached, no payload). */
+static void put_marker(int dst, int tag, int dead)
+{
+    sim_msg *m = sim_msg_new(dead, tag, NULL, 0);
+    if (!m)
+        return; /* out of memory: a receive from the dead rank may then stall */
+    m->marker = 1;
+    sg_comm_detach(sg_mailbox_put_init(user_mailbox(dst, tag), m, 0), free);
+}
+
 static sim_port *port_of(sim_rank *r, int tag)
 {
     for (sim_port *p = r->ports; p; p = p->next)
@@ -66,7 +89,17 @@ static sim_port *port_of(sim_rank *r, int tag)
     p->tag = tag;
     p->next = r->ports;
     r->ports = p;
+    for (int i = 0; i < r->world->n_dead; i++) /* behind all they ever sent here */
+        put_marker(r->comm.rank, tag, r->world->dead_list[i]);
     return p;
+}
+
+static int seen_dead(const sim_port *p, int src)
+{
+    for (int i = 0; i < p->n_dead_seen; i++)
+        if (p->dead_seen[i] == src)
+            return 1;
+    return 0;
 }
 
 static void post(sim_rank *r, sim_port *p)
@@ -78,6 +111,16 @@ static void post(sim_rank *r, sim_port *p)
 static int enqueue(sim_port *p)
 {
     queued *q = malloc(sizeof *q);
+    sim_msg *m = p->payload;
+    if (m->marker && !seen_dead(p, m->src)) {
+        int *grown = realloc(p->dead_seen, sizeof *grown * (size_t)(p->n_dead_seen + 1));
+        if (!grown) {
+            free(q);
+            return DSGD_ENOMEM;
+        }
+        p->dead_seen = grown;
+        p->dead_seen[p->n_dead_seen++] = m->src;
+    }
     if (!q)
         return DSGD_ENOMEM;
     q->msg = p->payload;
@@ -92,14 +135,17 @@ static int enqueue(sim_port *p)
     return DSGD_OK;
 }
 
-/* Brings one more message into the port's queue, blocking. */
+/* Brings one more message into the port's queue, blocking.  A transfer
+ * that failed (its sender was killed during it) brings nothing: the
+ * sender's marker follows. */
 static int pump(sim_rank *r, sim_port *p)
 {
     post(r, p);
     sg_error_t err = sg_comm_wait(p->get);
     if (err != SG_OK) {
         p->get = NULL;
-        return DSGD_ENETWORK;
+        p->payload = NULL;
+        return DSGD_OK;
     }
     return enqueue(p);
 }
@@ -111,12 +157,14 @@ static int pump_nowait(sim_rank *r, sim_port *p)
     return sg_comm_test(p->get) ? enqueue(p) : DSGD_OK;
 }
 
-/* The first queued message from src (or any source); unlinked if take. */
-static sim_msg *find(sim_port *p, int src, int take)
+/* The first queued message from src (or any source; with markers set, a
+ * dead rank's marker counts as a message); unlinked if take. */
+static sim_msg *find(sim_port *p, int src, int take, int markers)
 {
     for (queued **link = &p->head, *prev = NULL; *link; prev = *link, link = &(*link)->next) {
         queued *q = *link;
-        if (src != DSGD_ANY_SOURCE && q->msg->src != src)
+        if (q->msg->marker ? src != DSGD_ANY_SOURCE || !markers
+                           : src != DSGD_ANY_SOURCE && q->msg->src != src)
             continue;
         sim_msg *m = q->msg;
         if (take) {
@@ -136,7 +184,12 @@ int sim_user_isend(dsgd_comm *c, int dst, int tag, const void *buf, size_t bytes
     if (!q)
         return DSGD_ENOMEM;
     q->kind = REQ_SEND;
+    q->dst = dst;
     sim_rank *r = sim_self(c);
+    if (r->world->dead[dst]) {
+        free(q);
+        return DSGD_ENETWORK;
+    }
     sim_msg *m = sim_msg_new(r->comm.rank, tag, buf, bytes);
     if (!m) {
         free(q);
@@ -166,11 +219,25 @@ int sim_user_irecv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, void
     return DSGD_OK;
 }
 
-/* A receive request is complete once a matching message is queued. */
+/* A receive request is complete once a matching message is queued, or
+ * failed once the marker of its (dead) source is in: DSGD_ENETWORK, done.
+ * An any-source receive meeting a marker: DSGD_EFAILED, not done. */
 static int try_receive(sim_rank *r, sim_request *q, int *done, dsgd_msg_info *info)
 {
-    sim_msg *m = find(port_of(r, q->tag), q->src, 1);
-    *done = m != NULL;
+    sim_port *p = port_of(r, q->tag);
+    sim_msg *m = find(p, q->src, 1, 1);
+    *done = m != NULL && !m->marker;
+    if (m && m->marker) {
+        if (info)
+            *info = (dsgd_msg_info){m->src, q->tag, 0};
+        free(m);
+        return DSGD_EFAILED;
+    }
+    if (!m && q->src != DSGD_ANY_SOURCE && seen_dead(p, q->src)) {
+        *done = 1;
+        free(q);
+        return DSGD_ENETWORK;
+    }
     if (!m)
         return DSGD_OK;
     int rc = sim_deliver(m, q->buf, q->cap, SIM_COPY, info);
@@ -178,10 +245,13 @@ static int try_receive(sim_rank *r, sim_request *q, int *done, dsgd_msg_info *in
     return rc;
 }
 
-static int finish_send(sim_request *q, sg_error_t err)
+/* A send whose destination is dead by the time it ends went nowhere (a
+ * sink absorbed it). */
+static int finish_send(sim_rank *r, sim_request *q, sg_error_t err)
 {
+    int dead = r->world->dead[q->dst];
     free(q);
-    return err == SG_OK ? DSGD_OK : DSGD_ENETWORK;
+    return err == SG_OK && !dead ? DSGD_OK : DSGD_ENETWORK;
 }
 
 static int finish_allreduce(sim_request *q)
@@ -197,7 +267,7 @@ int sim_user_wait(dsgd_comm *c, void *handle, dsgd_msg_info *info)
     sim_rank *r = sim_self(c);
     sim_request *q = handle;
     switch (q->kind) {
-    case REQ_SEND: return finish_send(q, q->comm ? sg_comm_wait(q->comm) : SG_OK);
+    case REQ_SEND: return finish_send(r, q, q->comm ? sg_comm_wait(q->comm) : SG_OK);
     case REQ_ALLREDUCE:
         while (!q->done)
             sg_actor_join(q->helper, -1);
@@ -205,7 +275,7 @@ int sim_user_wait(dsgd_comm *c, void *handle, dsgd_msg_info *info)
     case REQ_RECV:
         for (;;) {
             int done, rc = try_receive(r, q, &done, info);
-            if (done)
+            if (done || rc != DSGD_OK)
                 return rc;
             if ((rc = pump(r, port_of(r, q->tag))) != DSGD_OK) {
                 free(q);
@@ -223,7 +293,7 @@ int sim_user_test(dsgd_comm *c, void *handle, int *done, dsgd_msg_info *info)
     switch (q->kind) {
     case REQ_SEND:
         *done = !q->comm || sg_comm_test(q->comm);
-        return *done ? finish_send(q, SG_OK) : DSGD_OK;
+        return *done ? finish_send(r, q, SG_OK) : DSGD_OK;
     case REQ_ALLREDUCE: *done = q->done; return *done ? finish_allreduce(q) : DSGD_OK;
     case REQ_RECV: {
         int rc = try_receive(r, q, done, info);
@@ -254,8 +324,8 @@ int sim_user_waitany(dsgd_comm *c, void **handles, int n, int *index, dsgd_msg_i
             if (q->kind == REQ_RECV)
                 rc = try_receive(r, q, &done, info);
             else if ((done = !q->comm || sg_comm_test(q->comm)))
-                rc = finish_send(q, SG_OK);
-            if (done) {
+                rc = finish_send(r, q, SG_OK);
+            if (done || rc != DSGD_OK) {
                 *index = i;
                 free(comms);
                 free(ports);
@@ -292,7 +362,7 @@ int sim_user_waitany(dsgd_comm *c, void **handles, int n, int *index, dsgd_msg_i
                     *index = i;
                     free(comms);
                     free(ports);
-                    return finish_send(handles[i], SG_OK);
+                    return finish_send(r, handles[i], SG_OK);
                 }
     }
     free(comms);
@@ -306,7 +376,7 @@ int sim_user_probe(dsgd_comm *c, int src, int tag, int *flag, dsgd_msg_info *inf
     sim_port *p = port_of(r, tag);
     if (!p)
         return DSGD_ENOMEM;
-    sim_msg *m = find(p, src, 0);
+    sim_msg *m = find(p, src, 0, 0);
     /* Pump everything that has already arrived, then look again. */
     while (!m) {
         size_t before = 0;
@@ -318,7 +388,7 @@ int sim_user_probe(dsgd_comm *c, int src, int tag, int *flag, dsgd_msg_info *inf
         size_t after = 0;
         for (queued *q = p->head; q; q = q->next)
             after++;
-        m = find(p, src, 0);
+        m = find(p, src, 0, 0);
         if (after == before)
             break;
     }
@@ -342,7 +412,9 @@ int sim_user_recv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, dsgd_
 {
     void *handle;
     int rc = sim_user_irecv(c, src, tag, buf, bytes, &handle);
-    return rc != DSGD_OK ? rc : sim_user_wait(c, handle, info);
+    if (rc == DSGD_OK && (rc = sim_user_wait(c, handle, info)) == DSGD_EFAILED)
+        free(handle); /* a notice: the blocking receive received nothing */
+    return rc;
 }
 
 /* ---- non-blocking allreduce: a helper actor on the rank's host ---------- */
@@ -389,11 +461,42 @@ int sim_user_iallreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count, v
     return DSGD_OK;
 }
 
+/* ---- failures ------------------------------------------------------------ */
+
+static void sink_main(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    sg_mailbox_t mailbox = sg_actor_self_get_data();
+    for (;;) {
+        void *m = NULL;
+        if (sg_comm_wait(sg_mailbox_get_async(mailbox, &m)) == SG_OK)
+            free(m);
+    }
+}
+
+void sim_announce_failure(dsgd_sim_world *w, int dead)
+{
+    if (w->dead[dead])
+        return;
+    w->dead[dead] = 1;
+    w->dead_list[w->n_dead++] = dead;
+    for (int r = 0; r < w->n; r++)
+        for (sim_port *p = w->dead[r] ? NULL : w->ranks[r].ports; p; p = p->next)
+            put_marker(r, p->tag, dead);
+    for (sim_port *p = w->ranks[dead].ports; p; p = p->next) {
+        sg_actor_t sink = sg_actor_init("sink", w->ranks[dead].host);
+        sg_actor_set_data(sink, user_mailbox(dead, p->tag));
+        sg_actor_start(sink, sink_main, 0, NULL);
+        sg_actor_daemonize(sink);
+    }
+}
+
 void sim_ports_free(sim_rank *r)
 {
     while (r->ports) {
         sim_port *p = r->ports;
         r->ports = p->next;
+        free(p->dead_seen);
         for (queued *q = p->head, *next; q; q = next) {
             next = q->next;
             free(q->msg);

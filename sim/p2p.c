@@ -27,6 +27,7 @@ sim_msg *sim_msg_new(int src, long tag, const void *buf, size_t bytes)
     m->tag = tag;
     m->bytes = bytes;
     m->real = buf != NULL;
+    m->marker = 0;
     if (buf)
         memcpy(m->data, buf, bytes);
     return m;

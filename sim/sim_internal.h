@@ -54,6 +54,9 @@ struct dsgd_sim_world {
     int *node;          /* node index of each rank */
     int n_nodes;
     sim_flow flow;
+    unsigned char *dead; /* dead[r]: --fail killed rank r (failure notices in match.c) */
+    int *dead_list;      /* the killed ranks, in order */
+    int n_dead;
 };
 
 /* A message in flight.  The sender allocates it (with a copy of the data,
@@ -63,6 +66,7 @@ typedef struct sim_msg {
     long tag;
     size_t bytes;
     int real;     /* data[] holds the payload */
+    int marker;   /* no payload: src has failed, and sent nothing after this */
     float data[]; /* absent (bytes of payload not allocated) when phantom */
 } sim_msg;
 
@@ -99,6 +103,9 @@ int sim_user_waitany(dsgd_comm *c, void **handles, int n, int *index, dsgd_msg_i
 int sim_user_probe(dsgd_comm *c, int src, int tag, int *flag, dsgd_msg_info *info);
 int sim_user_iallreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count, void **handle);
 void sim_ports_free(sim_rank *r);
+/* After --fail killed rank `dead`: markers behind its messages in every
+ * live rank's ports, and sinks that absorb what is still sent to it. */
+void sim_announce_failure(dsgd_sim_world *w, int dead);
 /* Flow-level ring allreduce over all ranks (flow.c). */
 int sim_flow_allreduce(dsgd_comm *c, float *buf, size_t count);
 /* Flow-level ring allgather over all ranks (flow.c). */
