@@ -14,6 +14,8 @@
  * serves the others until the coordinator, once all are done, says stop.
  * Nobody sends after saying done, so a worker then ends its listener with
  * a message to itself: everything sent to it earlier is handled first.
+ * (On MPI, which orders messages per sender only, a push still in flight
+ * from another worker may arrive after that message and is dropped.)
  * Failures (comm.h): peers are drawn among the workers alive; an exchange
  * with a worker that fails is dropped; the coordinator counts a failed
  * worker as done, and if the coordinator fails the others tell the next

@@ -81,6 +81,10 @@ static const flag flags[] = {
      "asgd: push the accumulated gradient every N steps (default 1)", NULL},
     {"pull-every", NUM(ARG_LONG, pull_every), BOTH, 1, "N",
      "asgd: pull the parameters every N steps (default 1)", NULL},
+    {"server-lr-scale", NUM(ARG_DOUBLE, server_lr_scale), BOTH, 0, "F",
+     "asgd: the server applies each push at the learning rate times F (default or 0: 1/W for W "
+     "workers: a round of pushes moves the model as far as one synchronous step)",
+     NULL},
     {"warmup-steps", NUM(ARG_LONG, warmup_steps), BOTH, 0, "N",
      "odsgd: first N steps are plain synchronous SGD (default 200)", NULL},
     {"local-lr", NUM(ARG_DOUBLE, local_lr), BOTH, 0, "X",

@@ -49,6 +49,7 @@ typedef struct dsgd_config {
     double bucket_mb;       /* ssgd: gradient buckets of this many MiB (0: one allreduce) */
     int servers;            /* ssgd-ps, asgd, odsgd, easgd: parameter servers */
     long push_every;        /* asgd: steps between gradient pushes */
+    double server_lr_scale; /* asgd: server's learning rate / --lr (0: 1/workers) */
     long pull_every;        /* asgd: steps between parameter pulls */
     long warmup_steps;      /* odsgd: plain synchronous steps first */
     double local_lr;        /* odsgd: learning rate of the local update */

@@ -2,8 +2,9 @@
  *
  *   --slow HOSTS:F[@T0-T1]  the hosts compute F times slower (from T0 to T1
  *                           seconds of simulated time, or always)
- *   --fail HOST@T           the rank on the host is killed at T; peers see
- *                           network errors or wait forever
+ *   --fail HOST@T           the rank on the host is killed at T; peers learn
+ *                           it as comm.h's "Failures" says (point to point
+ *                           fails, collectives stall)
  * HOSTS is a comma-separated list of host names, ranks, or rank ranges
  * a-b; a host must be one of the run's ranks' hosts. */
 #ifndef DSGD_FAULTS_H
@@ -41,7 +42,7 @@ void dsgd_sim_faults_free(dsgd_sim_faults *faults);
  * next time (> t) at which that product may change (+inf if never). */
 double dsgd_sim_slowdown(const dsgd_sim_faults *faults, int rank, double t, double *next_change);
 
-/* Whether rank was turned off by --fail. */
+/* Whether --fail kills rank (at some time). */
 int dsgd_sim_failed_rank(const dsgd_sim_faults *faults, int rank);
 
 #endif

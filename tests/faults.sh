@@ -8,6 +8,10 @@
 #     window after the run's end changes nothing.
 #  3. --fail: a synchronous run exits non-zero (3, stalled) with one line
 #     naming the cause, and writes no trace.
+#  4. --fail on a worker of an asynchronous run (asgd, easgd, gossip push
+#     and pull): it finishes (exit 0) with failed_ranks 1 and a finite
+#     loss; asgd's server applied fewer updates than the 4 x 20 of the
+#     run without failure, but more than the 3 x 20 of the survivors.
 # usage: faults.sh DSGD_SIM PLATFORM OUTDIR
 set -euo pipefail
 sim=$1 platform=$2 out=$3
@@ -42,4 +46,24 @@ echo "with --fail 2@0.002: exit $status: $msg"
 [ "$(wc -l <<< "$msg")" = 1 ] && grep -q "stalled: .* --fail killed" <<< "$msg" ||
   { echo "FAIL: want one line naming the stall and --fail"; fail=1; }
 [ ! -e "$out/fail.csv" ] || { echo "FAIL: a trace was written by the failed run"; fail=1; }
+args5=(--platform "$platform" --nodes 5 --iters 20 --quiet --json)
+for algo in asgd easgd "gossip --gossip push" "gossip --gossip pull"; do
+  rm -f "$out/async.csv"
+  set +e
+  # shellcheck disable=SC2086
+  res=$("$sim" "${args5[@]}" --algo $algo --fail 2@0.002 --trace "$out/async.csv" 2> "$out/async.err")
+  status=$?
+  set -e
+  echo "$algo with --fail 2@0.002: exit $status, failed_ranks $(field "$res" failed_ranks)," \
+       "final_loss $(field "$res" final_loss)"
+  [ $status = 0 ] && [ "$(field "$res" failed_ranks)" = 1 ] &&
+    awk -v l="$(field "$res" final_loss)" 'BEGIN { exit !(l + 0 == l && l > 0 && l < 1e6) }' ||
+    { echo "FAIL: $algo did not go on without the failed worker"; cat "$out/async.err"; fail=1; }
+  if [ "$algo" = asgd ]; then
+    updates=$(awk -F, '$2 == "update" && $3 == "staleness"' "$out/async.csv" | wc -l)
+    echo "  server updates: $updates (4 workers x 20 without failure)"
+    [ "$updates" -gt 60 ] && [ "$updates" -lt 80 ] ||
+      { echo "FAIL: want between 60 and 80 updates"; fail=1; }
+  fi
+done
 exit $fail
