@@ -28,12 +28,11 @@ table=$out/scaling.csv
 for algo in $algos; do
   points=16,64,256,1024,4096 extra=()
   case $algo in
-    gossip) points=16,64,256 ;; # its end protocol is N(N-1) messages
     lsgd) extra=(--node-size 8) ;; # 7 workers + a communicator per node
     # the periodic averaging must fall inside the 3 simulated iterations
     leader) extra=(--node-size 8 --l-comm 2 --g-comm 3) ;;
     localsgd) extra=(--sync-every 2) ;;
-    lasgd) points=16,64,256 extra=(--sync-every 2) ;; # message-level iallreduce
+    lasgd) extra=(--sync-every 2) ;;
     ssgd-ps | asgd | odsgd | easgd) extra=(--servers 8) ;;
   esac
   step "simulating $algo with ResNet-50 on ${points//,/, } nodes (fat tree, flow model)"

@@ -249,6 +249,10 @@ dsgd_sim_world *dsgd_sim_world_create(int n, const sg_host_t *hosts, const dsgd_
     }
     w->n = n;
     w->opt = *opt;
+    if (w->opt.network.latency_factor <= 0) /* options left at zero: plain CM02 */
+        w->opt.network.latency_factor = 1;
+    if (w->opt.network.bandwidth_factor <= 0)
+        w->opt.network.bandwidth_factor = 1;
     for (int i = 0; i < n; i++) {
         sim_rank *r = &w->ranks[i];
         r->comm.ops = &sim_ops;
@@ -261,8 +265,6 @@ dsgd_sim_world *dsgd_sim_world_create(int n, const sg_host_t *hosts, const dsgd_
         r->host = hosts[i];
     }
     number_nodes(w, hosts);
-    if (opt->coll_model == DSGD_SIM_COLL_FLOW)
-        w->flow.barrier = sg_barrier_init((unsigned)n);
     return w;
 }
 
@@ -274,10 +276,7 @@ void dsgd_sim_world_destroy(dsgd_sim_world *w)
         dsgd_trace_free(&w->traces[i]);
         sim_ports_free(&w->ranks[i]);
     }
-    if (w->flow.barrier)
-        sg_barrier_destroy(w->flow.barrier);
-    free(w->flow.sum);
-    free(w->flow.gathered);
+    sim_flow_free(w);
     free(w->traces);
     free(w->node);
     free(w->dead);

@@ -237,18 +237,9 @@ static dsgd_sim_allreduce choose(const sim_rank *r, const members *m, size_t cou
     return DSGD_SIM_ALLREDUCE_TREE;
 }
 
-/* A group of every rank in rank order is the world for the flow model,
- * whose shared state serves one world-wide collective at a time. */
-static int is_world(const dsgd_comm *c, const dsgd_group *g)
+static sim_flow_members flow_members(const members *m)
 {
-    if (!g)
-        return 1;
-    if (g->n != c->size)
-        return 0;
-    for (int i = 0; i < g->n; i++)
-        if (g->ranks[i] != i)
-            return 0;
-    return 1;
+    return (sim_flow_members){m->n, m->me, m->tag, m->ranks};
 }
 
 static int allreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count, long tag)
@@ -257,8 +248,10 @@ static int allreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count, long
     sim_rank *r = sim_self(c);
     if (m.n == 1)
         return DSGD_OK;
-    if (r->world->opt.coll_model == DSGD_SIM_COLL_FLOW && tag < 0 && is_world(c, g))
-        return sim_flow_allreduce(c, buf, count);
+    if (r->world->opt.coll_model == DSGD_SIM_COLL_FLOW) {
+        sim_flow_members fm = flow_members(&m);
+        return sim_flow_allreduce(c, &fm, tag >= 0 ? tag : m.tag, buf, count);
+    }
     if (tag >= 0)
         m.tag = tag;
     dsgd_sim_allreduce algo = r->world->opt.allreduce;
@@ -277,8 +270,7 @@ int sim_allreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count)
     return allreduce(c, g, buf, count, -1);
 }
 
-/* Non-blocking allreduces run at message level even under the flow model:
- * its shared barrier serves one collective at a time. */
+/* Non-blocking allreduces: the same, with a tag of their own. */
 int sim_allreduce_tagged(dsgd_comm *c, dsgd_group *g, float *buf, size_t count, long tag)
 {
     return allreduce(c, g, buf, count, tag);
@@ -287,9 +279,11 @@ int sim_allreduce_tagged(dsgd_comm *c, dsgd_group *g, float *buf, size_t count, 
 int sim_ring_allgather(dsgd_comm *c, dsgd_group *g, const void *sendbuf, size_t bytes,
                        void *recvbuf)
 {
-    if (sim_self(c)->world->opt.coll_model == DSGD_SIM_COLL_FLOW && is_world(c, g))
-        return sim_flow_allgather(c, sendbuf, bytes, recvbuf);
     members m = members_of(c, g);
+    if (sim_self(c)->world->opt.coll_model == DSGD_SIM_COLL_FLOW && m.n > 1) {
+        sim_flow_members fm = flow_members(&m);
+        return sim_flow_allgather(c, &fm, m.tag, sendbuf, bytes, recvbuf);
+    }
     sim_rank *r = sim_self(c);
     char *out = recvbuf;
     if (out && sendbuf)

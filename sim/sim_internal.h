@@ -31,20 +31,42 @@ typedef struct sim_rank {
     long iallreduce_seq; /* non-blocking allreduces started */
 } sim_rank;
 
-/* Shared state of the flow model: ranks meet at a zero-cost barrier, the
- * last to arrive prices the collective, everyone sleeps until it ends. */
-typedef struct sim_flow {
+/* The flow model (flow.c): the members of one collective meet at a
+ * zero-cost barrier, the last to arrive prices it, everyone sleeps until
+ * it ends.  One op per collective in flight, found by its tag. */
+typedef struct sim_flow_op {
+    long tag;
+    int busy, n, arrived, left;
+    double end; /* simulated time the collective ends (-1: could not price it) */
     sg_bar_t barrier;
-    int arrived;
-    double end; /* simulated time the current collective ends */
     float *sum; /* reduction of real payloads */
     size_t sum_count;
     char *gathered; /* allgather of real payloads */
     size_t gathered_bytes;
-    int analysed;          /* ring routes priced (below) */
-    double step_latency_s; /* slowest route latency of a ring step */
-    double flow_Bps;       /* slowest flow's max-min rate in a ring step */
+    struct sim_flow_op *next;
+} sim_flow_op;
+
+/* A ring's price: slowest route latency and slowest flow's max-min rate
+ * in a ring step, per member list (key: the group's tag). */
+typedef struct sim_flow_ring {
+    long key;
+    int n;
+    double step_latency_s, flow_Bps;
+    double busy_until; /* end of the last collective priced on this ring */
+    struct sim_flow_ring *next;
+} sim_flow_ring;
+
+typedef struct sim_flow {
+    sim_flow_op *ops;
+    sim_flow_ring *rings;
 } sim_flow;
+
+/* Who takes part in a flow-level collective. */
+typedef struct sim_flow_members {
+    int n, me;        /* size, my index */
+    long key;         /* identifies the member list (the group's tag) */
+    const int *ranks; /* world ranks; NULL: index == world rank */
+} sim_flow_members;
 
 struct dsgd_sim_world {
     int n;
@@ -106,10 +128,13 @@ void sim_ports_free(sim_rank *r);
 /* After --fail killed rank `dead`: markers behind its messages in every
  * live rank's ports, and sinks that absorb what is still sent to it. */
 void sim_announce_failure(dsgd_sim_world *w, int dead);
-/* Flow-level ring allreduce over all ranks (flow.c). */
-int sim_flow_allreduce(dsgd_comm *c, float *buf, size_t count);
-/* Flow-level ring allgather over all ranks (flow.c). */
-int sim_flow_allgather(dsgd_comm *c, const void *sendbuf, size_t bytes, void *recvbuf);
+/* Flow-level ring allreduce and allgather over the members; tag tells
+ * apart the collectives in flight (flow.c). */
+int sim_flow_allreduce(dsgd_comm *c, const sim_flow_members *m, long tag, float *buf,
+                       size_t count);
+int sim_flow_allgather(dsgd_comm *c, const sim_flow_members *m, long tag, const void *sendbuf,
+                       size_t bytes, void *recvbuf);
+void sim_flow_free(dsgd_sim_world *w);
 
 int sim_tree_reduce(dsgd_comm *c, dsgd_group *g, int root, float *buf, size_t count);
 int sim_tree_bcast(dsgd_comm *c, dsgd_group *g, int root, void *buf, size_t bytes);
