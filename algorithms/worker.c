@@ -235,6 +235,8 @@ void dsgd_worker_progress(dsgd_worker *w, dsgd_comm *c, long t, dsgd_result *out
 int dsgd_worker_scale(dsgd_worker *w, dsgd_comm *c, dsgd_vec *grad, float alpha)
 {
     (void)w;
+    if (alpha == 1.0f) /* one worker: nothing to average, nothing to charge */
+        return DSGD_OK;
     double t0 = dsgd_now(c);
     return dsgd_memory(c, "scale", dsgd_vec_scale(grad, alpha), t0);
 }

@@ -81,7 +81,8 @@ int dsgd_worker_charge_backward(dsgd_worker *w, dsgd_comm *c, int first, int end
 /* The RMS distance of the members' parameters to their mean, collective
  * over `group` (NaN when phantom); records eval/spread. */
 int dsgd_worker_spread(dsgd_worker *w, dsgd_comm *c, dsgd_group *group, double *spread);
-/* grad *= alpha, charged as memory traffic (e.g. 1/N after a sum). */
+/* grad *= alpha, charged as memory traffic (e.g. 1/N after a sum); nothing
+ * at all when alpha is 1. */
 int dsgd_worker_scale(dsgd_worker *w, dsgd_comm *c, dsgd_vec *grad, float alpha);
 /* One optimiser step with grad at the learning rate of iteration c->iter;
  * charges memory, records an update event (value: the learning rate). */
