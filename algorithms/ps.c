@@ -1,6 +1,7 @@
 /* ps.c — parameter-server plumbing (see ps.h). */
 #include "algorithms/ps.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 void dsgd_ps_shard(size_t n, int servers, int s, size_t *off, size_t *len)
@@ -137,6 +138,11 @@ int dsgd_ps_run(const dsgd_algo *algo, dsgd_ps_server_fn serve, dsgd_ps_worker_f
     double t0 = dsgd_now(c);
     if (rc == DSGD_OK)
         rc = l.my_server >= 0 ? serve(&w, c, &l) : work(&w, c, &l, out);
+    for (int s = 0; rc == DSGD_ENETWORK && !out->error[0] && s < l.n_servers; s++)
+        if (dsgd_failed(c, l.servers[s]))
+            snprintf(out->error, sizeof out->error,
+                     "%s: parameter server rank %d failed; a worker cannot go on without it",
+                     algo->name, l.servers[s]);
     out->time_s = dsgd_now(c) - t0;
     dsgd_set_iter(c, -1);
     if (rc == DSGD_OK && l.my_worker >= 0)

@@ -12,6 +12,7 @@
 #     and pull): it finishes (exit 0) with failed_ranks 1 and a finite
 #     loss; asgd's server applied fewer updates than the 4 x 20 of the
 #     run without failure, but more than the 3 x 20 of the survivors.
+#  5. --fail on asgd's server: exit 1, one line naming the server.
 # usage: faults.sh DSGD_SIM PLATFORM OUTDIR
 set -euo pipefail
 sim=$1 platform=$2 out=$3
@@ -66,4 +67,12 @@ for algo in asgd easgd "gossip --gossip push" "gossip --gossip pull"; do
       { echo "FAIL: want between 60 and 80 updates"; fail=1; }
   fi
 done
+set +e
+msg=$("$sim" "${args5[@]}" --algo asgd --fail 4@0.002 2>&1 > /dev/null)
+status=$?
+set -e
+msg=$(grep -vE '^==[0-9]+==WARNING: ASan is ignoring|^False positive error reports|^For details see https://github.com/google/sanitizers' <<< "$msg" || true)
+echo "asgd with its server killed: exit $status: $msg"
+[ $status = 1 ] && [ "$(wc -l <<< "$msg")" = 1 ] && grep -q "parameter server rank 4 failed" <<< "$msg" ||
+  { echo "FAIL: want exit 1 and one line naming the failed server"; fail=1; }
 exit $fail
