@@ -140,7 +140,9 @@ static const flag flags[] = {
      "optionally only from T0 to T1 s (repeatable)",
      NULL},
     {"fail", ARG_LIST, offsetof(dsgd_config, fail), 0, SIM, 0, "HOST@T",
-     "kill the rank on a host (name or rank) at simulated time T (repeatable)", NULL},
+     "kill the rank on a host (name or rank) at simulated time T (repeatable); synchronous "
+     "variants then stall (exit 3), asynchronous ones go on without a failed worker",
+     NULL},
 };
 #define N_FLAGS (sizeof flags / sizeof flags[0])
 
