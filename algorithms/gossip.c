@@ -14,8 +14,9 @@
  * serves the others until the coordinator, once all are done, says stop.
  * Nobody sends after saying done, so a worker then ends its listener with
  * a message to itself: everything sent to it earlier is handled first.
- * (On MPI, which orders messages per sender only, a push still in flight
- * from another worker may arrive after that message and is dropped.)
+ * (On MPI, which orders messages per sender only, a push below the eager
+ * limit still in flight from another worker could arrive after that
+ * message and be dropped; larger pushes complete only once matched.)
  * Failures (comm.h): peers are drawn among the workers alive; an exchange
  * with a worker that fails is dropped; the coordinator counts a failed
  * worker as done, and if the coordinator fails the others tell the next
