@@ -7,7 +7,7 @@
 #     (params_norm and final_loss to 1e-4 relative);
 #   - asgd with one worker equals sequential SGD (ssgd on 1 rank);
 #   - lr 0 with noisy initial models: gossip, easgd, localsgd, lasgd shrink the workers' spread
-#     as rounds go by; leader with c1 = c2 = 1 leaves every worker equal to the leader.
+#     as rounds go by (under MPI, the asynchronous ones: well below the initial spread); leader with c1 = c2 = 1 leaves every worker equal to the leader.
 set -uo pipefail
 out=$1; shift
 mkdir -p "$out"
@@ -54,19 +54,26 @@ for k in 1 2 4; do
   go localsgd$k 4 --algo localsgd --sync-every 2 "${cons[@]}" --iters $((2 * k))
   go lasgd$k 4 --algo lasgd --sync-every 2 "${cons[@]}" --iters $((2 * k))
 done
-# Under MPI the asynchronous easgd and gossip (push and pull) exchange as timing allows,
-# so separate runs of 2 and 4 rounds need not be ordered; there the check
-# is that 4 rounds end well below 1 round (run to run, not round to round).
+# The spread before any averaging (the initial noise): 4 workers, no sync.
+go init 4 --algo localsgd --sync-every 1000 "${cons[@]}" --iters 1
+s0=$(field init spread)
+# Under MPI the asynchronous easgd and gossip (push and pull) exchange as
+# timing allows: separate runs of 1, 2 and 4 rounds need not be ordered
+# (under load a slow worker's models get pulled unchanged many times, and
+# its own pulls come last, from models that have stopped moving: 4 rounds
+# ended at 0.16 once, against 0.02 usually).  There the check is that every
+# run averages, and 4 rounds end below half the initial spread.
 for v in gossip gpull easgd localsgd lasgd; do
   s1=$(field ${v}1 spread) s2=$(field ${v}2 spread) s4=$(field ${v}4 spread)
   strict=1
   [ "$SIM" != 1 ] && { [ $v = easgd ] || [ $v = gossip ] || [ $v = gpull ]; } && strict=0
-  awk -v a="$s1" -v b="$s2" -v c="$s4" -v strict=$strict 'BEGIN {
+  awk -v a="$s1" -v b="$s2" -v c="$s4" -v s0="$s0" -v strict=$strict 'BEGIN {
       ordered = b + 0 <= a * 1.0001 + 1e-7 && c + 0 <= b * 1.0001 + 1e-7
-      exit !(a != "" && (ordered || !strict) && c + 0 < 0.8 * a + 1e-6 && (c + 0 < 0.5 * a + 1e-6 || !strict) ||
-             (a + 0 < 1e-5 && c + 0 < 1e-5)) }' ||
-    { echo "FAIL: $v: spread does not shrink over rounds: $s1 $s2 $s4"; fail=1; }
-  echo "$v spread after 1, 2, 4 rounds: $s1 $s2 $s4"
+      if (strict)
+        exit !(a != "" && ordered && (c + 0 < 0.5 * a + 1e-6 || (a + 0 < 1e-5 && c + 0 < 1e-5)))
+      exit !(a != "" && s0 > 0 && a + 0 < s0 && b + 0 < s0 && c + 0 < 0.5 * s0) }' ||
+    { echo "FAIL: $v: spread does not shrink (initial $s0): $s1 $s2 $s4"; fail=1; }
+  echo "$v spread initially, after 1, 2, 4 rounds: $s0 $s1 $s2 $s4"
 done
 go leader 4 --algo leader --c1 1 --c2 1 --l-comm 2 --g-comm 4 "${cons[@]}" --iters 4 --node-size 2
 below leader spread 1e-6
