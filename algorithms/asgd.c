@@ -39,7 +39,7 @@ static int serve(dsgd_worker *w, dsgd_comm *c, const dsgd_layout *l)
     unsigned char *done = calloc((size_t)dsgd_size(c), 1);
     int rc = done ? DSGD_OK : DSGD_ENOMEM;
     /* Serve until every worker said done or failed: a failed worker's
-     * pending operations fail (dsgd_ps_lost) and the others go on. */
+     * pending operations fail (dsgd_forgive) and the others go on. */
     while (rc == DSGD_OK && dsgd_ps_owed(c, l, done) > 0) {
         dsgd_ps_header h;
         dsgd_msg_info info;
@@ -54,10 +54,8 @@ static int serve(dsgd_worker *w, dsgd_comm *c, const dsgd_layout *l)
         dsgd_set_iter(c, (long)h.iter);
         if (kind & DSGD_PS_PUSH) {
             rc = dsgd_recv(c, src, DSGD_PS_TAG_DATA, grad.data, dsgd_vec_bytes(&grad), NULL);
-            if (dsgd_ps_lost(c, rc, src)) { /* died before the whole gradient came */
-                rc = DSGD_OK;
-                continue;
-            }
+            if (rc != DSGD_OK && (rc = dsgd_forgive(c, rc, src)) == DSGD_OK)
+                continue; /* died before the whole gradient came */
             if (rc)
                 break;
             double t0 = dsgd_now(c), staleness = version - h.version;
@@ -76,8 +74,7 @@ static int serve(dsgd_worker *w, dsgd_comm *c, const dsgd_layout *l)
                 rc = dsgd_send(c, src, DSGD_PS_TAG_REPLY_HDR, &r, sizeof r);
             if (rc == DSGD_OK)
                 rc = dsgd_send(c, src, DSGD_PS_TAG_REPLY, shard.data, dsgd_vec_bytes(&shard));
-            if (dsgd_ps_lost(c, rc, src))
-                rc = DSGD_OK;
+            rc = dsgd_forgive(c, rc, src);
         }
         if (kind & DSGD_PS_DONE)
             done[src] = 1;
@@ -85,10 +82,10 @@ static int serve(dsgd_worker *w, dsgd_comm *c, const dsgd_layout *l)
     free(done);
     dsgd_set_iter(c, -1);
     dsgd_ps_header stats = {0, version, 0, stale_sum, updates, stale_max};
-    int reporter = dsgd_ps_reporter(c, l);
+    int reporter = dsgd_layout_first_alive(c, l);
     if (rc == DSGD_OK && reporter >= 0) /* the first worker alive reports the run */
         rc = dsgd_send(c, reporter, DSGD_PS_TAG_STATS, &stats, sizeof stats);
-    return dsgd_ps_lost(c, rc, reporter) ? DSGD_OK : rc;
+    return dsgd_forgive(c, rc, reporter);
 }
 
 /* One exchange with every server: push `acc` if kind has PUSH, and receive
@@ -157,7 +154,7 @@ static int work(dsgd_worker *w, dsgd_comm *c, const dsgd_layout *l, dsgd_result 
     /* done: every server counts us out and returns its final shard */
     if (rc == DSGD_OK)
         rc = exchange(w, c, l, DSGD_PS_DONE, w->iters, &acc, version, replies);
-    if (rc == DSGD_OK && dsgd_ps_reporter(c, l) == dsgd_rank(c)) {
+    if (rc == DSGD_OK && dsgd_layout_first_alive(c, l) == dsgd_rank(c)) {
         double sum = 0, n = 0, max = 0;
         for (int s = 0; rc == DSGD_OK && s < S; s++) {
             dsgd_ps_header h;

@@ -283,6 +283,11 @@ int dsgd_failed(dsgd_comm *c, int rank)
     return valid_peer(c, rank, 0) && c->ops->failed ? c->ops->failed(c, rank) : 0;
 }
 
+int dsgd_forgive(dsgd_comm *c, int rc, int peer)
+{
+    return rc == DSGD_ENETWORK && dsgd_failed(c, peer) ? DSGD_OK : rc;
+}
+
 int dsgd_group_create(dsgd_comm *c, const int *ranks, int n, dsgd_group **group)
 {
     *group = NULL;

@@ -185,6 +185,9 @@ int dsgd_waitany(dsgd_comm *c, dsgd_request **reqs, int n, int *index, dsgd_msg_
 int dsgd_probe(dsgd_comm *c, int src, int tag, int *flag, dsgd_msg_info *info);
 /* 1 if `rank` is known to have failed, 0 otherwise (see "Failures"). */
 int dsgd_failed(dsgd_comm *c, int rank);
+/* rc, or DSGD_OK when rc is the DSGD_ENETWORK of an operation with a peer
+ * that has failed: for code that goes on without it. */
+int dsgd_forgive(dsgd_comm *c, int rc, int peer);
 
 /* Groups (collective over the listed ranks; see dsgd_comm_ops). */
 int dsgd_group_create(dsgd_comm *c, const int *ranks, int n, dsgd_group **group);

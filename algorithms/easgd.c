@@ -39,14 +39,12 @@ static int serve(dsgd_worker *w, dsgd_comm *c, const dsgd_layout *l)
         if ((int)h.kind & DSGD_PS_DONE) {
             done[src] = 1;
             rc = dsgd_send(c, src, DSGD_PS_TAG_REPLY, centre.data, dsgd_vec_bytes(&centre));
-            rc = dsgd_ps_lost(c, rc, src) ? DSGD_OK : rc;
+            rc = dsgd_forgive(c, rc, src);
             continue;
         }
         rc = dsgd_recv(c, src, DSGD_PS_TAG_DATA, d.data, dsgd_vec_bytes(&d), NULL);
-        if (dsgd_ps_lost(c, rc, src)) { /* died before its whole model came */
-            rc = DSGD_OK;
-            continue;
-        }
+        if (rc != DSGD_OK && (rc = dsgd_forgive(c, rc, src)) == DSGD_OK)
+            continue; /* died before its whole model came */
         if (rc)
             break;
         double t0 = dsgd_now(c);
@@ -57,7 +55,7 @@ static int serve(dsgd_worker *w, dsgd_comm *c, const dsgd_layout *l)
         dsgd_record(c, DSGD_EV_UPDATE, "elastic", t0, alpha);
         if (rc == DSGD_OK)
             rc = dsgd_send(c, src, DSGD_PS_TAG_REPLY, d.data, dsgd_vec_bytes(&d));
-        rc = dsgd_ps_lost(c, rc, src) ? DSGD_OK : rc;
+        rc = dsgd_forgive(c, rc, src);
     }
     free(done);
     dsgd_set_iter(c, -1);

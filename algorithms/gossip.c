@@ -42,12 +42,6 @@ typedef struct gossip {
     int push_peer; /* destination of the push in flight */
 } gossip;
 
-/* rc failed an operation with `peer`, which has failed: drop it, go on. */
-static int forgive(dsgd_comm *c, int rc, int peer)
-{
-    return rc == DSGD_ENETWORK && dsgd_failed(c, peer) ? DSGD_OK : rc;
-}
-
 static int average_in(gossip *g, dsgd_comm *c, const dsgd_vec *x)
 {
     double t0 = dsgd_now(c);
@@ -77,18 +71,17 @@ static int handle(gossip *g, dsgd_comm *c, int pull, const dsgd_msg_info *info)
     if (!pull)
         rc = average_in(g, c, &g->in);
     else if (g->request == REQ_PARAMS)
-        rc = forgive(c,
-                     dsgd_send(c, info->source, TAG_REPLY, g->w->params.data,
-                               dsgd_vec_bytes(&g->w->params)),
-                     info->source);
+        rc = dsgd_forgive(
+            c,
+            dsgd_send(c, info->source, TAG_REPLY, g->w->params.data, dsgd_vec_bytes(&g->w->params)),
+            info->source);
     return rc == DSGD_OK ? post(g, c, pull) : rc;
 }
 
 /* Waits for *req while serving the listener.  Returns what completed *req
  * (info filled), or DSGD_EFAILED with *req still pending if a failure
  * notice came through it (the listener's notices are only wake-ups). */
-static int serve_until(gossip *g, dsgd_comm *c, int pull, dsgd_request **req,
-                       dsgd_msg_info *info)
+static int serve_until(gossip *g, dsgd_comm *c, int pull, dsgd_request **req, dsgd_msg_info *info)
 {
     while (*req) {
         dsgd_request *reqs[2] = {*req, g->recv};
@@ -127,22 +120,22 @@ static int drain(gossip *g, dsgd_comm *c, int pull)
 
 static int exchange(gossip *g, dsgd_comm *c, int pull, int peer, dsgd_request **send)
 {
-    int rc = forgive(c, serve_until(g, c, pull, send, NULL), g->push_peer); /* previous push */
+    int rc = dsgd_forgive(c, serve_until(g, c, pull, send, NULL), g->push_peer); /* previous push */
     if (rc != DSGD_OK)
         return rc;
     if (!pull) {
         dsgd_vec_copy(&g->out, &g->w->params);
         g->push_peer = peer;
-        return forgive(c, dsgd_isend(c, peer, TAG_PARAMS, g->out.data, dsgd_vec_bytes(&g->out), send),
-                       peer);
+        return dsgd_forgive(
+            c, dsgd_isend(c, peer, TAG_PARAMS, g->out.data, dsgd_vec_bytes(&g->out), send), peer);
     }
     dsgd_request *reply = NULL;
     static const double ask = REQ_PARAMS;
     if ((rc = dsgd_irecv(c, peer, TAG_REPLY, g->out.data, dsgd_vec_bytes(&g->out), &reply)))
         return rc;
-    rc = forgive(c, dsgd_send(c, peer, TAG_REQUEST, &ask, sizeof ask), peer);
+    rc = dsgd_forgive(c, dsgd_send(c, peer, TAG_REQUEST, &ask, sizeof ask), peer);
     int got = serve_until(g, c, pull, &reply, NULL); /* fails if the peer has failed */
-    if (rc != DSGD_OK || (rc = forgive(c, got, peer)) != DSGD_OK || got != DSGD_OK)
+    if (rc != DSGD_OK || (rc = dsgd_forgive(c, got, peer)) != DSGD_OK || got != DSGD_OK)
         return rc;
     return average_in(g, c, &g->out);
 }
@@ -166,14 +159,6 @@ static int draw_peer(dsgd_comm *c, const dsgd_layout *l, dsgd_rng *rng)
     int k = (int)dsgd_rng_below(rng, (uint64_t)alive);
     for (int i = 0; i < n; i++)
         if (i != me && !dsgd_failed(c, l->workers[i]) && k-- == 0)
-            return l->workers[i];
-    return -1;
-}
-
-static int first_alive(dsgd_comm *c, const dsgd_layout *l)
-{
-    for (int i = 0; i < l->n_workers; i++)
-        if (!dsgd_failed(c, l->workers[i]))
             return l->workers[i];
     return -1;
 }
@@ -216,7 +201,7 @@ static int coordinate(gossip *g, dsgd_comm *c, int pull)
     for (int i = 0; rc == DSGD_OK && i < l->n_workers; i++) {
         int r = l->workers[i];
         if (r != me && !dsgd_failed(c, r))
-            rc = forgive(c, dsgd_send(c, r, TAG_CTRL, &stop, sizeof stop), r);
+            rc = dsgd_forgive(c, dsgd_send(c, r, TAG_CTRL, &stop, sizeof stop), r);
     }
     free(done);
     return rc;
@@ -225,9 +210,10 @@ static int coordinate(gossip *g, dsgd_comm *c, int pull)
 static int finish(gossip *g, dsgd_comm *c, int pull, dsgd_request **send)
 {
     int me = dsgd_rank(c);
-    int rc = forgive(c, serve_until(g, c, pull, send, NULL), g->push_peer); /* our last push */
+    int rc = dsgd_forgive(c, serve_until(g, c, pull, send, NULL), g->push_peer); /* our last push */
     /* done -> coordinator, until one alive says stop (or we coordinate) */
-    for (int coord = first_alive(c, g->l); rc == DSGD_OK; coord = first_alive(c, g->l)) {
+    for (int coord = dsgd_layout_first_alive(c, g->l); rc == DSGD_OK;
+         coord = dsgd_layout_first_alive(c, g->l)) {
         if (coord == me) {
             rc = coordinate(g, c, pull);
             break;
@@ -241,7 +227,7 @@ static int finish(gossip *g, dsgd_comm *c, int pull, dsgd_request **send)
         rc = serve_until(g, c, pull, &stop, NULL);
         if (rc == DSGD_OK && sent == DSGD_OK)
             break;
-        rc = forgive(c, rc != DSGD_OK ? rc : sent, coord); /* the coordinator failed: next */
+        rc = dsgd_forgive(c, rc != DSGD_OK ? rc : sent, coord); /* the coordinator failed: next */
     }
     /* nobody sends to us any more: end our listener behind what came */
     static const double terminator = REQ_STOP;

@@ -84,3 +84,11 @@ void dsgd_layout_free(dsgd_layout *l, dsgd_comm *c)
     free(l->servers);
     memset(l, 0, sizeof *l);
 }
+
+int dsgd_layout_first_alive(dsgd_comm *c, const dsgd_layout *l)
+{
+    for (int i = 0; i < l->n_workers; i++)
+        if (!dsgd_failed(c, l->workers[i]))
+            return l->workers[i];
+    return -1;
+}

@@ -37,5 +37,7 @@ int dsgd_roles_servers_last(const dsgd_config *cfg, int size, const int *node_of
 int dsgd_layout_init(dsgd_layout *l, const dsgd_algo *algo, dsgd_comm *c, const dsgd_config *cfg,
                      dsgd_result *out);
 void dsgd_layout_free(dsgd_layout *l, dsgd_comm *c);
+/* The lowest-ranked worker not known to have failed (-1 if none). */
+int dsgd_layout_first_alive(dsgd_comm *c, const dsgd_layout *l);
 
 #endif

@@ -54,25 +54,12 @@ int dsgd_ps_wait_all(dsgd_comm *c, dsgd_request **reqs, int n)
     return rc;
 }
 
-int dsgd_ps_lost(dsgd_comm *c, int rc, int peer)
-{
-    return rc == DSGD_ENETWORK && dsgd_failed(c, peer);
-}
-
 int dsgd_ps_owed(dsgd_comm *c, const dsgd_layout *l, const unsigned char *done)
 {
     int owed = 0;
     for (int i = 0; i < l->n_workers; i++)
         owed += !done[l->workers[i]] && !dsgd_failed(c, l->workers[i]);
     return owed;
-}
-
-int dsgd_ps_reporter(dsgd_comm *c, const dsgd_layout *l)
-{
-    for (int i = 0; i < l->n_workers; i++)
-        if (!dsgd_failed(c, l->workers[i]))
-            return l->workers[i];
-    return -1;
 }
 
 dsgd_sgd dsgd_ps_shard_opt(const dsgd_worker *w, size_t off, size_t len, long iter)

@@ -47,14 +47,10 @@ typedef int (*dsgd_ps_worker_fn)(dsgd_worker *w, dsgd_comm *c, const dsgd_layout
  * (serve or work), time it, and let the workers evaluate. */
 int dsgd_ps_run(const dsgd_algo *algo, dsgd_ps_server_fn serve, dsgd_ps_worker_fn work,
                 dsgd_comm *c, const dsgd_job *job, dsgd_result *out);
-/* Asynchronous servers outlive failed workers (comm.h, "Failures").
- * lost: rc is the failure of an operation with a worker that has failed,
- * which the server shrugs off.  owed: the workers that have neither said
- * done (done[world rank]) nor failed.  reporter: the first worker alive,
- * which receives the servers' summary (-1 if none). */
-int dsgd_ps_lost(dsgd_comm *c, int rc, int peer);
+/* Asynchronous servers outlive failed workers (comm.h, "Failures"): the
+ * workers still owed service have neither said done (done[world rank])
+ * nor failed. */
 int dsgd_ps_owed(dsgd_comm *c, const dsgd_layout *l, const unsigned char *done);
-int dsgd_ps_reporter(dsgd_comm *c, const dsgd_layout *l);
 /* The SGD optimiser of shard [off, off+len) of w's (shares the velocity). */
 dsgd_sgd dsgd_ps_shard_opt(const dsgd_worker *w, size_t off, size_t len, long iter);
 
