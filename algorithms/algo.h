@@ -1,7 +1,11 @@
-/* algo.h — the registry of SGD variants and what a node program receives.
+/* algo.h — what an SGD variant registers, and what a node program receives.
  *
- * Each variant is one file (ssgd.c, ...) exporting a dsgd_algo; registry.c
- * lists them.  A node program runs once per rank on either backend. */
+ * Each variant is one file (ssgd.c, ...) exporting a dsgd_algo named
+ * dsgd_algo_<file>; algorithms/variants.list names the files, and the build
+ * turns that list into the table of variants a program offers
+ * (dsgd_variants).  A variant is its component (name, summary, its own
+ * options) and the hooks the common node program (node.h) calls on every
+ * rank, on either backend. */
 #ifndef DSGD_ALGO_H
 #define DSGD_ALGO_H
 
@@ -15,10 +19,13 @@
 /* Called by rank 0 after each iteration (may be NULL). */
 typedef void (*dsgd_progress_fn)(void *ctx, long iter, long iters, double now);
 
+typedef struct dsgd_algo dsgd_algo;
+
 /* Everything a node program may read; shared read-only by all ranks. */
 typedef struct dsgd_job {
     const dsgd_config *cfg;
     const dsgd_dataset *data;
+    const dsgd_algo *algo; /* the variant dsgd_node_main runs */
     dsgd_progress_fn progress;
     void *progress_ctx;
 } dsgd_job;
@@ -42,22 +49,46 @@ typedef enum dsgd_role {
 typedef int (*dsgd_roles_fn)(const dsgd_config *cfg, int size, const int *node_of_rank,
                              dsgd_role *role_of_rank, char *err, size_t errlen);
 
-typedef struct dsgd_algo {
-    const char *name;
-    const char *summary; /* one line */
-    const char *flags;   /* the flags it reads beyond the common ones */
-    dsgd_node_program run;
+typedef struct dsgd_node dsgd_node; /* node.h: a rank's worker, layout and state */
+typedef int (*dsgd_node_hook)(dsgd_node *n, dsgd_comm *c);
+
+struct dsgd_algo {
+    dsgd_component base; /* name, one-line summary, its options (read with dsgd_node_options) */
     dsgd_roles_fn roles; /* NULL: every rank is a worker */
-} dsgd_algo;
+    /* How collectives dominate its communication: 1 if it talks only
+     * through collectives (allreduce, allgather, bcast, reduce), which the
+     * flow model prices as message level does; 0 if point to point
+     * (servers, gossip), which only message level simulates. */
+    int collectives_only;
+    /* Ranks per node it groups consecutive ranks into when every machine
+     * of the platform holds one rank and --node-size is not given (0: it
+     * takes the machines as they are). */
+    int node_size;
+    /* The hooks of the common node program (node.h), any of them NULL. */
+    size_t state_size;    /* the variant's own state, zeroed, in n->state */
+    dsgd_node_hook start; /* after setup, before the ranks start together */
+    /* A worker's iteration t, after it loaded its minibatch and computed
+     * its gradient into n->w.grad: what makes the variant. */
+    int (*step)(dsgd_node *n, dsgd_comm *c, long t);
+    dsgd_node_hook work;  /* replaces the worker's whole loop (lsgd) */
+    dsgd_node_hook drain; /* a worker, after its last step (timed) */
+    dsgd_node_hook serve; /* the whole run of a rank that is not a worker */
+    void (*stop)(dsgd_node *n, dsgd_comm *c); /* frees what start made */
+};
+
+/* The variants the program was built with (generated from
+ * algorithms/variants.list), NULL-terminated: the --algo choices. */
+extern const dsgd_component *const dsgd_variants[];
+
+/* The variant a component is (its first member). */
+static inline const dsgd_algo *dsgd_algo_of(const dsgd_component *c)
+{
+    return (const dsgd_algo *)c;
+}
 
 /* The role table of `algo` for size ranks (see dsgd_roles_fn). */
 int dsgd_algo_roles(const dsgd_algo *algo, const dsgd_config *cfg, int size,
                     const int *node_of_rank, dsgd_role *role_of_rank, char *err, size_t errlen);
 const char *dsgd_role_name(dsgd_role role);
-
-/* NULL if no variant has that name. */
-const dsgd_algo *dsgd_algo_find(const char *name);
-/* Prints every variant with its summary and flags (for --algo list). */
-void dsgd_algo_list(FILE *out);
 
 #endif

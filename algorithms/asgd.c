@@ -24,16 +24,43 @@
 
 #include "algorithms/ps.h"
 
-extern const dsgd_algo dsgd_algo_asgd;
+typedef struct asgd_options {
+    dsgd_ps_options ps;
+    long push_every, pull_every;
+    double server_lr_scale; /* 0: 1/workers */
+} asgd_options;
 
-static int serve(dsgd_worker *w, dsgd_comm *c, const dsgd_layout *l)
+#define AT(f) DSGD_OPT_AT(asgd_options, f)
+static const dsgd_option asgd_options_table[] = {
+    DSGD_PS_SERVERS_OPTION(asgd_options),
+    {"push-every", DSGD_OPT_LONG, AT(push_every), .def = "1", .min = 1, .metavar = "N",
+     .help = "push the accumulated gradient every N steps"},
+    {"pull-every", DSGD_OPT_LONG, AT(pull_every), .def = "1", .min = 1, .metavar = "N",
+     .help = "pull the parameters every N steps"},
+    {"server-lr-scale", DSGD_OPT_DOUBLE, AT(server_lr_scale), .metavar = "F",
+     .help = "the server applies each push at the learning rate times F (default or 0: 1/W for "
+             "W workers: a round of pushes moves the model as far as one synchronous step)"},
+    {.name = NULL},
+};
+#undef AT
+
+typedef struct asgd_state {
+    dsgd_vec acc;     /* gradients accrued since the last push */
+    double *version;  /* of each server's shard in our copy */
+    dsgd_ps_header *replies;
+} asgd_state;
+
+static int asgd_serve(dsgd_node *n, dsgd_comm *c)
 {
+    const asgd_options *o = n->opt;
+    dsgd_worker *w = &n->w;
+    const dsgd_layout *l = &n->l;
     size_t off, len;
     dsgd_ps_shard(w->params.len, l->n_servers, l->my_server, &off, &len);
     dsgd_vec shard = dsgd_vec_view(&w->params, off, len);
     dsgd_vec grad = dsgd_vec_view(&w->grad, off, len);
     double version = 0, stale_sum = 0, stale_max = 0, updates = 0;
-    double scale = w->job->cfg->server_lr_scale;
+    double scale = o->server_lr_scale;
     if (scale == 0)
         scale = 1.0 / l->n_workers;
     unsigned char *done = calloc((size_t)dsgd_size(c), 1);
@@ -121,65 +148,77 @@ static int exchange(dsgd_worker *w, dsgd_comm *c, const dsgd_layout *l, int kind
     return rc ? rc : r;
 }
 
-static int work(dsgd_worker *w, dsgd_comm *c, const dsgd_layout *l, dsgd_result *out)
+static int asgd_start(dsgd_node *n, dsgd_comm *c)
 {
-    const dsgd_config *cfg = w->job->cfg;
-    int S = l->n_servers;
-    double version[S];
-    dsgd_ps_header replies[S];
-    dsgd_vec acc;
-    if (dsgd_vec_alloc(&acc, w->params.len, dsgd_vec_is_phantom(&w->params)) != 0)
+    (void)c;
+    asgd_state *s = n->state;
+    int S = n->l.n_servers;
+    if (n->l.my_worker < 0)
+        return DSGD_OK;
+    if (!(s->version = calloc((size_t)S, sizeof *s->version)) ||
+        !(s->replies = calloc((size_t)S, sizeof *s->replies)) ||
+        dsgd_vec_alloc(&s->acc, n->w.params.len, dsgd_vec_is_phantom(&n->w.params)))
         return DSGD_ENOMEM;
-    for (int s = 0; s < S; s++)
-        version[s] = 0;
-    int rc = DSGD_OK;
-    for (long t = w->start_iter; rc == DSGD_OK && t < w->iters; t++) {
-        dsgd_set_iter(c, t);
-        if ((rc = dsgd_worker_load(w, c, t)) || (rc = dsgd_worker_gradient(w, c, out)))
-            break;
-        double t0 = dsgd_now(c);
-        if ((rc = dsgd_memory(c, "accrue", dsgd_vec_axpy(&acc, 1.0f, &w->grad), t0)))
-            break;
-        int kind = ((t + 1) % cfg->push_every == 0 || t + 1 == w->iters ? DSGD_PS_PUSH : 0) |
-                   ((t + 1) % cfg->pull_every == 0 && t + 1 < w->iters ? DSGD_PS_PULL : 0);
-        if (kind && (rc = exchange(w, c, l, kind, t, &acc, version, replies)))
-            break;
-        if (kind & DSGD_PS_PUSH)
-            dsgd_vec_zero(&acc);
-        if ((rc = dsgd_worker_after_step(w, c, t + 1, out)))
-            break;
-        dsgd_worker_progress(w, c, t, out);
-    }
-    dsgd_set_iter(c, -1);
-    /* done: every server counts us out and returns its final shard */
-    if (rc == DSGD_OK)
-        rc = exchange(w, c, l, DSGD_PS_DONE, w->iters, &acc, version, replies);
-    if (rc == DSGD_OK && dsgd_layout_first_alive(c, l) == dsgd_rank(c)) {
-        double sum = 0, n = 0, max = 0;
-        for (int s = 0; rc == DSGD_OK && s < S; s++) {
-            dsgd_ps_header h;
-            rc = dsgd_recv(c, l->servers[s], DSGD_PS_TAG_STATS, &h, sizeof h, NULL);
-            sum += h.stale_sum;
-            n += h.updates;
-            max = h.stale_max > max ? h.stale_max : max;
-        }
-        out->staleness_mean = n > 0 ? sum / n : NAN;
-        out->staleness_max = n > 0 ? max : NAN;
-    }
-    dsgd_vec_free(&acc);
+    return DSGD_OK;
+}
+
+static int asgd_step(dsgd_node *n, dsgd_comm *c, long t)
+{
+    const asgd_options *o = n->opt;
+    asgd_state *s = n->state;
+    dsgd_worker *w = &n->w;
+    double t0 = dsgd_now(c);
+    int rc = dsgd_memory(c, "accrue", dsgd_vec_axpy(&s->acc, 1.0f, &w->grad), t0);
+    int kind = ((t + 1) % o->push_every == 0 || t + 1 == w->iters ? DSGD_PS_PUSH : 0) |
+               ((t + 1) % o->pull_every == 0 && t + 1 < w->iters ? DSGD_PS_PULL : 0);
+    if (rc == DSGD_OK && kind)
+        rc = exchange(w, c, &n->l, kind, t, &s->acc, s->version, s->replies);
+    if (kind & DSGD_PS_PUSH)
+        dsgd_vec_zero(&s->acc);
     return rc;
 }
 
-static int asgd_run(dsgd_comm *c, const dsgd_job *job, dsgd_result *out)
+/* Done: every server counts us out and returns its final shard; the first
+ * worker alive collects the staleness summary. */
+static int asgd_drain(dsgd_node *n, dsgd_comm *c)
 {
-    return dsgd_ps_run(&dsgd_algo_asgd, serve, work, c, job, out);
+    asgd_state *s = n->state;
+    const dsgd_layout *l = &n->l;
+    int rc = exchange(&n->w, c, l, DSGD_PS_DONE, n->w.iters, &s->acc, s->version, s->replies);
+    if (rc != DSGD_OK || dsgd_layout_first_alive(c, l) != dsgd_rank(c))
+        return rc;
+    double sum = 0, count = 0, max = 0;
+    for (int i = 0; rc == DSGD_OK && i < l->n_servers; i++) {
+        dsgd_ps_header h;
+        rc = dsgd_recv(c, l->servers[i], DSGD_PS_TAG_STATS, &h, sizeof h, NULL);
+        sum += h.stale_sum;
+        count += h.updates;
+        max = h.stale_max > max ? h.stale_max : max;
+    }
+    n->out->staleness_mean = count > 0 ? sum / count : NAN;
+    n->out->staleness_max = count > 0 ? max : NAN;
+    return rc;
+}
+
+static void asgd_stop(dsgd_node *n, dsgd_comm *c)
+{
+    (void)c;
+    asgd_state *s = n->state;
+    dsgd_vec_free(&s->acc);
+    free(s->version);
+    free(s->replies);
 }
 
 const dsgd_algo dsgd_algo_asgd = {
-    .name = "asgd",
-    .summary = "asynchronous (Downpour) parameter-server SGD: servers apply each gradient as it "
-               "arrives; staleness in the trace and JSON",
-    .flags = "--servers S --push-every N --pull-every N --server-lr-scale F",
-    .run = asgd_run,
+    .base = {"asgd",
+             "asynchronous (Downpour) parameter-server SGD: servers apply each gradient as it "
+             "arrives; staleness in the trace and JSON",
+             asgd_options_table, sizeof(asgd_options)},
     .roles = dsgd_roles_servers_last,
+    .state_size = sizeof(asgd_state),
+    .start = asgd_start,
+    .step = asgd_step,
+    .drain = asgd_drain,
+    .serve = asgd_serve,
+    .stop = asgd_stop,
 };

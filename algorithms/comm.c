@@ -1,8 +1,9 @@
 /* comm.c — the wrappers algorithms call: argument checks, dispatch to the
  * backend's ops table, and trace events recorded in one place so that both
  * backends write the same events for the same algorithm. */
-#include "algorithms/comm.h"
+#include "algorithms/comm_backend.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,18 @@ struct dsgd_request {
     long iter;
     double value; /* recorded with the event: the tag (p2p) or group size */
 };
+
+/* A backend may leave any slot NULL (comm.h, "Verbs a backend lacks"), as
+ * libfabric providers plug fi_no_* stubs: a verb that returns a status
+ * starts with REQUIRE, which returns DSGD_ENOTIMPL before anything happens;
+ * the others call their slot through SLOT_OR, which stands in the default
+ * when it is NULL.  No slot is called without one of the two. */
+#define REQUIRE(c, slot)                                                                           \
+    do {                                                                                           \
+        if (!(c)->ops->slot)                                                                       \
+            return DSGD_ENOTIMPL;                                                                  \
+    } while (0)
+#define SLOT_OR(c, slot, missing, args) ((c)->ops->slot ? (c)->ops->slot args : (missing))
 
 const char *dsgd_status_str(int status)
 {
@@ -35,13 +48,17 @@ const char *dsgd_status_str(int status)
 
 int dsgd_rank(const dsgd_comm *c) { return c->rank; }
 int dsgd_size(const dsgd_comm *c) { return c->size; }
-double dsgd_now(dsgd_comm *c) { return c->ops->now(c); }
-const char *dsgd_backend_name(const dsgd_comm *c) { return c->ops->backend_name; }
+double dsgd_now(dsgd_comm *c) { return SLOT_OR(c, now, NAN, (c)); }
+const char *dsgd_backend_name(const dsgd_comm *c)
+{
+    return c->ops->backend_name ? c->ops->backend_name : "unnamed";
+}
 void dsgd_set_iter(dsgd_comm *c, long iter) { c->iter = iter; }
+long dsgd_iter(const dsgd_comm *c) { return c->iter; }
 
 int dsgd_node_of(dsgd_comm *c, int rank)
 {
-    return rank >= 0 && rank < c->size ? c->ops->node_of(c, rank) : DSGD_EINVAL;
+    return rank >= 0 && rank < c->size ? SLOT_OR(c, node_of, rank, (c, rank)) : DSGD_EINVAL;
 }
 
 int dsgd_node_count(dsgd_comm *c)
@@ -50,7 +67,7 @@ int dsgd_node_count(dsgd_comm *c)
      * node is not always the highest, so take the maximum. */
     int count = 0;
     for (int r = 0; r < c->size; r++) {
-        int node = c->ops->node_of(c, r);
+        int node = dsgd_node_of(c, r);
         if (node + 1 > count)
             count = node + 1;
     }
@@ -89,6 +106,7 @@ static int valid_tag(int tag) { return tag >= 0 && tag <= DSGD_TAG_MAX; }
 
 int dsgd_send(dsgd_comm *c, int dst, int tag, const void *buf, size_t bytes)
 {
+    REQUIRE(c, send);
     if (!valid_peer(c, dst, 0) || !valid_tag(tag))
         return DSGD_EINVAL;
     double t0 = dsgd_now(c);
@@ -109,6 +127,7 @@ static void noticed(dsgd_comm *c, double t_block, const dsgd_msg_info *info)
 
 int dsgd_recv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, dsgd_msg_info *info)
 {
+    REQUIRE(c, recv);
     if (!valid_peer(c, src, 1) || !valid_tag(tag))
         return DSGD_EINVAL;
     dsgd_msg_info local;
@@ -148,6 +167,7 @@ static int posted(int rc, dsgd_request **req)
 
 int dsgd_isend(dsgd_comm *c, int dst, int tag, const void *buf, size_t bytes, dsgd_request **req)
 {
+    REQUIRE(c, isend);
     if (!valid_peer(c, dst, 0) || !valid_tag(tag))
         return DSGD_EINVAL;
     int rc = new_request(c, DSGD_REQ_SEND, dst, bytes, req);
@@ -159,6 +179,7 @@ int dsgd_isend(dsgd_comm *c, int dst, int tag, const void *buf, size_t bytes, ds
 
 int dsgd_irecv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, dsgd_request **req)
 {
+    REQUIRE(c, irecv);
     if (!valid_peer(c, src, 1) || !valid_tag(tag))
         return DSGD_EINVAL;
     int rc = new_request(c, DSGD_REQ_RECV, src, bytes, req);
@@ -193,6 +214,7 @@ static void complete(dsgd_comm *c, dsgd_request *r, double t_block, int rc,
 
 int dsgd_wait(dsgd_comm *c, dsgd_request **req, dsgd_msg_info *info)
 {
+    REQUIRE(c, wait);
     if (!req || !*req)
         return DSGD_EINVAL;
     dsgd_msg_info local;
@@ -211,6 +233,7 @@ int dsgd_wait(dsgd_comm *c, dsgd_request **req, dsgd_msg_info *info)
 
 int dsgd_test(dsgd_comm *c, dsgd_request **req, int *done, dsgd_msg_info *info)
 {
+    REQUIRE(c, test);
     if (!req || !*req || !done)
         return DSGD_EINVAL;
     dsgd_msg_info local;
@@ -233,6 +256,7 @@ int dsgd_test(dsgd_comm *c, dsgd_request **req, int *done, dsgd_msg_info *info)
 
 int dsgd_waitany(dsgd_comm *c, dsgd_request **reqs, int n, int *index, dsgd_msg_info *info)
 {
+    REQUIRE(c, waitany);
     if (n <= 0 || !reqs || !index)
         return DSGD_EINVAL;
     void **handles = malloc(sizeof *handles * (size_t)n);
@@ -272,6 +296,7 @@ int dsgd_waitany(dsgd_comm *c, dsgd_request **reqs, int n, int *index, dsgd_msg_
 
 int dsgd_probe(dsgd_comm *c, int src, int tag, int *flag, dsgd_msg_info *info)
 {
+    REQUIRE(c, probe);
     if (!valid_peer(c, src, 1) || !valid_tag(tag) || !flag)
         return DSGD_EINVAL;
     dsgd_msg_info local;
@@ -280,7 +305,7 @@ int dsgd_probe(dsgd_comm *c, int src, int tag, int *flag, dsgd_msg_info *info)
 
 int dsgd_failed(dsgd_comm *c, int rank)
 {
-    return valid_peer(c, rank, 0) && c->ops->failed ? c->ops->failed(c, rank) : 0;
+    return valid_peer(c, rank, 0) ? SLOT_OR(c, failed, 0, (c, rank)) : 0;
 }
 
 int dsgd_forgive(dsgd_comm *c, int rc, int peer)
@@ -291,6 +316,7 @@ int dsgd_forgive(dsgd_comm *c, int rc, int peer)
 int dsgd_group_create(dsgd_comm *c, const int *ranks, int n, dsgd_group **group)
 {
     *group = NULL;
+    REQUIRE(c, group_create);
     if (n <= 0 || !ranks)
         return DSGD_EINVAL;
     dsgd_group *g = calloc(1, sizeof *g);
@@ -324,7 +350,7 @@ void dsgd_group_free(dsgd_comm *c, dsgd_group *g)
     if (!g)
         return;
     if (g->impl)
-        c->ops->group_free(c, g);
+        SLOT_OR(c, group_free, (void)0, (c, g));
     free(g->ranks);
     free(g);
 }
@@ -356,6 +382,7 @@ static int valid_root(const dsgd_comm *c, const dsgd_group *g, int root)
 
 int dsgd_allreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count)
 {
+    REQUIRE(c, allreduce);
     double t0 = dsgd_now(c);
     int rc = c->ops->allreduce(c, g, buf, count);
     record(c, DSGD_EV_COLLECTIVE, "allreduce", t0, dsgd_now(c), (double)(count * sizeof(float)), 0,
@@ -365,6 +392,7 @@ int dsgd_allreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count)
 
 int dsgd_iallreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count, dsgd_request **req)
 {
+    REQUIRE(c, iallreduce);
     int rc = new_request(c, DSGD_REQ_ALLREDUCE, -1, count * sizeof(float), req);
     if (rc != DSGD_OK)
         return rc;
@@ -374,6 +402,7 @@ int dsgd_iallreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count, dsgd_
 
 int dsgd_reduce(dsgd_comm *c, dsgd_group *g, int root, float *buf, size_t count)
 {
+    REQUIRE(c, reduce);
     if (!valid_root(c, g, root))
         return DSGD_EINVAL;
     double t0 = dsgd_now(c);
@@ -385,6 +414,7 @@ int dsgd_reduce(dsgd_comm *c, dsgd_group *g, int root, float *buf, size_t count)
 
 int dsgd_bcast(dsgd_comm *c, dsgd_group *g, int root, void *buf, size_t bytes)
 {
+    REQUIRE(c, bcast);
     if (!valid_root(c, g, root))
         return DSGD_EINVAL;
     double t0 = dsgd_now(c);
@@ -396,6 +426,7 @@ int dsgd_bcast(dsgd_comm *c, dsgd_group *g, int root, void *buf, size_t bytes)
 
 int dsgd_allgather(dsgd_comm *c, dsgd_group *g, const void *sendbuf, size_t bytes, void *recvbuf)
 {
+    REQUIRE(c, allgather);
     double t0 = dsgd_now(c);
     int rc = c->ops->allgather(c, g, sendbuf, bytes, recvbuf);
     record(c, DSGD_EV_COLLECTIVE, "allgather", t0, dsgd_now(c), (double)bytes, 0, -1,
@@ -405,6 +436,7 @@ int dsgd_allgather(dsgd_comm *c, dsgd_group *g, const void *sendbuf, size_t byte
 
 int dsgd_barrier(dsgd_comm *c, dsgd_group *g)
 {
+    REQUIRE(c, barrier);
     double t0 = dsgd_now(c);
     int rc = c->ops->barrier(c, g);
     record(c, DSGD_EV_COLLECTIVE, "barrier", t0, dsgd_now(c), 0, 0, -1, dsgd_group_size(c, g));
@@ -413,21 +445,21 @@ int dsgd_barrier(dsgd_comm *c, dsgd_group *g)
 
 int dsgd_compute(dsgd_comm *c, const char *name, const dsgd_work *work, double t_start)
 {
-    int rc = c->ops->compute(c, name, work, t_start);
+    int rc = SLOT_OR(c, compute, DSGD_OK, (c, name, work, t_start));
     record(c, DSGD_EV_COMPUTE, name, t_start, dsgd_now(c), 0, dsgd_work_flops(work), -1, 0);
     return rc;
 }
 
 int dsgd_io(dsgd_comm *c, const char *name, double bytes, double t_start)
 {
-    int rc = c->ops->io(c, name, bytes, t_start);
+    int rc = SLOT_OR(c, io, DSGD_OK, (c, name, bytes, t_start));
     record(c, DSGD_EV_IO, name, t_start, dsgd_now(c), bytes, 0, -1, 0);
     return rc;
 }
 
 int dsgd_memory(dsgd_comm *c, const char *name, double bytes, double t_start)
 {
-    int rc = c->ops->memory(c, name, bytes, t_start);
+    int rc = SLOT_OR(c, memory, DSGD_OK, (c, name, bytes, t_start));
     record(c, DSGD_EV_MEMORY, name, t_start, dsgd_now(c), bytes, 0, -1, 0);
     return rc;
 }

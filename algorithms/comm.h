@@ -2,14 +2,15 @@
  *
  * An algorithm is a *node program*: a function run once per rank, like an MPI
  * main().  It sees an opaque dsgd_comm and the verbs below, nothing else.
- * Two backends fill the ops table: sim/ (SimGrid S4U, simulated time) and
- * exec/ (MPI, wall time).  Algorithms call the dsgd_* wrappers at the bottom
- * of this file, never the ops table directly: the wrappers record trace
- * events in one place so both backends write the same trace.
+ * Two backends (providers, as in libfabric) fill the ops table that
+ * algorithms/comm_backend.h declares: sim/ (SimGrid S4U, simulated time)
+ * and exec/ (MPI, wall time).  Algorithms call the dsgd_* wrappers below,
+ * never the ops table (they do not include comm_backend.h): the wrappers
+ * check arguments and record trace events in one place, so both backends
+ * write the same trace.
  *
  * Conventions shared by every verb
- *  - Return value: DSGD_OK (0) or a negative dsgd_status.  A verb that a
- *    backend does not provide yet returns DSGD_ENOTIMPL; it never aborts.
+ *  - Return value: DSGD_OK (0) or a negative dsgd_status.
  *  - Phantom buffers: a NULL data pointer with a non-zero size is a phantom
  *    payload.  The backend moves (sim) or accounts for (exec) only the size;
  *    nothing is read or written.  Phantom and real buffers must not be mixed
@@ -20,10 +21,25 @@
  *  - Time: dsgd_now() is simulated seconds in sim, wall seconds since the
  *    run's common start in exec.
  *
+ * Verbs a backend lacks.  A backend may leave any slot of its ops table
+ * NULL; a wrapper never calls a NULL slot and never aborts for one:
+ *  - verbs that return a status (send, recv, isend, irecv, wait, test,
+ *    waitany, probe, group_create, the collectives) return DSGD_ENOTIMPL
+ *    at once: nothing moves, no request is made or consumed (a request
+ *    passed to wait, test or waitany stays pending), no event is recorded;
+ *  - dsgd_now: NAN, a backend without a clock (events then carry NAN times);
+ *  - dsgd_node_of: every rank is a node of its own (dsgd_node_count = size);
+ *  - dsgd_failed: 0, no rank is ever known to have failed;
+ *  - dsgd_group_free: the backend had nothing of its own to free;
+ *  - dsgd_compute, dsgd_io, dsgd_memory: DSGD_OK with the event recorded,
+ *    as for a backend whose clock runs by itself (exec leaves them NULL):
+ *    a charge only advances a modelled clock; nothing else depends on it;
+ *  - dsgd_backend_name: "unnamed".
+ *
  * Failures (fail-stop ranks, as ULFM proposes for MPI)
- *  - failed(r) says whether rank r is known to have stopped.  The simulator
- *    knows at once (--fail); exec never reports one: Open MPI aborts the
- *    whole job when a process dies.
+ *  - dsgd_failed(c, r) says whether rank r is known to have stopped.  The
+ *    simulator knows at once (--fail); exec never reports one (it leaves
+ *    the slot NULL): Open MPI aborts the whole job when a process dies.
  *  - Point to point with a failed peer does not block forever: a receive
  *    from a failed source returns DSGD_ENETWORK once every message that
  *    source sent before failing has been received; a send to a failed
@@ -34,7 +50,7 @@
  *    waitany return DSGD_EFAILED with info->source the failed rank, and the
  *    request stays pending (waitany's *index names it); a blocking recv
  *    returns it having received nothing.  A notice is a wake-up: read the
- *    state with failed().
+ *    state with dsgd_failed().
  *  - Collectives over a group with a failed member do not complete; the
  *    simulator reports the stall.  Survivors can form a new group.
  */
@@ -64,9 +80,20 @@ const char *dsgd_status_str(int status);
 #define DSGD_ANY_SOURCE (-1)
 #define DSGD_TAG_MAX 0xffff
 
+/* dsgd_comm is opaque: its insides are the backends' and comm.c's
+ * (comm_backend.h). */
 typedef struct dsgd_comm dsgd_comm;
-typedef struct dsgd_group dsgd_group;     /* backend-owned; NULL means "all ranks" */
+typedef struct dsgd_group dsgd_group;     /* NULL means "all ranks" */
 typedef struct dsgd_request dsgd_request; /* owned by the wrapper layer (comm.c) */
+
+/* A group: the wrapper layer owns the rank list, the backend its impl.
+ * Algorithms read it through dsgd_group_size and dsgd_group_index. */
+struct dsgd_group {
+    int n;        /* number of members */
+    int *ranks;   /* world ranks, group index order */
+    int my_index; /* this rank's group index */
+    void *impl;   /* backend state (MPI communicator, tag space, ...) */
+};
 
 /* What a completed receive (or probe) tells about its message. */
 typedef struct dsgd_msg_info {
@@ -75,113 +102,44 @@ typedef struct dsgd_msg_info {
     size_t bytes; /* payload size in bytes (phantom or real) */
 } dsgd_msg_info;
 
-/* Kinds of non-blocking operation (for traces and for the wrappers). */
-typedef enum dsgd_req_kind { DSGD_REQ_SEND, DSGD_REQ_RECV, DSGD_REQ_ALLREDUCE } dsgd_req_kind;
-
-/* The ops table a backend fills.  Handles of non-blocking operations are the
- * backend's own (void *); the wrapper layer wraps them in dsgd_request. */
-typedef struct dsgd_comm_ops {
-    const char *backend_name; /* "sim" or "exec" */
-
-    double (*now)(dsgd_comm *c);
-    /* Physical node (machine) hosting a rank, numbered 0..nodes-1 in order
-     * of each node's lowest rank, so ranks sharing a node can form groups
-     * (per-node communicators, leaders) as on a real cluster. */
-    int (*node_of)(dsgd_comm *c, int rank);
-
-    /* Point to point.  Blocking send returns when the buffer may be reused;
-     * blocking recv when the message is in buf.  bytes is the capacity of
-     * buf on receive; a longer message is DSGD_ETRUNC. */
-    int (*send)(dsgd_comm *c, int dst, int tag, const void *buf, size_t bytes);
-    int (*recv)(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, dsgd_msg_info *info);
-    int (*isend)(dsgd_comm *c, int dst, int tag, const void *buf, size_t bytes, void **handle);
-    int (*irecv)(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, void **handle);
-    /* Completion of a handle returned by isend/irecv/iallreduce.  wait blocks;
-     * test sets *done and, when done, releases the handle like wait.  info may
-     * be NULL; it is filled for receives. */
-    int (*wait)(dsgd_comm *c, void *handle, dsgd_msg_info *info);
-    int (*test)(dsgd_comm *c, void *handle, int *done, dsgd_msg_info *info);
-    /* Blocks until one of n handles completes; *index is its position.  The
-     * completed handle is released, the others stay pending. */
-    int (*waitany)(dsgd_comm *c, void **handles, int n, int *index, dsgd_msg_info *info);
-    /* Non-blocking check for a message that matches (src or DSGD_ANY_SOURCE,
-     * tag); *flag is 1 and info filled if one has arrived, without
-     * receiving it. */
-    int (*probe)(dsgd_comm *c, int src, int tag, int *flag, dsgd_msg_info *info);
-    /* 1 if `rank` is known to have failed (see "Failures"); NULL: never. */
-    int (*failed)(dsgd_comm *c, int rank);
-
-    /* Groups.  Creation is collective over the listed ranks: every rank in
-     * the list calls it with the same list in the same order; ranks not in
-     * the list must not call it.  Group index i is ranks[i].  The wrapper
-     * fills n, ranks and my_index; the backend sets g->impl (and frees it). */
-    int (*group_create)(dsgd_comm *c, dsgd_group *g);
-    void (*group_free)(dsgd_comm *c, dsgd_group *g);
-
-    /* Collectives over a group (NULL = all ranks), called by every member.
-     * allreduce and reduce sum float vectors in place; root is a group
-     * index; bcast and allgather move raw bytes (allgather: each member
-     * contributes `bytes`, recvbuf holds n*bytes in group order). */
-    int (*allreduce)(dsgd_comm *c, dsgd_group *g, float *buf, size_t count);
-    int (*iallreduce)(dsgd_comm *c, dsgd_group *g, float *buf, size_t count, void **handle);
-    int (*reduce)(dsgd_comm *c, dsgd_group *g, int root, float *buf, size_t count);
-    int (*bcast)(dsgd_comm *c, dsgd_group *g, int root, void *buf, size_t bytes);
-    int (*allgather)(dsgd_comm *c, dsgd_group *g, const void *sendbuf, size_t bytes, void *recvbuf);
-    int (*barrier)(dsgd_comm *c, dsgd_group *g);
-
-    /* Cost charges for work that started at t_start (a value of now() read
-     * before the real work ran).  sim advances simulated time by the
-     * modelled cost of the work from t_start on (the real work, if any, took
-     * no simulated time); exec does nothing: wall time already passed.
-     * Either way the wrapper records the event from t_start to now(). */
-    int (*compute)(dsgd_comm *c, const char *name, const dsgd_work *work, double t_start);
-    int (*io)(dsgd_comm *c, const char *name, double bytes, double t_start);
-    int (*memory)(dsgd_comm *c, const char *name, double bytes, double t_start);
-} dsgd_comm_ops;
-
-/* A group: the wrapper layer owns the rank list, the backend its impl. */
-struct dsgd_group {
-    int n;        /* number of members */
-    int *ranks;   /* world ranks, group index order */
-    int my_index; /* this rank's group index */
-    void *impl;   /* backend state (MPI communicator, tag space, ...) */
-};
-
-/* The communicator of one rank.  Backends allocate it and fill every field;
- * algorithms treat it as opaque and use the functions below. */
-struct dsgd_comm {
-    const dsgd_comm_ops *ops;
-    int rank;
-    int size;
-    dsgd_trace *trace; /* this rank's event list; NULL: no trace */
-    long iter;         /* iteration stamped on events (-1 outside the loop) */
-    void *backend;     /* backend-private state */
-};
-
 /* Identity and time. */
 int dsgd_rank(const dsgd_comm *c);
 int dsgd_size(const dsgd_comm *c);
 double dsgd_now(dsgd_comm *c);
 const char *dsgd_backend_name(const dsgd_comm *c);
-/* Node hosting `rank` (0..dsgd_node_count-1), and the number of nodes. */
+/* Physical node (machine) hosting `rank`, numbered 0..dsgd_node_count-1 in
+ * order of each node's lowest rank, so ranks sharing a node can form groups
+ * (per-node communicators, leaders) as on a real cluster. */
 int dsgd_node_of(dsgd_comm *c, int rank);
 int dsgd_node_count(dsgd_comm *c);
-/* Sets the iteration number stamped on later trace events. */
+/* The iteration number stamped on later trace events (-1 outside the
+ * training loop), and what it is now. */
 void dsgd_set_iter(dsgd_comm *c, long iter);
+long dsgd_iter(const dsgd_comm *c);
 
-/* Point to point (semantics in dsgd_comm_ops).  Non-blocking calls return a
- * request in *req that exactly one of wait/test(done)/waitany consumes. */
+/* Point to point.  Blocking send returns when the buffer may be reused;
+ * blocking recv when the message is in buf.  bytes is the capacity of buf
+ * on receive; a longer message is DSGD_ETRUNC.  Non-blocking calls return
+ * a request in *req that exactly one of wait/test(done)/waitany consumes.
+ * info may be NULL; it is filled for receives. */
 int dsgd_send(dsgd_comm *c, int dst, int tag, const void *buf, size_t bytes);
 int dsgd_recv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, dsgd_msg_info *info);
 int dsgd_isend(dsgd_comm *c, int dst, int tag, const void *buf, size_t bytes, dsgd_request **req);
 int dsgd_irecv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, dsgd_request **req);
-/* Waits for *req and sets *req to NULL. */
+/* Waits for *req (from isend, irecv or iallreduce) and sets *req to NULL. */
 int dsgd_wait(dsgd_comm *c, dsgd_request **req, dsgd_msg_info *info);
 /* Sets *done; when done, consumes *req (set to NULL) as dsgd_wait would. */
 int dsgd_test(dsgd_comm *c, dsgd_request **req, int *done, dsgd_msg_info *info);
 /* Waits for one of reqs[0..n-1]; consumes it (reqs[*index] becomes NULL).
- * NULL entries are skipped; all NULL is DSGD_EINVAL. */
+ * The requests may be of any kind, mixed: sends, receives and non-blocking
+ * allreduces (as MPI_Waitany over MPI_Iallreduce requests, e.g. gradient
+ * buckets and a message from a peer); the one that completes first, in the
+ * backend's time, is the one returned.  NULL entries are skipped; all NULL
+ * is DSGD_EINVAL. */
 int dsgd_waitany(dsgd_comm *c, dsgd_request **reqs, int n, int *index, dsgd_msg_info *info);
+/* Non-blocking check for a message that matches (src or DSGD_ANY_SOURCE,
+ * tag): *flag is 1 and info filled if one has arrived, without receiving
+ * it. */
 int dsgd_probe(dsgd_comm *c, int src, int tag, int *flag, dsgd_msg_info *info);
 /* 1 if `rank` is known to have failed, 0 otherwise (see "Failures"). */
 int dsgd_failed(dsgd_comm *c, int rank);
@@ -189,7 +147,9 @@ int dsgd_failed(dsgd_comm *c, int rank);
  * that has failed: for code that goes on without it. */
 int dsgd_forgive(dsgd_comm *c, int rc, int peer);
 
-/* Groups (collective over the listed ranks; see dsgd_comm_ops). */
+/* Groups.  Creation is collective over the listed ranks: every rank in the
+ * list calls it with the same list in the same order; ranks not in the
+ * list must not call it.  Group index i is ranks[i]. */
 int dsgd_group_create(dsgd_comm *c, const int *ranks, int n, dsgd_group **group);
 void dsgd_group_free(dsgd_comm *c, dsgd_group *group);
 /* The members of g (NULL: all ranks) not known to have failed, as a new
@@ -200,7 +160,10 @@ int dsgd_group_survivors(dsgd_comm *c, dsgd_group *g, dsgd_group **live);
 int dsgd_group_size(const dsgd_comm *c, const dsgd_group *g);
 int dsgd_group_index(const dsgd_comm *c, const dsgd_group *g);
 
-/* Collectives (g NULL = all ranks; root is a group index). */
+/* Collectives over a group (NULL = all ranks), called by every member.
+ * allreduce and reduce sum float vectors in place; root is a group index;
+ * bcast and allgather move raw bytes (allgather: each member contributes
+ * `bytes`, recvbuf holds n*bytes in group order). */
 int dsgd_allreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count);
 int dsgd_iallreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count, dsgd_request **req);
 int dsgd_reduce(dsgd_comm *c, dsgd_group *g, int root, float *buf, size_t count);
@@ -208,8 +171,12 @@ int dsgd_bcast(dsgd_comm *c, dsgd_group *g, int root, void *buf, size_t bytes);
 int dsgd_allgather(dsgd_comm *c, dsgd_group *g, const void *sendbuf, size_t bytes, void *recvbuf);
 int dsgd_barrier(dsgd_comm *c, dsgd_group *g);
 
-/* Cost charges (see dsgd_comm_ops): pass the now() read before the work. */
-/* compute: `work` tells the flops per layer kind, so sim can price each
+/* Cost charges for work that started at t_start (a value of dsgd_now()
+ * read before the real work ran).  sim advances simulated time by the
+ * modelled cost of the work from t_start on (the real work, if any, took
+ * no simulated time); exec does nothing: wall time already passed.  Either
+ * way the event is recorded from t_start to now().
+ * compute: `work` tells the flops per layer kind, so sim can price each
  * kind at its own efficiency; the trace records the total flops. */
 int dsgd_compute(dsgd_comm *c, const char *name, const dsgd_work *work, double t_start);
 int dsgd_io(dsgd_comm *c, const char *name, double bytes, double t_start);

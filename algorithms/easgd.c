@@ -12,15 +12,31 @@
 
 #include "algorithms/ps.h"
 
-extern const dsgd_algo dsgd_algo_easgd;
+typedef struct easgd_options {
+    dsgd_ps_options ps;
+    long tau;
+    double alpha;
+} easgd_options;
 
-static int serve(dsgd_worker *w, dsgd_comm *c, const dsgd_layout *l)
+static const dsgd_option easgd_options_table[] = {
+    DSGD_PS_SERVERS_OPTION(easgd_options),
+    {"tau", DSGD_OPT_LONG, DSGD_OPT_AT(easgd_options, tau), .def = "1", .min = 1, .metavar = "N",
+     .help = "steps between exchanges with the centre"},
+    {"alpha", DSGD_OPT_DOUBLE, DSGD_OPT_AT(easgd_options, alpha), .def = "0.1", .max = 1,
+     .metavar = "X", .help = "elastic moving rate"},
+    {.name = NULL},
+};
+
+static int easgd_serve(dsgd_node *n, dsgd_comm *c)
 {
+    const easgd_options *o = n->opt;
+    dsgd_worker *w = &n->w;
+    const dsgd_layout *l = &n->l;
     size_t off, len;
     dsgd_ps_shard(w->params.len, l->n_servers, l->my_server, &off, &len);
     dsgd_vec centre = dsgd_vec_view(&w->params, off, len);
     dsgd_vec d = dsgd_vec_view(&w->grad, off, len);
-    float alpha = (float)w->job->cfg->alpha;
+    float alpha = (float)o->alpha;
     unsigned char *done = calloc((size_t)dsgd_size(c), 1);
     int rc = done ? DSGD_OK : DSGD_ENOMEM;
     /* Serve until every worker said done or failed (as asgd's server). */
@@ -83,52 +99,62 @@ static int exchange(dsgd_comm *c, const dsgd_layout *l, int kind, long t, const 
     return rc ? rc : r;
 }
 
-static int work(dsgd_worker *w, dsgd_comm *c, const dsgd_layout *l, dsgd_result *out)
+static int easgd_start(dsgd_node *n, dsgd_comm *c)
 {
-    long tau = w->job->cfg->tau;
-    dsgd_vec d;
-    if (dsgd_vec_alloc(&d, w->params.len, dsgd_vec_is_phantom(&w->params)))
-        return DSGD_ENOMEM;
-    int rc = DSGD_OK;
-    for (long t = w->start_iter; rc == DSGD_OK && t < w->iters; t++) {
-        dsgd_set_iter(c, t);
-        if ((rc = dsgd_worker_load(w, c, t)) || (rc = dsgd_worker_gradient(w, c, out)) ||
-            (rc = dsgd_worker_step(w, c, &w->grad)))
-            break;
-        if ((t + 1) % tau == 0) {
-            if ((rc = exchange(c, l, DSGD_PS_PUSH, t, &w->params, &d)))
-                break;
-            double t0 = dsgd_now(c);
-            rc = dsgd_memory(c, "elastic_update", dsgd_vec_axpy(&w->params, -1.0f, &d), t0);
-        }
-        if (rc == DSGD_OK)
-            rc = dsgd_worker_after_step(w, c, t + 1, out);
-        dsgd_worker_progress(w, c, t, out);
-    }
-    dsgd_set_iter(c, -1);
-    if (rc == DSGD_OK) /* d receives the centre */
-        rc = exchange(c, l, DSGD_PS_DONE, w->iters, &w->params, &d);
+    (void)c;
+    dsgd_vec *d = n->state;
+    if (n->l.my_worker < 0)
+        return DSGD_OK;
+    return dsgd_vec_alloc(d, n->w.params.len, dsgd_vec_is_phantom(&n->w.params)) ? DSGD_ENOMEM
+                                                                                   : DSGD_OK;
+}
+
+static int easgd_step(dsgd_node *n, dsgd_comm *c, long t)
+{
+    const easgd_options *o = n->opt;
+    dsgd_vec *d = n->state, *x = &n->w.params;
+    int rc = dsgd_worker_step(&n->w, c, &n->w.grad);
+    if (rc != DSGD_OK || (t + 1) % o->tau != 0)
+        return rc;
+    if ((rc = exchange(c, &n->l, DSGD_PS_PUSH, t, x, d)))
+        return rc;
+    double t0 = dsgd_now(c);
+    return dsgd_memory(c, "elastic_update", dsgd_vec_axpy(x, -1.0f, d), t0);
+}
+
+/* Done: the servers return the centre; the workers' spread is measured on
+ * their own models, then they evaluate the centre. */
+static int easgd_drain(dsgd_node *n, dsgd_comm *c)
+{
+    dsgd_vec *d = n->state;
+    dsgd_worker *w = &n->w;
+    int rc = exchange(c, &n->l, DSGD_PS_DONE, w->iters, &w->params, d);
     dsgd_group *live = NULL; /* the workers that have not failed */
     if (rc == DSGD_OK && (rc = dsgd_group_survivors(c, w->eval_group, &live)) == DSGD_OK)
-        rc = dsgd_worker_spread(w, c, live ? live : w->eval_group, &out->spread);
+        rc = dsgd_worker_spread(w, c, live ? live : w->eval_group, &n->out->spread);
     if (live)
         dsgd_group_free(c, live);
     w->measure_spread = 0;
-    dsgd_vec_copy(&w->params, &d); /* evaluate the centre */
-    dsgd_vec_free(&d);
+    dsgd_vec_copy(&w->params, d);
     return rc;
 }
 
-static int easgd_run(dsgd_comm *c, const dsgd_job *job, dsgd_result *out)
+static void easgd_stop(dsgd_node *n, dsgd_comm *c)
 {
-    return dsgd_ps_run(&dsgd_algo_easgd, serve, work, c, job, out);
+    (void)c;
+    dsgd_vec_free(n->state);
 }
 
 const dsgd_algo dsgd_algo_easgd = {
-    .name = "easgd",
-    .summary = "asynchronous elastic averaging SGD: every --tau steps a worker and the centre "
-               "move towards each other by --alpha",
-    .flags = "--servers S --tau N --alpha X",
-    .run = easgd_run,
+    .base = {"easgd",
+             "asynchronous elastic averaging SGD: every --tau steps a worker and the centre "
+             "move towards each other by --alpha",
+             easgd_options_table, sizeof(easgd_options)},
     .roles = dsgd_roles_servers_last,
+    .state_size = sizeof(dsgd_vec),
+    .start = easgd_start,
+    .step = easgd_step,
+    .drain = easgd_drain,
+    .serve = easgd_serve,
+    .stop = easgd_stop,
 };

@@ -8,297 +8,176 @@
  *   --gossip pull: ask the peer for its x and set x <- (x + x_peer) / 2.
  * A receive (push) or a request listener (pull) is always posted, so a
  * peer's message completes while we compute; while waiting for our own
- * send or reply we keep serving the others (waitany).
- * End (both modes, O(N) messages): each worker, once its last exchange is
- * complete, tells the coordinator (the first worker alive) it is done and
- * serves the others until the coordinator, once all are done, says stop.
- * Nobody sends after saying done, so a worker then ends its listener with
- * a message to itself: everything sent to it earlier is handled first.
- * (On MPI, which orders messages per sender only, a push below the eager
- * limit still in flight from another worker could arrive after that
- * message and be dropped; larger pushes complete only once matched.)
+ * send or reply we keep serving the others (listener.h, which also ends
+ * the run: nobody sends after the workers agree they are done).
  * Failures (comm.h): peers are drawn among the workers alive; an exchange
- * with a worker that fails is dropped; the coordinator counts a failed
- * worker as done, and if the coordinator fails the others tell the next
- * one. */
+ * with a worker that fails is dropped. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "algorithms/worker.h"
+#include "algorithms/listener.h"
+#include "algorithms/node.h"
 #include "core/rng.h"
 
-extern const dsgd_algo dsgd_algo_gossip;
+typedef struct gossip_options {
+    char mode[8]; /* push or pull */
+    long every;
+} gossip_options;
+
+static const dsgd_option gossip_options_table[] = {
+    {"gossip", DSGD_OPT_STR, DSGD_OPT_AT(gossip_options, mode), .def = "push",
+     .metavar = "push|pull",
+     .help = "push parameters to a random peer, or pull a random peer's", .choices = "push|pull"},
+    {"gossip-every", DSGD_OPT_LONG, DSGD_OPT_AT(gossip_options, every), .def = "1", .min = 1,
+     .metavar = "N", .help = "steps between gossip exchanges"},
+    {.name = NULL},
+};
 
 enum { TAG_PARAMS = 300, TAG_REQUEST, TAG_REPLY, TAG_CTRL };
-enum { REQ_PARAMS = 1, REQ_STOP = 3 };
 
-typedef struct gossip {
+typedef struct gossip_state {
+    dsgd_listener listener; /* push: parameters; pull: requests */
+    dsgd_vec in, out;       /* receive and send buffers */
+    double request;         /* pull: a peer's request lands here */
+    dsgd_request *send;     /* push: our send in flight */
+    int push_peer;          /* ... and its destination */
+    int pull;
+    dsgd_rng rng;
     dsgd_worker *w;
-    const dsgd_layout *l;
-    dsgd_vec in, out;   /* receive and send buffers */
-    dsgd_request *recv; /* push: the posted receive; pull: the posted request listener */
-    double request;
-    int stopped;   /* our listener received our own terminator */
-    int push_peer; /* destination of the push in flight */
-} gossip;
+} gossip_state;
 
-static int average_in(gossip *g, dsgd_comm *c, const dsgd_vec *x)
+/* x <- (x + x_in) / 2, charged as memory traffic. */
+static int average_in(dsgd_worker *w, dsgd_comm *c, const dsgd_vec *x)
 {
     double t0 = dsgd_now(c);
-    double bytes = dsgd_vec_axpy(&g->w->params, 1.0f, x);
-    bytes += dsgd_vec_scale(&g->w->params, 0.5f);
+    double bytes = dsgd_vec_axpy(&w->params, 1.0f, x);
+    bytes += dsgd_vec_scale(&w->params, 0.5f);
     dsgd_record(c, DSGD_EV_UPDATE, "gossip_average", t0, 0.5);
     return dsgd_memory(c, "gossip_average", bytes, t0);
 }
 
-static int post(gossip *g, dsgd_comm *c, int pull)
+/* The listener got a peer's message: average its parameters in (push), or
+ * send it ours (pull). */
+static int on_message(void *ctx, dsgd_comm *c, const dsgd_msg_info *info)
 {
-    if (pull)
-        return dsgd_irecv(c, DSGD_ANY_SOURCE, TAG_REQUEST, &g->request, sizeof g->request,
-                          &g->recv);
-    return dsgd_irecv(c, DSGD_ANY_SOURCE, TAG_PARAMS, g->in.data, dsgd_vec_bytes(&g->in), &g->recv);
+    gossip_state *s = ctx;
+    if (!s->pull)
+        return average_in(s->w, c, &s->in);
+    dsgd_vec *x = &s->w->params;
+    int rc = dsgd_send(c, info->source, TAG_REPLY, x->data, dsgd_vec_bytes(x));
+    return dsgd_forgive(c, rc, info->source);
 }
 
-/* Handles a completed listener receive and posts the next one, unless it
- * was our own terminator. */
-static int handle(gossip *g, dsgd_comm *c, int pull, const dsgd_msg_info *info)
-{
-    int rc = DSGD_OK;
-    if (info->source == dsgd_rank(c) && (pull ? g->request == REQ_STOP : info->bytes == 0)) {
-        g->stopped = 1;
-        return DSGD_OK;
-    }
-    if (!pull)
-        rc = average_in(g, c, &g->in);
-    else if (g->request == REQ_PARAMS)
-        rc = dsgd_forgive(
-            c,
-            dsgd_send(c, info->source, TAG_REPLY, g->w->params.data, dsgd_vec_bytes(&g->w->params)),
-            info->source);
-    return rc == DSGD_OK ? post(g, c, pull) : rc;
-}
-
-/* Waits for *req while serving the listener.  Returns what completed *req
- * (info filled), or DSGD_EFAILED with *req still pending if a failure
- * notice came through it (the listener's notices are only wake-ups). */
-static int serve_until(gossip *g, dsgd_comm *c, int pull, dsgd_request **req, dsgd_msg_info *info)
-{
-    while (*req) {
-        dsgd_request *reqs[2] = {*req, g->recv};
-        int index;
-        dsgd_msg_info got;
-        int rc = dsgd_waitany(c, reqs, 2, &index, &got);
-        *req = reqs[0];
-        g->recv = reqs[1];
-        if (index == 0) {
-            if (info)
-                *info = got;
-            if (rc != DSGD_OK)
-                return rc;
-        } else if (rc == DSGD_OK) {
-            if ((rc = handle(g, c, pull, &got)) != DSGD_OK)
-                return rc;
-        } else if (rc != DSGD_EFAILED) {
-            return rc;
-        }
-    }
-    return DSGD_OK;
-}
-
-/* Handles what has arrived without blocking. */
-static int drain(gossip *g, dsgd_comm *c, int pull)
-{
-    int done = 1, rc = DSGD_OK;
-    while (rc == DSGD_OK && done && g->recv) {
-        dsgd_msg_info info;
-        rc = dsgd_test(c, &g->recv, &done, &info);
-        if (rc == DSGD_OK && done)
-            rc = handle(g, c, pull, &info);
-    }
-    return rc == DSGD_EFAILED ? DSGD_OK : rc;
-}
-
-static int exchange(gossip *g, dsgd_comm *c, int pull, int peer, dsgd_request **send)
-{
-    int rc = dsgd_forgive(c, serve_until(g, c, pull, send, NULL), g->push_peer); /* previous push */
-    if (rc != DSGD_OK)
-        return rc;
-    if (!pull) {
-        dsgd_vec_copy(&g->out, &g->w->params);
-        g->push_peer = peer;
-        return dsgd_forgive(
-            c, dsgd_isend(c, peer, TAG_PARAMS, g->out.data, dsgd_vec_bytes(&g->out), send), peer);
-    }
-    dsgd_request *reply = NULL;
-    static const double ask = REQ_PARAMS;
-    if ((rc = dsgd_irecv(c, peer, TAG_REPLY, g->out.data, dsgd_vec_bytes(&g->out), &reply)))
-        return rc;
-    rc = dsgd_forgive(c, dsgd_send(c, peer, TAG_REQUEST, &ask, sizeof ask), peer);
-    int got = serve_until(g, c, pull, &reply, NULL); /* fails if the peer has failed */
-    if (rc != DSGD_OK || (rc = dsgd_forgive(c, got, peer)) != DSGD_OK || got != DSGD_OK)
-        return rc;
-    return average_in(g, c, &g->out);
-}
-
-/* A peer for worker `me` of n, uniform among the other workers alive
- * (-1 if none is). */
+/* A peer uniform among the other workers alive (-1 if none is). */
 static int draw_peer(dsgd_comm *c, const dsgd_layout *l, dsgd_rng *rng)
 {
     int n = l->n_workers, me = l->my_worker;
     for (int tries = 0; tries < 64; tries++) {
         int peer = (int)dsgd_rng_below(rng, (uint64_t)(n - 1));
         peer += peer >= me;
-        if (!dsgd_failed(c, l->workers[peer]))
-            return l->workers[peer];
+        if (!dsgd_failed(c, dsgd_layout_worker(l, peer)))
+            return dsgd_layout_worker(l, peer);
     }
     int alive = 0; /* most have failed: draw among the survivors */
     for (int i = 0; i < n; i++)
-        alive += i != me && !dsgd_failed(c, l->workers[i]);
+        alive += i != me && !dsgd_failed(c, dsgd_layout_worker(l, i));
     if (alive == 0)
         return -1;
     int k = (int)dsgd_rng_below(rng, (uint64_t)alive);
     for (int i = 0; i < n; i++)
-        if (i != me && !dsgd_failed(c, l->workers[i]) && k-- == 0)
-            return l->workers[i];
+        if (i != me && !dsgd_failed(c, dsgd_layout_worker(l, i)) && k-- == 0)
+            return dsgd_layout_worker(l, i);
     return -1;
 }
 
-/* Coordinator: serves until every other worker alive has said done, then
- * tells them to stop. */
-static int coordinate(gossip *g, dsgd_comm *c, int pull)
+/* Our previous push is complete (or its peer failed). */
+static int push_done(gossip_state *s, dsgd_comm *c)
 {
-    const dsgd_layout *l = g->l;
-    int me = dsgd_rank(c), rc = DSGD_OK;
-    unsigned char *done = calloc((size_t)dsgd_size(c), 1);
-    if (!done)
+    return dsgd_forgive(c, dsgd_listener_wait(&s->listener, c, &s->send, NULL), s->push_peer);
+}
+
+static int exchange(gossip_state *s, dsgd_comm *c, int peer)
+{
+    int rc = push_done(s, c);
+    if (rc != DSGD_OK)
+        return rc;
+    if (!s->pull) {
+        dsgd_vec_copy(&s->out, &s->w->params);
+        s->push_peer = peer;
+        rc = dsgd_isend(c, peer, TAG_PARAMS, s->out.data, dsgd_vec_bytes(&s->out), &s->send);
+        return dsgd_forgive(c, rc, peer);
+    }
+    dsgd_request *reply = NULL;
+    static const double ask = 1;
+    if ((rc = dsgd_irecv(c, peer, TAG_REPLY, s->out.data, dsgd_vec_bytes(&s->out), &reply)))
+        return rc;
+    rc = dsgd_forgive(c, dsgd_send(c, peer, TAG_REQUEST, &ask, sizeof ask), peer);
+    int got = dsgd_listener_wait(&s->listener, c, &reply, NULL); /* fails if the peer failed */
+    if (rc != DSGD_OK || (rc = dsgd_forgive(c, got, peer)) != DSGD_OK || got != DSGD_OK)
+        return rc;
+    return average_in(s->w, c, &s->out);
+}
+
+static int gossip_start(dsgd_node *n, dsgd_comm *c)
+{
+    const gossip_options *o = n->opt;
+    gossip_state *s = n->state;
+    int phantom = dsgd_vec_is_phantom(&n->w.params);
+    s->w = &n->w;
+    s->pull = strcmp(o->mode, "pull") == 0;
+    if (n->l.n_workers < 2) {
+        snprintf(n->out->error, sizeof n->out->error, "gossip: needs at least 2 workers");
+        return DSGD_EINVAL;
+    }
+    if (dsgd_vec_alloc(&s->in, n->w.params.len, phantom) ||
+        dsgd_vec_alloc(&s->out, n->w.params.len, phantom))
         return DSGD_ENOMEM;
-    double word;
-    dsgd_request *ctrl = NULL;
-    for (;;) {
-        int waiting = 0;
-        for (int i = 0; i < l->n_workers; i++) {
-            int r = l->workers[i];
-            waiting += r != me && !done[r] && !dsgd_failed(c, r);
-        }
-        if (!waiting || rc != DSGD_OK)
-            break;
-        if (!ctrl && (rc = dsgd_irecv(c, DSGD_ANY_SOURCE, TAG_CTRL, &word, sizeof word, &ctrl)))
-            break;
-        dsgd_msg_info info;
-        rc = serve_until(g, c, pull, &ctrl, &info);
-        if (rc == DSGD_OK)
-            done[info.source] = 1;
-        else if (rc == DSGD_EFAILED) /* a worker failed: count again */
-            rc = DSGD_OK;
-    }
-    if (ctrl && rc == DSGD_OK) { /* complete our own pending receive */
-        rc = dsgd_send(c, me, TAG_CTRL, &word, sizeof word);
-        while (rc == DSGD_OK && ctrl)
-            if ((rc = serve_until(g, c, pull, &ctrl, NULL)) == DSGD_EFAILED)
-                rc = DSGD_OK;
-    }
-    static const double stop = REQ_STOP;
-    for (int i = 0; rc == DSGD_OK && i < l->n_workers; i++) {
-        int r = l->workers[i];
-        if (r != me && !dsgd_failed(c, r))
-            rc = dsgd_forgive(c, dsgd_send(c, r, TAG_CTRL, &stop, sizeof stop), r);
-    }
-    free(done);
-    return rc;
+    dsgd_rng_seed2(&s->rng, n->w.job->cfg->seed, 104729 + (uint64_t)n->l.my_worker);
+    s->listener = (dsgd_listener){
+        .tag = s->pull ? TAG_REQUEST : TAG_PARAMS,
+        .ctrl_tag = TAG_CTRL,
+        .buf = s->pull ? (void *)&s->request : (void *)s->in.data,
+        .bytes = s->pull ? sizeof s->request : dsgd_vec_bytes(&s->in),
+        .handle = on_message,
+        .ctx = s,
+    };
+    return dsgd_listener_open(&s->listener, c);
 }
 
-static int finish(gossip *g, dsgd_comm *c, int pull, dsgd_request **send)
+static int gossip_step(dsgd_node *n, dsgd_comm *c, long t)
 {
-    int me = dsgd_rank(c);
-    int rc = dsgd_forgive(c, serve_until(g, c, pull, send, NULL), g->push_peer); /* our last push */
-    /* done -> coordinator, until one alive says stop (or we coordinate) */
-    for (int coord = dsgd_layout_first_alive(c, g->l); rc == DSGD_OK;
-         coord = dsgd_layout_first_alive(c, g->l)) {
-        if (coord == me) {
-            rc = coordinate(g, c, pull);
-            break;
-        }
-        static const double done = 1;
-        double word;
-        dsgd_request *stop = NULL;
-        if ((rc = dsgd_irecv(c, coord, TAG_CTRL, &word, sizeof word, &stop)))
-            break;
-        int sent = dsgd_send(c, coord, TAG_CTRL, &done, sizeof done);
-        rc = serve_until(g, c, pull, &stop, NULL);
-        if (rc == DSGD_OK && sent == DSGD_OK)
-            break;
-        rc = dsgd_forgive(c, rc != DSGD_OK ? rc : sent, coord); /* the coordinator failed: next */
-    }
-    /* nobody sends to us any more: end our listener behind what came */
-    static const double terminator = REQ_STOP;
-    if (rc == DSGD_OK)
-        rc = pull ? dsgd_send(c, me, TAG_REQUEST, &terminator, sizeof terminator)
-                  : dsgd_send(c, me, TAG_PARAMS, NULL, 0);
-    while (rc == DSGD_OK && !g->stopped) {
-        dsgd_msg_info info;
-        rc = dsgd_wait(c, &g->recv, &info);
-        if (rc == DSGD_OK)
-            rc = handle(g, c, pull, &info);
-        else if (rc == DSGD_EFAILED)
-            rc = DSGD_OK;
-    }
-    return rc;
+    const gossip_options *o = n->opt;
+    gossip_state *s = n->state;
+    int rc;
+    if ((rc = dsgd_worker_step(&n->w, c, &n->w.grad)) || (rc = dsgd_listener_poll(&s->listener, c)))
+        return rc;
+    int peer = (t + 1) % o->every == 0 ? draw_peer(c, &n->l, &s->rng) : -1;
+    return peer >= 0 ? exchange(s, c, peer) : DSGD_OK;
 }
 
-static int gossip_run(dsgd_comm *c, const dsgd_job *job, dsgd_result *out)
+static int gossip_drain(dsgd_node *n, dsgd_comm *c)
 {
-    const dsgd_config *cfg = job->cfg;
-    dsgd_worker w;
-    dsgd_layout l;
-    gossip g;
-    memset(&g, 0, sizeof g);
-    int pull = strcmp(cfg->gossip, "pull") == 0;
-    int rc = dsgd_worker_setup(&w, &l, &dsgd_algo_gossip, c, job, out);
-    int n = l.n_workers, phantom = dsgd_vec_is_phantom(&w.params);
-    g.w = &w;
-    g.l = &l;
-    if (rc == DSGD_OK && (dsgd_vec_alloc(&g.in, w.params.len, phantom) ||
-                          dsgd_vec_alloc(&g.out, w.params.len, phantom)))
-        rc = DSGD_ENOMEM;
-    if (rc == DSGD_OK && n < 2) {
-        snprintf(out->error, sizeof out->error, "gossip: needs at least 2 workers");
-        rc = DSGD_EINVAL;
-    }
-    dsgd_rng rng;
-    dsgd_rng_seed2(&rng, cfg->seed, 104729 + (uint64_t)l.my_worker);
-    dsgd_request *send = NULL;
-    if (rc == DSGD_OK)
-        rc = post(&g, c, pull);
-    if (rc == DSGD_OK)
-        rc = dsgd_barrier(c, NULL);
-    double t0 = dsgd_now(c);
-    for (long t = w.start_iter; rc == DSGD_OK && t < w.iters; t++) {
-        dsgd_set_iter(c, t);
-        if ((rc = dsgd_worker_load(&w, c, t)) || (rc = dsgd_worker_gradient(&w, c, out)) ||
-            (rc = dsgd_worker_step(&w, c, &w.grad)) || (rc = drain(&g, c, pull)))
-            break;
-        int peer = (t + 1) % cfg->gossip_every == 0 ? draw_peer(c, &l, &rng) : -1;
-        if (peer >= 0 && (rc = exchange(&g, c, pull, peer, &send)))
-            break;
-        dsgd_worker_progress(&w, c, t, out);
-    }
-    if (rc == DSGD_OK)
-        rc = finish(&g, c, pull, &send);
-    out->time_s = dsgd_now(c) - t0;
-    dsgd_set_iter(c, -1);
-    if (rc == DSGD_OK)
-        rc = dsgd_worker_finish(&w, c, out);
-    dsgd_vec_free(&g.in);
-    dsgd_vec_free(&g.out);
-    dsgd_worker_free(&w);
-    dsgd_layout_free(&l, c);
-    return rc;
+    gossip_state *s = n->state;
+    int rc = push_done(s, c);
+    return rc ? rc : dsgd_listener_close(&s->listener, c, &n->l);
+}
+
+static void gossip_stop(dsgd_node *n, dsgd_comm *c)
+{
+    (void)c;
+    gossip_state *s = n->state;
+    dsgd_vec_free(&s->in);
+    dsgd_vec_free(&s->out);
 }
 
 const dsgd_algo dsgd_algo_gossip = {
-    .name = "gossip",
-    .summary = "gossiping SGD: local steps; push parameters to, or pull them from, a random peer "
-               "and average",
-    .flags = "--gossip push|pull --gossip-every N",
-    .run = gossip_run,
+    .base = {"gossip",
+             "gossiping SGD: local steps; push parameters to, or pull them from, a random peer "
+             "and average",
+             gossip_options_table, sizeof(gossip_options)},
+    .state_size = sizeof(gossip_state),
+    .start = gossip_start,
+    .step = gossip_step,
+    .drain = gossip_drain,
+    .stop = gossip_stop,
 };

@@ -16,44 +16,17 @@ int dsgd_layout_nodes(const dsgd_config *cfg, int size, const int *node_of_rank,
     return n_nodes;
 }
 
-int dsgd_roles_servers_last(const dsgd_config *cfg, int size, const int *node_of_rank,
-                            dsgd_role *role_of_rank, char *err, size_t errlen)
+int dsgd_layout_node(dsgd_comm *c, const dsgd_layout *l, int rank)
 {
-    (void)node_of_rank;
-    if (cfg->servers >= size) {
-        snprintf(err, errlen, "--servers %d: needs at least %d ranks (one worker), got %d",
-                 cfg->servers, cfg->servers + 1, size);
-        return -1;
-    }
-    for (int r = 0; r < size; r++)
-        role_of_rank[r] = r >= size - cfg->servers ? DSGD_ROLE_SERVER : DSGD_ROLE_WORKER;
-    return 0;
+    return l->node_size ? rank / l->node_size : dsgd_node_of(c, rank);
 }
 
-int dsgd_layout_init(dsgd_layout *l, const dsgd_algo *algo, dsgd_comm *c, const dsgd_config *cfg,
-                     dsgd_result *out)
+/* Lists the workers and servers of the role table; drops the tables when
+ * every rank is a worker (the accessors then answer). */
+static void list_roles(dsgd_layout *l, int me)
 {
-    memset(l, 0, sizeof *l);
-    int n = l->size = dsgd_size(c), me = dsgd_rank(c);
-    int *platform = malloc(sizeof *platform * (size_t)n);
-    l->role = malloc(sizeof *l->role * (size_t)n);
-    l->node = malloc(sizeof *l->node * (size_t)n);
-    l->workers = malloc(sizeof *l->workers * (size_t)n);
-    l->servers = malloc(sizeof *l->servers * (size_t)n);
-    if (!platform || !l->role || !l->node || !l->workers || !l->servers) {
-        free(platform);
-        snprintf(out->error, sizeof out->error, "out of memory for the layout");
-        return DSGD_ENOMEM;
-    }
-    for (int r = 0; r < n; r++)
-        platform[r] = dsgd_node_of(c, r);
-    int rc = dsgd_algo_roles(algo, cfg, n, platform, l->role, out->error, sizeof out->error);
-    l->n_nodes = dsgd_layout_nodes(cfg, n, platform, l->node);
-    free(platform);
-    if (rc != 0)
-        return DSGD_EINVAL;
     l->my_worker = l->my_server = -1;
-    for (int r = 0; r < n; r++) {
+    for (int r = 0; r < l->size; r++) {
         if (l->role[r] == DSGD_ROLE_WORKER) {
             if (r == me)
                 l->my_worker = l->n_workers;
@@ -64,12 +37,47 @@ int dsgd_layout_init(dsgd_layout *l, const dsgd_algo *algo, dsgd_comm *c, const 
             l->servers[l->n_servers++] = r;
         }
     }
+    if (l->n_workers == l->size) {
+        free(l->role);
+        free(l->workers);
+        free(l->servers);
+        l->role = NULL;
+        l->workers = l->servers = NULL;
+    }
+}
+
+int dsgd_layout_init(dsgd_layout *l, const dsgd_algo *algo, dsgd_comm *c, const dsgd_config *cfg,
+                     dsgd_result *out)
+{
+    memset(l, 0, sizeof *l);
+    int n = l->size = dsgd_size(c), me = dsgd_rank(c);
+    l->node_size = cfg->node_size;
+    int *platform = malloc(sizeof *platform * (size_t)n);
+    int *node = malloc(sizeof *node * (size_t)n);
+    l->role = malloc(sizeof *l->role * (size_t)n);
+    l->workers = malloc(sizeof *l->workers * (size_t)n);
+    l->servers = malloc(sizeof *l->servers * (size_t)n);
+    if (!platform || !node || !l->role || !l->workers || !l->servers) {
+        free(platform);
+        free(node);
+        snprintf(out->error, sizeof out->error, "out of memory for the layout");
+        return DSGD_ENOMEM;
+    }
+    for (int r = 0; r < n; r++)
+        platform[r] = dsgd_node_of(c, r);
+    int rc = dsgd_algo_roles(algo, cfg, n, platform, l->role, out->error, sizeof out->error);
+    l->n_nodes = dsgd_layout_nodes(cfg, n, platform, node);
+    free(platform);
+    free(node);
+    if (rc != 0)
+        return DSGD_EINVAL;
     if (l->role[0] != DSGD_ROLE_WORKER) {
-        snprintf(out->error, sizeof out->error, "%s: rank 0 must be a worker", algo->name);
+        snprintf(out->error, sizeof out->error, "%s: rank 0 must be a worker", algo->base.name);
         return DSGD_EINVAL;
     }
+    list_roles(l, me);
     out->workers = l->n_workers;
-    if (l->my_worker >= 0)
+    if (l->my_worker >= 0 && l->workers)
         return dsgd_group_create(c, l->workers, l->n_workers, &l->worker_group);
     return DSGD_OK;
 }
@@ -79,7 +87,6 @@ void dsgd_layout_free(dsgd_layout *l, dsgd_comm *c)
     if (l->worker_group)
         dsgd_group_free(c, l->worker_group);
     free(l->role);
-    free(l->node);
     free(l->workers);
     free(l->servers);
     memset(l, 0, sizeof *l);
@@ -88,7 +95,7 @@ void dsgd_layout_free(dsgd_layout *l, dsgd_comm *c)
 int dsgd_layout_first_alive(dsgd_comm *c, const dsgd_layout *l)
 {
     for (int i = 0; i < l->n_workers; i++)
-        if (!dsgd_failed(c, l->workers[i]))
-            return l->workers[i];
+        if (!dsgd_failed(c, dsgd_layout_worker(l, i)))
+            return dsgd_layout_worker(l, i);
     return -1;
 }

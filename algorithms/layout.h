@@ -10,26 +10,38 @@
 
 #include "algorithms/algo.h"
 
+/* Every rank holds its own view, so a layout where every rank is a worker
+ * (most variants) keeps no per-rank table: at 4,096 simulated ranks one
+ * table per rank of every rank would be 64 MiB each.  Read it through the
+ * accessors below. */
 typedef struct dsgd_layout {
     int size;
-    dsgd_role *role; /* per rank */
-    int *node;       /* node of each rank, after --node-size */
+    int node_size; /* --node-size (0: nodes are the platform's machines) */
     int n_nodes;
     int n_workers, n_servers;
-    int *workers, *servers;   /* world ranks, ascending */
+    dsgd_role *role;          /* per rank; NULL: every rank is a worker */
+    int *workers, *servers;   /* world ranks, ascending; workers NULL: every rank */
     int my_worker;            /* this rank's index among the workers, -1 if none */
     int my_server;            /* ... among the servers, -1 if none */
-    dsgd_group *worker_group; /* all workers (NULL on other ranks) */
+    dsgd_group *worker_group; /* all workers; NULL on other ranks, and the world when
+                                 every rank is a worker */
 } dsgd_layout;
+
+static inline dsgd_role dsgd_layout_role(const dsgd_layout *l, int rank)
+{
+    return l->role ? l->role[rank] : DSGD_ROLE_WORKER;
+}
+/* World rank of worker i. */
+static inline int dsgd_layout_worker(const dsgd_layout *l, int i)
+{
+    return l->workers ? l->workers[i] : i;
+}
+/* Node of a rank as the variants see it (after --node-size). */
+int dsgd_layout_node(dsgd_comm *c, const dsgd_layout *l, int rank);
 
 /* Nodes as the variants see them: rank / cfg->node_size when it is set,
  * else the platform's machines.  Fills node[0..size-1], returns their count. */
 int dsgd_layout_nodes(const dsgd_config *cfg, int size, const int *node_of_rank, int *node);
-
-/* Roles of the parameter-server variants: the last cfg->servers ranks are
- * servers, the others workers (at least one of each). */
-int dsgd_roles_servers_last(const dsgd_config *cfg, int size, const int *node_of_rank,
-                            dsgd_role *role_of_rank, char *err, size_t errlen);
 
 /* Builds this rank's view of algo's layout; creates worker_group
  * (collective over the workers).  Returns DSGD_OK or a status with the

@@ -14,9 +14,37 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "algorithms/worker.h"
+#include "algorithms/node.h"
 
-extern const dsgd_algo dsgd_algo_leader;
+typedef struct leader_options {
+    long l_comm, g_comm, loss_window;
+    double c1, c2;
+} leader_options;
+
+#define AT(f) DSGD_OPT_AT(leader_options, f)
+static const dsgd_option leader_options_table[] = {
+    {"l-comm", DSGD_OPT_LONG, AT(l_comm), .def = "64", .min = 1, .metavar = "N",
+     .help = "steps between pulls towards the node's leader"},
+    {"g-comm", DSGD_OPT_LONG, AT(g_comm), .def = "128", .min = 1, .metavar = "N",
+     .help = "steps between pulls towards the global leader"},
+    {"loss-window", DSGD_OPT_LONG, AT(loss_window), .def = "8", .min = 1, .metavar = "N",
+     .help = "a worker's loss is the mean of its last N batches"},
+    {"c1", DSGD_OPT_DOUBLE, AT(c1), .def = "0.1", .max = 1, .metavar = "X",
+     .help = "pull strength towards the local leader"},
+    {"c2", DSGD_OPT_DOUBLE, AT(c2), .def = "0.1", .max = 1, .metavar = "X",
+     .help = "pull strength towards the global leader"},
+    {.name = NULL},
+};
+#undef AT
+
+typedef struct leader_state {
+    int *members, n_members; /* my node's ranks */
+    int *all;                /* every rank */
+    float *loss;             /* every worker's loss (allgathered) */
+    float *window;           /* my last losses */
+    dsgd_vec buf;            /* the leader's parameters */
+    dsgd_group *node;
+} leader_state;
 
 /* Index (in `members` order) of the lowest loss among members. */
 static int lowest(const float *loss, const int *members, int n)
@@ -38,73 +66,70 @@ static int pull(dsgd_worker *w, dsgd_comm *c, dsgd_group *g, int root, dsgd_vec 
     return rc ? rc : dsgd_memory(c, "leader_pull", bytes, t0);
 }
 
-static int leader_run(dsgd_comm *c, const dsgd_job *job, dsgd_result *out)
+static int leader_start(dsgd_node *n, dsgd_comm *c)
 {
-    const dsgd_config *cfg = job->cfg;
-    dsgd_worker w;
-    dsgd_layout l;
-    dsgd_group *node = NULL;
-    int rc = dsgd_worker_setup(&w, &l, &dsgd_algo_leader, c, job, out);
-    int n = dsgd_size(c), me = dsgd_rank(c), n_node = 0;
-    int *members = malloc(sizeof *members * (size_t)n), *all = malloc(sizeof *all * (size_t)n);
-    float *loss = malloc(sizeof *loss * (size_t)n), *window = calloc((size_t)cfg->loss_window, 4);
-    dsgd_vec buf = {0};
-    if (rc == DSGD_OK && (!members || !all || !loss || !window ||
-                          dsgd_vec_alloc(&buf, w.params.len, dsgd_vec_is_phantom(&w.params))))
-        rc = DSGD_ENOMEM;
-    for (int r = 0; rc == DSGD_OK && r < n; r++) {
-        all[r] = r;
-        if (l.node[r] == l.node[me])
-            members[n_node++] = r;
+    const leader_options *o = n->opt;
+    leader_state *s = n->state;
+    int size = dsgd_size(c), me = dsgd_rank(c);
+    s->members = malloc(sizeof *s->members * (size_t)size);
+    s->all = malloc(sizeof *s->all * (size_t)size);
+    s->loss = malloc(sizeof *s->loss * (size_t)size);
+    s->window = calloc((size_t)o->loss_window, sizeof *s->window);
+    if (!s->members || !s->all || !s->loss || !s->window ||
+        dsgd_vec_alloc(&s->buf, n->w.params.len, dsgd_vec_is_phantom(&n->w.params)))
+        return DSGD_ENOMEM;
+    for (int r = 0; r < size; r++) {
+        s->all[r] = r;
+        if (dsgd_layout_node(c, &n->l, r) == dsgd_layout_node(c, &n->l, me))
+            s->members[s->n_members++] = r;
     }
-    if (rc == DSGD_OK)
-        rc = dsgd_group_create(c, members, n_node, &node);
-    if (rc == DSGD_OK)
-        rc = dsgd_barrier(c, NULL);
-    double t0 = dsgd_now(c);
-    for (long t = w.start_iter; rc == DSGD_OK && t < w.iters; t++) {
-        dsgd_set_iter(c, t);
-        if ((rc = dsgd_worker_load(&w, c, t)) || (rc = dsgd_worker_gradient(&w, c, out)) ||
-            (rc = dsgd_worker_step(&w, c, &w.grad)))
-            break;
-        window[t % cfg->loss_window] = isnan(w.loss) ? 0.0f : (float)w.loss;
-        int local = (t + 1) % cfg->l_comm == 0, global = (t + 1) % cfg->g_comm == 0;
-        if (local || global) {
-            long k = t + 1 < cfg->loss_window ? t + 1 : cfg->loss_window;
-            float mine = 0;
-            for (long i = 0; i < k; i++)
-                mine += window[i] / (float)k;
-            if ((rc = dsgd_allgather(c, NULL, &mine, sizeof mine, loss)))
-                break;
-            if (local && (rc = pull(&w, c, node, lowest(loss, members, n_node), &buf, cfg->c1)))
-                break;
-            if (global && (rc = pull(&w, c, NULL, lowest(loss, all, n), &buf, cfg->c2)))
-                break;
-        }
-        if ((rc = dsgd_worker_after_step(&w, c, t + 1, out)))
-            break;
-        dsgd_worker_progress(&w, c, t, out);
-    }
-    out->time_s = dsgd_now(c) - t0;
-    dsgd_set_iter(c, -1);
-    if (rc == DSGD_OK)
-        rc = dsgd_worker_finish(&w, c, out);
-    if (node)
-        dsgd_group_free(c, node);
-    dsgd_vec_free(&buf);
-    free(members);
-    free(all);
-    free(loss);
-    free(window);
-    dsgd_worker_free(&w);
-    dsgd_layout_free(&l, c);
+    return dsgd_group_create(c, s->members, s->n_members, &s->node);
+}
+
+static int leader_step(dsgd_node *n, dsgd_comm *c, long t)
+{
+    const leader_options *o = n->opt;
+    leader_state *s = n->state;
+    dsgd_worker *w = &n->w;
+    int rc = dsgd_worker_step(w, c, &w->grad);
+    s->window[t % o->loss_window] = isnan(w->loss) ? 0.0f : (float)w->loss;
+    int local = (t + 1) % o->l_comm == 0, global = (t + 1) % o->g_comm == 0;
+    if (rc != DSGD_OK || !(local || global))
+        return rc;
+    long k = t + 1 < o->loss_window ? t + 1 : o->loss_window;
+    float mine = 0;
+    for (long i = 0; i < k; i++)
+        mine += s->window[i] / (float)k;
+    if ((rc = dsgd_allgather(c, NULL, &mine, sizeof mine, s->loss)))
+        return rc;
+    if (local && (rc = pull(w, c, s->node, lowest(s->loss, s->members, s->n_members), &s->buf,
+                            o->c1)))
+        return rc;
+    if (global)
+        rc = pull(w, c, NULL, lowest(s->loss, s->all, dsgd_size(c)), &s->buf, o->c2);
     return rc;
 }
 
+static void leader_stop(dsgd_node *n, dsgd_comm *c)
+{
+    leader_state *s = n->state;
+    if (s->node)
+        dsgd_group_free(c, s->node);
+    dsgd_vec_free(&s->buf);
+    free(s->members);
+    free(s->all);
+    free(s->loss);
+    free(s->window);
+}
+
 const dsgd_algo dsgd_algo_leader = {
-    .name = "leader",
-    .summary = "leader SGD: local steps; workers pull towards their node's and the global "
-               "lowest-loss worker",
-    .flags = "--l-comm N --g-comm N --loss-window N --c1 X --c2 X --node-size K",
-    .run = leader_run,
+    .base = {"leader",
+             "leader SGD: local steps; workers pull towards their node's and the global "
+             "lowest-loss worker (nodes: --node-size)",
+             leader_options_table, sizeof(leader_options)},
+    .collectives_only = 1,
+    .state_size = sizeof(leader_state),
+    .start = leader_start,
+    .step = leader_step,
+    .stop = leader_stop,
 };

@@ -1,48 +1,50 @@
 /* localsgd.c — local SGD / periodic model averaging.
  *
  * Every rank is a worker taking plain local SGD steps on its shard; every
- * --sync-every steps (and after the last) the workers allreduce-average
- * their models: x <- (1/N) sum x_i.  Momentum buffers stay local. */
-#include "algorithms/worker.h"
+ * --sync-every steps, and after the last step when it did not fall on one,
+ * the workers allreduce-average their models: x <- (1/N) sum x_i.  So the
+ * run always ends with one model.  Momentum buffers stay local. */
+#include "algorithms/node.h"
 
-extern const dsgd_algo dsgd_algo_localsgd;
+typedef struct localsgd_options {
+    long sync_every;
+} localsgd_options;
 
-static int average(dsgd_worker *w, dsgd_comm *c, dsgd_group *g, int n)
+static const dsgd_option localsgd_options_table[] = {
+    {"sync-every", DSGD_OPT_LONG, DSGD_OPT_AT(localsgd_options, sync_every), .def = "8", .min = 1,
+     .metavar = "N", .help = "local steps between model averagings"},
+    {.name = NULL},
+};
+
+static int average(dsgd_node *n, dsgd_comm *c)
 {
-    int rc = dsgd_allreduce(c, g, w->params.data, w->params.len);
-    return rc ? rc : dsgd_worker_scale(w, c, &w->params, 1.0f / (float)n);
+    dsgd_worker *w = &n->w;
+    int rc = dsgd_allreduce(c, n->l.worker_group, w->params.data, w->params.len);
+    return rc ? rc : dsgd_worker_scale(w, c, &w->params, 1.0f / (float)n->l.n_workers);
 }
 
-static int localsgd_run(dsgd_comm *c, const dsgd_job *job, dsgd_result *out)
+static int localsgd_step(dsgd_node *n, dsgd_comm *c, long t)
 {
-    dsgd_worker w;
-    dsgd_layout l;
-    int rc = dsgd_worker_setup(&w, &l, &dsgd_algo_localsgd, c, job, out);
-    if (rc == DSGD_OK)
-        rc = dsgd_barrier(c, NULL);
-    double t0 = dsgd_now(c);
-    long every = job->cfg->sync_every;
-    for (long t = w.start_iter; rc == DSGD_OK && t < w.iters; t++) {
-        dsgd_set_iter(c, t);
-        if ((rc = dsgd_worker_load(&w, c, t)) || (rc = dsgd_worker_gradient(&w, c, out)) ||
-            (rc = dsgd_worker_step(&w, c, &w.grad)) ||
-            ((t + 1) % every == 0 && (rc = average(&w, c, l.worker_group, l.n_workers))) ||
-            (rc = dsgd_worker_after_step(&w, c, t + 1, out)))
-            break;
-        dsgd_worker_progress(&w, c, t, out);
-    }
-    out->time_s = dsgd_now(c) - t0;
-    dsgd_set_iter(c, -1);
-    if (rc == DSGD_OK)
-        rc = dsgd_worker_finish(&w, c, out);
-    dsgd_worker_free(&w);
-    dsgd_layout_free(&l, c);
+    const localsgd_options *o = n->opt;
+    int rc = dsgd_worker_step(&n->w, c, &n->w.grad);
+    if (rc == DSGD_OK && (t + 1) % o->sync_every == 0)
+        rc = average(n, c);
     return rc;
 }
 
+/* The last step was not an averaging step: average once more. */
+static int localsgd_drain(dsgd_node *n, dsgd_comm *c)
+{
+    const localsgd_options *o = n->opt;
+    return n->w.iters % o->sync_every != 0 ? average(n, c) : DSGD_OK;
+}
+
 const dsgd_algo dsgd_algo_localsgd = {
-    .name = "localsgd",
-    .summary = "local SGD: local steps, allreduce-average the models every --sync-every steps",
-    .flags = "--sync-every N",
-    .run = localsgd_run,
+    .base = {"localsgd",
+             "local SGD: local steps, allreduce-average the models every --sync-every steps and "
+             "at the end",
+             localsgd_options_table, sizeof(localsgd_options)},
+    .collectives_only = 1,
+    .step = localsgd_step,
+    .drain = localsgd_drain,
 };

@@ -15,9 +15,7 @@
  * average.  Mathematically synchronous SGD over the workers. */
 #include <stdlib.h>
 
-#include "algorithms/worker.h"
-
-extern const dsgd_algo dsgd_algo_lsgd;
+#include "algorithms/node.h"
 
 static int lsgd_roles(const dsgd_config *cfg, int size, const int *node_of_rank,
                       dsgd_role *role_of_rank, char *err, size_t errlen)
@@ -49,29 +47,37 @@ static int lsgd_roles(const dsgd_config *cfg, int size, const int *node_of_rank,
     return rc;
 }
 
+typedef struct lsgd_state {
+    dsgd_group *node;  /* my node's ranks, communicator last */
+    dsgd_group *comms; /* the communicators (on communicators) */
+} lsgd_state;
+
 /* This rank's node group (communicator last) and the communicators' group. */
-static int make_groups(dsgd_comm *c, const dsgd_layout *l, dsgd_group **node_group,
-                       dsgd_group **comm_group)
+static int lsgd_start(dsgd_node *n, dsgd_comm *c)
 {
-    int me = dsgd_rank(c), n = 0, k = 0;
+    const dsgd_layout *l = &n->l;
+    lsgd_state *s = n->state;
+    int me = dsgd_rank(c), count = 0, k = 0;
     int *ranks = malloc(sizeof *ranks * (size_t)l->size);
     if (!ranks)
         return DSGD_ENOMEM;
     for (int r = 0; r < l->size; r++)
-        if (l->node[r] == l->node[me])
-            ranks[n++] = r;
-    int rc = dsgd_group_create(c, ranks, n, node_group);
+        if (dsgd_layout_node(c, l, r) == dsgd_layout_node(c, l, me))
+            ranks[count++] = r;
+    int rc = dsgd_group_create(c, ranks, count, &s->node);
     for (int r = 0; r < l->size; r++)
-        if (l->role[r] == DSGD_ROLE_COMMUNICATOR)
+        if (dsgd_layout_role(l, r) == DSGD_ROLE_COMMUNICATOR)
             ranks[k++] = r;
-    if (rc == DSGD_OK && l->role[me] == DSGD_ROLE_COMMUNICATOR)
-        rc = dsgd_group_create(c, ranks, k, comm_group);
+    if (rc == DSGD_OK && dsgd_layout_role(l, me) == DSGD_ROLE_COMMUNICATOR)
+        rc = dsgd_group_create(c, ranks, k, &s->comms);
     free(ranks);
     return rc;
 }
 
-static int worker_loop(dsgd_worker *w, dsgd_comm *c, dsgd_group *node, dsgd_result *out)
+static int lsgd_work(dsgd_node *n, dsgd_comm *c)
 {
+    dsgd_worker *w = &n->w;
+    dsgd_group *node = ((lsgd_state *)n->state)->node;
     int root = dsgd_group_size(c, node) - 1, rc = DSGD_OK;
     for (long i = w->start_iter; rc == DSGD_OK && i <= w->iters; i++) {
         dsgd_set_iter(c, i);
@@ -81,66 +87,55 @@ static int worker_loop(dsgd_worker *w, dsgd_comm *c, dsgd_group *node, dsgd_resu
             dsgd_set_iter(c, i - 1); /* the update belongs to iteration i-1 */
             if ((rc = dsgd_bcast(c, node, root, w->grad.data, dsgd_vec_bytes(&w->grad))) ||
                 (rc = dsgd_worker_step(w, c, &w->grad)) ||
-                (rc = dsgd_worker_after_step(w, c, i, out)))
+                (rc = dsgd_worker_after_step(w, c, i, n->out)))
                 break;
-            dsgd_worker_progress(w, c, i - 1, out);
+            dsgd_worker_progress(w, c, i - 1, n->out);
             dsgd_set_iter(c, i);
         }
-        if (i < w->iters && ((rc = dsgd_worker_gradient(w, c, out)) ||
+        if (i < w->iters && ((rc = dsgd_worker_gradient(w, c, n->out)) ||
                              (rc = dsgd_reduce(c, node, root, w->grad.data, w->grad.len))))
             break;
     }
     return rc;
 }
 
-static int communicator_loop(dsgd_worker *w, dsgd_comm *c, const dsgd_layout *l, dsgd_group *node,
-                             dsgd_group *comms)
+static int lsgd_serve(dsgd_node *n, dsgd_comm *c)
 {
-    int root = dsgd_group_size(c, node) - 1, rc = DSGD_OK;
+    dsgd_worker *w = &n->w;
+    const lsgd_state *s = n->state;
+    int root = dsgd_group_size(c, s->node) - 1, rc = DSGD_OK;
     for (long i = w->start_iter; rc == DSGD_OK && i < w->iters; i++) {
         dsgd_set_iter(c, i);
         dsgd_vec_zero(&w->grad); /* the communicator adds nothing to the sum */
-        if ((rc = dsgd_reduce(c, node, root, w->grad.data, w->grad.len)) ||
-            (rc = dsgd_worker_scale(w, c, &w->grad, 1.0f / (float)l->n_workers)) ||
-            (rc = dsgd_allreduce(c, comms, w->grad.data, w->grad.len)) ||
-            (rc = dsgd_bcast(c, node, root, w->grad.data, dsgd_vec_bytes(&w->grad))))
+        if ((rc = dsgd_reduce(c, s->node, root, w->grad.data, w->grad.len)) ||
+            (rc = dsgd_worker_scale(w, c, &w->grad, 1.0f / (float)n->l.n_workers)) ||
+            (rc = dsgd_allreduce(c, s->comms, w->grad.data, w->grad.len)) ||
+            (rc = dsgd_bcast(c, s->node, root, w->grad.data, dsgd_vec_bytes(&w->grad))))
             break;
     }
     return rc;
 }
 
-static int lsgd_run(dsgd_comm *c, const dsgd_job *job, dsgd_result *out)
+static void lsgd_stop(dsgd_node *n, dsgd_comm *c)
 {
-    dsgd_worker w;
-    dsgd_layout l;
-    dsgd_group *node = NULL, *comms = NULL;
-    int rc = dsgd_worker_setup(&w, &l, &dsgd_algo_lsgd, c, job, out);
-    if (rc == DSGD_OK)
-        rc = make_groups(c, &l, &node, &comms);
-    if (rc == DSGD_OK)
-        rc = dsgd_barrier(c, NULL);
-    double t0 = dsgd_now(c);
-    if (rc == DSGD_OK)
-        rc = l.my_worker >= 0 ? worker_loop(&w, c, node, out)
-                              : communicator_loop(&w, c, &l, node, comms);
-    out->time_s = dsgd_now(c) - t0;
-    dsgd_set_iter(c, -1);
-    if (rc == DSGD_OK && l.my_worker >= 0)
-        rc = dsgd_worker_finish(&w, c, out);
-    if (comms)
-        dsgd_group_free(c, comms);
-    if (node)
-        dsgd_group_free(c, node);
-    dsgd_worker_free(&w);
-    dsgd_layout_free(&l, c);
-    return rc;
+    lsgd_state *s = n->state;
+    if (s->comms)
+        dsgd_group_free(c, s->comms);
+    if (s->node)
+        dsgd_group_free(c, s->node);
 }
 
 const dsgd_algo dsgd_algo_lsgd = {
-    .name = "lsgd",
-    .summary = "layered SGD: per node a CPU communicator reduces its workers' gradients and "
-               "allreduces with the others while they load the next batch",
-    .flags = "--node-size K",
-    .run = lsgd_run,
+    .base = {"lsgd",
+             "layered SGD: per node a CPU communicator reduces its workers' gradients and "
+             "allreduces with the others while they load the next batch (nodes: --node-size)",
+             NULL, 0},
     .roles = lsgd_roles,
+    .collectives_only = 1,
+    .node_size = 8, /* 7 workers and their communicator */
+    .state_size = sizeof(lsgd_state),
+    .start = lsgd_start,
+    .work = lsgd_work,
+    .serve = lsgd_serve,
+    .stop = lsgd_stop,
 };

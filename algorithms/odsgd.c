@@ -15,7 +15,30 @@
 
 #include "algorithms/ps.h"
 
-extern const dsgd_algo dsgd_algo_odsgd;
+typedef struct odsgd_options {
+    dsgd_ps_options ps;
+    long warmup_steps;
+    double local_lr, local_dc;
+} odsgd_options;
+
+#define AT(f) DSGD_OPT_AT(odsgd_options, f)
+static const dsgd_option odsgd_options_table[] = {
+    DSGD_PS_SERVERS_OPTION(odsgd_options),
+    {"warmup-steps", DSGD_OPT_LONG, AT(warmup_steps), .def = "200", .metavar = "N",
+     .help = "the first N steps are plain synchronous SGD"},
+    {"local-lr", DSGD_OPT_DOUBLE, AT(local_lr), .def = "0.05", .metavar = "X",
+     .help = "learning rate of the local one-step update"},
+    {"local-dc", DSGD_OPT_DOUBLE, AT(local_dc), .def = "0", .metavar = "L",
+     .help = "delay compensation lambda of the local update (0: none)"},
+    {.name = NULL},
+};
+#undef AT
+
+typedef struct odsgd_state {
+    dsgd_vec global, then; /* w_t as pulled; x^_t */
+    dsgd_request **pulls;
+    int pending; /* a pull is in flight */
+} odsgd_state;
 
 /* x <- x - lr * (g + dc * g * g * (x - x_then)), charged as memory. */
 static int local_update(dsgd_comm *c, dsgd_vec *x, const dsgd_vec *g, const dsgd_vec *x_then,
@@ -29,66 +52,82 @@ static int local_update(dsgd_comm *c, dsgd_vec *x, const dsgd_vec *g, const dsgd
     return dsgd_memory(c, "local_update", 4.0 * (double)dsgd_vec_bytes(x), t0);
 }
 
-static int worker_loop(dsgd_worker *w, dsgd_comm *c, const dsgd_layout *l, dsgd_result *out)
+static int odsgd_start(dsgd_node *n, dsgd_comm *c)
 {
-    const dsgd_config *cfg = w->job->cfg;
-    int S = l->n_servers, phantom = dsgd_vec_is_phantom(&w->params), pending = 0;
-    dsgd_request *pulls[S];
-    dsgd_vec global, then;
-    if (dsgd_vec_alloc(&global, w->params.len, phantom) ||
-        dsgd_vec_alloc(&then, w->params.len, phantom))
+    (void)c;
+    odsgd_state *s = n->state;
+    int phantom = dsgd_vec_is_phantom(&n->w.params);
+    if (n->l.my_worker < 0)
+        return DSGD_OK;
+    if (!(s->pulls = calloc((size_t)n->l.n_servers, sizeof *s->pulls)) ||
+        dsgd_vec_alloc(&s->global, n->w.params.len, phantom) ||
+        dsgd_vec_alloc(&s->then, n->w.params.len, phantom))
         return DSGD_ENOMEM;
-    int rc = DSGD_OK;
-    for (long t = w->start_iter; rc == DSGD_OK && t < w->iters; t++) {
-        dsgd_set_iter(c, t);
-        if ((rc = dsgd_worker_load(w, c, t)) || (rc = dsgd_worker_gradient(w, c, out)))
-            break;
-        if (pending) { /* x^_t -> then; x <- w_t */
-            if ((rc = dsgd_ps_wait_all(c, pulls, S)))
-                break;
-            dsgd_vec_copy(&then, &w->params);
-            dsgd_vec_copy(&w->params, &global);
-            pending = 0;
-        }
-        if ((rc = dsgd_ps_post_pull(c, l, &global, DSGD_PS_TAG_REPLY, pulls)) ||
-            (rc = dsgd_ps_push(c, l, &w->grad, DSGD_PS_TAG_DATA)))
-            break;
-        if (t < cfg->warmup_steps) {
-            if ((rc = dsgd_ps_wait_all(c, pulls, S)))
-                break;
-            double t0 = dsgd_now(c);
-            rc = dsgd_memory(c, "copy", dsgd_vec_copy(&w->params, &global), t0);
-        } else {
-            if (t == w->start_iter || t == cfg->warmup_steps)
-                dsgd_vec_copy(&then, &w->params); /* x^_t was w_t: no correction */
-            rc = local_update(c, &w->params, &w->grad, &then, cfg->local_lr, cfg->local_dc);
-            dsgd_record(c, DSGD_EV_UPDATE, "local", dsgd_now(c), cfg->local_lr);
-            pending = 1;
-        }
-        if (rc == DSGD_OK)
-            rc = dsgd_worker_after_step(w, c, t + 1, out);
-        dsgd_worker_progress(w, c, t, out);
+    return DSGD_OK;
+}
+
+static int odsgd_step(dsgd_node *n, dsgd_comm *c, long t)
+{
+    const odsgd_options *o = n->opt;
+    odsgd_state *s = n->state;
+    dsgd_worker *w = &n->w;
+    int S = n->l.n_servers, rc;
+    if (s->pending) { /* x^_t -> then; x <- w_t */
+        if ((rc = dsgd_ps_wait_all(c, s->pulls, S)))
+            return rc;
+        dsgd_vec_copy(&s->then, &w->params);
+        dsgd_vec_copy(&w->params, &s->global);
+        s->pending = 0;
     }
-    if (pending) { /* the last global weights replace the local copy */
-        int r = dsgd_ps_wait_all(c, pulls, S);
-        rc = rc ? rc : r;
-        dsgd_vec_copy(&w->params, &global);
+    if ((rc = dsgd_ps_post_pull(c, &n->l, &s->global, DSGD_PS_TAG_REPLY, s->pulls)) ||
+        (rc = dsgd_ps_push(c, &n->l, &w->grad, DSGD_PS_TAG_DATA)))
+        return rc;
+    if (t < o->warmup_steps) {
+        if ((rc = dsgd_ps_wait_all(c, s->pulls, S)))
+            return rc;
+        double t0 = dsgd_now(c);
+        return dsgd_memory(c, "copy", dsgd_vec_copy(&w->params, &s->global), t0);
     }
-    dsgd_vec_free(&global);
-    dsgd_vec_free(&then);
+    if (t == w->start_iter || t == o->warmup_steps)
+        dsgd_vec_copy(&s->then, &w->params); /* x^_t was w_t: no correction */
+    rc = local_update(c, &w->params, &w->grad, &s->then, o->local_lr, o->local_dc);
+    dsgd_record(c, DSGD_EV_UPDATE, "local", dsgd_now(c), o->local_lr);
+    s->pending = 1;
     return rc;
 }
 
-static int odsgd_run(dsgd_comm *c, const dsgd_job *job, dsgd_result *out)
+/* The last global weights replace the local copy. */
+static int odsgd_drain(dsgd_node *n, dsgd_comm *c)
 {
-    return dsgd_ps_run(&dsgd_algo_odsgd, dsgd_ps_serve_sync, worker_loop, c, job, out);
+    odsgd_state *s = n->state;
+    if (!s->pending)
+        return DSGD_OK;
+    s->pending = 0;
+    int rc = dsgd_ps_wait_all(c, s->pulls, n->l.n_servers);
+    dsgd_vec_copy(&n->w.params, &s->global);
+    return rc;
+}
+
+static void odsgd_stop(dsgd_node *n, dsgd_comm *c)
+{
+    odsgd_state *s = n->state;
+    if (s->pending && s->pulls) /* a failed run: complete what is posted */
+        dsgd_ps_wait_all(c, s->pulls, n->l.n_servers);
+    free(s->pulls);
+    dsgd_vec_free(&s->global);
+    dsgd_vec_free(&s->then);
 }
 
 const dsgd_algo dsgd_algo_odsgd = {
-    .name = "odsgd",
-    .summary = "one-step-delay SGD: servers update synchronously; workers train the next step "
-               "on a locally updated copy while the pull is in flight",
-    .flags = "--servers S --warmup-steps N --local-lr X --local-dc L",
-    .run = odsgd_run,
+    .base = {"odsgd",
+             "one-step-delay SGD: servers update synchronously; workers train the next step "
+             "on a locally updated copy while the pull is in flight",
+             odsgd_options_table, sizeof(odsgd_options)},
     .roles = dsgd_roles_servers_last,
+    .state_size = sizeof(odsgd_state),
+    .start = odsgd_start,
+    .step = odsgd_step,
+    .drain = odsgd_drain,
+    .serve = dsgd_ps_serve_sync,
+    .stop = odsgd_stop,
 };

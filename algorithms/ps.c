@@ -4,6 +4,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+int dsgd_roles_servers_last(const dsgd_config *cfg, int size, const int *node_of_rank,
+                            dsgd_role *role_of_rank, char *err, size_t errlen)
+{
+    (void)node_of_rank;
+    const dsgd_ps_options *o = dsgd_config_options(cfg, DSGD_SEL_ALGO);
+    if (o->servers >= size) {
+        snprintf(err, errlen, "--servers %d: needs at least %d ranks (one worker), got %d",
+                 o->servers, o->servers + 1, size);
+        return -1;
+    }
+    for (int r = 0; r < size; r++)
+        role_of_rank[r] = r >= size - o->servers ? DSGD_ROLE_SERVER : DSGD_ROLE_WORKER;
+    return 0;
+}
+
 void dsgd_ps_shard(size_t n, int servers, int s, size_t *off, size_t *len)
 {
     size_t base = n / (size_t)servers, rest = n % (size_t)servers;
@@ -58,7 +73,7 @@ int dsgd_ps_owed(dsgd_comm *c, const dsgd_layout *l, const unsigned char *done)
 {
     int owed = 0;
     for (int i = 0; i < l->n_workers; i++)
-        owed += !done[l->workers[i]] && !dsgd_failed(c, l->workers[i]);
+        owed += !done[dsgd_layout_worker(l, i)] && !dsgd_failed(c, dsgd_layout_worker(l, i));
     return owed;
 }
 
@@ -70,8 +85,10 @@ dsgd_sgd dsgd_ps_shard_opt(const dsgd_worker *w, size_t off, size_t len, long it
     return opt;
 }
 
-int dsgd_ps_serve_sync(dsgd_worker *w, dsgd_comm *c, const dsgd_layout *l)
+int dsgd_ps_serve_sync(dsgd_node *n, dsgd_comm *c)
 {
+    dsgd_worker *w = &n->w;
+    const dsgd_layout *l = &n->l;
     size_t off, len;
     dsgd_ps_shard(w->params.len, l->n_servers, l->my_server, &off, &len);
     int W = l->n_workers, phantom = dsgd_vec_is_phantom(&w->params);
@@ -86,7 +103,7 @@ int dsgd_ps_serve_sync(dsgd_worker *w, dsgd_comm *c, const dsgd_layout *l)
     for (long t = w->start_iter; rc == DSGD_OK && t < w->iters; t++) {
         dsgd_set_iter(c, t);
         for (int i = 0; rc == DSGD_OK && i < W; i++)
-            rc = dsgd_irecv(c, l->workers[i], DSGD_PS_TAG_DATA, in[i].data, dsgd_vec_bytes(&in[i]),
+            rc = dsgd_irecv(c, dsgd_layout_worker(l, i), DSGD_PS_TAG_DATA, in[i].data, dsgd_vec_bytes(&in[i]),
                             &reqs[i]);
         int r = dsgd_ps_wait_all(c, reqs, W);
         rc = rc ? rc : r;
@@ -101,7 +118,7 @@ int dsgd_ps_serve_sync(dsgd_worker *w, dsgd_comm *c, const dsgd_layout *l)
         rc = dsgd_memory(c, "server_update", bytes, t0);
         dsgd_record(c, DSGD_EV_UPDATE, "sgd", t0, opt.lr);
         for (int i = 0; rc == DSGD_OK && i < W; i++)
-            rc = dsgd_isend(c, l->workers[i], DSGD_PS_TAG_REPLY, shard.data, dsgd_vec_bytes(&shard),
+            rc = dsgd_isend(c, dsgd_layout_worker(l, i), DSGD_PS_TAG_REPLY, shard.data, dsgd_vec_bytes(&shard),
                             &reqs[i]);
         r = dsgd_ps_wait_all(c, reqs, W);
         rc = rc ? rc : r;
@@ -111,30 +128,5 @@ int dsgd_ps_serve_sync(dsgd_worker *w, dsgd_comm *c, const dsgd_layout *l)
         dsgd_vec_free(&in[i]);
     free(in);
     free(reqs);
-    return rc;
-}
-
-int dsgd_ps_run(const dsgd_algo *algo, dsgd_ps_server_fn serve, dsgd_ps_worker_fn work,
-                dsgd_comm *c, const dsgd_job *job, dsgd_result *out)
-{
-    dsgd_worker w;
-    dsgd_layout l;
-    int rc = dsgd_worker_setup(&w, &l, algo, c, job, out);
-    if (rc == DSGD_OK)
-        rc = dsgd_barrier(c, NULL);
-    double t0 = dsgd_now(c);
-    if (rc == DSGD_OK)
-        rc = l.my_server >= 0 ? serve(&w, c, &l) : work(&w, c, &l, out);
-    for (int s = 0; rc == DSGD_ENETWORK && !out->error[0] && s < l.n_servers; s++)
-        if (dsgd_failed(c, l.servers[s]))
-            snprintf(out->error, sizeof out->error,
-                     "%s: parameter server rank %d failed; a worker cannot go on without it",
-                     algo->name, l.servers[s]);
-    out->time_s = dsgd_now(c) - t0;
-    dsgd_set_iter(c, -1);
-    if (rc == DSGD_OK && l.my_worker >= 0)
-        rc = dsgd_worker_finish(&w, c, out);
-    dsgd_worker_free(&w);
-    dsgd_layout_free(&l, c);
     return rc;
 }

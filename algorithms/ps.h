@@ -5,7 +5,7 @@
 #ifndef DSGD_PS_H
 #define DSGD_PS_H
 
-#include "algorithms/worker.h"
+#include "algorithms/node.h"
 
 enum {
     DSGD_PS_TAG_HDR = 100, /* worker -> server: header (ps_header) */
@@ -24,6 +24,20 @@ typedef struct dsgd_ps_header {
     double stale_sum, updates, stale_max; /* server's final summary (DSGD_PS_TAG_STATS) */
 } dsgd_ps_header;
 
+/* The options every parameter-server variant's options struct starts with
+ * (its first member, named ps), and their table entry. */
+typedef struct dsgd_ps_options {
+    int servers;
+} dsgd_ps_options;
+#define DSGD_PS_SERVERS_OPTION(T)                                                                  \
+    {"servers", DSGD_OPT_INT, DSGD_OPT_AT(T, ps.servers), .def = "1", .min = 1, .metavar = "S",    \
+     .help = "parameter servers (the last S ranks), each owning a contiguous shard"}
+
+/* Roles: the last --servers ranks are servers, the others workers (at
+ * least one of each). */
+int dsgd_roles_servers_last(const dsgd_config *cfg, int size, const int *node_of_rank,
+                            dsgd_role *role_of_rank, char *err, size_t errlen);
+
 void dsgd_ps_shard(size_t n, int servers, int s, size_t *off, size_t *len);
 /* v[off .. off+len) as a vector (phantom stays phantom). */
 dsgd_vec dsgd_vec_view(const dsgd_vec *v, size_t off, size_t len);
@@ -33,20 +47,12 @@ int dsgd_ps_push(dsgd_comm *c, const dsgd_layout *l, const dsgd_vec *v, int tag)
 int dsgd_ps_post_pull(dsgd_comm *c, const dsgd_layout *l, dsgd_vec *v, int tag,
                       dsgd_request **reqs);
 int dsgd_ps_wait_all(dsgd_comm *c, dsgd_request **reqs, int n);
-/* Server of the synchronous variants: for every iteration, receives every
- * worker's gradient shard, averages them (summed in worker order), takes
- * an SGD-momentum step on its shard, and sends the shard to every worker. */
-int dsgd_ps_serve_sync(dsgd_worker *w, dsgd_comm *c, const dsgd_layout *l);
+/* Server of the synchronous variants (a serve hook): for every iteration,
+ * receives every worker's gradient shard, averages them (summed in worker
+ * order), takes an SGD-momentum step on its shard, and sends the shard to
+ * every worker. */
+int dsgd_ps_serve_sync(dsgd_node *n, dsgd_comm *c);
 
-typedef int (*dsgd_ps_server_fn)(dsgd_worker *w, dsgd_comm *c, const dsgd_layout *l);
-typedef int (*dsgd_ps_worker_fn)(dsgd_worker *w, dsgd_comm *c, const dsgd_layout *l,
-                                 dsgd_result *out);
-
-/* The node program every parameter-server variant shares: set up the
- * worker and the layout of `algo`, start together, run this rank's role
- * (serve or work), time it, and let the workers evaluate. */
-int dsgd_ps_run(const dsgd_algo *algo, dsgd_ps_server_fn serve, dsgd_ps_worker_fn work,
-                dsgd_comm *c, const dsgd_job *job, dsgd_result *out);
 /* Asynchronous servers outlive failed workers (comm.h, "Failures"): the
  * workers still owed service have neither said done (done[world rank])
  * nor failed. */

@@ -17,15 +17,26 @@
  * step.  The sums are those of one allreduce (up to summation order). */
 #include <stdlib.h>
 
-#include "algorithms/algo.h"
-#include "algorithms/worker.h"
+#include "algorithms/node.h"
+
+typedef struct ssgd_options {
+    double bucket_mb; /* 0: one allreduce after the backward pass */
+} ssgd_options;
+
+static const dsgd_option ssgd_options_table[] = {
+    {"bucket-mb", DSGD_OPT_DOUBLE, DSGD_OPT_AT(ssgd_options, bucket_mb), .def = "0",
+     .metavar = "MB",
+     .help = "allreduce the gradient in buckets of MB MiB overlapping the backward pass (0: one "
+             "allreduce after it)"},
+    {.name = NULL},
+};
 
 /* Backward pass in buckets, each allreduced as soon as it is produced
  * (parameters lie in layer order: layer 0 first). */
-static int bucketed_allreduce(dsgd_worker *w, dsgd_comm *c)
+static int bucketed_allreduce(dsgd_worker *w, dsgd_comm *c, double bucket_mb)
 {
     const dsgd_model *m = &w->model;
-    size_t bucket = (size_t)(w->job->cfg->bucket_mb * 1048576.0 / sizeof(float));
+    size_t bucket = (size_t)(bucket_mb * 1048576.0 / sizeof(float));
     dsgd_request **reqs = calloc((size_t)m->n_layers, sizeof *reqs);
     if (!reqs)
         return DSGD_ENOMEM;
@@ -53,53 +64,31 @@ static int bucketed_allreduce(dsgd_worker *w, dsgd_comm *c)
     return rc;
 }
 
-/* g <- sum over workers of g: one allreduce after the backward pass, or
- * buckets overlapping it. */
-static int reduce_gradient(dsgd_worker *w, dsgd_comm *c)
+static int ssgd_start(dsgd_node *n, dsgd_comm *c)
 {
-    if (w->defer_backward)
-        return bucketed_allreduce(w, c);
-    return dsgd_allreduce(c, NULL, w->grad.data, w->grad.len);
+    (void)c;
+    const ssgd_options *o = n->opt;
+    n->w.defer_backward = o->bucket_mb > 0;
+    n->w.measure_spread = 0; /* identical replicas */
+    return DSGD_OK;
 }
 
-static int ssgd_loop(dsgd_worker *w, dsgd_comm *c, const dsgd_job *job, dsgd_result *out)
+static int ssgd_step(dsgd_node *n, dsgd_comm *c, long t)
 {
-    int rc = dsgd_barrier(c, NULL);
-    double t_start = dsgd_now(c);
-    for (long t = w->start_iter; rc == DSGD_OK && t < w->iters; t++) {
-        dsgd_set_iter(c, t);
-        if ((rc = dsgd_worker_load(w, c, t)) || (rc = dsgd_worker_gradient(w, c, out)) ||
-            (rc = reduce_gradient(w, c)) ||
-            (rc = dsgd_worker_scale(w, c, &w->grad, 1.0f / (float)dsgd_size(c))) ||
-            (rc = dsgd_worker_step(w, c, &w->grad)) ||
-            (rc = dsgd_worker_after_step(w, c, t + 1, out)))
-            break;
-        out->iters = t + 1;
-        if (job->progress && dsgd_rank(c) == 0)
-            job->progress(job->progress_ctx, t + 1, w->iters, dsgd_now(c));
-    }
-    out->time_s = dsgd_now(c) - t_start;
-    dsgd_set_iter(c, -1);
-    return rc;
-}
-
-static int ssgd_run(dsgd_comm *c, const dsgd_job *job, dsgd_result *out)
-{
-    dsgd_worker w;
-    int rc = dsgd_worker_init(&w, job, dsgd_rank(c), dsgd_size(c), out);
-    w.defer_backward = job->cfg->bucket_mb > 0;
-    rc = dsgd_worker_ready(&w, c, rc, out);
+    (void)t;
+    const ssgd_options *o = n->opt;
+    dsgd_worker *w = &n->w;
+    int rc = o->bucket_mb > 0 ? bucketed_allreduce(w, c, o->bucket_mb)
+                              : dsgd_allreduce(c, NULL, w->grad.data, w->grad.len);
     if (rc == DSGD_OK)
-        rc = ssgd_loop(&w, c, job, out);
-    if (rc == DSGD_OK)
-        rc = dsgd_worker_finish(&w, c, out);
-    dsgd_worker_free(&w);
-    return rc;
+        rc = dsgd_worker_scale(w, c, &w->grad, 1.0f / (float)n->l.n_workers);
+    return rc ? rc : dsgd_worker_step(w, c, &w->grad);
 }
 
 const dsgd_algo dsgd_algo_ssgd = {
-    .name = "ssgd",
-    .summary = "synchronous SGD: allreduce-average the gradients every step",
-    .flags = "--bucket-mb MB",
-    .run = ssgd_run,
+    .base = {"ssgd", "synchronous SGD: allreduce-average the gradients every step",
+             ssgd_options_table, sizeof(ssgd_options)},
+    .collectives_only = 1,
+    .start = ssgd_start,
+    .step = ssgd_step,
 };

@@ -10,35 +10,33 @@
  * Mathematically the same run as ssgd over the workers. */
 #include "algorithms/ps.h"
 
-extern const dsgd_algo dsgd_algo_ssgd_ps;
+typedef struct ssgd_ps_options {
+    dsgd_ps_options ps;
+} ssgd_ps_options;
 
-static int worker_loop(dsgd_worker *w, dsgd_comm *c, const dsgd_layout *l, dsgd_result *out)
+static const dsgd_option ssgd_ps_options_table[] = {
+    DSGD_PS_SERVERS_OPTION(ssgd_ps_options),
+    {.name = NULL},
+};
+
+static int ssgd_ps_step(dsgd_node *n, dsgd_comm *c, long t)
 {
+    (void)t;
+    const dsgd_layout *l = &n->l;
     dsgd_request *pulls[l->n_servers];
-    int rc = DSGD_OK;
-    for (long t = w->start_iter; rc == DSGD_OK && t < w->iters; t++) {
-        dsgd_set_iter(c, t);
-        if ((rc = dsgd_worker_load(w, c, t)) || (rc = dsgd_worker_gradient(w, c, out)) ||
-            (rc = dsgd_ps_post_pull(c, l, &w->params, DSGD_PS_TAG_REPLY, pulls)) ||
-            (rc = dsgd_ps_push(c, l, &w->grad, DSGD_PS_TAG_DATA)) ||
-            (rc = dsgd_ps_wait_all(c, pulls, l->n_servers)) ||
-            (rc = dsgd_worker_after_step(w, c, t + 1, out)))
-            break;
-        dsgd_worker_progress(w, c, t, out);
-    }
-    return rc;
-}
-
-static int ssgd_ps_run(dsgd_comm *c, const dsgd_job *job, dsgd_result *out)
-{
-    return dsgd_ps_run(&dsgd_algo_ssgd_ps, dsgd_ps_serve_sync, worker_loop, c, job, out);
+    int rc = dsgd_ps_post_pull(c, l, &n->w.params, DSGD_PS_TAG_REPLY, pulls);
+    if (rc == DSGD_OK)
+        rc = dsgd_ps_push(c, l, &n->w.grad, DSGD_PS_TAG_DATA);
+    int r = dsgd_ps_wait_all(c, pulls, l->n_servers);
+    return rc ? rc : r;
 }
 
 const dsgd_algo dsgd_algo_ssgd_ps = {
-    .name = "ssgd-ps",
-    .summary = "synchronous SGD through parameter servers: push gradients, servers average and "
-               "step, pull parameters",
-    .flags = "--servers S",
-    .run = ssgd_ps_run,
+    .base = {"ssgd-ps",
+             "synchronous SGD through parameter servers: push gradients, servers average and "
+             "step, pull parameters",
+             ssgd_ps_options_table, sizeof(ssgd_ps_options)},
     .roles = dsgd_roles_servers_last,
+    .step = ssgd_ps_step,
+    .serve = dsgd_ps_serve_sync,
 };

@@ -16,11 +16,24 @@ static int fail(dsgd_result *out, int status, const char *what)
     return status;
 }
 
+/* The model --model chose, with its options, for the data set's samples. */
+static int build_model(const dsgd_config *cfg, const dsgd_dataset *ds, dsgd_model *m, char *err,
+                       size_t errlen)
+{
+    const dsgd_choice *ch = &cfg->choice[DSGD_SEL_MODEL];
+    const dsgd_model_desc *d =
+        ch->component ? (const dsgd_model_desc *)ch->component : dsgd_model_find(cfg->model);
+    if (!d) {
+        snprintf(err, errlen, "--model: unknown model '%s' (see --model list)", cfg->model);
+        return -1;
+    }
+    return dsgd_model_build(d, ch->options, dsgd_data_shape(ds), ds->classes, m, err, errlen);
+}
+
 int dsgd_worker_check_config(dsgd_config *cfg, const dsgd_dataset *data, char *err, size_t errlen)
 {
     dsgd_model m;
-    if (dsgd_model_create(cfg->model, cfg->hidden, dsgd_data_shape(data), data->classes, &m, err,
-                          errlen) != 0)
+    if (build_model(cfg, data, &m, err, errlen) != 0)
         return -1;
     int executable = dsgd_model_executable(&m);
     dsgd_model_destroy(&m);
@@ -68,8 +81,7 @@ int dsgd_worker_init(dsgd_worker *w, const dsgd_job *job, int index, int count, 
     const dsgd_config *cfg = job->cfg;
     const dsgd_dataset *ds = job->data;
     int phantom = dsgd_config_phantom(cfg);
-    if (dsgd_model_create(cfg->model, cfg->hidden, dsgd_data_shape(ds), ds->classes, &w->model,
-                          out->error, sizeof out->error) != 0)
+    if (build_model(cfg, ds, &w->model, out->error, sizeof out->error) != 0)
         return DSGD_EINVAL;
     dsgd_shard_range(ds->n[DSGD_TRAIN], index, count, &w->shard_begin, &w->shard_end);
     if (w->shard_end == w->shard_begin)
@@ -155,8 +167,8 @@ int dsgd_worker_gradient(dsgd_worker *w, dsgd_comm *c, dsgd_result *out)
     if (dsgd_vec_is_phantom(&w->params))
         return DSGD_OK;
     if (!isfinite(w->loss)) {
-        snprintf(out->error, sizeof out->error, "iteration %ld: loss is %s (lower --lr?)", c->iter,
-                 isnan(w->loss) ? "NaN" : "infinite");
+        snprintf(out->error, sizeof out->error, "iteration %ld: loss is %s (lower --lr?)",
+                 dsgd_iter(c), isnan(w->loss) ? "NaN" : "infinite");
         return DSGD_ENUMERIC;
     }
     if (isnan(w->first_loss))
@@ -244,7 +256,8 @@ int dsgd_worker_scale(dsgd_worker *w, dsgd_comm *c, dsgd_vec *grad, float alpha)
 int dsgd_worker_step(dsgd_worker *w, dsgd_comm *c, const dsgd_vec *grad)
 {
     double t0 = dsgd_now(c);
-    w->opt.lr = (float)dsgd_schedule_lr(&w->schedule, c->iter < 0 ? 0 : c->iter);
+    long iter = dsgd_iter(c);
+    w->opt.lr = (float)dsgd_schedule_lr(&w->schedule, iter < 0 ? 0 : iter);
     int rc = dsgd_memory(c, "sgd_step", dsgd_sgd_step(&w->opt, &w->params, grad), t0);
     dsgd_record(c, DSGD_EV_UPDATE, "sgd", t0, w->opt.lr);
     return rc;

@@ -190,6 +190,21 @@ int dsgd_cnn_create(const char *hidden, dsgd_shape input, int classes, dsgd_mode
     return dsgd_cnn_create_custom(channels, 2, hidden, input, classes, m, err, errlen);
 }
 
+static int cnn_create(const dsgd_model_desc *self, const void *options, dsgd_shape input,
+                      int classes, dsgd_model *m, char *err, size_t errlen)
+{
+    (void)self;
+    const dsgd_model_options *o = options;
+    return dsgd_cnn_create(o->hidden, input, classes, m, err, errlen);
+}
+
+const dsgd_model_desc dsgd_model_cnn = {
+    .base = {"cnn",
+             "executable: LeNet-style, two 5x5 conv blocks (32, 64 channels) and a dense head",
+             dsgd_model_hidden_options, sizeof(dsgd_model_options)},
+    .create = cnn_create,
+};
+
 void dsgd_cnn_set_conv_algo(dsgd_model *m, dsgd_conv_algo algo)
 {
     cnn *p = m->impl;

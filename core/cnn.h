@@ -15,6 +15,8 @@
 
 #define DSGD_CNN_MAX_CONV 4
 
+extern const dsgd_model_desc dsgd_model_cnn;
+
 /* The model `--model cnn` builds. */
 int dsgd_cnn_create(const char *hidden, dsgd_shape input, int classes, dsgd_model *m, char *err,
                     size_t errlen);

@@ -1,7 +1,7 @@
-/* config.c — flag table, parser and --help for both programs. */
+/* config.c — the core flag table and the generic parser and --help over it
+ * and the selected components' tables (see config.h). */
 #include "core/config.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -9,287 +9,279 @@
 
 #define DSGD_VERSION "0.1.0"
 
-typedef enum { ARG_STR, ARG_LONG, ARG_INT, ARG_DOUBLE, ARG_U64, ARG_BOOL, ARG_LIST } arg_type;
+#define SIM .progs = DSGD_PROG_SIM
+#define AT(field) DSGD_OPT_AT(dsgd_config, field)
 
-typedef struct flag {
-    const char *name; /* without the leading "--" */
-    arg_type type;
-    size_t offset;  /* into dsgd_config */
-    size_t size;    /* buffer size for ARG_STR */
-    unsigned progs; /* DSGD_PROG_* bits that accept it */
-    double min;     /* numeric lower bound (inclusive) */
-    const char *metavar;
-    const char *help;
-    const char *choices; /* ARG_STR: the allowed values, '|'-separated */
-} flag;
-
-#define BOTH (DSGD_PROG_SIM | DSGD_PROG_RUN)
-#define SIM DSGD_PROG_SIM
-#define STR(field) ARG_STR, offsetof(dsgd_config, field), sizeof(((dsgd_config *)0)->field)
-#define NUM(type, field) type, offsetof(dsgd_config, field), 0
-
-static const flag flags[] = {
-    {"algo", STR(algo), BOTH, 0, "NAME", "SGD variant to run; 'list' prints them (default ssgd)",
-     NULL},
-    {"model", STR(model), BOTH, 0, "NAME",
-     "executable: mlp, cnn; descriptors: lenet5, alexnet, vgg16, resnet18, resnet50, inception-v3, "
-     "bert-large (default mlp)",
-     NULL},
-    {"hidden", STR(hidden), BOTH, 0, "W[,W...]",
-     "hidden widths of the mlp, or of the cnn's dense head (default 128)", NULL},
-    {"data", STR(data), BOTH, 0, "NAME|DIR",
-     "synthetic, fashion-mnist, or a directory of MNIST-style IDX files (default synthetic)", NULL},
-    {"payload", STR(payload), BOTH, 0, "auto|real|phantom",
-     "real buffers and math, or sizes only; auto: real if the model can run (default auto)",
-     "auto|real|phantom"},
-    {"iters", NUM(ARG_LONG, iters), BOTH, 1, "N", "training iterations (default 50)", NULL},
-    {"batch", NUM(ARG_INT, batch), BOTH, 1, "B", "minibatch per worker (default 32)", NULL},
-    {"lr", NUM(ARG_DOUBLE, lr), BOTH, 0, "X", "learning rate (default 0.05)", NULL},
-    {"momentum", NUM(ARG_DOUBLE, momentum), BOTH, 0, "X", "SGD momentum (default 0.9)", NULL},
-    {"epochs", NUM(ARG_LONG, epochs), BOTH, 1, "E",
-     "train E epochs of the largest shard (overrides --iters)", NULL},
-    {"nesterov", NUM(ARG_BOOL, nesterov), BOTH, 0, NULL, "Nesterov momentum", NULL},
-    {"weight-decay", NUM(ARG_DOUBLE, weight_decay), BOTH, 0, "X", "L2 weight decay (default 0)",
-     NULL},
-    {"warmup-epochs", NUM(ARG_DOUBLE, warmup_epochs), BOTH, 0, "E",
-     "linear learning-rate warm-up over E epochs (default 0)", NULL},
-    {"lr-steps", STR(lr_steps), BOTH, 0, "E[,E...]|none",
-     "epochs at which the learning rate is multiplied by --lr-decay (default with --epochs E: "
-     "E/2 and 3E/4; otherwise none)",
-     NULL},
-    {"lr-decay", NUM(ARG_DOUBLE, lr_decay), BOTH, 0, "X",
-     "factor of each --lr-steps step (default 0.1)", NULL},
-    {"eval-every", NUM(ARG_LONG, eval_every), BOTH, 1, "N",
-     "evaluate test loss and accuracy every N iterations (default: at the end)", NULL},
-    {"checkpoint", STR(checkpoint), BOTH, 0, "DIR",
-     "write checkpoints (one file per rank) into DIR at the end", NULL},
-    {"checkpoint-every", NUM(ARG_LONG, checkpoint_every), BOTH, 1, "N",
-     "also write them every N iterations", NULL},
-    {"resume", STR(resume), BOTH, 0, "DIR", "continue from the checkpoints in DIR", NULL},
-    {"seed", NUM(ARG_U64, seed), BOTH, 0, "S", "seed of data, initial weights (default 1)", NULL},
-    {"trace", STR(trace), BOTH, 0, "FILE", "write the event trace (CSV) to FILE", NULL},
-    {"json", NUM(ARG_BOOL, json), BOTH, 0, NULL, "print a one-line JSON summary at the end", NULL},
-    {"quiet", NUM(ARG_BOOL, quiet), BOTH, 0, NULL, "no progress output", NULL},
-    {"bucket-mb", NUM(ARG_DOUBLE, bucket_mb), BOTH, 0, "MB",
-     "ssgd: allreduce the gradient in buckets of MB MiB overlapping the backward pass (default 0: "
-     "one allreduce after it)",
-     NULL},
-    {"servers", NUM(ARG_INT, servers), BOTH, 1, "S",
-     "ssgd-ps, asgd, odsgd, easgd: parameter servers, each owning a contiguous shard (default 1)",
-     NULL},
-    {"push-every", NUM(ARG_LONG, push_every), BOTH, 1, "N",
-     "asgd: push the accumulated gradient every N steps (default 1)", NULL},
-    {"pull-every", NUM(ARG_LONG, pull_every), BOTH, 1, "N",
-     "asgd: pull the parameters every N steps (default 1)", NULL},
-    {"server-lr-scale", NUM(ARG_DOUBLE, server_lr_scale), BOTH, 0, "F",
-     "asgd: the server applies each push at the learning rate times F (default or 0: 1/W for W "
-     "workers: a round of pushes moves the model as far as one synchronous step)",
-     NULL},
-    {"warmup-steps", NUM(ARG_LONG, warmup_steps), BOTH, 0, "N",
-     "odsgd: first N steps are plain synchronous SGD (default 200)", NULL},
-    {"local-lr", NUM(ARG_DOUBLE, local_lr), BOTH, 0, "X",
-     "odsgd: learning rate of the local one-step update (default 0.05)", NULL},
-    {"local-dc", NUM(ARG_DOUBLE, local_dc), BOTH, 0, "L",
-     "odsgd: delay compensation lambda of the local update (default 0: none)", NULL},
-    {"l-comm", NUM(ARG_LONG, l_comm), BOTH, 1, "N",
-     "leader: steps between pulls towards the node's leader (default 64)", NULL},
-    {"g-comm", NUM(ARG_LONG, g_comm), BOTH, 1, "N",
-     "leader: steps between pulls towards the global leader (default 128)", NULL},
-    {"loss-window", NUM(ARG_LONG, loss_window), BOTH, 1, "N",
-     "leader: a worker's loss is the mean of its last N batches (default 8)", NULL},
-    {"c1", NUM(ARG_DOUBLE, c1), BOTH, 0, "X", "leader: pull strength to the local leader (0.1)",
-     NULL},
-    {"c2", NUM(ARG_DOUBLE, c2), BOTH, 0, "X", "leader: pull strength to the global leader (0.1)",
-     NULL},
-    {"tau", NUM(ARG_LONG, tau), BOTH, 1, "N",
-     "easgd: steps between exchanges with the centre (default 1)", NULL},
-    {"alpha", NUM(ARG_DOUBLE, alpha), BOTH, 0, "X", "easgd: elastic moving rate (default 0.1)",
-     NULL},
-    {"sync-every", NUM(ARG_LONG, sync_every), BOTH, 1, "N",
-     "localsgd, lasgd: steps between model averagings (default 8)", NULL},
-    {"gossip-every", NUM(ARG_LONG, gossip_every), BOTH, 1, "N",
-     "gossip: steps between gossip exchanges (default 1)", NULL},
-    {"gossip", STR(gossip), BOTH, 0, "push|pull",
-     "gossip: push parameters to a random peer, or pull a random peer's (default push)",
-     "push|pull"},
-    {"laplacian-sigma", NUM(ARG_DOUBLE, laplacian_sigma), BOTH, 0, "S",
-     "any variant: Laplacian smoothing of the gradient, g <- (I - S L)^-1 g (default 0: off)",
-     NULL},
-    {"node-size", NUM(ARG_INT, node_size), BOTH, 1, "K",
-     "lsgd, leader: treat ranks kK..kK+K-1 as node k (default: the machines of the platform)",
-     NULL},
-    {"init-noise", NUM(ARG_DOUBLE, init_noise), BOTH, 0, "X",
-     "workers add X * N(0,1) noise to their initial parameters (consensus tests; default 0)", NULL},
-    {"platform", STR(platform), SIM, 0, "FILE",
-     "SimGrid platform XML, or a name in platforms/ (default small.xml)", NULL},
-    {"nodes", NUM(ARG_INT, nodes), SIM, 1, "N", "ranks to simulate (default: every host)", NULL},
-    {"allreduce", STR(allreduce), SIM, 0, "ALGO",
-     "auto, ring, halving-doubling, tree or hierarchical (default auto)",
-     "auto|ring|halving-doubling|tree|hierarchical"},
-    {"coll-model", STR(coll_model), SIM, 0, "message|flow",
-     "simulate collectives message by message, or as flows (default message)", "message|flow"},
-    {"sweep", STR(sweep), SIM, 0, "nodes=N1,N2,..",
-     "run one simulation per node count (in parallel), print a scaling table", NULL},
-    {"sweep-out", STR(sweep_out), SIM, 0, "FILE", "write the sweep's table to FILE", NULL},
-    {"cost-profile", STR(cost_profile), SIM, 0, "FILE",
-     "how hosts price compute, I/O and memory (default: built-in, see core/cost.h)", NULL},
-    {"cfg", ARG_LIST, offsetof(dsgd_config, sim_cfg), 0, SIM, 0, "KEY:VALUE",
-     "SimGrid configuration item (repeatable)", NULL},
-    {"slow", ARG_LIST, offsetof(dsgd_config, slow), 0, SIM, 0, "HOSTS:F[@T0-T1]",
-     "hosts (names, ranks or rank ranges a-b, comma-separated) compute F times slower, "
-     "optionally only from T0 to T1 s (repeatable)",
-     NULL},
-    {"fail", ARG_LIST, offsetof(dsgd_config, fail), 0, SIM, 0, "HOST@T",
-     "kill the rank on a host (name or rank) at simulated time T (repeatable); synchronous "
-     "variants then stall (exit 3), asynchronous ones go on without a failed worker",
-     NULL},
+/* Flags every run reads, in the order --help shows them. */
+static const dsgd_option core_options[] = {
+    {"algo", DSGD_OPT_STR, AT(algo), .def = "ssgd", .metavar = "NAME",
+     .help = "SGD variant (below); 'list' prints them"},
+    {"model", DSGD_OPT_STR, AT(model), .def = "mlp", .metavar = "NAME",
+     .help = "model (below); 'list' prints them"},
+    {"data", DSGD_OPT_STR, AT(data), .def = "synthetic", .metavar = "NAME|DIR",
+     .help = "data set, or a directory of MNIST-style IDX files; 'list' prints them"},
+    {"payload", DSGD_OPT_STR, AT(payload), .def = "auto", .metavar = "auto|real|phantom",
+     .help = "real buffers and math, or sizes only; auto: real if the model can run",
+     .choices = "auto|real|phantom"},
+    {"iters", DSGD_OPT_LONG, AT(iters), .def = "50", .min = 1, .metavar = "N",
+     .help = "training iterations"},
+    {"batch", DSGD_OPT_INT, AT(batch), .def = "32", .min = 1, .metavar = "B",
+     .help = "minibatch per worker"},
+    {"lr", DSGD_OPT_DOUBLE, AT(lr), .def = "0.05", .metavar = "X", .help = "learning rate"},
+    {"momentum", DSGD_OPT_DOUBLE, AT(momentum), .def = "0.9", .metavar = "X",
+     .help = "SGD momentum"},
+    {"epochs", DSGD_OPT_LONG, AT(epochs), .min = 1, .metavar = "E",
+     .help = "train E epochs of the largest shard (overrides --iters)"},
+    {"nesterov", DSGD_OPT_BOOL, AT(nesterov), .help = "Nesterov momentum"},
+    {"weight-decay", DSGD_OPT_DOUBLE, AT(weight_decay), .def = "0", .metavar = "X",
+     .help = "L2 weight decay"},
+    {"warmup-epochs", DSGD_OPT_DOUBLE, AT(warmup_epochs), .def = "0", .metavar = "E",
+     .help = "linear learning-rate warm-up over E epochs"},
+    {"lr-steps", DSGD_OPT_STR, AT(lr_steps), .metavar = "E[,E...]|none",
+     .help = "epochs at which the learning rate is multiplied by --lr-decay (default with "
+             "--epochs E: E/2 and 3E/4; otherwise none)"},
+    {"lr-decay", DSGD_OPT_DOUBLE, AT(lr_decay), .def = "0.1", .metavar = "X",
+     .help = "factor of each --lr-steps step"},
+    {"eval-every", DSGD_OPT_LONG, AT(eval_every), .min = 1, .metavar = "N",
+     .help = "evaluate test loss and accuracy every N iterations (default: at the end)"},
+    {"checkpoint", DSGD_OPT_STR, AT(checkpoint), .metavar = "DIR",
+     .help = "write checkpoints (one file per rank) into DIR at the end"},
+    {"checkpoint-every", DSGD_OPT_LONG, AT(checkpoint_every), .min = 1, .metavar = "N",
+     .help = "also write them every N iterations"},
+    {"resume", DSGD_OPT_STR, AT(resume), .metavar = "DIR",
+     .help = "continue from the checkpoints in DIR"},
+    {"seed", DSGD_OPT_U64, AT(seed), .def = "1", .metavar = "S",
+     .help = "seed of data and initial weights"},
+    {"trace", DSGD_OPT_STR, AT(trace), .metavar = "FILE",
+     .help = "write the event trace (CSV) to FILE"},
+    {"json", DSGD_OPT_BOOL, AT(json), .help = "print a one-line JSON summary at the end"},
+    {"quiet", DSGD_OPT_BOOL, AT(quiet), .help = "no progress output"},
+    {"laplacian-sigma", DSGD_OPT_DOUBLE, AT(laplacian_sigma), .def = "0", .metavar = "S",
+     .help = "any variant: Laplacian smoothing of the gradient, g <- (I - S L)^-1 g (0: off)"},
+    {"node-size", DSGD_OPT_INT, AT(node_size), .min = 1, .metavar = "K",
+     .help = "variants that group ranks by node (lsgd, leader): ranks kK..kK+K-1 form node k "
+             "(default: the platform's machines; lsgd on one-rank machines: groups of 8)"},
+    {"init-noise", DSGD_OPT_DOUBLE, AT(init_noise), .def = "0", .metavar = "X",
+     .help = "workers add X * N(0,1) noise to their initial parameters (consensus tests)"},
+    {"platform", DSGD_OPT_STR, AT(platform), .def = "small.xml", .metavar = "FILE", SIM,
+     .help = "SimGrid platform XML, or a name in platforms/"},
+    {"nodes", DSGD_OPT_INT, AT(nodes), .min = 1, .metavar = "N", SIM,
+     .help = "ranks to simulate (default: every host that can take a worker)"},
+    {"allreduce", DSGD_OPT_STR, AT(allreduce), .def = "auto", .metavar = "ALGO", SIM,
+     .help = "message-level allreduce algorithm; 'list' prints them"},
+    {"coll-model", DSGD_OPT_STR, AT(coll_model), .def = "auto", .metavar = "MODEL", SIM,
+     .help = "how collectives are simulated; 'list' prints them"},
+    {"sweep", DSGD_OPT_STR, AT(sweep), .metavar = "nodes=N1,N2,..", SIM,
+     .help = "run one simulation per node count (in parallel), print a scaling table"},
+    {"sweep-out", DSGD_OPT_STR, AT(sweep_out), .metavar = "FILE", SIM,
+     .help = "write the sweep's table to FILE"},
+    {"cost-profile", DSGD_OPT_STR, AT(cost_profile), .metavar = "FILE", SIM,
+     .help = "how hosts price compute, I/O and memory (default: built-in, see core/cost.h)"},
+    {"cfg", DSGD_OPT_LIST, AT(sim_cfg), .metavar = "KEY:VALUE", SIM,
+     .help = "SimGrid configuration item (repeatable)"},
+    {"log", DSGD_OPT_LIST, AT(log), .metavar = "CATEGORY.thres:LEVEL", SIM,
+     .help = "SimGrid log setting, e.g. dsgd.thres:verbose or dsgd_flow.thres:debug "
+             "(repeatable; categories: dsgd and its children)"},
+    {"slow", DSGD_OPT_LIST, AT(slow), .metavar = "HOSTS:F[@T0-T1]", SIM,
+     .help = "hosts (names, ranks or rank ranges a-b, comma-separated) compute F times slower, "
+             "optionally only from T0 to T1 s (repeatable)"},
+    {"fail", DSGD_OPT_LIST, AT(fail), .metavar = "HOST@T", SIM,
+     .help = "kill the rank on a host (name or rank) at simulated time T (repeatable); "
+             "synchronous variants then stall (exit 3), asynchronous ones go on without a "
+             "failed worker"},
+    {NULL},
 };
-#define N_FLAGS (sizeof flags / sizeof flags[0])
 
-static void set_defaults(dsgd_config *cfg)
-{
-    memset(cfg, 0, sizeof *cfg);
-    strcpy(cfg->algo, "ssgd");
-    strcpy(cfg->model, "mlp");
-    strcpy(cfg->hidden, "128");
-    strcpy(cfg->data, "synthetic");
-    strcpy(cfg->payload, "auto");
-    cfg->iters = 50;
-    cfg->batch = 32;
-    cfg->lr = 0.05;
-    cfg->momentum = 0.9;
-    cfg->seed = 1;
-    cfg->lr_decay = 0.1;
-    cfg->servers = 1;
-    cfg->push_every = cfg->pull_every = 1;
-    cfg->warmup_steps = 200;
-    cfg->local_lr = 0.05;
-    cfg->l_comm = 64;
-    cfg->g_comm = 128;
-    cfg->loss_window = 8;
-    cfg->c1 = cfg->c2 = 0.1;
-    cfg->tau = 1;
-    cfg->alpha = 0.1;
-    cfg->sync_every = 8;
-    cfg->gossip_every = 1;
-    strcpy(cfg->gossip, "push");
-    strcpy(cfg->platform, "small.xml");
-    strcpy(cfg->allreduce, "auto");
-    strcpy(cfg->coll_model, "message");
-}
+/* The core flag that selects each kind of component, and what --help
+ * calls them. */
+static const struct {
+    const char *flag;
+    size_t name_offset; /* the name's field in dsgd_config */
+    const char *noun;  /* what one of them is called */
+    const char *title; /* what --help calls them all */
+    int open;          /* a value outside the list is allowed (a directory) */
+} selectors[DSGD_SEL_COUNT] = {
+    [DSGD_SEL_ALGO] = {"algo", offsetof(dsgd_config, algo), "variant", "SGD variants (--algo)",
+                       0},
+    [DSGD_SEL_MODEL] = {"model", offsetof(dsgd_config, model), "model", "models (--model)", 0},
+    [DSGD_SEL_DATA] = {"data", offsetof(dsgd_config, data), "data set", "data sets (--data)", 1},
+    [DSGD_SEL_ALLREDUCE] = {"allreduce", offsetof(dsgd_config, allreduce), "allreduce algorithm",
+                            "allreduce algorithms of the message-level model (--allreduce)", 0},
+    [DSGD_SEL_COLL_MODEL] = {"coll-model", offsetof(dsgd_config, coll_model), "collective model",
+                             "collective models (--coll-model)", 0},
+};
 
 static const char *prog_name(dsgd_program prog)
 {
     return prog == DSGD_PROG_SIM ? "dsgd-sim" : "dsgd-run";
 }
 
-void dsgd_config_usage(FILE *out, dsgd_program prog)
+static const char *selected_name(const dsgd_config *cfg, dsgd_selector s)
 {
-    if (prog == DSGD_PROG_SIM)
+    return (const char *)cfg + selectors[s].name_offset;
+}
+
+void dsgd_config_usage(FILE *out, const dsgd_cli *cli)
+{
+    if (cli->prog == DSGD_PROG_SIM)
         fprintf(out, "usage: dsgd-sim [FLAGS]\n"
                      "Simulates distributed SGD on a SimGrid platform (time is simulated).\n\n");
     else
         fprintf(out, "usage: mpirun -np N dsgd-run [FLAGS]\n"
                      "Runs distributed SGD for real over MPI (time is wall time).\n\n");
     fprintf(out, "flags (--flag VALUE or --flag=VALUE):\n");
-    for (size_t i = 0; i < N_FLAGS; i++) {
-        if (!(flags[i].progs & prog))
-            continue;
-        char lhs[64];
-        snprintf(lhs, sizeof lhs, "--%s%s%s", flags[i].name, flags[i].metavar ? " " : "",
-                 flags[i].metavar ? flags[i].metavar : "");
-        fprintf(out, "  %-26s %s\n", lhs, flags[i].help);
-    }
+    dsgd_option_usage(out, core_options, cli->prog);
     fprintf(out, "  %-26s %s\n  %-26s %s\n", "--help", "this text", "--version",
             "print the version");
+    for (int s = 0; s < DSGD_SEL_COUNT; s++) {
+        if (!cli->choices[s])
+            continue;
+        int flags = 0;
+        for (const dsgd_component *const *c = cli->choices[s]; *c; c++)
+            flags |= (*c)->options != NULL;
+        fprintf(out, "\n%s%s:\n", selectors[s].title, flags ? ", with their own flags" : "");
+        for (const dsgd_component *const *c = cli->choices[s]; *c; c++)
+            dsgd_component_usage(out, *c, cli->prog);
+    }
 }
 
-static const flag *find_flag(const char *name, size_t len)
+static const dsgd_component *find_component(const dsgd_component *const *list, const char *name)
 {
-    for (size_t i = 0; i < N_FLAGS; i++)
-        if (strlen(flags[i].name) == len && strncmp(flags[i].name, name, len) == 0)
-            return &flags[i];
+    for (; list && *list; list++)
+        if (strcmp((*list)->name, name) == 0)
+            return *list;
     return NULL;
 }
 
-/* Whether value is one of the '|'-separated choices. */
-static int is_choice(const char *value, const char *choices)
+/* The option named name[0..len) of any component the program offers, and
+ * into *owners the names of every component that has it ("a, b"). */
+static const dsgd_option *find_anywhere(const dsgd_cli *cli, const char *name, size_t len,
+                                        int *sel, char *owners, size_t owners_len)
 {
-    size_t len = strlen(value);
-    for (const char *c = choices; c; c = strchr(c, '|') ? strchr(c, '|') + 1 : NULL)
-        if (strncmp(c, value, len) == 0 && (c[len] == '|' || c[len] == '\0'))
-            return 1;
+    const dsgd_option *found = NULL;
+    size_t used = 0;
+    owners[0] = '\0';
+    for (int s = 0; s < DSGD_SEL_COUNT; s++)
+        for (const dsgd_component *const *c = cli->choices[s]; c && *c; c++) {
+            const dsgd_option *o = dsgd_option_find((*c)->options, name, len);
+            if (!o)
+                continue;
+            if (!found) {
+                found = o;
+                *sel = s;
+            }
+            if (used < owners_len)
+                used += (size_t)snprintf(owners + used, owners_len - used, "%s%s",
+                                         used ? ", " : "", (*c)->name);
+        }
+    return found;
+}
+
+/* One argv flag split into its name and its value (NULL if none given). */
+typedef struct flag_arg {
+    const char *arg, *name, *value;
+    size_t len;
+} flag_arg;
+
+/* Splits argv[*i]; takes the next argv entry as the value when the option
+ * wants one and none came with '='.  Returns 0 or -1 with err. */
+static int take_value(flag_arg *f, const dsgd_option *o, int argc, char **argv, int *i,
+                      char *err, size_t errlen)
+{
+    if (o->type == DSGD_OPT_BOOL) {
+        if (f->value) {
+            snprintf(err, errlen, "flag '--%s' takes no value", o->name);
+            return -1;
+        }
+        f->value = "1";
+        return 0;
+    }
+    if (!f->value) {
+        if (*i + 1 >= argc) {
+            snprintf(err, errlen, "flag '--%s' needs a value (%s)", o->name, o->metavar);
+            return -1;
+        }
+        f->value = argv[++*i];
+    }
     return 0;
 }
 
-static int set_value(dsgd_config *cfg, const flag *f, const char *value, char *err, size_t errlen)
+static int split_flag(const char *arg, flag_arg *f, char *err, size_t errlen)
 {
-    char *field = (char *)cfg + f->offset;
-    char *end = NULL;
-    errno = 0;
-    switch (f->type) {
-    case ARG_STR:
-        if (strlen(value) >= f->size || value[0] == '\0') {
-            snprintf(err, errlen, "--%s: value '%s' is empty or too long", f->name, value);
-            return -1;
-        }
-        if (f->choices && !is_choice(value, f->choices)) {
-            snprintf(err, errlen, "--%s: bad value '%s' (want %s)", f->name, value, f->choices);
-            return -1;
-        }
-        strcpy(field, value);
-        return 0;
-    case ARG_LIST: {
-        dsgd_strlist *list = (dsgd_strlist *)field;
-        if (list->n == DSGD_MAX_LIST) {
-            snprintf(err, errlen, "--%s: more than %d items", f->name, DSGD_MAX_LIST);
-            return -1;
-        }
-        /* the metavar shows the separator the value needs (':' or '@') */
-        if (!strchr(value, *strpbrk(f->metavar, ":@"))) {
-            snprintf(err, errlen, "--%s: '%s' is not %s", f->name, value, f->metavar);
-            return -1;
-        }
-        list->items[list->n++] = value;
-        return 0;
+    if (strncmp(arg, "--", 2) != 0) {
+        snprintf(err, errlen, "unexpected argument '%.200s' (flags start with --; see --help)",
+                 arg);
+        return -1;
     }
-    case ARG_BOOL: return 0; /* handled by the caller: booleans take no value */
-    case ARG_DOUBLE: {
-        double v = strtod(value, &end);
-        if (end == value || *end || errno || !isfinite(v) || v < f->min) {
-            snprintf(err, errlen, "--%s: bad value '%s' (want a number >= %g)", f->name, value,
-                     f->min);
-            return -1;
+    f->arg = arg;
+    f->name = arg + 2;
+    const char *eq = strchr(f->name, '=');
+    f->len = eq ? (size_t)(eq - f->name) : strlen(f->name);
+    f->value = eq ? eq + 1 : NULL;
+    return 0;
+}
+
+static void print_list(FILE *out, const dsgd_component *const *list, dsgd_program prog)
+{
+    for (; out && list && *list; list++)
+        dsgd_component_usage(out, *list, prog);
+}
+
+/* The components named by the selecting flags: a list printed for
+ * 'list', an error for an unknown name, and each one's default options. */
+static int resolve(dsgd_config *cfg, const dsgd_cli *cli, char *err, size_t errlen)
+{
+    for (int s = 0; s < DSGD_SEL_COUNT; s++) {
+        const dsgd_component *const *list = cli->choices[s];
+        const char *name = selected_name(cfg, s);
+        if (!list)
+            continue;
+        if (strcmp(name, "list") == 0) {
+            print_list(cli->out, list, cli->prog);
+            return DSGD_CONFIG_EXIT;
         }
-        *(double *)field = v;
-        return 0;
-    }
-    case ARG_LONG:
-    case ARG_INT:
-    case ARG_U64: {
-        if (value[0] == '-' && f->type == ARG_U64)
-            errno = ERANGE;
-        unsigned long long u = 0;
-        long long v = 0;
-        if (f->type == ARG_U64)
-            u = strtoull(value, &end, 10);
-        else
-            v = strtoll(value, &end, 10);
-        long long max = f->type == ARG_INT ? 1LL << 30 : 1LL << 53;
-        if (end == value || *end || errno || (f->type != ARG_U64 && (v < f->min || v > max))) {
-            snprintf(err, errlen, "--%s: bad value '%s' (want an integer >= %g)", f->name, value,
-                     f->min);
-            return -1;
+        dsgd_choice *ch = &cfg->choice[s];
+        ch->component = find_component(list, name);
+        if (!ch->component && !selectors[s].open) {
+            size_t used = (size_t)snprintf(err, errlen, "--%s: unknown %s '%.100s' (one of:",
+                                           selectors[s].flag, selectors[s].noun, name);
+            for (const dsgd_component *const *c = list; *c && used < errlen; c++)
+                used += (size_t)snprintf(err + used, errlen - used, " %s", (*c)->name);
+            if (used < errlen)
+                snprintf(err + used, errlen - used, ")");
+            return DSGD_CONFIG_ERROR;
         }
-        if (f->type == ARG_U64)
-            *(uint64_t *)field = u;
-        else if (f->type == ARG_LONG)
-            *(long *)field = (long)v;
-        else
-            *(int *)field = (int)v;
-        return 0;
+        if (ch->component &&
+            dsgd_component_options_new(ch->component, &ch->options, err, errlen) != 0)
+            return DSGD_CONFIG_ERROR;
     }
+    return DSGD_CONFIG_OK;
+}
+
+/* A component's flag: stored in the chosen component's options, or an
+ * error naming the components it belongs to. */
+static int set_component_flag(dsgd_config *cfg, const dsgd_cli *cli, flag_arg *f, int argc,
+                              char **argv, int *i, char *err, size_t errlen)
+{
+    for (int s = 0; s < DSGD_SEL_COUNT; s++) {
+        const dsgd_choice *ch = &cfg->choice[s];
+        const dsgd_option *o = ch->component ? dsgd_option_find(ch->component->options, f->name,
+                                                                 f->len)
+                                             : NULL;
+        if (o)
+            return take_value(f, o, argc, argv, i, err, errlen) ||
+                   dsgd_option_set(o, ch->options, f->value, err, errlen);
     }
+    int s = 0;
+    char owners[256];
+    const dsgd_option *o = find_anywhere(cli, f->name, f->len, &s, owners, sizeof owners);
+    if (!o) {
+        snprintf(err, errlen, "unknown flag '%.*s' (see %s --help)", (int)(f->len + 2), f->arg,
+                 prog_name(cli->prog));
+        return -1;
+    }
+    snprintf(err, errlen, "flag '--%s' belongs to --%s %s, not to --%s %s", o->name,
+             selectors[s].flag, owners, selectors[s].flag, selected_name(cfg, s));
     return -1;
 }
 
@@ -298,7 +290,7 @@ static int validate(const dsgd_config *cfg, char *err, size_t errlen)
     double steps[DSGD_MAX_LR_STEPS];
     if (cfg->lr_steps[0] && dsgd_config_lr_steps(cfg, steps, err, errlen) < 0)
         return -1;
-    if ((cfg->checkpoint_every && !cfg->checkpoint[0])) {
+    if (cfg->checkpoint_every && !cfg->checkpoint[0]) {
         snprintf(err, errlen, "--checkpoint-every: needs --checkpoint DIR");
         return -1;
     }
@@ -330,58 +322,84 @@ int dsgd_config_lr_steps(const dsgd_config *cfg, double *epochs, char *err, size
     return n;
 }
 
-int dsgd_config_parse(dsgd_config *cfg, int argc, char **argv, dsgd_program prog, char *err,
-                      size_t errlen)
+/* Pass 1: --help, --version and the core flags; a component's flag (found
+ * in any component the program offers, to know whether it takes a value)
+ * is left for pass 2, once the selecting flags are all known. */
+static int parse_core(dsgd_config *cfg, const dsgd_cli *cli, int argc, char **argv,
+                      unsigned char *deferred, char *err, size_t errlen)
 {
-    set_defaults(cfg);
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-            dsgd_config_usage(stdout, prog);
+            if (cli->out)
+                dsgd_config_usage(cli->out, cli);
             return DSGD_CONFIG_EXIT;
         }
         if (strcmp(arg, "--version") == 0) {
-            printf("%s %s\n", prog_name(prog), DSGD_VERSION);
+            if (cli->out)
+                fprintf(cli->out, "%s %s\n", prog_name(cli->prog), DSGD_VERSION);
             return DSGD_CONFIG_EXIT;
         }
-        if (strncmp(arg, "--", 2) != 0) {
-            snprintf(err, errlen, "unexpected argument '%s' (flags start with --; see --help)",
-                     arg);
+        flag_arg f;
+        if (split_flag(arg, &f, err, errlen) != 0)
+            return DSGD_CONFIG_ERROR;
+        const dsgd_option *o = dsgd_option_find(core_options, f.name, f.len);
+        if (o && o->progs && !(o->progs & cli->prog)) {
+            snprintf(err, errlen, "flag '--%s' belongs to %s, not %s", o->name,
+                     prog_name(DSGD_PROG_BOTH & ~cli->prog), prog_name(cli->prog));
             return DSGD_CONFIG_ERROR;
         }
-        const char *name = arg + 2;
-        const char *eq = strchr(name, '=');
-        size_t len = eq ? (size_t)(eq - name) : strlen(name);
-        const flag *f = find_flag(name, len);
-        if (!f) {
-            snprintf(err, errlen, "unknown flag '%.*s' (see %s --help)", (int)(len + 2), arg,
-                     prog_name(prog));
-            return DSGD_CONFIG_ERROR;
-        }
-        if (!(f->progs & prog)) {
-            snprintf(err, errlen, "flag '--%s' belongs to %s, not %s", f->name,
-                     prog_name(prog == DSGD_PROG_SIM ? DSGD_PROG_RUN : DSGD_PROG_SIM),
-                     prog_name(prog));
-            return DSGD_CONFIG_ERROR;
-        }
-        if (f->type == ARG_BOOL) {
-            if (eq) {
-                snprintf(err, errlen, "flag '--%s' takes no value", f->name);
+        if (o) {
+            if (take_value(&f, o, argc, argv, &i, err, errlen) ||
+                dsgd_option_set(o, cfg, f.value, err, errlen))
                 return DSGD_CONFIG_ERROR;
-            }
-            *(int *)((char *)cfg + f->offset) = 1;
             continue;
         }
-        const char *value = eq ? eq + 1 : NULL;
-        if (!value) {
-            if (i + 1 >= argc) {
-                snprintf(err, errlen, "flag '--%s' needs a value (%s)", f->name, f->metavar);
-                return DSGD_CONFIG_ERROR;
-            }
-            value = argv[++i];
+        int s;
+        char owners[8];
+        o = find_anywhere(cli, f.name, f.len, &s, owners, sizeof owners);
+        if (!o) {
+            snprintf(err, errlen, "unknown flag '%.*s' (see %s --help)", (int)(f.len + 2), arg,
+                     prog_name(cli->prog));
+            return DSGD_CONFIG_ERROR;
         }
-        if (set_value(cfg, f, value, err, errlen) != 0)
+        deferred[i] = 1;
+        if (take_value(&f, o, argc, argv, &i, err, errlen) != 0)
             return DSGD_CONFIG_ERROR;
     }
-    return validate(cfg, err, errlen) == 0 ? DSGD_CONFIG_OK : DSGD_CONFIG_ERROR;
+    return DSGD_CONFIG_OK;
+}
+
+int dsgd_config_parse(dsgd_config *cfg, int argc, char **argv, const dsgd_cli *cli, char *err,
+                      size_t errlen)
+{
+    memset(cfg, 0, sizeof *cfg);
+    if (dsgd_option_defaults(core_options, cfg, err, errlen) != 0)
+        return DSGD_CONFIG_ERROR;
+    unsigned char *deferred = calloc((size_t)(argc > 0 ? argc : 1), 1);
+    if (!deferred) {
+        snprintf(err, errlen, "out of memory parsing the flags");
+        return DSGD_CONFIG_ERROR;
+    }
+    int rc = parse_core(cfg, cli, argc, argv, deferred, err, errlen);
+    if (rc == DSGD_CONFIG_OK)
+        rc = resolve(cfg, cli, err, errlen);
+    for (int i = 1; rc == DSGD_CONFIG_OK && i < argc; i++) {
+        flag_arg f;
+        if (deferred[i] && (split_flag(argv[i], &f, err, errlen) != 0 ||
+                            set_component_flag(cfg, cli, &f, argc, argv, &i, err, errlen) != 0))
+            rc = DSGD_CONFIG_ERROR;
+    }
+    free(deferred);
+    if (rc == DSGD_CONFIG_OK && validate(cfg, err, errlen) != 0)
+        rc = DSGD_CONFIG_ERROR;
+    return rc;
+}
+
+void dsgd_config_free(dsgd_config *cfg)
+{
+    for (int s = 0; s < DSGD_SEL_COUNT; s++) {
+        free(cfg->choice[s].options);
+        cfg->choice[s] = (dsgd_choice){NULL, NULL};
+    }
 }

@@ -1,29 +1,49 @@
 /* config.h — the command line shared by dsgd-sim and dsgd-run.
  *
- * One table of flags (config.c) drives parsing, validation and --help, so a
- * flag cannot exist without being documented.  Flags specific to one program
- * are rejected by the other with a message that names the right program. */
+ * A generic parser over option tables (option.h): the core table below
+ * (config.c) holds the flags every run reads; each component the user
+ * selects (--algo, --model, --data, --allreduce, --coll-model) brings its
+ * own options, stored in its own options struct.  A flag cannot exist
+ * without being documented, and --help groups the flags by their owner.
+ * Flags of one program are refused by the other with a message naming the
+ * right program; a variant's flag given to another variant names its
+ * owner. */
 #ifndef DSGD_CONFIG_H
 #define DSGD_CONFIG_H
 
 #include <stdint.h>
 #include <stdio.h>
 
-typedef enum dsgd_program { DSGD_PROG_SIM = 1, DSGD_PROG_RUN = 2 } dsgd_program;
+#include "core/option.h"
 
-#define DSGD_MAX_LIST 16
+/* The flags that select a component. */
+typedef enum dsgd_selector {
+    DSGD_SEL_ALGO,       /* --algo: SGD variant (algorithms/) */
+    DSGD_SEL_MODEL,      /* --model (core/model.c) */
+    DSGD_SEL_DATA,       /* --data (core/data.c); a directory is also accepted */
+    DSGD_SEL_ALLREDUCE,  /* --allreduce (sim/) */
+    DSGD_SEL_COLL_MODEL, /* --coll-model (sim/) */
+    DSGD_SEL_COUNT
+} dsgd_selector;
 
-/* A repeatable flag's values (pointers into argv). */
-typedef struct dsgd_strlist {
-    int n;
-    const char *items[DSGD_MAX_LIST];
-} dsgd_strlist;
+/* The component a selecting flag chose, and its options. */
+typedef struct dsgd_choice {
+    const dsgd_component *component; /* NULL: not a registered name (a --data directory) */
+    void *options;                   /* its options struct; NULL if it has none */
+} dsgd_choice;
+
+/* What a program offers: per selector, a NULL-terminated list of
+ * components (NULL: the program has no such flag). */
+typedef struct dsgd_cli {
+    dsgd_program prog;
+    const dsgd_component *const *choices[DSGD_SEL_COUNT];
+    FILE *out; /* where --help, --version and lists go (NULL: nowhere) */
+} dsgd_cli;
 
 typedef struct dsgd_config {
-    /* shared */
+    /* what runs */
     char algo[32];
     char model[32];
-    char hidden[64];
     char data[512];
     char payload[16]; /* "auto", "real" or "phantom" (auto is resolved before a run) */
     long iters;
@@ -34,7 +54,7 @@ typedef struct dsgd_config {
     char trace[1024];
     int json;
     int quiet;
-    /* training schedule (issue #4) */
+    /* training schedule */
     long epochs;          /* 0: run --iters iterations */
     int nesterov;         /* Nesterov momentum */
     double weight_decay;  /* L2 coefficient added to the gradient */
@@ -45,49 +65,44 @@ typedef struct dsgd_config {
     char checkpoint[1024]; /* directory of checkpoints ("" none) */
     long checkpoint_every; /* iterations between checkpoints (0: only at the end) */
     char resume[1024];     /* directory to resume from ("" none) */
-    /* algorithm variants (issue #5; see each algorithms/<name>.c) */
-    double bucket_mb;       /* ssgd: gradient buckets of this many MiB (0: one allreduce) */
-    int servers;            /* ssgd-ps, asgd, odsgd, easgd: parameter servers */
-    long push_every;        /* asgd: steps between gradient pushes */
-    double server_lr_scale; /* asgd: server's learning rate / --lr (0: 1/workers) */
-    long pull_every;        /* asgd: steps between parameter pulls */
-    long warmup_steps;      /* odsgd: plain synchronous steps first */
-    double local_lr;        /* odsgd: learning rate of the local update */
-    double local_dc;        /* odsgd: delay-compensation lambda (0: none) */
-    long l_comm;            /* leader: steps between local (node) leader pulls */
-    long g_comm;            /* leader: steps between global leader pulls */
-    long loss_window;       /* leader: batches averaged into a worker's loss */
-    double c1, c2;          /* leader: local and global pull strengths */
-    long tau;               /* easgd: steps between exchanges with the centre */
-    double alpha;           /* easgd: elastic moving rate */
-    long sync_every;        /* localsgd, lasgd: steps between model averagings */
-    long gossip_every;      /* gossip: steps between gossip exchanges */
-    char gossip[8];         /* gossip: push or pull */
-    double laplacian_sigma; /* any variant: Laplacian smoothing of the gradient (0: off) */
-    int node_size;          /* lsgd, leader: ranks per node (0: the platform's machines) */
+    /* what every variant's workers do alike */
+    double laplacian_sigma; /* Laplacian smoothing of the gradient (0: off) */
+    int node_size;          /* ranks per node as the variants see them (0: the machines) */
     double init_noise;      /* workers perturb their initial parameters (consensus tests) */
     /* dsgd-sim only */
     char platform[1024];
     int nodes;               /* 0: every host of the platform */
     char cost_profile[1024]; /* "": built-in defaults */
-    char allreduce[24];      /* auto ring halving-doubling tree hierarchical */
-    char coll_model[16];     /* message flow */
+    char allreduce[24];      /* a name of dsgd_sim_allreduce_algos */
+    char coll_model[16];     /* a name of dsgd_sim_coll_models */
     char sweep[256];         /* "nodes=16,64,...": one run per point */
     char sweep_out[1024];    /* where the sweep's table goes ("": stdout) */
     dsgd_strlist sim_cfg;    /* --cfg KEY:VALUE, passed to SimGrid */
     dsgd_strlist slow;       /* --slow HOSTS:FACTOR[@T0-T1] */
     dsgd_strlist fail;       /* --fail HOST@T */
+    dsgd_strlist log;        /* --log CATEGORY.thres:LEVEL, SimGrid's syntax */
+    /* the components chosen, with their options (dsgd_config_free) */
+    dsgd_choice choice[DSGD_SEL_COUNT];
 } dsgd_config;
 
 enum { DSGD_CONFIG_OK = 0, DSGD_CONFIG_EXIT = 1, DSGD_CONFIG_ERROR = -1 };
 
 /* Fills cfg with defaults, then parses argv.  Returns DSGD_CONFIG_OK;
- * DSGD_CONFIG_EXIT after printing --help or --version to stdout; or
- * DSGD_CONFIG_ERROR with a one-line reason (naming the flag and value) in
- * err.  argv strings must outlive cfg (sim_cfg points into them). */
-int dsgd_config_parse(dsgd_config *cfg, int argc, char **argv, dsgd_program prog, char *err,
+ * DSGD_CONFIG_EXIT after printing --help, --version or a list (`--algo
+ * list`) to cli->out; or DSGD_CONFIG_ERROR with a one-line reason (naming
+ * the flag and value) in err.  argv strings must outlive cfg (lists point
+ * into them).  Free with dsgd_config_free whatever it returned. */
+int dsgd_config_parse(dsgd_config *cfg, int argc, char **argv, const dsgd_cli *cli, char *err,
                       size_t errlen);
-void dsgd_config_usage(FILE *out, dsgd_program prog);
+void dsgd_config_free(dsgd_config *cfg);
+/* Writes --help for the program cli describes. */
+void dsgd_config_usage(FILE *out, const dsgd_cli *cli);
+
+/* The options struct of the component chosen by `sel` (NULL: none). */
+static inline const void *dsgd_config_options(const dsgd_config *cfg, dsgd_selector sel)
+{
+    return cfg->choice[sel].options;
+}
 
 #define DSGD_MAX_LR_STEPS 16
 /* The epochs of --lr-steps into epochs[DSGD_MAX_LR_STEPS]: returns their

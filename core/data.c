@@ -65,10 +65,18 @@ static int synthetic_open(uint64_t seed, dsgd_dataset *ds)
     return 0;
 }
 
+static const dsgd_component synthetic_set = {
+    "synthetic", "Gaussian blobs, generated from --seed (no files; for tests and demos)", NULL, 0};
+static const dsgd_component fashion_mnist_set = {
+    "fashion-mnist",
+    "Zalando's Fashion-MNIST, 60,000 + 10,000 28x28 images (Debian: dataset-fashion-mnist)", NULL,
+    0};
+const dsgd_component *const dsgd_datasets[] = {&synthetic_set, &fashion_mnist_set, NULL};
+
 int dsgd_data_open(const char *spec, uint64_t seed, dsgd_dataset *ds, char *err, size_t errlen)
 {
     memset(ds, 0, sizeof *ds);
-    if (strcmp(spec, "synthetic") == 0) {
+    if (strcmp(spec, synthetic_set.name) == 0) {
         if (synthetic_open(seed, ds) != 0) {
             snprintf(err, errlen, "--data %s: out of memory", spec);
             return -1;
@@ -76,7 +84,7 @@ int dsgd_data_open(const char *spec, uint64_t seed, dsgd_dataset *ds, char *err,
         return 0;
     }
     /* fashion-mnist: where Debian's dataset-fashion-mnist installs it. */
-    const char *dir = strcmp(spec, "fashion-mnist") == 0 ? DSGD_FASHION_MNIST_DIR : spec;
+    const char *dir = strcmp(spec, fashion_mnist_set.name) == 0 ? DSGD_FASHION_MNIST_DIR : spec;
     struct stat st;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
         if (dir == spec)

@@ -32,6 +32,10 @@ static inline dsgd_shape dsgd_data_shape(const dsgd_dataset *ds)
     return (dsgd_shape){ds->channels, ds->height, ds->width};
 }
 
+/* The named data sets (--data choices), NULL-terminated; --data also
+ * takes a directory of IDX files. */
+extern const dsgd_component *const dsgd_datasets[];
+
 /* Opens the data set named by spec ("synthetic").  Returns 0, or -1 with a
  * one-line reason in err (unknown name, unreadable file, ...). */
 int dsgd_data_open(const char *spec, uint64_t seed, dsgd_dataset *ds, char *err, size_t errlen);

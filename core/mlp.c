@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "core/dense.h"
-#include "core/model.h"
+#include "core/mlp.h"
 
 static const dsgd_model_ops mlp_ops;
 
@@ -74,3 +74,17 @@ static const dsgd_model_ops mlp_ops = {
 };
 
 void dsgd_model_set_threads(int threads) { openblas_set_num_threads(threads); }
+
+static int mlp_create(const dsgd_model_desc *self, const void *options, dsgd_shape input,
+                      int classes, dsgd_model *m, char *err, size_t errlen)
+{
+    (void)self;
+    const dsgd_model_options *o = options;
+    return dsgd_mlp_create(o->hidden, input, classes, m, err, errlen);
+}
+
+const dsgd_model_desc dsgd_model_mlp = {
+    .base = {"mlp", "executable: dense ReLU layers on the flattened input, softmax cross-entropy",
+             dsgd_model_hidden_options, sizeof(dsgd_model_options)},
+    .create = mlp_create,
+};

@@ -2,43 +2,65 @@
  * flop totals, and dispatch to an executable implementation. */
 #include "core/model.h"
 
+#include "core/cnn.h"
+#include "core/mlp.h"
+#include "core/zoo.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Executable models. */
-int dsgd_mlp_create(const char *hidden, dsgd_shape input, int classes, dsgd_model *m, char *err,
-                    size_t errlen);
-/* Descriptors (zoo.c). */
-int dsgd_zoo_create(const char *name, dsgd_model *m, char *err, size_t errlen);
-int dsgd_zoo_has(const char *name);
-const char *dsgd_zoo_names(void);
-int dsgd_cnn_create(const char *hidden, dsgd_shape input, int classes, dsgd_model *m, char *err,
-                    size_t errlen);
+const dsgd_component *const dsgd_models[] = {
+    &dsgd_model_mlp.base,      &dsgd_model_cnn.base,      &dsgd_zoo_lenet5.base,
+    &dsgd_zoo_alexnet.base,    &dsgd_zoo_vgg16.base,      &dsgd_zoo_resnet18.base,
+    &dsgd_zoo_resnet50.base,   &dsgd_zoo_inception_v3.base, &dsgd_zoo_bert_large.base,
+    NULL,
+};
+
+const dsgd_option dsgd_model_hidden_options[] = {
+    {"hidden", DSGD_OPT_STR, DSGD_OPT_AT(dsgd_model_options, hidden), .def = "128",
+     .metavar = "W[,W...]", .help = "hidden widths of the dense layers"},
+    {.name = NULL},
+};
+
+const dsgd_model_desc *dsgd_model_find(const char *name)
+{
+    for (const dsgd_component *const *c = dsgd_models; *c; c++)
+        if (strcmp((*c)->name, name) == 0)
+            return (const dsgd_model_desc *)*c;
+    return NULL;
+}
+
+int dsgd_model_build(const dsgd_model_desc *d, const void *options, dsgd_shape input, int classes,
+                     dsgd_model *m, char *err, size_t errlen)
+{
+    memset(m, 0, sizeof *m);
+    snprintf(m->name, sizeof m->name, "%s", d->base.name);
+    m->input = input;
+    m->classes = classes;
+    void *defaults = NULL;
+    if (!options && dsgd_component_options_new(&d->base, &defaults, err, errlen) != 0)
+        return -1;
+    int rc = d->create(d, options ? options : defaults, input, classes, m, err, errlen);
+    free(defaults);
+    if (rc != 0)
+        dsgd_model_destroy(m);
+    return rc;
+}
 
 int dsgd_model_create(const char *name, const char *hidden, dsgd_shape input, int classes,
                       dsgd_model *m, char *err, size_t errlen)
 {
-    memset(m, 0, sizeof *m);
-    snprintf(m->name, sizeof m->name, "%s", name);
-    m->input = input;
-    m->classes = classes;
-    int rc;
-    if (strcmp(name, "mlp") == 0)
-        rc = dsgd_mlp_create(hidden, input, classes, m, err, errlen);
-    else if (strcmp(name, "cnn") == 0)
-        rc = dsgd_cnn_create(hidden, input, classes, m, err, errlen);
-    else if (dsgd_zoo_has(name))
-        rc = dsgd_zoo_create(name, m, err, errlen);
-    else {
-        snprintf(err, errlen, "--model: unknown model '%s' (executable: mlp, cnn; descriptors: %s)",
-                 name, dsgd_zoo_names());
-        rc = -1;
+    const dsgd_model_desc *d = dsgd_model_find(name);
+    if (!d) {
+        memset(m, 0, sizeof *m);
+        snprintf(err, errlen, "--model: unknown model '%s' (see --model list)", name);
+        return -1;
     }
-    if (rc != 0)
-        dsgd_model_destroy(m);
-    return rc;
+    dsgd_model_options opt;
+    snprintf(opt.hidden, sizeof opt.hidden, "%s", hidden ? hidden : "128");
+    return dsgd_model_build(d, d->base.options_size ? &opt : NULL, input, classes, m, err, errlen);
 }
 
 void dsgd_model_destroy(dsgd_model *m)

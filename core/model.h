@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/option.h"
 #include "core/vec.h"
 
 /* Layer kinds: the cost model keeps one efficiency per kind (a GEMM-heavy
@@ -72,10 +73,35 @@ struct dsgd_model {
     void *impl;                /* executable state (weights layout, workspace) */
 };
 
-/* Builds model `name` for inputs of shape `input` and `classes` outputs.
- * hidden is a comma-separated list of hidden widths ("128" or "256,128")
- * for the models that take one.  Returns 0, or -1 with a one-line reason
- * in err. */
+/* Options of the models built from hidden widths (mlp, cnn). */
+typedef struct dsgd_model_options {
+    char hidden[64]; /* comma-separated hidden widths, "128" or "256,128" */
+} dsgd_model_options;
+
+/* The --hidden option of those models (model.c). */
+extern const dsgd_option dsgd_model_hidden_options[];
+
+/* A model registers this descriptor (mlp.c, cnn.c, zoo.c); dsgd_models
+ * lists them for --model. */
+typedef struct dsgd_model_desc {
+    dsgd_component base; /* name, summary, options (dsgd_model_options or none) */
+    /* Builds it for inputs of shape `input` and `classes` outputs into m
+     * (zeroed, name/input/classes set); options: its options struct. */
+    int (*create)(const struct dsgd_model_desc *self, const void *options, dsgd_shape input,
+                  int classes, dsgd_model *m, char *err, size_t errlen);
+    const void *data; /* what create needs beyond the options (zoo: the layer builder) */
+} dsgd_model_desc;
+
+/* Every model, NULL-terminated (the --model choices). */
+extern const dsgd_component *const dsgd_models[];
+/* The model named `name`, or NULL. */
+const dsgd_model_desc *dsgd_model_find(const char *name);
+
+/* Builds model d with its options (NULL: its defaults).  Returns 0, or -1
+ * with a one-line reason in err. */
+int dsgd_model_build(const dsgd_model_desc *d, const void *options, dsgd_shape input, int classes,
+                     dsgd_model *m, char *err, size_t errlen);
+/* The same by name, hidden widths given as text (tests, benchmarks). */
 int dsgd_model_create(const char *name, const char *hidden, dsgd_shape input, int classes,
                       dsgd_model *m, char *err, size_t errlen);
 void dsgd_model_destroy(dsgd_model *m);

@@ -2,7 +2,25 @@
 #include "core/report.h"
 
 #include <math.h>
+#include <string.h>
 #include <sys/resource.h>
+
+int dsgd_vdie(const char *prog, int status, const char *fmt, va_list ap)
+{
+    fprintf(stderr, "%s: ", prog);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    return status;
+}
+
+int dsgd_die(const char *prog, int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    dsgd_vdie(prog, status, fmt, ap);
+    va_end(ap);
+    return status;
+}
 
 double dsgd_peak_rss_mb(void)
 {
@@ -28,6 +46,12 @@ void dsgd_report_json(FILE *out, const char *backend, const dsgd_config *cfg, in
             cfg->algo, cfg->model, cfg->data);
     fprintf(out, ",\"payload\":\"%s\",\"nodes\":%d,\"iters\":%ld,\"batch\":%d", cfg->payload, nodes,
             r->iters, cfg->batch);
+    /* what the defaults chose: nodes as the variant saw them (0: the
+     * machines), and in the simulator how collectives were simulated */
+    fprintf(out, ",\"node_size\":%d", cfg->node_size);
+    if (strcmp(backend, "sim") == 0)
+        fprintf(out, ",\"coll_model\":\"%s\",\"allreduce\":\"%s\"", cfg->coll_model,
+                cfg->allreduce);
     number(out, "time_s", r->time_s);
     long ran = r->iters - r->start_iter; /* iterations timed by time_s */
     number(out, "iter_time_s", ran > 0 ? r->time_s / ran : NAN);

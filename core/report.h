@@ -2,6 +2,7 @@
 #ifndef DSGD_REPORT_H
 #define DSGD_REPORT_H
 
+#include <stdarg.h>
 #include <stdio.h>
 
 #include "core/config.h"
@@ -26,6 +27,12 @@ typedef struct dsgd_result {
     double wall_s;      /* wall-clock seconds of the whole program run (set by main) */
     double peak_rss_mb; /* peak resident memory of this process (set by main) */
 } dsgd_result;
+
+/* Prints "prog: MESSAGE" as one line on stderr and returns status: how
+ * every program reports an error before exiting with it. */
+int dsgd_die(const char *prog, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int dsgd_vdie(const char *prog, int status, const char *fmt, va_list ap);
 
 /* Peak resident set size of this process, in MiB. */
 double dsgd_peak_rss_mb(void);

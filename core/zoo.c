@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/model.h"
+#include "core/zoo.h"
 
 /* Tracks the activation shape while layers are appended. */
 typedef struct builder {
@@ -442,50 +442,37 @@ static void bert_large(builder *b)
     b->c = BERT_HIDDEN;
 }
 
+/* A descriptor model: its input shape and the builder of its layers. */
 typedef struct zoo_entry {
-    const char *name;
     int c, h, w;
     void (*build)(builder *b);
 } zoo_entry;
 
-static const zoo_entry zoo[] = {
-    {"lenet5", 1, 32, 32, lenet5},
-    {"alexnet", 3, 224, 224, alexnet},
-    {"vgg16", 3, 224, 224, vgg16},
-    {"resnet18", 3, 224, 224, resnet18},
-    {"resnet50", 3, 224, 224, resnet50},
-    {"inception-v3", 3, 299, 299, inception_v3},
-    {"bert-large", 1, 1, BERT_SEQ, bert_large},
-};
-
-int dsgd_zoo_has(const char *name)
+static int zoo_create(const dsgd_model_desc *self, const void *options, dsgd_shape input,
+                      int classes, dsgd_model *m, char *err, size_t errlen)
 {
-    for (size_t i = 0; i < sizeof zoo / sizeof zoo[0]; i++)
-        if (strcmp(zoo[i].name, name) == 0)
-            return 1;
+    (void)options, (void)input, (void)classes;
+    const zoo_entry *z = self->data;
+    builder b = start(m, z->c, z->h, z->w);
+    z->build(&b);
+    loss(&b);
+    m->classes = b.c;
+    if (b.failed) {
+        snprintf(err, errlen, "--model %s: out of memory", self->base.name);
+        return -1;
+    }
     return 0;
 }
 
-int dsgd_zoo_create(const char *name, dsgd_model *m, char *err, size_t errlen)
-{
-    for (size_t i = 0; i < sizeof zoo / sizeof zoo[0]; i++) {
-        if (strcmp(zoo[i].name, name) != 0)
-            continue;
-        builder b = start(m, zoo[i].c, zoo[i].h, zoo[i].w);
-        zoo[i].build(&b);
-        loss(&b);
-        m->classes = b.c;
-        if (b.failed) {
-            snprintf(err, errlen, "--model %s: out of memory", name);
-            return -1;
-        }
-        return 0;
-    }
-    snprintf(err, errlen, "--model: unknown model '%s'", name);
-    return -1;
-}
+#define ZOO(var, name, summary, c, h, w, build)                                                    \
+    static const zoo_entry var##_entry = {c, h, w, build};                                         \
+    const dsgd_model_desc var = {{name, "descriptor: " summary, NULL, 0}, zoo_create, &var##_entry}
 
-const char *dsgd_zoo_names(void)
-{
-    return "lenet5, alexnet, vgg16, resnet18, resnet50, inception-v3, bert-large";
-}
+ZOO(dsgd_zoo_lenet5, "lenet5", "LeNet-5 (LeCun 1998), 32x32 input", 1, 32, 32, lenet5);
+ZOO(dsgd_zoo_alexnet, "alexnet", "AlexNet (torchvision), 224x224", 3, 224, 224, alexnet);
+ZOO(dsgd_zoo_vgg16, "vgg16", "VGG-16 (torchvision), 224x224", 3, 224, 224, vgg16);
+ZOO(dsgd_zoo_resnet18, "resnet18", "ResNet-18 (torchvision), 224x224", 3, 224, 224, resnet18);
+ZOO(dsgd_zoo_resnet50, "resnet50", "ResNet-50 (torchvision), 224x224", 3, 224, 224, resnet50);
+ZOO(dsgd_zoo_inception_v3, "inception-v3", "Inception-v3 with aux classifier, 299x299", 3, 299,
+    299, inception_v3);
+ZOO(dsgd_zoo_bert_large, "bert-large", "BERT-large, sequence 128", 1, 1, BERT_SEQ, bert_large);

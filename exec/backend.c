@@ -1,8 +1,11 @@
 /* backend.c — the comm.h ops table on MPI.  Real time passes by itself, so
- * cost charges only let the wrapper layer record events.  Phantom buffers
- * move the right number of bytes from a scratch area, so communication is
- * timed for real even when the math is skipped. */
+ * the cost-charge slots stay NULL: the wrapper layer only records their
+ * events.  Phantom buffers move the right number of bytes from a scratch
+ * area, so communication is timed for real even when the math is
+ * skipped. */
 #include "exec/exec.h"
+
+#include "algorithms/comm_backend.h"
 
 #include "core/progress.h"
 
@@ -42,21 +45,28 @@ static MPI_Comm mpi_comm_of(dsgd_group *g) { return g ? *(MPI_Comm *)g->impl : M
 
 static int status_of(int mpi_rc) { return mpi_rc == MPI_SUCCESS ? DSGD_OK : DSGD_EBACKEND; }
 
-/* The buffer to hand to MPI: the caller's, or scratch for a phantom one. */
-static void *payload(dsgd_comm *c, const void *buf, size_t bytes)
+/* The buffer to hand to MPI for count elements of elem_bytes: the
+ * caller's, or scratch for a phantom one.  MPI counts are ints: a count
+ * above INT_MAX is DSGD_EINVAL; scratch that cannot grow, DSGD_ENOMEM. */
+static int mpi_buffer(dsgd_comm *c, const void *buf, size_t count, size_t elem_bytes, void **p)
 {
+    size_t bytes = count * elem_bytes;
+    *p = (void *)buf;
+    if (count > INT_MAX)
+        return DSGD_EINVAL;
     if (buf || bytes == 0)
-        return (void *)buf;
+        return DSGD_OK;
     exec_state *s = self(c);
     if (bytes > s->scratch_bytes) {
         char *grown = realloc(s->scratch, bytes);
         if (!grown)
-            return NULL;
+            return DSGD_ENOMEM;
         memset(grown, 0, bytes);
         s->scratch = grown;
         s->scratch_bytes = bytes;
     }
-    return s->scratch;
+    *p = s->scratch;
+    return DSGD_OK;
 }
 
 static double exec_now(dsgd_comm *c) { return wall_clock() - self(c)->t_origin; }
@@ -102,20 +112,22 @@ static void fill_info(const MPI_Status *st, dsgd_msg_info *info)
 
 static int exec_send(dsgd_comm *c, int dst, int tag, const void *buf, size_t bytes)
 {
-    void *p = payload(c, buf, bytes);
-    if (bytes > INT_MAX || (!p && bytes))
-        return bytes > INT_MAX ? DSGD_EINVAL : DSGD_ENOMEM;
+    void *p;
+    int rc = mpi_buffer(c, buf, bytes, 1, &p);
+    if (rc != DSGD_OK)
+        return rc;
     return status_of(MPI_Send(p, (int)bytes, MPI_BYTE, dst, tag, MPI_COMM_WORLD));
 }
 
 static int exec_recv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, dsgd_msg_info *info)
 {
-    void *p = payload(c, buf, bytes);
-    if (bytes > INT_MAX || (!p && bytes))
-        return bytes > INT_MAX ? DSGD_EINVAL : DSGD_ENOMEM;
+    void *p;
+    int rc = mpi_buffer(c, buf, bytes, 1, &p);
+    if (rc != DSGD_OK)
+        return rc;
     MPI_Status st;
-    int rc = MPI_Recv(p, (int)bytes, MPI_BYTE, src == DSGD_ANY_SOURCE ? MPI_ANY_SOURCE : src, tag,
-                      MPI_COMM_WORLD, &st);
+    rc = MPI_Recv(p, (int)bytes, MPI_BYTE, src == DSGD_ANY_SOURCE ? MPI_ANY_SOURCE : src, tag,
+                  MPI_COMM_WORLD, &st);
     if (rc == MPI_ERR_TRUNCATE)
         return DSGD_ETRUNC;
     if (rc == MPI_SUCCESS)
@@ -126,16 +138,17 @@ static int exec_recv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, ds
 static int post(dsgd_comm *c, int is_send, int peer, int tag, const void *buf, size_t bytes,
                 void **handle)
 {
-    void *p = payload(c, buf, bytes);
-    if (bytes > INT_MAX || (!p && bytes))
-        return bytes > INT_MAX ? DSGD_EINVAL : DSGD_ENOMEM;
+    void *p;
+    int rc = mpi_buffer(c, buf, bytes, 1, &p);
+    if (rc != DSGD_OK)
+        return rc;
     exec_request *q = malloc(sizeof *q);
     if (!q)
         return DSGD_ENOMEM;
-    int rc = is_send ? MPI_Isend(p, (int)bytes, MPI_BYTE, peer, tag, MPI_COMM_WORLD, &q->req)
-                     : MPI_Irecv(p, (int)bytes, MPI_BYTE,
-                                 peer == DSGD_ANY_SOURCE ? MPI_ANY_SOURCE : peer, tag,
-                                 MPI_COMM_WORLD, &q->req);
+    rc = is_send
+             ? MPI_Isend(p, (int)bytes, MPI_BYTE, peer, tag, MPI_COMM_WORLD, &q->req)
+             : MPI_Irecv(p, (int)bytes, MPI_BYTE, peer == DSGD_ANY_SOURCE ? MPI_ANY_SOURCE : peer,
+                         tag, MPI_COMM_WORLD, &q->req);
     if (rc != MPI_SUCCESS) {
         free(q);
         return status_of(rc);
@@ -240,23 +253,24 @@ static void exec_group_free(dsgd_comm *c, dsgd_group *g)
 
 static int exec_allreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count)
 {
-    float *p = payload(c, buf, count * sizeof(float));
-    if (count > INT_MAX || (!p && count))
-        return count > INT_MAX ? DSGD_EINVAL : DSGD_ENOMEM;
+    void *p;
+    int rc = mpi_buffer(c, buf, count, sizeof(float), &p);
+    if (rc != DSGD_OK)
+        return rc;
     return status_of(
         MPI_Allreduce(MPI_IN_PLACE, p, (int)count, MPI_FLOAT, MPI_SUM, mpi_comm_of(g)));
 }
 
 static int exec_iallreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count, void **handle)
 {
-    float *p = payload(c, buf, count * sizeof(float));
-    if (count > INT_MAX || (!p && count))
-        return count > INT_MAX ? DSGD_EINVAL : DSGD_ENOMEM;
+    void *p;
+    int rc = mpi_buffer(c, buf, count, sizeof(float), &p);
+    if (rc != DSGD_OK)
+        return rc;
     exec_request *q = malloc(sizeof *q);
     if (!q)
         return DSGD_ENOMEM;
-    int rc =
-        MPI_Iallreduce(MPI_IN_PLACE, p, (int)count, MPI_FLOAT, MPI_SUM, mpi_comm_of(g), &q->req);
+    rc = MPI_Iallreduce(MPI_IN_PLACE, p, (int)count, MPI_FLOAT, MPI_SUM, mpi_comm_of(g), &q->req);
     if (rc != MPI_SUCCESS) {
         free(q);
         return status_of(rc);
@@ -267,9 +281,10 @@ static int exec_iallreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count
 
 static int exec_reduce(dsgd_comm *c, dsgd_group *g, int root, float *buf, size_t count)
 {
-    float *p = payload(c, buf, count * sizeof(float));
-    if (count > INT_MAX || (!p && count))
-        return count > INT_MAX ? DSGD_EINVAL : DSGD_ENOMEM;
+    void *p;
+    int rc = mpi_buffer(c, buf, count, sizeof(float), &p);
+    if (rc != DSGD_OK)
+        return rc;
     MPI_Comm comm = mpi_comm_of(g);
     int me;
     MPI_Comm_rank(comm, &me);
@@ -279,9 +294,10 @@ static int exec_reduce(dsgd_comm *c, dsgd_group *g, int root, float *buf, size_t
 
 static int exec_bcast(dsgd_comm *c, dsgd_group *g, int root, void *buf, size_t bytes)
 {
-    void *p = payload(c, buf, bytes);
-    if (bytes > INT_MAX || (!p && bytes))
-        return bytes > INT_MAX ? DSGD_EINVAL : DSGD_ENOMEM;
+    void *p;
+    int rc = mpi_buffer(c, buf, bytes, 1, &p);
+    if (rc != DSGD_OK)
+        return rc;
     return status_of(MPI_Bcast(p, (int)bytes, MPI_BYTE, root, mpi_comm_of(g)));
 }
 
@@ -291,10 +307,13 @@ static int exec_allgather(dsgd_comm *c, dsgd_group *g, const void *sendbuf, size
     int n = dsgd_group_size(c, g);
     if (bytes > INT_MAX / (size_t)n)
         return DSGD_EINVAL;
-    if (!recvbuf) /* phantom: one scratch area serves as both ends */
-        return status_of(MPI_Allgather(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL,
-                                       payload(c, NULL, bytes * (size_t)n), (int)bytes, MPI_BYTE,
-                                       mpi_comm_of(g)));
+    if (!recvbuf) { /* phantom: one scratch area serves as both ends */
+        void *p;
+        int rc = mpi_buffer(c, NULL, bytes * (size_t)n, 1, &p);
+        return rc != DSGD_OK ? rc
+                             : status_of(MPI_Allgather(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, p,
+                                                       (int)bytes, MPI_BYTE, mpi_comm_of(g)));
+    }
     return status_of(MPI_Allgather(sendbuf, (int)bytes, MPI_BYTE, recvbuf, (int)bytes, MPI_BYTE,
                                    mpi_comm_of(g)));
 }
@@ -303,19 +322,6 @@ static int exec_barrier(dsgd_comm *c, dsgd_group *g)
 {
     (void)c;
     return status_of(MPI_Barrier(mpi_comm_of(g)));
-}
-
-/* Real time has already passed: nothing to charge. */
-static int exec_compute(dsgd_comm *c, const char *name, const dsgd_work *work, double t_start)
-{
-    (void)c, (void)name, (void)work, (void)t_start;
-    return DSGD_OK;
-}
-
-static int exec_charge(dsgd_comm *c, const char *name, double amount, double t_start)
-{
-    (void)c, (void)name, (void)amount, (void)t_start;
-    return DSGD_OK;
 }
 
 static const dsgd_comm_ops exec_ops = {
@@ -338,9 +344,8 @@ static const dsgd_comm_ops exec_ops = {
     .bcast = exec_bcast,
     .allgather = exec_allgather,
     .barrier = exec_barrier,
-    .compute = exec_compute,
-    .io = exec_charge,
-    .memory = exec_charge,
+    /* failed: Open MPI aborts the job instead; compute, io, memory: real
+     * time has already passed, nothing to charge (comm.h, NULL slots). */
 };
 
 /* Offsets against rank 0, as NTP does: rank r sends its time t1, rank 0
@@ -405,7 +410,6 @@ dsgd_comm *dsgd_exec_comm_create(int trace)
     MPI_Comm_rank(MPI_COMM_WORLD, &s->comm.rank);
     MPI_Comm_size(MPI_COMM_WORLD, &s->comm.size);
     s->comm.iter = -1;
-    s->comm.backend = s;
     dsgd_trace_init(&s->trace);
     s->comm.trace = trace ? &s->trace : NULL;
     const char *skew = getenv("DSGD_TEST_CLOCK_SKEW");

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "algorithms/algo.h"
+#include "algorithms/node.h"
 #include "algorithms/worker.h"
 #include "core/config.h"
 #include "core/data.h"
@@ -36,16 +37,14 @@ static int launcher_rank(void)
     return 0;
 }
 
+/* Only the first rank reports (every rank fails alike before MPI). */
 static int die(int status, const char *fmt, ...)
 {
-    if (launcher_rank() == 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        fprintf(stderr, "dsgd-run: ");
-        vfprintf(stderr, fmt, ap);
-        fputc('\n', stderr);
-        va_end(ap);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    if (launcher_rank() == 0)
+        dsgd_vdie("dsgd-run", status, fmt, ap);
+    va_end(ap);
     return status;
 }
 
@@ -53,13 +52,13 @@ static int die(int status, const char *fmt, ...)
  * prints its reason.  Returns the exit status (same on every rank). */
 static int agree_on_outcome(dsgd_comm *c, const dsgd_result *r)
 {
-    int failed_rank = r->status != DSGD_OK ? c->rank : c->size;
-    int first = c->size;
+    int failed_rank = r->status != DSGD_OK ? dsgd_rank(c) : dsgd_size(c);
+    int first = dsgd_size(c);
     MPI_Allreduce(&failed_rank, &first, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
-    if (first == c->size)
+    if (first == dsgd_size(c))
         return 0;
-    if (first == c->rank)
-        fprintf(stderr, "dsgd-run: rank %d failed: %s\n", c->rank,
+    if (first == dsgd_rank(c))
+        fprintf(stderr, "dsgd-run: rank %d failed: %s\n", dsgd_rank(c),
                 r->error[0] ? r->error : dsgd_status_str(r->status));
     return EXIT_RUN_FAILED;
 }
@@ -83,16 +82,16 @@ static int run(const dsgd_config *cfg, const dsgd_algo *algo, const dsgd_dataset
     dsgd_comm *c = dsgd_exec_comm_create(cfg->trace[0] != '\0');
     if (!c)
         return die(EXIT_RUN_FAILED, "out of memory");
-    if (!trace_path_ok(cfg, c->rank)) {
+    if (!trace_path_ok(cfg, dsgd_rank(c))) {
         dsgd_exec_comm_destroy(c);
         return EXIT_BAD_INPUT;
     }
     dsgd_progress progress;
-    dsgd_progress_init(&progress, cfg->quiet || c->rank != 0, "wall");
-    dsgd_job job = {cfg, data, dsgd_progress_update, &progress};
+    dsgd_progress_init(&progress, cfg->quiet || dsgd_rank(c) != 0, "wall");
+    dsgd_job job = {cfg, data, algo, dsgd_progress_update, &progress};
     dsgd_result result;
     memset(&result, 0, sizeof result);
-    result.status = algo->run(c, &job, &result);
+    result.status = dsgd_node_main(c, &job, &result);
     result.finished = 1;
     dsgd_progress_done(&progress);
     int status = agree_on_outcome(c, &result);
@@ -101,53 +100,58 @@ static int run(const dsgd_config *cfg, const dsgd_algo *algo, const dsgd_dataset
         dsgd_trace *all = NULL;
         char err[512];
         int rc = dsgd_exec_gather_traces(c, &all);
-        if (c->rank == 0 && (rc != DSGD_OK || dsgd_trace_write_csv(cfg->trace, all, (size_t)c->size,
+        if (dsgd_rank(c) == 0 && (rc != DSGD_OK || dsgd_trace_write_csv(cfg->trace, all, (size_t)dsgd_size(c),
                                                                    err, sizeof err) != 0)) {
             fprintf(stderr, "dsgd-run: --trace %s\n",
                     rc != DSGD_OK ? "gathering the events failed" : err);
             status = EXIT_RUN_FAILED;
         }
-        dsgd_exec_traces_free(all, c->size);
+        dsgd_exec_traces_free(all, dsgd_size(c));
         MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
     }
-    if (status == 0 && cfg->json && c->rank == 0) {
+    if (status == 0 && cfg->json && dsgd_rank(c) == 0) {
         result.wall_s = dsgd_wall_seconds() - progress.wall_start;
         result.peak_rss_mb = dsgd_peak_rss_mb();
-        dsgd_report_json(stdout, "exec", cfg, c->size, &result);
+        dsgd_report_json(stdout, "exec", cfg, dsgd_size(c), &result);
     }
     dsgd_exec_comm_destroy(c);
     return status;
 }
 
-int main(int argc, char **argv)
+/* Parses the flags, checks the inputs, runs under MPI. */
+static int start(dsgd_config *cfg, int argc, char **argv)
 {
-    dsgd_config cfg;
     char err[512];
-    int rc = dsgd_config_parse(&cfg, argc, argv, DSGD_PROG_RUN, err, sizeof err);
+    dsgd_cli cli = {.prog = DSGD_PROG_RUN, .out = launcher_rank() == 0 ? stdout : NULL};
+    cli.choices[DSGD_SEL_ALGO] = dsgd_variants;
+    cli.choices[DSGD_SEL_MODEL] = dsgd_models;
+    cli.choices[DSGD_SEL_DATA] = dsgd_datasets;
+    int rc = dsgd_config_parse(cfg, argc, argv, &cli, err, sizeof err);
     if (rc == DSGD_CONFIG_EXIT)
         return 0;
     if (rc != DSGD_CONFIG_OK)
         return die(EXIT_BAD_INPUT, "%s", err);
-    if (strcmp(cfg.algo, "list") == 0) {
-        if (launcher_rank() == 0)
-            dsgd_algo_list(stdout);
-        return 0;
-    }
-    const dsgd_algo *algo = dsgd_algo_find(cfg.algo);
-    if (!algo)
-        return die(EXIT_BAD_INPUT, "--algo: unknown variant '%s' (see --algo list)", cfg.algo);
+    const dsgd_algo *algo = dsgd_algo_of(cfg->choice[DSGD_SEL_ALGO].component);
     dsgd_dataset data;
-    if (dsgd_data_open(cfg.data, cfg.seed, &data, err, sizeof err) != 0)
+    if (dsgd_data_open(cfg->data, cfg->seed, &data, err, sizeof err) != 0)
         return die(EXIT_BAD_INPUT, "%s", err);
-    if (dsgd_worker_check_config(&cfg, &data, err, sizeof err) != 0) {
+    if (dsgd_worker_check_config(cfg, &data, err, sizeof err) != 0) {
         dsgd_data_close(&data);
         return die(EXIT_BAD_INPUT, "%s", err);
     }
     dsgd_model_set_threads(1);
 
     MPI_Init(&argc, &argv);
-    int status = run(&cfg, algo, &data);
+    int status = run(cfg, algo, &data);
     MPI_Finalize();
     dsgd_data_close(&data);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    dsgd_config cfg;
+    int status = start(&cfg, argc, argv);
+    dsgd_config_free(&cfg);
     return status;
 }

@@ -12,6 +12,13 @@
 #include "sim/faults.h"
 #include "sim/sim_internal.h"
 
+/* dsgd's log categories (sim_internal.h lists them): the parent, this
+ * file's, and match.c's. */
+XBT_LOG_NEW_CATEGORY(dsgd, "dsgd: the SimGrid backend of distributed SGD");
+XBT_LOG_NEW_DEFAULT_SUBCATEGORY(dsgd_backend, dsgd, "dsgd's world: placement, failures");
+XBT_LOG_NEW_SUBCATEGORY(dsgd_match, dsgd, "dsgd's user point-to-point: matching, failure notices");
+XBT_LOG_EXTERNAL_CATEGORY(dsgd_faults);
+
 /* ---- identity ------------------------------------------------------------ */
 
 static double sim_now(dsgd_comm *c)
@@ -26,19 +33,22 @@ static int sim_failed(dsgd_comm *c, int rank) { return sim_self(c)->world->dead[
 
 /* ---- groups and collectives --------------------------------------------- */
 
+/* A group's impl is its collective plan (sim_internal.h), made here once:
+ * the tag and the allreduce algorithms its collectives will use. */
 static int sim_op_group_create(dsgd_comm *c, dsgd_group *g)
 {
-    (void)c;
     /* The group's tag is a hash of its member list: every member computes
      * the same one without talking to the others. */
     unsigned long h = 1469598103934665603UL;
     for (int i = 0; i < g->n; i++)
         h = (h ^ (unsigned long)g->ranks[i]) * 1099511628211UL;
-    long *tag = malloc(sizeof *tag);
-    if (!tag)
+    sim_coll_plan *plan = malloc(sizeof *plan);
+    if (!plan)
         return DSGD_ENOMEM;
-    *tag = SIM_TAG_COLLECTIVE_BASE + 1 + (long)(h % (1UL << 40));
-    g->impl = tag;
+    sim_members m = {g->n, g->my_index, SIM_TAG_COLLECTIVE_BASE + 1 + (long)(h % (1UL << 40)),
+                     g->ranks};
+    sim_coll_plan_init(plan, sim_self(c)->world, &m);
+    g->impl = plan;
     return DSGD_OK;
 }
 
@@ -159,24 +169,21 @@ sg_host_t *dsgd_sim_hosts(size_t *count)
     return all;
 }
 
-/* A host's node is its "node" property if the platform sets one (several
- * accelerators of one machine), else the host itself.  Nodes are numbered
- * in order of their lowest rank. */
-static void number_nodes(dsgd_sim_world *w, const sg_host_t *hosts)
+int dsgd_sim_number_nodes(const sg_host_t *hosts, int n, int *node)
 {
-    for (int i = 0; i < w->n; i++) {
+    int count = 0;
+    for (int i = 0; i < n; i++) {
         const char *key = sg_host_get_property_value(hosts[i], "node");
-        w->node[i] = -1;
-        for (int j = 0; key && j < i; j++) {
+        node[i] = -1;
+        for (int j = 0; key && j < i && node[i] < 0; j++) {
             const char *other = sg_host_get_property_value(hosts[j], "node");
-            if (other && strcmp(key, other) == 0) {
-                w->node[i] = w->node[j];
-                break;
-            }
+            if (other && strcmp(key, other) == 0)
+                node[i] = node[j];
         }
-        if (w->node[i] < 0)
-            w->node[i] = w->n_nodes++;
+        if (node[i] < 0)
+            node[i] = count++;
     }
+    return count;
 }
 
 static int is_cpu_host(sg_host_t h)
@@ -233,7 +240,8 @@ int dsgd_sim_place(const sg_host_t *hosts, size_t n_hosts, int n, const int *is_
 
 dsgd_sim_world *dsgd_sim_world_create(int n, const sg_host_t *hosts, const dsgd_sim_options *opt)
 {
-    dsgd_sim_world *w = calloc(1, sizeof *w);
+    const sim_allreduce_algo *allreduce = sim_allreduce_named(opt->allreduce);
+    dsgd_sim_world *w = allreduce ? calloc(1, sizeof *w) : NULL;
     if (!w || !(w->ranks = calloc((size_t)n, sizeof *w->ranks)) ||
         !(w->traces = calloc((size_t)n, sizeof *w->traces)) ||
         !(w->node = calloc((size_t)n, sizeof *w->node)) || !(w->dead = calloc((size_t)n, 1)) ||
@@ -249,6 +257,7 @@ dsgd_sim_world *dsgd_sim_world_create(int n, const sg_host_t *hosts, const dsgd_
     }
     w->n = n;
     w->opt = *opt;
+    w->allreduce = allreduce;
     if (w->opt.network.latency_factor <= 0) /* options left at zero: plain CM02 */
         w->opt.network.latency_factor = 1;
     if (w->opt.network.bandwidth_factor <= 0)
@@ -260,11 +269,19 @@ dsgd_sim_world *dsgd_sim_world_create(int n, const sg_host_t *hosts, const dsgd_
         r->comm.size = n;
         r->comm.iter = -1;
         r->comm.trace = opt->trace ? &w->traces[i] : NULL;
-        r->comm.backend = r;
         r->world = w;
         r->host = hosts[i];
     }
-    number_nodes(w, hosts);
+    w->n_nodes = dsgd_sim_number_nodes(hosts, n, w->node);
+    if (n > 0)
+        XBT_VERB("%d ranks on %d nodes of the platform's %zu hosts (rank 0 on %s, rank %d on %s); "
+                 "%s-level collectives",
+                 n, w->n_nodes, sg_host_count(), sg_host_get_name(hosts[0]), n - 1,
+                 sg_host_get_name(hosts[n - 1]),
+                 opt->coll_model == DSGD_SIM_COLL_FLOW ? "flow" : "message");
+    for (int i = 0; i < n && XBT_LOG_ISENABLED(dsgd_backend, xbt_log_priority_debug); i++)
+        XBT_DEBUG("rank %d on host %s, node %d", i, sg_host_get_name(hosts[i]), w->node[i]);
+    sim_coll_plan_init(&w->plan, w, &(sim_members){n, 0, SIM_TAG_COLLECTIVE_BASE, NULL});
     return w;
 }
 
@@ -312,6 +329,8 @@ static void failure_main(int argc, char **argv)
         return;
     sg_actor_kill(victim->actor);
     sim_announce_failure(victim->world, victim->comm.rank);
+    XBT_CVERB(dsgd_faults, "--fail: rank %d on %s killed at %.9f s; failure announced",
+              victim->comm.rank, sg_host_get_name(victim->host), simgrid_get_clock());
 }
 
 static void start_failures(dsgd_sim_world *w)

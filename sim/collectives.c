@@ -5,60 +5,86 @@
  *              moving count/n floats to the right neighbour; recursive
  *              halving-doubling (2 log2 n steps of halving sizes); binomial
  *              tree reduce + broadcast; hierarchical (per node, then
- *              across node leaders, then per node); chosen by --allreduce;
+ *              across node leaders, then per node); each a descriptor
+ *              (dsgd_sim_allreduce_algos), chosen once per group when it
+ *              is created (--allreduce, or automatically by size);
  *   reduce, bcast: binomial trees, ceil(log2 n) rounds;
  *   allgather: ring, n-1 steps;
  *   barrier: zero-byte reduce then bcast.
  * Messages of one group use that group's tag, so collectives of different
  * groups between the same two ranks never match each other. */
+#include <simgrid/engine.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sim/sim_internal.h"
 
-typedef struct members {
-    int n;            /* group size */
-    int me;           /* my group index */
-    long tag;         /* the group's collective tag */
-    const int *ranks; /* world ranks; NULL: index == world rank */
-} members;
+XBT_LOG_NEW_DEFAULT_SUBCATEGORY(dsgd_coll, dsgd,
+                                "dsgd's collectives: allreduce choice, message-level pricing");
 
-static members members_of(dsgd_comm *c, dsgd_group *g)
+/* An allreduce algorithm: a component (first member, so the exported
+ * component pointers are descriptor pointers) and its function. */
+struct sim_allreduce_algo {
+    dsgd_component base;
+    int (*run)(sim_rank *r, const sim_members *m, float *buf, size_t count); /* NULL: auto */
+};
+
+/* The plan of group g (NULL: the world). */
+static const sim_coll_plan *plan_of(const sim_rank *r, const dsgd_group *g)
 {
-    members m = {dsgd_group_size(c, g), dsgd_group_index(c, g), SIM_TAG_COLLECTIVE_BASE, NULL};
-    if (g) {
-        m.ranks = g->ranks;
-        m.tag = *(const long *)g->impl;
-    }
-    return m;
+    return g ? g->impl : &r->world->plan;
 }
 
-static int world_rank(const members *m, int index) { return m->ranks ? m->ranks[index] : index; }
+static sim_members members_of(dsgd_comm *c, dsgd_group *g)
+{
+    return (sim_members){dsgd_group_size(c, g), dsgd_group_index(c, g),
+                         plan_of(sim_self(c), g)->tag, g ? g->ranks : NULL};
+}
+
+static int world_rank(const sim_members *m, int index)
+{
+    return m->ranks ? m->ranks[index] : index;
+}
 
 /* Segment k of n over count floats: [count*k/n, count*(k+1)/n). */
 static size_t seg_begin(size_t count, int n, int k) { return count * (size_t)k / (size_t)n; }
 
 static float *at(float *buf, size_t offset) { return buf ? buf + offset : NULL; }
 
-/* One ring step: send segment `send_seg` right, receive segment `recv_seg`
- * from the left, landing it by copy or accumulation. */
-static int ring_step(sim_rank *r, const members *m, float *buf, size_t count, int send_seg,
-                     int recv_seg, sim_land land)
+/* Sends send_bytes at sendbuf to member `to` while receiving up to
+ * recv_bytes from member `from` into recvbuf (landing by copy or
+ * accumulation); returns when both are done.  NULL buffers: phantom. */
+static int sendrecv(sim_rank *r, const sim_members *m, int to, const void *sendbuf,
+                    size_t send_bytes, int from, void *recvbuf, size_t recv_bytes, sim_land land)
 {
-    int right = world_rank(m, (m->me + 1) % m->n);
-    int left = world_rank(m, (m->me - 1 + m->n) % m->n);
-    size_t s0 = seg_begin(count, m->n, send_seg), s1 = seg_begin(count, m->n, send_seg + 1);
-    size_t r0 = seg_begin(count, m->n, recv_seg), r1 = seg_begin(count, m->n, recv_seg + 1);
     sg_comm_t send;
-    int rc = sim_isend(r, right, m->tag, at(buf, s0), (s1 - s0) * sizeof(float), &send);
+    int rc = sim_isend(r, world_rank(m, to), m->tag, sendbuf, send_bytes, &send);
     if (rc != DSGD_OK)
         return rc;
-    int rc_recv = sim_recv(r, left, m->tag, at(buf, r0), (r1 - r0) * sizeof(float), land, NULL);
+    int rc_recv = sim_recv(r, world_rank(m, from), m->tag, recvbuf, recv_bytes, land, NULL);
     int rc_send = sg_comm_wait(send) == SG_OK ? DSGD_OK : DSGD_ENETWORK;
     return rc_recv != DSGD_OK ? rc_recv : rc_send;
 }
 
-static int ring_allreduce(sim_rank *r, const members *m, float *buf, size_t count)
+/* Sends floats [s0,s1) of buf to member `to`, receives [r0,r1) from `from`. */
+static int exchange(sim_rank *r, const sim_members *m, int to, int from, float *buf, size_t s0,
+                    size_t s1, size_t r0, size_t r1, sim_land land)
+{
+    return sendrecv(r, m, to, at(buf, s0), (s1 - s0) * sizeof(float), from, at(buf, r0),
+                    (r1 - r0) * sizeof(float), land);
+}
+
+/* One ring step: send segment `send_seg` right, receive segment `recv_seg`
+ * from the left. */
+static int ring_step(sim_rank *r, const sim_members *m, float *buf, size_t count, int send_seg,
+                     int recv_seg, sim_land land)
+{
+    return exchange(r, m, (m->me + 1) % m->n, (m->me - 1 + m->n) % m->n, buf,
+                    seg_begin(count, m->n, send_seg), seg_begin(count, m->n, send_seg + 1),
+                    seg_begin(count, m->n, recv_seg), seg_begin(count, m->n, recv_seg + 1), land);
+}
+
+static int ring_allreduce(sim_rank *r, const sim_members *m, float *buf, size_t count)
 {
     int n = m->n, rc = DSGD_OK;
     /* Reduce-scatter: after step s, segment (me - s - 1) holds s+2 terms;
@@ -72,25 +98,11 @@ static int ring_allreduce(sim_rank *r, const members *m, float *buf, size_t coun
     return rc;
 }
 
-/* Exchange with a partner: send [s0,s1) and receive [r0,r1) of buf. */
-static int exchange(sim_rank *r, const members *m, int partner, float *buf, size_t s0, size_t s1,
-                    size_t r0, size_t r1, sim_land land)
-{
-    sg_comm_t send;
-    int peer = world_rank(m, partner);
-    int rc = sim_isend(r, peer, m->tag, at(buf, s0), (s1 - s0) * sizeof(float), &send);
-    if (rc != DSGD_OK)
-        return rc;
-    int rc_recv = sim_recv(r, peer, m->tag, at(buf, r0), (r1 - r0) * sizeof(float), land, NULL);
-    int rc_send = sg_comm_wait(send) == SG_OK ? DSGD_OK : DSGD_ENETWORK;
-    return rc_recv != DSGD_OK ? rc_recv : rc_send;
-}
-
 /* Recursive halving (reduce-scatter) then recursive doubling (allgather),
  * Rabenseifner's algorithm.  A non-power-of-two group first folds its
  * `extra` surplus ranks into partners (and sends them the result at the
  * end), as MPICH does. */
-static int halving_doubling_allreduce(sim_rank *r, const members *m, float *buf, size_t count)
+static int halving_doubling_allreduce(sim_rank *r, const sim_members *m, float *buf, size_t count)
 {
     int n = m->n, p2 = 1;
     while (p2 * 2 <= n)
@@ -121,10 +133,10 @@ static int halving_doubling_allreduce(sim_rank *r, const members *m, float *buf,
         los[steps] = lo;
         his[steps] = hi;
         if (vme & d) { /* keep the upper half */
-            rc = exchange(r, m, partner, buf, lo, mid, mid, hi, SIM_ACCUMULATE);
+            rc = exchange(r, m, partner, partner, buf, lo, mid, mid, hi, SIM_ACCUMULATE);
             lo = mid;
         } else {
-            rc = exchange(r, m, partner, buf, mid, hi, lo, mid, SIM_ACCUMULATE);
+            rc = exchange(r, m, partner, partner, buf, mid, hi, lo, mid, SIM_ACCUMULATE);
             hi = mid;
         }
     }
@@ -135,7 +147,7 @@ static int halving_doubling_allreduce(sim_rank *r, const members *m, float *buf,
         int partner = vpartner < extra ? 2 * vpartner + 1 : vpartner + extra;
         size_t plo = los[step], phi = his[step];
         size_t other_lo = lo == plo ? hi : plo, other_hi = lo == plo ? phi : lo;
-        rc = exchange(r, m, partner, buf, lo, hi, other_lo, other_hi, SIM_COPY);
+        rc = exchange(r, m, partner, partner, buf, lo, hi, other_lo, other_hi, SIM_COPY);
         lo = plo;
         hi = phi;
     }
@@ -144,7 +156,7 @@ static int halving_doubling_allreduce(sim_rank *r, const members *m, float *buf,
     return rc;
 }
 
-static int tree_bcast(sim_rank *r, const members *m, int root, void *buf, size_t bytes)
+static int tree_bcast(sim_rank *r, const sim_members *m, int root, void *buf, size_t bytes)
 {
     int v = (m->me - root + m->n) % m->n; /* my index relative to the root */
     int mask = 1, rc = DSGD_OK;
@@ -160,7 +172,7 @@ static int tree_bcast(sim_rank *r, const members *m, int root, void *buf, size_t
     return rc;
 }
 
-static int tree_reduce(sim_rank *r, const members *m, int root, float *buf, size_t count)
+static int tree_reduce(sim_rank *r, const sim_members *m, int root, float *buf, size_t count)
 {
     int v = (m->me - root + m->n) % m->n;
     size_t bytes = count * sizeof(float);
@@ -175,7 +187,7 @@ static int tree_reduce(sim_rank *r, const members *m, int root, float *buf, size
     return rc;
 }
 
-static int tree_allreduce(sim_rank *r, const members *m, float *buf, size_t count)
+static int tree_allreduce(sim_rank *r, const sim_members *m, float *buf, size_t count)
 {
     int rc = tree_reduce(r, m, 0, buf, count);
     return rc != DSGD_OK ? rc : tree_bcast(r, m, 0, buf, count * sizeof(float));
@@ -184,7 +196,7 @@ static int tree_allreduce(sim_rank *r, const members *m, float *buf, size_t coun
 /* Intra-node reduce to each node's first member, allreduce among those
  * leaders (ring), intra-node broadcast: inter-node traffic is one vector
  * per node, not per rank. */
-static int hierarchical_allreduce(sim_rank *r, const members *m, float *buf, size_t count)
+static int hierarchical_allreduce(sim_rank *r, const sim_members *m, float *buf, size_t count)
 {
     const int *node = r->world->node;
     int *local = malloc(sizeof *local * (size_t)m->n);
@@ -195,7 +207,7 @@ static int hierarchical_allreduce(sim_rank *r, const members *m, float *buf, siz
         return DSGD_ENOMEM;
     }
     int my_node = node[world_rank(m, m->me)];
-    members in_node = {0, -1, m->tag, local}, across = {0, -1, m->tag, leaders};
+    sim_members in_node = {0, -1, m->tag, local}, across = {0, -1, m->tag, leaders};
     for (int i = 0; i < m->n; i++) {
         int wr = world_rank(m, i), first = 1;
         if (node[wr] == my_node) {
@@ -221,48 +233,116 @@ static int hierarchical_allreduce(sim_rank *r, const members *m, float *buf, siz
     return rc;
 }
 
-/* Automatic choice: the bandwidth-optimal ring for large vectors (with
+/* ---- the algorithms' table and the choice ------------------------------ */
+
+static const sim_allreduce_algo auto_algo = {
+    .base = {.name = "auto",
+             .summary =
+                 "ring above 64 KiB; below, hierarchical where machines hold several members, "
+                 "else tree (chosen per group when it is created)"},
+    .run = NULL,
+};
+static const sim_allreduce_algo ring_algo = {
+    .base = {.name = "ring",
+             .summary =
+                 "reduce-scatter then allgather around the members, 2(n-1) steps of S/n bytes"},
+    .run = ring_allreduce,
+};
+static const sim_allreduce_algo halving_doubling_algo = {
+    .base = {.name = "halving-doubling",
+             .summary = "recursive halving then doubling (Rabenseifner), 2 log2(n) steps"},
+    .run = halving_doubling_allreduce,
+};
+static const sim_allreduce_algo tree_algo = {
+    .base = {.name = "tree",
+             .summary = "binomial tree reduce then broadcast, 2 ceil(log2 n) rounds of S bytes"},
+    .run = tree_allreduce,
+};
+static const sim_allreduce_algo hierarchical_algo = {
+    .base = {.name = "hierarchical",
+             .summary = "tree within each machine, ring across the machines' leaders, tree back"},
+    .run = hierarchical_allreduce,
+};
+
+const dsgd_component *const dsgd_sim_allreduce_algos[] = {
+    &auto_algo.base, &ring_algo.base,         &halving_doubling_algo.base,
+    &tree_algo.base, &hierarchical_algo.base, NULL};
+
+static const dsgd_component coll_auto = {
+    .name = "auto",
+    .summary = "flow where the flow model is shown equal to message level, else message"};
+static const dsgd_component coll_message = {
+    .name = "message", .summary = "every message of a collective through SimGrid's network model"};
+static const dsgd_component coll_flow = {
+    .name = "flow",
+    .summary = "one max-min computation per collective (ring), no per-message simulation"};
+
+const dsgd_component *const dsgd_sim_coll_models[] = {&coll_auto, &coll_message, &coll_flow, NULL};
+
+const sim_allreduce_algo *sim_allreduce_named(const char *name)
+{
+    if (!name)
+        return &auto_algo;
+    for (int i = 0; dsgd_sim_allreduce_algos[i]; i++)
+        if (strcmp(dsgd_sim_allreduce_algos[i]->name, name) == 0)
+            return (const sim_allreduce_algo *)dsgd_sim_allreduce_algos[i];
+    return NULL;
+}
+
+/* The automatic choice: the bandwidth-optimal ring for large vectors (with
  * ranks in machine order it crosses each NIC once per step, which beats
  * our tree-based hierarchical scheme on NVLink machines); for small,
  * latency-bound ones a tree, hierarchical when machines hold several
  * members. */
-static dsgd_sim_allreduce choose(const sim_rank *r, const members *m, size_t count)
+void sim_coll_plan_init(sim_coll_plan *plan, const dsgd_sim_world *w, const sim_members *m)
 {
-    if (count * sizeof(float) > 65536)
-        return DSGD_SIM_ALLREDUCE_RING;
-    const int *node = r->world->node;
-    for (int i = 1; i < m->n; i++)
-        if (node[world_rank(m, i)] == node[world_rank(m, i - 1)])
-            return DSGD_SIM_ALLREDUCE_HIERARCHICAL;
-    return DSGD_SIM_ALLREDUCE_TREE;
+    plan->tag = m->tag;
+    plan->shares_nodes = 0;
+    for (int i = 1; i < m->n && !plan->shares_nodes; i++)
+        plan->shares_nodes = w->node[world_rank(m, i)] == w->node[world_rank(m, i - 1)];
+    if (w->allreduce->run) {
+        plan->small = plan->large = w->allreduce;
+    } else {
+        plan->small = plan->shares_nodes ? &hierarchical_algo : &tree_algo;
+        plan->large = &ring_algo;
+    }
+    if (m->me == 0 && w->opt.coll_model == DSGD_SIM_COLL_MESSAGE) /* flow: always a ring */
+        XBT_VERB("allreduce over %s%d members (tag %ld, first rank %d)%s: %s up to %d bytes, %s "
+                 "above",
+                 m->ranks ? "a group of " : "the world's ", m->n, m->tag, world_rank(m, 0),
+                 plan->shares_nodes ? ", machines shared" : "", plan->small->base.name,
+                 SIM_ALLREDUCE_LARGE_BYTES, plan->large->base.name);
 }
 
-static sim_flow_members flow_members(const members *m)
+static const sim_allreduce_algo *choice(const sim_coll_plan *plan, size_t count)
 {
-    return (sim_flow_members){m->n, m->me, m->tag, m->ranks};
+    return count * sizeof(float) > SIM_ALLREDUCE_LARGE_BYTES ? plan->large : plan->small;
 }
+
+const dsgd_component *dsgd_sim_allreduce_choice(dsgd_comm *c, dsgd_group *g, size_t count)
+{
+    return &choice(plan_of(sim_self(c), g), count)->base;
+}
+
+/* ---- entry points ------------------------------------------------------- */
 
 static int allreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count, long tag)
 {
-    members m = members_of(c, g);
+    sim_members m = members_of(c, g);
     sim_rank *r = sim_self(c);
     if (m.n == 1)
         return DSGD_OK;
-    if (r->world->opt.coll_model == DSGD_SIM_COLL_FLOW) {
-        sim_flow_members fm = flow_members(&m);
-        return sim_flow_allreduce(c, &fm, tag >= 0 ? tag : m.tag, buf, count);
-    }
+    if (r->world->opt.coll_model == DSGD_SIM_COLL_FLOW)
+        return sim_flow_allreduce(c, &m, tag >= 0 ? tag : m.tag, buf, count);
+    const sim_allreduce_algo *algo = choice(plan_of(r, g), count);
     if (tag >= 0)
         m.tag = tag;
-    dsgd_sim_allreduce algo = r->world->opt.allreduce;
-    if (algo == DSGD_SIM_ALLREDUCE_AUTO)
-        algo = choose(r, &m, count);
-    switch (algo) {
-    case DSGD_SIM_ALLREDUCE_HALVING_DOUBLING: return halving_doubling_allreduce(r, &m, buf, count);
-    case DSGD_SIM_ALLREDUCE_TREE: return tree_allreduce(r, &m, buf, count);
-    case DSGD_SIM_ALLREDUCE_HIERARCHICAL: return hierarchical_allreduce(r, &m, buf, count);
-    default: return ring_allreduce(r, &m, buf, count);
-    }
+    double t0 = simgrid_get_clock();
+    int rc = algo->run(r, &m, buf, count);
+    if (m.me == 0)
+        XBT_DEBUG("%s allreduce of %zu bytes over %d members (tag %ld): %.9f s to %.9f s",
+                  algo->base.name, count * sizeof(float), m.n, m.tag, t0, simgrid_get_clock());
+    return rc;
 }
 
 int sim_allreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count)
@@ -279,41 +359,32 @@ int sim_allreduce_tagged(dsgd_comm *c, dsgd_group *g, float *buf, size_t count, 
 int sim_ring_allgather(dsgd_comm *c, dsgd_group *g, const void *sendbuf, size_t bytes,
                        void *recvbuf)
 {
-    members m = members_of(c, g);
-    if (sim_self(c)->world->opt.coll_model == DSGD_SIM_COLL_FLOW && m.n > 1) {
-        sim_flow_members fm = flow_members(&m);
-        return sim_flow_allgather(c, &fm, m.tag, sendbuf, bytes, recvbuf);
-    }
-    sim_rank *r = sim_self(c);
+    sim_members m = members_of(c, g);
+    if (sim_self(c)->world->opt.coll_model == DSGD_SIM_COLL_FLOW && m.n > 1)
+        return sim_flow_allgather(c, &m, m.tag, sendbuf, bytes, recvbuf);
     char *out = recvbuf;
     if (out && sendbuf)
         memcpy(out + (size_t)m.me * bytes, sendbuf, bytes);
-    int right = world_rank(&m, (m.me + 1) % m.n), left = world_rank(&m, (m.me - 1 + m.n) % m.n);
     int rc = DSGD_OK;
     for (int s = 0; rc == DSGD_OK && s < m.n - 1; s++) {
-        int send_block = (m.me - s + m.n) % m.n, recv_block = (m.me - s - 1 + m.n) % m.n;
-        sg_comm_t send;
-        rc =
-            sim_isend(r, right, m.tag, out ? out + (size_t)send_block * bytes : NULL, bytes, &send);
-        if (rc != DSGD_OK)
-            break;
-        rc = sim_recv(r, left, m.tag, out ? out + (size_t)recv_block * bytes : NULL, bytes,
-                      SIM_COPY, NULL);
-        if (sg_comm_wait(send) != SG_OK && rc == DSGD_OK)
-            rc = DSGD_ENETWORK;
+        size_t send_block = (size_t)((m.me - s + m.n) % m.n);
+        size_t recv_block = (size_t)((m.me - s - 1 + m.n) % m.n);
+        rc = sendrecv(sim_self(c), &m, (m.me + 1) % m.n, out ? out + send_block * bytes : NULL,
+                      bytes, (m.me - 1 + m.n) % m.n, out ? out + recv_block * bytes : NULL, bytes,
+                      SIM_COPY);
     }
     return rc;
 }
 
 int sim_tree_bcast(dsgd_comm *c, dsgd_group *g, int root, void *buf, size_t bytes)
 {
-    members m = members_of(c, g);
+    sim_members m = members_of(c, g);
     return tree_bcast(sim_self(c), &m, root, buf, bytes);
 }
 
 int sim_tree_reduce(dsgd_comm *c, dsgd_group *g, int root, float *buf, size_t count)
 {
-    members m = members_of(c, g);
+    sim_members m = members_of(c, g);
     return tree_reduce(sim_self(c), &m, root, buf, count);
 }
 

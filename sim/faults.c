@@ -6,6 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xbt/log.h>
+
+XBT_LOG_NEW_DEFAULT_SUBCATEGORY(dsgd_faults, dsgd,
+                                "dsgd's stragglers and failures (--slow, --fail)");
 
 /* Ranks named by one item: a host name, a rank, or a rank range a-b.
  * Calls add(rank) for each; returns -1 if the item names nothing. */
@@ -131,6 +135,14 @@ int dsgd_sim_faults_parse(const dsgd_config *cfg, const sg_host_t *hosts, int n,
     for (int i = 0; i < cfg->fail.n; i++)
         if (parse_fail(cfg->fail.items[i], hosts, n, faults, err, errlen) != 0)
             return -1;
+    for (int i = 0; i < faults->n_slow; i++) {
+        const dsgd_slow_window *w = &faults->slow[i];
+        XBT_VERB("--slow: rank %d on %s computes %g times slower from %g s to %g s", w->rank,
+                 sg_host_get_name(hosts[w->rank]), w->factor, w->t0, w->t1);
+    }
+    for (int i = 0; i < faults->n_fail; i++)
+        XBT_VERB("--fail: rank %d on %s will be killed at %g s", faults->fail[i].rank,
+                 sg_host_get_name(hosts[faults->fail[i].rank]), faults->fail[i].t);
     return 0;
 }
 

@@ -36,6 +36,8 @@
 
 #include "sim/sim_internal.h"
 
+XBT_LOG_NEW_DEFAULT_SUBCATEGORY(dsgd_flow, dsgd, "dsgd's flow-level collectives: ring prices");
+
 #define CROSSTRAFFIC_WEIGHT 0.05
 
 /* Adds weight to the load of every link on the route src -> dst; link
@@ -104,10 +106,10 @@ static void analyse_ring(const dsgd_sim_network *net, const sg_host_t *hosts, in
 
 /* The ring of a member list, analysed once per run (keyed by the group's
  * collective tag, a hash of its members). */
-static sim_flow_ring *ring_of(dsgd_sim_world *w, const sim_flow_members *m)
+static sim_flow_ring *ring_of(dsgd_sim_world *w, const sim_members *m)
 {
     for (sim_flow_ring *g = w->flow.rings; g; g = g->next)
-        if (g->key == m->key && g->n == m->n)
+        if (g->key == m->tag && g->n == m->n)
             return g;
     sim_flow_ring *g = calloc(1, sizeof *g);
     sg_host_t *hosts = malloc(sizeof *hosts * (size_t)m->n);
@@ -120,7 +122,10 @@ static sim_flow_ring *ring_of(dsgd_sim_world *w, const sim_flow_members *m)
         hosts[i] = w->ranks[m->ranks ? m->ranks[i] : i].host;
     analyse_ring(&w->opt.network, hosts, m->n, &g->step_latency_s, &g->flow_Bps);
     free(hosts);
-    g->key = m->key;
+    XBT_VERB("ring of %d members (tag %ld, first rank %d): step latency %.9g s, slowest flow "
+             "%.9g B/s",
+             m->n, m->tag, m->ranks ? m->ranks[0] : 0, g->step_latency_s, g->flow_Bps);
+    g->key = m->tag;
     g->n = m->n;
     g->next = w->flow.rings;
     w->flow.rings = g;
@@ -160,7 +165,7 @@ static sim_flow_op *op_of(dsgd_sim_world *w, long tag, int n)
 /* Meets the other members at the op's barrier; the last to arrive prices
  * the collective (steps ring steps of `chunk` bytes) with price(); then
  * everyone copies the result (copy, may be NULL) and sleeps until it ends. */
-static int meet(dsgd_sim_world *w, sim_flow_op *op, const sim_flow_members *m, double steps,
+static int meet(dsgd_sim_world *w, sim_flow_op *op, const sim_members *m, double steps,
                 double chunk, void (*copy)(sim_flow_op *, void *), void *arg)
 {
     if (++op->arrived == op->n) {
@@ -169,6 +174,8 @@ static int meet(dsgd_sim_world *w, sim_flow_op *op, const sim_flow_members *m, d
                   * communicator's operations one after another) */
             double start = fmax(simgrid_get_clock(), g->busy_until);
             op->end = g->busy_until = start + steps * (g->step_latency_s + chunk / g->flow_Bps);
+            XBT_DEBUG("collective tag %ld over %d members: %g steps of %g bytes, %.9f s to %.9f s",
+                      op->tag, m->n, steps, chunk, start, op->end);
         } else {
             op->end = -1;
         }
@@ -198,7 +205,7 @@ static void copy_sum(sim_flow_op *op, void *arg)
         memcpy(a->buf, op->sum, sizeof *a->buf * a->count);
 }
 
-int sim_flow_allreduce(dsgd_comm *c, const sim_flow_members *m, long tag, float *buf, size_t count)
+int sim_flow_allreduce(dsgd_comm *c, const sim_members *m, long tag, float *buf, size_t count)
 {
     dsgd_sim_world *w = sim_self(c)->world;
     sim_flow_op *op = op_of(w, tag, m->n);
@@ -236,7 +243,7 @@ static void copy_gathered(sim_flow_op *op, void *arg)
 
 /* The ring allgather: N-1 steps of `bytes` per flow over the same routes,
  * so T = (N-1) (latency + bytes / rate), priced like the allreduce. */
-int sim_flow_allgather(dsgd_comm *c, const sim_flow_members *m, long tag, const void *sendbuf,
+int sim_flow_allgather(dsgd_comm *c, const sim_members *m, long tag, const void *sendbuf,
                        size_t bytes, void *recvbuf)
 {
     dsgd_sim_world *w = sim_self(c)->world;

@@ -15,7 +15,7 @@
 #include <xbt/config.h>
 
 #include "algorithms/algo.h"
-#include "algorithms/worker.h"
+#include "algorithms/node.h"
 #include "core/config.h"
 #include "core/data.h"
 #include "core/model.h"
@@ -30,16 +30,7 @@
 #define EXIT_BAD_INPUT 2
 #define EXIT_STALLED 3
 
-static int die(int status, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "dsgd-sim: ");
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    return status;
-}
+#define die(status, ...) dsgd_die("dsgd-sim", status, __VA_ARGS__)
 
 /* The user's --cfg item for key ("network/model"), or NULL. */
 static const char *user_cfg(const dsgd_config *cfg, const char *key)
@@ -58,8 +49,8 @@ static const char *user_cfg(const dsgd_config *cfg, const char *key)
  * idealised non-blocking fabric (SimGrid's own default, LV08, models TCP). */
 typedef struct simgrid_args {
     int argc;
-    char *argv[DSGD_MAX_LIST + 7];
-    char storage[DSGD_MAX_LIST][300];
+    char *argv[2 * DSGD_MAX_LIST + 7];
+    char storage[2 * DSGD_MAX_LIST][300];
 } simgrid_args;
 
 static void build_simgrid_args(const dsgd_config *cfg, simgrid_args *a, char *log)
@@ -76,9 +67,14 @@ static void build_simgrid_args(const dsgd_config *cfg, simgrid_args *a, char *lo
         a->argv[a->argc++] = "--cfg=network/model:CM02";
         a->argv[a->argc++] = "--cfg=network/crosstraffic:0";
     }
-    for (int i = 0; i < cfg->sim_cfg.n; i++) {
-        snprintf(a->storage[i], sizeof a->storage[i], "--cfg=%s", cfg->sim_cfg.items[i]);
-        a->argv[a->argc++] = a->storage[i];
+    int k = 0;
+    for (int i = 0; i < cfg->sim_cfg.n; i++, k++) {
+        snprintf(a->storage[k], sizeof a->storage[k], "--cfg=%s", cfg->sim_cfg.items[i]);
+        a->argv[a->argc++] = a->storage[k];
+    }
+    for (int i = 0; i < cfg->log.n; i++, k++) { /* dsgd's own categories (and SimGrid's) */
+        snprintf(a->storage[k], sizeof a->storage[k], "--log=%s", cfg->log.items[i]);
+        a->argv[a->argc++] = a->storage[k];
     }
     a->argv[a->argc] = NULL;
 }
@@ -220,11 +216,8 @@ static void init_simgrid(const dsgd_config *cfg)
 /* Backend options from the flags (after simgrid_init: reads its config). */
 static dsgd_sim_options sim_options(const dsgd_config *cfg, const dsgd_cost_profile *cost)
 {
-    static const char *const algos[] = {"auto", "ring", "halving-doubling", "tree", "hierarchical"};
-    dsgd_sim_options opt = {.cost = *cost, .trace = cfg->trace[0] != '\0'};
-    for (size_t i = 0; i < sizeof algos / sizeof algos[0]; i++)
-        if (strcmp(cfg->allreduce, algos[i]) == 0)
-            opt.allreduce = (dsgd_sim_allreduce)i;
+    dsgd_sim_options opt = {
+        .cost = *cost, .trace = cfg->trace[0] != '\0', .allreduce = cfg->allreduce};
     opt.coll_model =
         strcmp(cfg->coll_model, "flow") == 0 ? DSGD_SIM_COLL_FLOW : DSGD_SIM_COLL_MESSAGE;
     /* LV08's factors are built into SimGrid (not in its config); the flow
@@ -289,13 +282,39 @@ static int report(const dsgd_config *cfg, int n, const dsgd_result *results,
     return 0;
 }
 
+/* A variant that needs machines of several ranks (lsgd), on a platform
+ * whose machines hold one rank each: consecutive hosts form nodes of the
+ * variant's default size, never leaving a node of one rank. */
+static int default_node_size(const dsgd_algo *algo, int n)
+{
+    int k = n < algo->node_size ? n : algo->node_size;
+    return n % k == 1 ? k + 1 : k;
+}
+
+/* --coll-model auto: the flow model where it has been shown equal to
+ * message level (ring allreduces and allgathers of variants that talk only
+ * through collectives, tests/test_sim_flow.c), message level elsewhere:
+ * point-to-point variants, other allreduce algorithms, and small runs,
+ * where message level is affordable and exact. */
+#define FLOW_MIN_RANKS 64
+static void choose_coll_model(dsgd_config *cfg, const dsgd_algo *algo, int n)
+{
+    if (strcmp(cfg->coll_model, "auto") != 0)
+        return;
+    int ring = strcmp(cfg->allreduce, "auto") == 0 || strcmp(cfg->allreduce, "ring") == 0;
+    int flow = algo->collectives_only && ring && n >= FLOW_MIN_RANKS;
+    snprintf(cfg->coll_model, sizeof cfg->coll_model, "%s", flow ? "flow" : "message");
+}
+
 /* Where each rank runs: the algorithm's roles decide, not its code.  The
  * roles may depend on which ranks share a machine, so they are computed
  * on a provisional placement (accelerator hosts first); then workers go to
  * accelerator hosts and the other roles (servers, communicators) to CPU
  * hosts (dsgd_sim_place).  On multi-GPU platforms, --node-size G+1 makes
- * the algorithms' notion of a node match the machines. */
-static int place_by_role(const dsgd_algo *algo, const dsgd_config *cfg, const sg_host_t *all,
+ * the algorithms' notion of a node match the machines.  A variant that
+ * needs machines of several ranks (lsgd) on one-rank machines gets
+ * --node-size chosen here. */
+static int place_by_role(const dsgd_algo *algo, dsgd_config *cfg, const sg_host_t *all,
                          size_t n_all, int n, sg_host_t *placed, char *err, size_t errlen)
 {
     int *node_of = malloc(sizeof *node_of * (size_t)n);
@@ -312,21 +331,9 @@ static int place_by_role(const dsgd_algo *algo, const dsgd_config *cfg, const sg
         is_worker[r] = (size_t)r < n_worker_hosts;
     if (dsgd_sim_place(all, n_all, n, is_worker, placed, err, errlen) != 0)
         goto done;
-    for (int r = 0; r < n; r++) { /* machines numbered by their lowest rank */
-        const char *key = sg_host_get_property_value(placed[r], "node");
-        node_of[r] = -1;
-        for (int q = 0; key && q < r && node_of[r] < 0; q++) {
-            const char *other = sg_host_get_property_value(placed[q], "node");
-            if (other && strcmp(other, key) == 0)
-                node_of[r] = node_of[q];
-        }
-        if (node_of[r] < 0) {
-            int next = 0;
-            for (int q = 0; q < r; q++)
-                next = node_of[q] + 1 > next ? node_of[q] + 1 : next;
-            node_of[r] = next;
-        }
-    }
+    int n_nodes = dsgd_sim_number_nodes(placed, n, node_of);
+    if (algo->node_size && cfg->node_size == 0 && n_nodes == n && n > 1)
+        cfg->node_size = default_node_size(algo, n);
     if (dsgd_algo_roles(algo, cfg, n, node_of, roles, err, errlen) != 0)
         goto done;
     for (int r = 0; r < n; r++)
@@ -338,101 +345,113 @@ done:
     free(roles);
     return rc;
 }
-
-int main(int argc, char **argv)
+/* One simulation: load the platform, place the ranks, run, report. */
+static int simulate(dsgd_config *cfg, const dsgd_algo *algo, dsgd_dataset *data,
+                    double wall_start)
 {
-    double wall_start = dsgd_wall_seconds();
-    dsgd_config cfg;
     char err[512];
-    int rc = dsgd_config_parse(&cfg, argc, argv, DSGD_PROG_SIM, err, sizeof err);
-    if (rc == DSGD_CONFIG_EXIT)
-        return 0;
-    if (rc != DSGD_CONFIG_OK)
-        return die(EXIT_BAD_INPUT, "%s", err);
-    if (strcmp(cfg.algo, "list") == 0) {
-        dsgd_algo_list(stdout);
-        return 0;
-    }
-    const dsgd_algo *algo = dsgd_algo_find(cfg.algo);
-    if (!algo)
-        return die(EXIT_BAD_INPUT, "--algo: unknown variant '%s' (see --algo list)", cfg.algo);
-    if (resolve_platform(&cfg) != 0)
-        return die(EXIT_BAD_INPUT, "--platform %s: cannot read: %s", cfg.platform, strerror(errno));
-    dsgd_dataset data;
-    if (dsgd_data_open(cfg.data, cfg.seed, &data, err, sizeof err) != 0)
-        return die(EXIT_BAD_INPUT, "%s", err);
-    dsgd_progress progress;
-    dsgd_progress_init(&progress, cfg.quiet, "simulated");
-    dsgd_job job = {&cfg, &data, dsgd_progress_update, &progress};
-    if (dsgd_worker_check_config(&cfg, &data, err, sizeof err) != 0 ||
-        (rc = check_inputs(&cfg)) != 0) {
-        dsgd_data_close(&data);
-        return rc ? rc : die(EXIT_BAD_INPUT, "%s", err);
-    }
-
-    if (cfg.sweep[0]) {
-        dsgd_data_close(&data);
-        if (cfg.trace[0])
-            return die(EXIT_BAD_INPUT, "--trace cannot be combined with --sweep");
-        long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        rc = dsgd_sweep_run(argc, argv, &cfg, cores > 0 ? (int)cores : 1, err, sizeof err);
-        return rc ? die(rc, "%s", err) : 0;
-    }
     dsgd_cost_profile cost;
     dsgd_cost_defaults(&cost);
-    if (cfg.cost_profile[0] && dsgd_cost_load(cfg.cost_profile, &cost, err, sizeof err) != 0) {
-        dsgd_data_close(&data);
+    if (cfg->cost_profile[0] && dsgd_cost_load(cfg->cost_profile, &cost, err, sizeof err) != 0)
         return die(EXIT_BAD_INPUT, "--cost-profile %s", err);
-    }
     load_guard guard;
-    if ((rc = load_guard_begin(&guard, cfg.platform)) >= 0) {
-        dsgd_data_close(&data);
+    int rc = load_guard_begin(&guard, cfg->platform);
+    if (rc >= 0)
         return rc;
-    }
-    init_simgrid(&cfg);
-    simgrid_load_platform(cfg.platform);
+    init_simgrid(cfg);
+    simgrid_load_platform(cfg->platform);
     load_guard_done(&guard);
     size_t n_hosts;
     sg_host_t *all_hosts = dsgd_sim_hosts(&n_hosts);
     size_t n_workers = dsgd_sim_worker_hosts(all_hosts, n_hosts);
-    int n = cfg.nodes ? cfg.nodes : (int)n_workers;
+    int n = cfg->nodes ? cfg->nodes : (int)n_workers;
     sg_host_t *hosts = malloc(sizeof *hosts * (size_t)(n > 0 ? n : 1));
-    if (!hosts || place_by_role(algo, &cfg, all_hosts, n_hosts, n, hosts, err, sizeof err) != 0) {
+    if (!hosts || place_by_role(algo, cfg, all_hosts, n_hosts, n, hosts, err, sizeof err) != 0) {
         free(all_hosts);
         free(hosts);
-        dsgd_data_close(&data);
         return die(EXIT_BAD_INPUT, "--nodes %d: %s (%s)", n, hosts ? err : "out of memory",
-                   cfg.platform);
+                   cfg->platform);
     }
     free(all_hosts);
+    choose_coll_model(cfg, algo, n);
     dsgd_sim_faults faults;
-    if (dsgd_sim_faults_parse(&cfg, hosts, n, &faults, err, sizeof err) != 0) {
+    if (dsgd_sim_faults_parse(cfg, hosts, n, &faults, err, sizeof err) != 0) {
         free(hosts);
-        dsgd_data_close(&data);
         return die(EXIT_BAD_INPUT, "%s", err);
     }
     dsgd_model_set_threads(1);
-    dsgd_sim_options opt = sim_options(&cfg, &cost);
+    dsgd_sim_options opt = sim_options(cfg, &cost);
     opt.faults = &faults;
     dsgd_sim_world *world = dsgd_sim_world_create(n, hosts, &opt);
     dsgd_result *results = calloc((size_t)n, sizeof *results);
     free(hosts);
     if (!world || !results) {
         dsgd_sim_world_destroy(world);
+        dsgd_sim_faults_free(&faults);
         free(results);
-        dsgd_data_close(&data);
         return die(EXIT_RUN_FAILED, "out of memory for %d ranks", n);
     }
-    dsgd_sim_launch(world, algo->run, &job, results);
+    dsgd_progress progress;
+    dsgd_progress_init(&progress, cfg->quiet, "simulated");
+    dsgd_job job = {cfg, data, algo, dsgd_progress_update, &progress};
+    dsgd_sim_launch(world, dsgd_node_main, &job, results);
     dsgd_progress_done(&progress);
 
-    int status = report(&cfg, n, results, &faults, wall_start);
-    if (status == 0 && cfg.trace[0] &&
-        dsgd_trace_write_csv(cfg.trace, dsgd_sim_traces(world), (size_t)n, err, sizeof err) != 0)
+    int status = report(cfg, n, results, &faults, wall_start);
+    if (status == 0 && cfg->trace[0] &&
+        dsgd_trace_write_csv(cfg->trace, dsgd_sim_traces(world), (size_t)n, err, sizeof err) != 0)
         status = die(EXIT_RUN_FAILED, "--trace %s", err);
     dsgd_sim_world_destroy(world);
     dsgd_sim_faults_free(&faults);
     free(results);
+    return status;
+}
+
+/* Parses the flags, checks the inputs, then sweeps or simulates. */
+static int start(dsgd_config *cfg, int argc, char **argv, double wall_start)
+{
+    char err[512];
+    dsgd_cli cli = {.prog = DSGD_PROG_SIM, .out = stdout};
+    cli.choices[DSGD_SEL_ALGO] = dsgd_variants;
+    cli.choices[DSGD_SEL_MODEL] = dsgd_models;
+    cli.choices[DSGD_SEL_DATA] = dsgd_datasets;
+    cli.choices[DSGD_SEL_ALLREDUCE] = dsgd_sim_allreduce_algos;
+    cli.choices[DSGD_SEL_COLL_MODEL] = dsgd_sim_coll_models;
+    int rc = dsgd_config_parse(cfg, argc, argv, &cli, err, sizeof err);
+    if (rc == DSGD_CONFIG_EXIT)
+        return 0;
+    if (rc != DSGD_CONFIG_OK)
+        return die(EXIT_BAD_INPUT, "%s", err);
+    const dsgd_algo *algo = dsgd_algo_of(cfg->choice[DSGD_SEL_ALGO].component);
+    if (resolve_platform(cfg) != 0)
+        return die(EXIT_BAD_INPUT, "--platform %s: cannot read: %s", cfg->platform,
+                   strerror(errno));
+    dsgd_dataset data;
+    if (dsgd_data_open(cfg->data, cfg->seed, &data, err, sizeof err) != 0)
+        return die(EXIT_BAD_INPUT, "%s", err);
+    if (dsgd_worker_check_config(cfg, &data, err, sizeof err) != 0 ||
+        (rc = check_inputs(cfg)) != 0) {
+        dsgd_data_close(&data);
+        return rc ? rc : die(EXIT_BAD_INPUT, "%s", err);
+    }
+    if (cfg->sweep[0]) {
+        dsgd_data_close(&data);
+        if (cfg->trace[0])
+            return die(EXIT_BAD_INPUT, "--trace cannot be combined with --sweep");
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        rc = dsgd_sweep_run(argc, argv, cfg, cores > 0 ? (int)cores : 1, err, sizeof err);
+        return rc ? die(rc, "%s", err) : 0;
+    }
+    rc = simulate(cfg, algo, &data, wall_start);
     dsgd_data_close(&data);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    double wall_start = dsgd_wall_seconds();
+    dsgd_config cfg;
+    int status = start(&cfg, argc, argv, wall_start);
+    dsgd_config_free(&cfg);
     return status;
 }

@@ -15,6 +15,10 @@
  * they complete when the receiver has the data.
  * Collectives do not come through here: they use their own mailboxes.
  *
+ * Waiting (wait, waitany) works on any mix of requests, non-blocking
+ * allreduces included, and resumes the rank at the simulated time of the
+ * first completion: see block() below.
+ *
  * Failures (comm.h): when --fail kills rank d, a *marker* from d goes into
  * every port of every live rank.  Mailboxes are FIFO and d sends nothing
  * more, so a port that has pumped d's marker has every message d sent it:
@@ -24,6 +28,7 @@
  * ranks already dead.  A *sink* on d's host drains each of d's ports so
  * that sends still in flight to d complete; they report DSGD_ENETWORK. */
 #include <simgrid/actor.h>
+#include <simgrid/semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,27 +42,35 @@ typedef struct queued {
     struct queued *next;
 } queued;
 
+/* A transfer a rank may block on: its port's pending get, or one of its
+ * rendezvous sends.  The rank waits on it itself, unless a watcher actor
+ * does (see block()): then only the watcher touches comm, until it lands. */
+typedef struct sim_transfer {
+    sg_comm_t comm; /* NULL when none is pending (landed, or an eager send) */
+    sim_rank *rank;
+    sim_port *port; /* the port this get fills; NULL for a send */
+    sg_error_t err; /* how a send ended */
+    int watched;
+} sim_transfer;
+
 struct sim_port {
     int tag;
-    sg_comm_t get; /* pending get on the tag's mailbox, or NULL */
-    void *payload; /* where that get lands its sim_msg */
+    sim_transfer get; /* the pending get on the tag's mailbox, if any */
+    void *payload;    /* where that get lands its sim_msg */
     queued *head, *tail;
     int *dead_seen; /* ranks whose marker this port has pumped */
     int n_dead_seen;
     struct sim_port *next;
 };
 
-typedef enum { REQ_SEND, REQ_RECV, REQ_ALLREDUCE } req_kind;
-
 typedef struct sim_request {
-    req_kind kind;
-    sg_comm_t comm; /* send */
-    int dst;        /* send */
-    int src, tag;   /* receive */
+    dsgd_req_kind kind;
+    sim_transfer send; /* send */
+    int dst;           /* send */
+    int src, tag;      /* receive */
     void *buf;
     size_t cap;
-    sg_actor_t helper; /* allreduce: the actor doing it */
-    int done, status;  /* allreduce: set by the helper */
+    int done, status; /* allreduce: set by its helper actor */
 } sim_request;
 
 static sg_mailbox_t user_mailbox(int dst, int tag)
@@ -87,6 +100,8 @@ static sim_port *port_of(sim_rank *r, int tag)
     if (!p)
         return NULL;
     p->tag = tag;
+    p->get.rank = r;
+    p->get.port = p;
     p->next = r->ports;
     r->ports = p;
     for (int i = 0; i < r->world->n_dead; i++) /* behind all they ever sent here */
@@ -104,14 +119,15 @@ static int seen_dead(const sim_port *p, int src)
 
 static void post(sim_rank *r, sim_port *p)
 {
-    if (!p->get)
-        p->get = sg_mailbox_get_async(user_mailbox(r->comm.rank, p->tag), &p->payload);
+    if (!p->get.comm)
+        p->get.comm = sg_mailbox_get_async(user_mailbox(r->comm.rank, p->tag), &p->payload);
 }
 
 static int enqueue(sim_port *p)
 {
     queued *q = malloc(sizeof *q);
     sim_msg *m = p->payload;
+    p->payload = NULL;
     if (m->marker && !seen_dead(p, m->src)) {
         int *grown = realloc(p->dead_seen, sizeof *grown * (size_t)(p->n_dead_seen + 1));
         if (!grown) {
@@ -123,38 +139,39 @@ static int enqueue(sim_port *p)
     }
     if (!q)
         return DSGD_ENOMEM;
-    q->msg = p->payload;
+    q->msg = m;
     q->next = NULL;
     if (p->tail)
         p->tail->next = q;
     else
         p->head = q;
     p->tail = q;
-    p->get = NULL;
-    p->payload = NULL;
     return DSGD_OK;
 }
 
-/* Brings one more message into the port's queue, blocking.  A transfer
- * that failed (its sender was killed during it) brings nothing: the
- * sender's marker follows. */
-static int pump(sim_rank *r, sim_port *p)
+/* A transfer ended (err: how).  A port queues the message its get brought
+ * in; a get that failed (its sender was killed during it) brings nothing:
+ * the sender's marker follows. */
+static int landed(sim_transfer *t, sg_error_t err)
 {
-    post(r, p);
-    sg_error_t err = sg_comm_wait(p->get);
+    t->comm = NULL;
+    t->err = err;
+    if (!t->port)
+        return DSGD_OK;
     if (err != SG_OK) {
-        p->get = NULL;
-        p->payload = NULL;
+        t->port->payload = NULL;
         return DSGD_OK;
     }
-    return enqueue(p);
+    return enqueue(t->port);
 }
 
-/* Brings in a message if one has arrived; never blocks. */
-static int pump_nowait(sim_rank *r, sim_port *p)
+/* Brings in a message if one has arrived; never blocks.  *brought: whether
+ * the port's get ended (a watched one ends in its watcher). */
+static int pump_nowait(sim_rank *r, sim_port *p, int *brought)
 {
     post(r, p);
-    return sg_comm_test(p->get) ? enqueue(p) : DSGD_OK;
+    *brought = !p->get.watched && sg_comm_test(p->get.comm);
+    return *brought ? landed(&p->get, SG_OK) : DSGD_OK;
 }
 
 /* The first queued message from src (or any source; with markers set, a
@@ -180,27 +197,23 @@ static sim_msg *find(sim_port *p, int src, int take, int markers)
 
 int sim_user_isend(dsgd_comm *c, int dst, int tag, const void *buf, size_t bytes, void **handle)
 {
-    sim_request *q = calloc(1, sizeof *q);
-    if (!q)
-        return DSGD_ENOMEM;
-    q->kind = REQ_SEND;
-    q->dst = dst;
     sim_rank *r = sim_self(c);
-    if (r->world->dead[dst]) {
-        free(q);
+    if (r->world->dead[dst])
         return DSGD_ENETWORK;
-    }
+    sim_request *q = calloc(1, sizeof *q);
     sim_msg *m = sim_msg_new(r->comm.rank, tag, buf, bytes);
-    if (!m) {
+    if (!q || !m) {
         free(q);
+        free(m);
         return DSGD_ENOMEM;
     }
-    if (bytes <= SIM_EAGER_BYTES) { /* eager: nothing left to wait for */
+    q->kind = DSGD_REQ_SEND;
+    q->dst = dst;
+    q->send.rank = r;
+    if (bytes <= SIM_EAGER_BYTES) /* eager: nothing left to wait for */
         sg_comm_detach(sg_mailbox_put_init(user_mailbox(dst, tag), m, (long)bytes), free);
-        q->comm = NULL;
-    } else {
-        q->comm = sg_mailbox_put_async(user_mailbox(dst, tag), m, (long)bytes);
-    }
+    else
+        q->send.comm = sg_mailbox_put_async(user_mailbox(dst, tag), m, (long)bytes);
     *handle = q;
     return DSGD_OK;
 }
@@ -213,7 +226,7 @@ int sim_user_irecv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, void
         free(q);
         return DSGD_ENOMEM;
     }
-    *q = (sim_request){.kind = REQ_RECV, .src = src, .tag = tag, .buf = buf, .cap = bytes};
+    *q = (sim_request){.kind = DSGD_REQ_RECV, .src = src, .tag = tag, .buf = buf, .cap = bytes};
     post(sim_self(c), p); /* let the transfer start now */
     *handle = q;
     return DSGD_OK;
@@ -247,127 +260,178 @@ static int try_receive(sim_rank *r, sim_request *q, int *done, dsgd_msg_info *in
 
 /* A send whose destination is dead by the time it ends went nowhere (a
  * sink absorbed it). */
-static int finish_send(sim_rank *r, sim_request *q, sg_error_t err)
+static int finish_send(sim_rank *r, sim_request *q)
 {
     int dead = r->world->dead[q->dst];
+    sg_error_t err = q->send.err;
     free(q);
     return err == SG_OK && !dead ? DSGD_OK : DSGD_ENETWORK;
 }
 
-static int finish_allreduce(sim_request *q)
+/* Completes q if that needs neither blocking nor a new message: *done
+ * says whether it did (q is then released); the status is wait's. */
+static int poll_request(sim_rank *r, sim_request *q, int *done, dsgd_msg_info *info)
 {
-    sg_actor_unref(q->helper);
-    int rc = q->status;
-    free(q);
+    switch (q->kind) {
+    case DSGD_REQ_SEND:
+        if (q->send.comm && !q->send.watched && sg_comm_test(q->send.comm))
+            landed(&q->send, SG_OK);
+        *done = q->send.comm == NULL;
+        return *done ? finish_send(r, q) : DSGD_OK;
+    case DSGD_REQ_ALLREDUCE: {
+        int rc = q->status;
+        if ((*done = q->done))
+            free(q);
+        return *done ? rc : DSGD_OK;
+    }
+    case DSGD_REQ_RECV: return try_receive(r, q, done, info);
+    }
+    return DSGD_EINVAL;
+}
+
+/* ---- blocking ------------------------------------------------------------ */
+
+/* Wakes rank r if it sleeps in block(). */
+static void wake(sim_rank *r)
+{
+    if (r->asleep) {
+        r->asleep = 0;
+        sg_sem_release(r->wake);
+    }
+}
+
+/* A watcher waits on one transfer for its rank, lands it, and wakes it. */
+static void watcher_main(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    sim_transfer *t = sg_actor_self_get_data();
+    sg_error_t err = sg_comm_wait(t->comm);
+    sim_rank *r = t->rank; /* once landed, a send's request may be freed */
+    t->watched = 0;
+    landed(t, err); /* out of memory: the message is lost */
+    wake(r);
+}
+
+static void watch(sim_rank *r, sim_transfer *t)
+{
+    t->watched = 1;
+    sg_actor_t watcher = sg_actor_init("watcher", r->host);
+    sg_actor_set_data(watcher, t);
+    sg_actor_start(watcher, watcher_main, 0, NULL);
+    sg_actor_daemonize(watcher); /* one left waiting does not keep the simulation up */
+}
+
+/* Blocks rank r until something it waits for happens: one of the n
+ * pending transfers lands, or one of the m non-blocking allreduces ends.
+ * The caller then looks again.  SimGrid lets an actor wait on several
+ * comms at once, but not on comms and on another actor's work: so, with
+ * allreduces among them, a watcher actor waits on each transfer and the
+ * rank sleeps on its semaphore, which watchers and allreduce helpers
+ * post; it resumes at the simulated time of the first of them.  A
+ * transfer stays watched until it lands, even when the rank has moved on:
+ * waiting for it again, the rank sleeps on its semaphore too. */
+static int block(sim_rank *r, sim_transfer **t, int n, sim_request **allreduces, int m)
+{
+    int watched = 0;
+    for (int i = 0; i < n; i++)
+        watched |= t[i]->watched;
+    if (m == 0 && !watched) {
+        if (n == 1)
+            return landed(t[0], sg_comm_wait(t[0]->comm));
+        sg_comm_t *comms = malloc(sizeof *comms * (size_t)n);
+        if (!comms)
+            return DSGD_ENOMEM;
+        for (int i = 0; i < n; i++)
+            comms[i] = t[i]->comm;
+        ssize_t which = sg_comm_wait_any(comms, (size_t)n);
+        free(comms);
+        return which < 0 ? DSGD_ENETWORK : landed(t[which], SG_OK);
+    }
+    if (!r->wake && !(r->wake = sg_sem_init(0)))
+        return DSGD_ENOMEM;
+    for (int i = 0; i < n; i++)
+        if (!t[i]->watched)
+            watch(r, t[i]);
+    /* Starting watchers let other actors run: look once more, then sleep
+     * (no actor runs between the look and the sleep). */
+    for (int i = 0; i < n; i++)
+        if (!t[i]->comm)
+            return DSGD_OK;
+    for (int j = 0; j < m; j++)
+        if (allreduces[j]->done)
+            return DSGD_OK;
+    r->asleep = 1;
+    sg_sem_acquire(r->wake);
+    return DSGD_OK;
+}
+
+/* Adds what q waits on, if it is still pending, to the transfers t (a port
+ * once) or the allreduces a. */
+static int pending_on(sim_rank *r, sim_request *q, sim_transfer **t, int *n, sim_request **a,
+                      int *m)
+{
+    sim_transfer *x = &q->send;
+    if (q->kind == DSGD_REQ_ALLREDUCE) {
+        a[(*m)++] = q;
+        return DSGD_OK;
+    }
+    if (q->kind == DSGD_REQ_RECV) {
+        sim_port *p = port_of(r, q->tag);
+        if (!p)
+            return DSGD_ENOMEM;
+        post(r, p);
+        x = &p->get;
+    }
+    for (int i = 0; i < *n; i++)
+        if (t[i] == x)
+            return DSGD_OK;
+    t[(*n)++] = x;
+    return DSGD_OK;
+}
+
+/* Waits for whichever of the requests completes first, whatever their
+ * kinds (of those complete when it looks, the lowest index). */
+int sim_user_waitany(dsgd_comm *c, void **handles, int n, int *index, dsgd_msg_info *info)
+{
+    sim_rank *r = sim_self(c);
+    sim_transfer **transfers = malloc(sizeof *transfers * (size_t)n);
+    sim_request **allreduces = malloc(sizeof *allreduces * (size_t)n);
+    int rc = transfers && allreduces ? DSGD_OK : DSGD_ENOMEM;
+    while (rc == DSGD_OK) {
+        int done = 0, k = 0, m = 0;
+        for (int i = 0; i < n && !done && rc == DSGD_OK; i++)
+            if ((rc = poll_request(r, handles[i], &done, info)) != DSGD_OK || done)
+                *index = i;
+        if (done || rc != DSGD_OK)
+            break;
+        for (int i = 0; i < n && rc == DSGD_OK; i++)
+            rc = pending_on(r, handles[i], transfers, &k, allreduces, &m);
+        if (rc == DSGD_OK)
+            rc = block(r, transfers, k, allreduces, m);
+    }
+    free(transfers);
+    free(allreduces);
     return rc;
 }
 
 int sim_user_wait(dsgd_comm *c, void *handle, dsgd_msg_info *info)
 {
-    sim_rank *r = sim_self(c);
-    sim_request *q = handle;
-    switch (q->kind) {
-    case REQ_SEND: return finish_send(r, q, q->comm ? sg_comm_wait(q->comm) : SG_OK);
-    case REQ_ALLREDUCE:
-        while (!q->done)
-            sg_actor_join(q->helper, -1);
-        return finish_allreduce(q);
-    case REQ_RECV:
-        for (;;) {
-            int done, rc = try_receive(r, q, &done, info);
-            if (done || rc != DSGD_OK)
-                return rc;
-            if ((rc = pump(r, port_of(r, q->tag))) != DSGD_OK) {
-                free(q);
-                return rc;
-            }
-        }
-    }
-    return DSGD_EINVAL;
+    int index;
+    return sim_user_waitany(c, &handle, 1, &index, info);
 }
 
 int sim_user_test(dsgd_comm *c, void *handle, int *done, dsgd_msg_info *info)
 {
     sim_rank *r = sim_self(c);
     sim_request *q = handle;
-    switch (q->kind) {
-    case REQ_SEND:
-        *done = !q->comm || sg_comm_test(q->comm);
-        return *done ? finish_send(r, q, SG_OK) : DSGD_OK;
-    case REQ_ALLREDUCE: *done = q->done; return *done ? finish_allreduce(q) : DSGD_OK;
-    case REQ_RECV: {
-        int rc = try_receive(r, q, done, info);
-        if (*done || (rc = pump_nowait(r, port_of(r, q->tag))) != DSGD_OK)
-            return rc;
-        return try_receive(r, q, done, info);
-    }
-    }
-    return DSGD_EINVAL;
-}
-
-/* Waits for whichever of the requests completes first: sends and receives
- * (a non-blocking allreduce is waited for with wait or test). */
-int sim_user_waitany(dsgd_comm *c, void **handles, int n, int *index, dsgd_msg_info *info)
-{
-    sim_rank *r = sim_self(c);
-    sg_comm_t *comms = malloc(sizeof *comms * (size_t)n);
-    sim_port **ports = malloc(sizeof *ports * (size_t)n);
-    int rc = comms && ports ? DSGD_OK : DSGD_ENOMEM;
-    for (int i = 0; rc == DSGD_OK && i < n; i++)
-        if (((sim_request *)handles[i])->kind == REQ_ALLREDUCE)
-            rc = DSGD_ENOTIMPL;
-    while (rc == DSGD_OK) {
-        /* Already complete? (a queued match, a finished send) */
-        for (int i = 0; i < n; i++) {
-            sim_request *q = handles[i];
-            int done = 0;
-            if (q->kind == REQ_RECV)
-                rc = try_receive(r, q, &done, info);
-            else if ((done = !q->comm || sg_comm_test(q->comm)))
-                rc = finish_send(r, q, SG_OK);
-            if (done || rc != DSGD_OK) {
-                *index = i;
-                free(comms);
-                free(ports);
-                return rc;
-            }
-        }
-        /* Block on the pending sends and the ports' gets, then retry. */
-        int k = 0;
-        for (int i = 0; i < n; i++) {
-            sim_request *q = handles[i];
-            if (q->kind == REQ_SEND) {
-                ports[k] = NULL;
-                comms[k++] = q->comm;
-                continue;
-            }
-            sim_port *p = port_of(r, q->tag);
-            int seen = 0;
-            for (int j = 0; j < k; j++)
-                seen |= ports[j] == p;
-            if (!seen) {
-                post(r, p);
-                ports[k] = p;
-                comms[k++] = p->get;
-            }
-        }
-        ssize_t which = sg_comm_wait_any(comms, (size_t)k);
-        if (which < 0)
-            rc = DSGD_ENETWORK;
-        else if (ports[which])
-            rc = enqueue(ports[which]);
-        else /* a send finished: the loop above will find it */
-            for (int i = 0; i < n; i++)
-                if (((sim_request *)handles[i])->comm == comms[which]) {
-                    *index = i;
-                    free(comms);
-                    free(ports);
-                    return finish_send(r, handles[i], SG_OK);
-                }
-    }
-    free(comms);
-    free(ports);
-    return rc;
+    dsgd_req_kind kind = q->kind; /* q is freed once done */
+    int rc = poll_request(r, q, done, info);
+    if (*done || rc != DSGD_OK || kind != DSGD_REQ_RECV)
+        return rc;
+    int brought;
+    if ((rc = pump_nowait(r, port_of(r, q->tag), &brought)) != DSGD_OK || !brought)
+        return rc;
+    return try_receive(r, q, done, info);
 }
 
 int sim_user_probe(dsgd_comm *c, int src, int tag, int *flag, dsgd_msg_info *info)
@@ -378,19 +442,11 @@ int sim_user_probe(dsgd_comm *c, int src, int tag, int *flag, dsgd_msg_info *inf
         return DSGD_ENOMEM;
     sim_msg *m = find(p, src, 0, 0);
     /* Pump everything that has already arrived, then look again. */
-    while (!m) {
-        size_t before = 0;
-        for (queued *q = p->head; q; q = q->next)
-            before++;
-        int rc = pump_nowait(r, p);
+    for (int brought = 1; !m && brought;) {
+        int rc = pump_nowait(r, p, &brought);
         if (rc != DSGD_OK)
             return rc;
-        size_t after = 0;
-        for (queued *q = p->head; q; q = q->next)
-            after++;
         m = find(p, src, 0, 0);
-        if (after == before)
-            break;
     }
     *flag = m != NULL;
     if (m) {
@@ -432,9 +488,11 @@ static void iallreduce_main(int argc, char **argv)
 {
     (void)argc, (void)argv;
     iallreduce_job *job = sg_actor_self_get_data();
+    sim_rank *r = sim_self(job->c);
     job->q->status = sim_allreduce_tagged(job->c, job->g, job->buf, job->count, job->tag);
-    job->q->done = 1;
+    job->q->done = 1; /* the rank may free q from here on */
     free(job);
+    wake(r);
 }
 
 int sim_user_iallreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count, void **handle)
@@ -452,11 +510,10 @@ int sim_user_iallreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count, v
      * and from other non-blocking ones still in flight. */
     long tag = SIM_TAG_IALLREDUCE_BASE + (r->iallreduce_seq++ % SIM_TAG_IALLREDUCE_SPAN);
     *job = (iallreduce_job){q, c, g, buf, count, tag};
-    q->kind = REQ_ALLREDUCE;
-    q->helper = sg_actor_init("iallreduce", r->host);
-    sg_actor_ref(q->helper);
-    sg_actor_set_data(q->helper, job);
-    sg_actor_start(q->helper, iallreduce_main, 0, NULL);
+    q->kind = DSGD_REQ_ALLREDUCE;
+    sg_actor_t helper = sg_actor_init("iallreduce", r->host);
+    sg_actor_set_data(helper, job);
+    sg_actor_start(helper, iallreduce_main, 0, NULL);
     *handle = q;
     return DSGD_OK;
 }
@@ -504,4 +561,7 @@ void sim_ports_free(sim_rank *r)
         }
         free(p);
     }
+    if (r->wake)
+        sg_sem_destroy(r->wake);
+    r->wake = NULL;
 }

@@ -11,18 +11,21 @@
 
 #include "algorithms/algo.h"
 #include "core/cost.h"
+#include "core/option.h"
 
-/* Allreduce algorithms of the message-level model (--allreduce). */
-typedef enum dsgd_sim_allreduce {
-    DSGD_SIM_ALLREDUCE_AUTO,
-    DSGD_SIM_ALLREDUCE_RING,
-    DSGD_SIM_ALLREDUCE_HALVING_DOUBLING,
-    DSGD_SIM_ALLREDUCE_TREE,
-    DSGD_SIM_ALLREDUCE_HIERARCHICAL,
-} dsgd_sim_allreduce;
+/* Allreduce algorithms of the message-level model (--allreduce), each a
+ * component (core/option.h) with the function that runs it, like SimGrid
+ * SMPI's collective tables; NULL-terminated.  The first, "auto", is the
+ * automatic choice (made once per group, when it is created); then "ring",
+ * "halving-doubling", "tree", "hierarchical". */
+extern const dsgd_component *const dsgd_sim_allreduce_algos[];
 
-/* How collectives are simulated (--coll-model): every message through
- * SimGrid, or one analytic flow computation per collective (flow.c). */
+/* Collective models (--coll-model): "auto" (the program resolves it before
+ * creating the world), "message", "flow"; NULL-terminated. */
+extern const dsgd_component *const dsgd_sim_coll_models[];
+
+/* How collectives are simulated: every message through SimGrid, or one
+ * analytic flow computation per collective (flow.c). */
 typedef enum dsgd_sim_coll_model { DSGD_SIM_COLL_MESSAGE, DSGD_SIM_COLL_FLOW } dsgd_sim_coll_model;
 
 /* The network model's factors, for the flow model to mirror SimGrid's
@@ -36,7 +39,7 @@ typedef struct dsgd_sim_network {
 typedef struct dsgd_sim_options {
     dsgd_cost_profile cost; /* prices of compute, I/O, memory */
     int trace;              /* record events (dsgd_sim_trace) */
-    dsgd_sim_allreduce allreduce;
+    const char *allreduce;  /* a name in dsgd_sim_allreduce_algos; NULL or "auto": automatic */
     dsgd_sim_coll_model coll_model;
     dsgd_sim_network network;
     const struct dsgd_sim_faults *faults; /* --slow / --fail, or NULL */
@@ -59,7 +62,14 @@ int dsgd_sim_place(const sg_host_t *hosts, size_t n_hosts, int n, const int *is_
 /* Hosts that can take a worker (not kind=cpu). */
 size_t dsgd_sim_worker_hosts(const sg_host_t *hosts, size_t n_hosts);
 
-/* Ranks 0..n-1 on hosts[0..n-1].  Returns NULL when out of memory. */
+/* Numbers the machines of hosts[0..n-1] into node[0..n-1]: a host's
+ * machine is its "node" property if the platform sets one (several
+ * accelerators of one machine), else the host itself; machines are
+ * numbered in order of their first host.  Returns how many there are. */
+int dsgd_sim_number_nodes(const sg_host_t *hosts, int n, int *node);
+
+/* Ranks 0..n-1 on hosts[0..n-1].  Returns NULL when out of memory or when
+ * opt->allreduce names no algorithm of dsgd_sim_allreduce_algos. */
 dsgd_sim_world *dsgd_sim_world_create(int n, const sg_host_t *hosts, const dsgd_sim_options *opt);
 void dsgd_sim_world_destroy(dsgd_sim_world *w);
 
@@ -69,6 +79,11 @@ void dsgd_sim_world_destroy(dsgd_sim_world *w);
  * killed host). */
 void dsgd_sim_launch(dsgd_sim_world *w, dsgd_node_program program, const dsgd_job *job,
                      dsgd_result *results);
+
+/* The allreduce algorithm that rank c runs on group g (NULL: the world)
+ * for a vector of count floats under the message-level model: fixed when
+ * the group was created (the world's, when the world was). */
+const dsgd_component *dsgd_sim_allreduce_choice(dsgd_comm *c, dsgd_group *g, size_t count);
 
 /* The per-rank traces (n of them) after a launch with opt->trace set. */
 const dsgd_trace *dsgd_sim_traces(const dsgd_sim_world *w);

@@ -7,8 +7,19 @@
 #include <simgrid/barrier.h>
 #include <simgrid/comm.h>
 #include <simgrid/mailbox.h>
+#include <xbt/log.h>
 
+#include "algorithms/comm_backend.h"
 #include "sim/sim.h"
+
+/* Log categories: "dsgd" and its children dsgd_backend, dsgd_match
+ * (backend.c), dsgd_coll (collectives.c), dsgd_flow (flow.c), dsgd_faults
+ * (faults.c); silent at SimGrid's default threshold (what they say is
+ * VERBOSE or DEBUG), e.g. --log=dsgd.thres:verbose.  NDEBUG builds
+ * (RelWithDebInfo) would compile DEBUG messages out: ours are few, outside
+ * per-message loops, and behind a threshold test, so they stay in. */
+#undef XBT_LOG_STATIC_THRESHOLD
+#define XBT_LOG_STATIC_THRESHOLD xbt_log_priority_debug
 
 /* Tags above DSGD_TAG_MAX belong to the backend's collectives: blocking
  * ones on a group use the group's tag; non-blocking allreduces take tags
@@ -29,6 +40,10 @@ typedef struct sim_rank {
     sim_port *ports;     /* user point-to-point, one per tag received on */
     sg_actor_t actor;    /* the rank's actor (valid while it runs) */
     long iallreduce_seq; /* non-blocking allreduces started */
+    /* match.c: a rank that waits on non-blocking allreduces and transfers
+     * at once sleeps on wake (asleep set) until one of them ends. */
+    sg_sem_t wake;
+    int asleep;
 } sim_rank;
 
 /* The flow model (flow.c): the members of one collective meet at a
@@ -61,16 +76,41 @@ typedef struct sim_flow {
     sim_flow_ring *rings;
 } sim_flow;
 
-/* Who takes part in a flow-level collective. */
-typedef struct sim_flow_members {
+/* Who takes part in a collective, as one member sees it (message and flow
+ * level alike). */
+typedef struct sim_members {
     int n, me;        /* size, my index */
-    long key;         /* identifies the member list (the group's tag) */
+    long tag;         /* the group's collective tag; also names its member list */
     const int *ranks; /* world ranks; NULL: index == world rank */
-} sim_flow_members;
+} sim_members;
+
+/* An allreduce algorithm (collectives.c): a component and its function. */
+typedef struct sim_allreduce_algo sim_allreduce_algo;
+
+/* Vectors above this many bytes are "large" for the allreduce choice. */
+#define SIM_ALLREDUCE_LARGE_BYTES 65536
+
+/* A group's collective plan, fixed when the group is created (as Open MPI's
+ * coll components choose in their query): its tag, and the allreduce
+ * algorithms for small and large vectors.  The group's impl points to one;
+ * the world's (NULL group) lives in the world. */
+typedef struct sim_coll_plan {
+    long tag;         /* first member: a group's impl reads as its tag */
+    int shares_nodes; /* some member's machine also holds the next member */
+    const sim_allreduce_algo *small, *large;
+} sim_coll_plan;
+
+/* Fills the plan of the members m (m->tag: the group's tag) of world w:
+ * w->allreduce for every size, or the automatic choice (collectives.c). */
+void sim_coll_plan_init(sim_coll_plan *plan, const dsgd_sim_world *w, const sim_members *m);
+/* The allreduce algorithm of that name (NULL: "auto"), or NULL. */
+const sim_allreduce_algo *sim_allreduce_named(const char *name);
 
 struct dsgd_sim_world {
     int n;
     dsgd_sim_options opt;
+    const sim_allreduce_algo *allreduce; /* opt.allreduce's descriptor */
+    sim_coll_plan plan;                  /* the world group's */
     sim_rank *ranks;
     dsgd_trace *traces; /* one per rank */
     int *node;          /* node index of each rank */
@@ -130,9 +170,8 @@ void sim_ports_free(sim_rank *r);
 void sim_announce_failure(dsgd_sim_world *w, int dead);
 /* Flow-level ring allreduce and allgather over the members; tag tells
  * apart the collectives in flight (flow.c). */
-int sim_flow_allreduce(dsgd_comm *c, const sim_flow_members *m, long tag, float *buf,
-                       size_t count);
-int sim_flow_allgather(dsgd_comm *c, const sim_flow_members *m, long tag, const void *sendbuf,
+int sim_flow_allreduce(dsgd_comm *c, const sim_members *m, long tag, float *buf, size_t count);
+int sim_flow_allgather(dsgd_comm *c, const sim_members *m, long tag, const void *sendbuf,
                        size_t bytes, void *recvbuf);
 void sim_flow_free(dsgd_sim_world *w);
 

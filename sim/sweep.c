@@ -54,9 +54,23 @@ int dsgd_sweep_parse(const char *spec, int *nodes, int max, char *err, size_t er
     return n;
 }
 
+/* Whether arg is one of the variant's own flags (the sequential baseline,
+ * plain ssgd, drops them); *value_follows if its value is the next one. */
+static int variant_flag(const dsgd_config *cfg, const char *arg, int *value_follows)
+{
+    const dsgd_component *v = cfg->choice[DSGD_SEL_ALGO].component;
+    *value_follows = 0;
+    if (!v || strncmp(arg, "--", 2) != 0)
+        return 0;
+    const char *name = arg + 2, *eq = strchr(name, '=');
+    const dsgd_option *o = dsgd_option_find(v->options, name, eq ? (size_t)(eq - name) : strlen(name));
+    *value_follows = o && !eq && o->type != DSGD_OPT_BOOL;
+    return o != NULL;
+}
+
 /* argv without the sweep flags, plus --nodes N --json --quiet. */
-static char **child_argv(int argc, char **argv, int nodes, int sequential, char *nodes_buf,
-                         size_t buflen)
+static char **child_argv(const dsgd_config *cfg, int argc, char **argv, int nodes, int sequential,
+                         char *nodes_buf, size_t buflen)
 {
     char **out = calloc((size_t)argc + 8, sizeof *out);
     if (!out)
@@ -69,6 +83,11 @@ static char **child_argv(int argc, char **argv, int nodes, int sequential, char 
         }
         if (strncmp(argv[i], "--sweep=", 8) == 0 || strncmp(argv[i], "--sweep-out=", 12) == 0)
             continue;
+        int value_follows;
+        if (i > 0 && sequential && variant_flag(cfg, argv[i], &value_follows)) {
+            i += value_follows;
+            continue;
+        }
         out[k++] = argv[i];
     }
     snprintf(nodes_buf, buflen, "%d", nodes);
@@ -84,10 +103,11 @@ static char **child_argv(int argc, char **argv, int nodes, int sequential, char 
     return out;
 }
 
-static int start(point *p, int argc, char **argv)
+static int start(const dsgd_config *cfg, point *p, int argc, char **argv)
 {
     char nodes_buf[16];
-    char **cargv = child_argv(argc, argv, p->nodes, p->sequential, nodes_buf, sizeof nodes_buf);
+    char **cargv =
+        child_argv(cfg, argc, argv, p->nodes, p->sequential, nodes_buf, sizeof nodes_buf);
     p->out = tmpfile();
     p->errout = tmpfile();
     if (!cargv || !p->out || !p->errout) {
@@ -191,7 +211,7 @@ int dsgd_sweep_run(int argc, char **argv, const dsgd_config *cfg, int parallel, 
     int running = 0, next = 0, finished = 0, failed = -1;
     while (finished < total) {
         while (failed < 0 && next < total && running < parallel) {
-            if (start(&points[next], argc, argv) != 0) {
+            if (start(cfg, &points[next], argc, argv) != 0) {
                 snprintf(err, errlen, "--sweep: cannot start a child process: %s", strerror(errno));
                 return 1;
             }

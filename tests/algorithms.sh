@@ -54,9 +54,15 @@ for k in 1 2 4; do
   go localsgd$k 4 --algo localsgd --sync-every 2 "${cons[@]}" --iters $((2 * k))
   go lasgd$k 4 --algo lasgd --sync-every 2 "${cons[@]}" --iters $((2 * k))
 done
-# The spread before any averaging (the initial noise): 4 workers, no sync.
-go init 4 --algo localsgd --sync-every 1000 "${cons[@]}" --iters 1
+# The spread before any averaging (the initial noise): 4 workers, no pull.
+go init 4 --algo leader --l-comm 1000 --g-comm 1000 "${cons[@]}" --iters 1
 s0=$(field init spread)
+below init spread 1 # sanity: the noise is there, and small
+awk -v s="$s0" 'BEGIN { exit !(s > 0.01) }' || { echo "FAIL: no initial spread ($s0)"; fail=1; }
+# Variants whose header promises one model at the end deliver it even when
+# the run does not end on a sync step (localsgd: 6 steps, sync every 4).
+go localsgd_end 4 --algo localsgd --sync-every 4 "${cons[@]}" --iters 6 --lr 0.01
+below localsgd_end spread 1e-6
 # Under MPI the asynchronous easgd and gossip (push and pull) exchange as
 # timing allows: separate runs of 1, 2 and 4 rounds need not be ordered
 # (under load a slow worker's models get pulled unchanged many times, and

@@ -4,8 +4,12 @@
  * advances). */
 #include "tests/comm_conformance.h"
 
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "algorithms/comm_backend.h" /* to strip slots off the backend's ops table */
 
 #define FAIL(check, ...)                                                                           \
     do {                                                                                           \
@@ -197,6 +201,185 @@ static int nonblocking_allreduce(dsgd_comm *c)
     return 0;
 }
 
+/* Every slot NULL: the verbs that return a status say DSGD_ENOTIMPL and
+ * touch nothing; the others fall back as comm.h says. */
+static int no_slots(dsgd_comm *c)
+{
+    int n = dsgd_size(c), me = dsgd_rank(c), x = 7, flag = -1;
+    float v = 1, gathered[64];
+    dsgd_request *req = NULL;
+    dsgd_group *g = NULL, *live = NULL;
+    dsgd_msg_info info = {-1, -1, 0};
+    struct {
+        const char *verb;
+        int rc;
+    } calls[] = {
+        {"send", dsgd_send(c, me, 40, &x, sizeof x)},
+        {"recv", dsgd_recv(c, me, 40, &x, sizeof x, &info)},
+        {"isend", dsgd_isend(c, me, 40, &x, sizeof x, &req)},
+        {"irecv", dsgd_irecv(c, me, 40, &x, sizeof x, &req)},
+        {"wait", dsgd_wait(c, &req, &info)},
+        {"test", dsgd_test(c, &req, &flag, &info)},
+        {"waitany", dsgd_waitany(c, &req, 1, &flag, &info)},
+        {"probe", dsgd_probe(c, me, 40, &flag, &info)},
+        {"group_create", dsgd_group_create(c, &me, 1, &g)},
+        {"allreduce", dsgd_allreduce(c, NULL, &v, 1)},
+        {"iallreduce", dsgd_iallreduce(c, NULL, &v, 1, &req)},
+        {"reduce", dsgd_reduce(c, NULL, 0, &v, 1)},
+        {"bcast", dsgd_bcast(c, NULL, 0, &v, sizeof v)},
+        {"allgather", dsgd_allgather(c, NULL, &v, sizeof v, gathered)},
+        {"barrier", dsgd_barrier(c, NULL)},
+    };
+    for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++)
+        if (calls[i].rc != DSGD_ENOTIMPL)
+            FAIL(30, "%s without its slot returned %d, want DSGD_ENOTIMPL", calls[i].verb,
+                 calls[i].rc);
+    if (req || g || x != 7 || v != 1 || flag != -1 || info.source != -1)
+        FAIL(31,
+             "a verb without its slot left something behind (request %p, group %p, x %d, "
+             "v %g, flag %d)",
+             (void *)req, (void *)g, x, v, flag);
+    if (!isnan(dsgd_now(c)) || dsgd_node_count(c) != n || dsgd_node_of(c, n - 1) != n - 1 ||
+        dsgd_failed(c, 0) || strcmp(dsgd_backend_name(c), "unnamed") != 0)
+        FAIL(32, "defaults: now %g, %d nodes, rank %d on node %d, failed(0) %d, name %s",
+             dsgd_now(c), dsgd_node_count(c), n - 1, dsgd_node_of(c, n - 1), dsgd_failed(c, 0),
+             dsgd_backend_name(c));
+    dsgd_work work = {.layer_calls = 1};
+    if (dsgd_compute(c, "none", &work, 0) || dsgd_io(c, "none", 1, 0) ||
+        dsgd_memory(c, "none", 1, 0) || dsgd_group_survivors(c, NULL, &live) || live)
+        FAIL(33, "charges or survivors without slots failed");
+    /* A group whose backend state group_free would release: nothing to. */
+    g = calloc(1, sizeof *g);
+    int *ranks = malloc(sizeof *ranks);
+    if (!g || !ranks) {
+        free(g);
+        free(ranks);
+        FAIL(34, "out of memory");
+    }
+    *g = (dsgd_group){.n = 1, .ranks = ranks, .my_index = 0, .impl = &x};
+    dsgd_group_free(c, g);
+    return 0;
+}
+
+/* Some slots NULL, the rest the backend's: a request made by the real
+ * isend and irecv stays pending through the missing wait, test and
+ * waitany, and completes once the slots are back. */
+static int some_slots(dsgd_comm *c, const dsgd_comm_ops *real, dsgd_comm_ops *partial)
+{
+    int me = dsgd_rank(c), out = 1000 + me, in = -1, done = -1, index = -1, flag = -1;
+    float v[2] = {1, 2};
+    dsgd_request *reqs[3] = {NULL, NULL, NULL}; /* receive, send, allreduce */
+    dsgd_msg_info info = {-1, -1, 0};
+    if (dsgd_irecv(c, me, 41, &in, sizeof in, &reqs[0]) ||
+        dsgd_isend(c, me, 41, &out, sizeof out, &reqs[1]))
+        FAIL(35, "isend or irecv (provided) failed");
+    int rc[] = {dsgd_wait(c, &reqs[0], &info),
+                dsgd_test(c, &reqs[1], &done, NULL),
+                dsgd_waitany(c, reqs, 2, &index, NULL),
+                dsgd_probe(c, me, 41, &flag, &info),
+                dsgd_iallreduce(c, NULL, v, 2, &reqs[2]),
+                dsgd_reduce(c, NULL, 0, v, 2)};
+    for (size_t i = 0; i < sizeof rc / sizeof rc[0]; i++)
+        if (rc[i] != DSGD_ENOTIMPL)
+            FAIL(36, "call %zu without its slot returned %d, want DSGD_ENOTIMPL", i, rc[i]);
+    /* (in is the pending receive's: MPI may have filled it already.) */
+    if (!reqs[0] || !reqs[1] || reqs[2] || v[0] != 1 || v[1] != 2 || index != -1)
+        FAIL(37, "requests %p %p %p, v %g %g, index %d after missing slots", (void *)reqs[0],
+             (void *)reqs[1], (void *)reqs[2], v[0], v[1], index);
+    c->ops = real;
+    int rc_recv = dsgd_wait(c, &reqs[0], &info), rc_send = dsgd_wait(c, &reqs[1], NULL);
+    c->ops = partial;
+    if (rc_recv || rc_send || in != out || info.source != me || info.tag != 41)
+        FAIL(38, "the pending requests completed with %d %d: got %d from %d tag %d", rc_recv,
+             rc_send, in, info.source, info.tag);
+    return 0;
+}
+
+/* comm.h, "Verbs a backend lacks": the same comm with a copy of its
+ * backend's ops table, some slots or all of them NULL. */
+static int missing_slots(dsgd_comm *c)
+{
+    const dsgd_comm_ops *real = c->ops;
+    dsgd_comm_ops none = {0}, partial = *real;
+    partial.wait = NULL;
+    partial.test = NULL;
+    partial.waitany = NULL;
+    partial.probe = NULL;
+    partial.iallreduce = NULL;
+    partial.reduce = NULL;
+    c->ops = &none;
+    int rc = no_slots(c);
+    c->ops = &partial;
+    if (rc == 0)
+        rc = some_slots(c, real, &partial);
+    c->ops = real;
+    return rc;
+}
+
+/* Some work that takes a while on every backend (tens of ms of wall time,
+ * ms of simulated time: many message latencies). */
+static void linger(dsgd_comm *c)
+{
+    for (int i = 0; i < 300; i++)
+        pause_a_little(c);
+}
+
+/* waitany over a non-blocking allreduce and a receive from rank 1, on rank
+ * 0: the one that completes first comes first, then the other.  With
+ * message_first, rank 1 sends the message, then a go-ahead that rank 0
+ * receives before it starts the allreduce (so the message is in); else
+ * rank 1 sends it a while after its allreduce has completed. */
+static int allreduce_or_message(dsgd_comm *c, int message_first)
+{
+    int n = dsgd_size(c), me = dsgd_rank(c), tag = 50 + message_first;
+    int message = 5000 + tag, got = -1, go = 0;
+    enum { COUNT = 16 };
+    float v[COUNT];
+    for (int i = 0; i < COUNT; i++)
+        v[i] = (float)((me + 1) * (i + 1));
+    /* The one expected first sits at index 1: a waitany that looked only
+     * at the lowest index, or woke late, would return the other. */
+    int allreduce = message_first ? 0 : 1, receive = 1 - allreduce;
+    dsgd_request *reqs[2] = {NULL, NULL};
+    if (me == 1 && message_first &&
+        (dsgd_send(c, 0, tag, &message, sizeof message) || dsgd_send(c, 0, 52, &go, sizeof go)))
+        FAIL(40, "sends before the allreduce failed");
+    if (me == 0 && (dsgd_irecv(c, 1, tag, &got, sizeof got, &reqs[receive]) ||
+                    (message_first && dsgd_recv(c, 1, 52, &go, sizeof go, NULL))))
+        FAIL(41, "receives before the allreduce failed");
+    if (dsgd_iallreduce(c, NULL, v, COUNT, &reqs[allreduce]))
+        FAIL(42, "iallreduce failed to start");
+    if (me != 0) {
+        if (dsgd_wait(c, &reqs[allreduce], NULL))
+            FAIL(43, "iallreduce failed");
+        if (me == 1 && !message_first) {
+            linger(c);
+            if (dsgd_send(c, 0, tag, &message, sizeof message))
+                FAIL(40, "send after the allreduce failed");
+        }
+    } else {
+        int order[2] = {-1, -1};
+        for (int k = 0; k < 2; k++) {
+            dsgd_msg_info info = {-1, -1, 0};
+            int rc = dsgd_waitany(c, reqs, 2, &order[k], &info);
+            if (rc || order[k] < 0 || order[k] > 1 || reqs[order[k]])
+                FAIL(44, "waitany over an allreduce and a receive: status %d index %d", rc,
+                     order[k]);
+            if (order[k] == receive && (info.source != 1 || info.tag != tag || got != message))
+                FAIL(45, "waitany's receive: %d from %d tag %d", got, info.source, info.tag);
+        }
+        int want = message_first ? receive : allreduce;
+        if (order[0] != want || order[1] != 1 - want)
+            FAIL(46, "waitany completed index %d then %d, want %d (%s) first", order[0], order[1],
+                 want, message_first ? "the receive" : "the allreduce");
+    }
+    float total = (float)(n * (n + 1) / 2);
+    for (int i = 0; i < COUNT; i++)
+        if (v[i] != total * (float)(i + 1))
+            FAIL(47, "allreduce element %d: %g, want %g", i, v[i], total * (float)(i + 1));
+    return 0;
+}
+
 int dsgd_conformance_program(dsgd_comm *c, const dsgd_job *job, dsgd_result *out)
 {
     (void)job, (void)out;
@@ -204,7 +387,9 @@ int dsgd_conformance_program(dsgd_comm *c, const dsgd_job *job, dsgd_result *out
         return 99;
     int rc;
     if ((rc = ring_exchange(c)) || (rc = any_source_and_order(c)) || (rc = tag_matching(c)) ||
-        (rc = probe_and_test(c)) || (rc = wait_any(c)) || (rc = nonblocking_allreduce(c)))
+        (rc = probe_and_test(c)) || (rc = wait_any(c)) || (rc = nonblocking_allreduce(c)) ||
+        (rc = missing_slots(c)) || (rc = allreduce_or_message(c, 0)) ||
+        (rc = allreduce_or_message(c, 1)))
         return rc;
     return dsgd_barrier(c, NULL) ? 98 : 0;
 }

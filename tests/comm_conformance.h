@@ -1,6 +1,8 @@
 /* comm_conformance.h — one node program that checks the point-to-point and
- * non-blocking verbs of comm.h by their values; every backend's test driver
- * runs it (test_sim_conformance, test_exec_conformance). */
+ * non-blocking verbs of comm.h by their values, waitany over a mix of a
+ * non-blocking allreduce and a receive (in completion order), and what the
+ * verbs do when the backend's ops table lacks slots; every backend's test
+ * driver runs it (test_sim_conformance, test_exec_conformance). */
 #ifndef DSGD_COMM_CONFORMANCE_H
 #define DSGD_COMM_CONFORMANCE_H
 

@@ -82,9 +82,9 @@ awk -v m="$m0" -v n="$m1" -v k=$((W - 1)) 'BEGIN { exit !(m <= k && n <= k) }' |
 
 # 3. odsgd hides the pull (ResNet-18 gradient: 46.8 MB).
 args=(--platform "$platform" --nodes 5 --model resnet18 --payload phantom --batch 8 --iters 8
-      --warmup-steps 2 --quiet --json)
+      --quiet --json)
 "$sim" "${args[@]}" --algo ssgd-ps --trace "$out/ssgd-ps.csv" > /dev/null
-"$sim" "${args[@]}" --algo odsgd --trace "$out/odsgd.csv" > /dev/null
+"$sim" "${args[@]}" --algo odsgd --warmup-steps 2 --trace "$out/odsgd.csv" > /dev/null
 # steady-state period: between rank 0's last two loads
 period() { awk -F, '$1 == 0 && $3 == "load_batch" { p = t; t = $4 } END { printf "%.12g", t - p }' "$1"; }
 mean_of() { awk -F, -v n="$2" '$3 == n { s += $5 - $4; k++ } END { printf "%.12g", s / k }' "$1"; }

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "algorithms/comm.h"
+#include "algorithms/comm_backend.h" /* a backend test: reads the trace and group members */
 #include "exec/exec.h"
 
 static int failures;

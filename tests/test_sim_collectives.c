@@ -15,6 +15,10 @@
  * buffers give the exact sums/copies for group sizes 1..16, counts not
  * divisible by the size, and a sub-group.
  *
+ * Choice: the allreduce algorithm is fixed when a group is created (the
+ * world's when the world is), read back through its descriptor
+ * (dsgd_sim_allreduce_choice); an unknown name is refused.
+ *
  * Time: the ring allreduce of S bytes over N hosts is 2(N-1) steps; in
  * each, every rank sends S/N bytes to its right neighbour while receiving
  * S/N from its left one.  A route crosses two links (sender's up, receiver's
@@ -137,7 +141,7 @@ static int ring_program(dsgd_comm *c, const dsgd_job *job, dsgd_result *out)
 
 /* Launches program on n ranks; returns the largest per-rank time_s, or -1
  * if any rank failed. */
-static double launch(sg_host_t *hosts, int n, dsgd_node_program program, dsgd_sim_allreduce algo)
+static double launch(sg_host_t *hosts, int n, dsgd_node_program program, const char *algo)
 {
     dsgd_sim_options opt = {.trace = 0, .allreduce = algo};
     dsgd_cost_defaults(&opt.cost);
@@ -160,6 +164,70 @@ static double launch(sg_host_t *hosts, int n, dsgd_node_program program, dsgd_si
     return worst;
 }
 
+/* ---- the allreduce choice --------------------------------------------- */
+
+/* The algorithm is chosen when a group is created: under "auto", ring above
+ * 64 KiB and, up to it, hierarchical where consecutive members share a
+ * machine, else tree; a named algorithm for every size.  Checked on the
+ * world, on a group of all ranks, and on a group of one rank per machine. */
+static const char *fixed_algo; /* the named --allreduce under test (NULL: auto) */
+
+static int chose(dsgd_comm *c, dsgd_group *g, size_t count, const char *want)
+{
+    const dsgd_component *got = dsgd_sim_allreduce_choice(c, g, count);
+    if (got && strcmp(got->name, want) == 0)
+        return 1;
+    if (dsgd_rank(c) == 0)
+        fprintf(stderr, "FAIL allreduce choice (%s, %zu floats, group of %d): got %s, want %s\n",
+                fixed_algo ? fixed_algo : "auto", count, dsgd_group_size(c, g),
+                got ? got->name : "none", want);
+    return 0;
+}
+
+static int choice_program(dsgd_comm *c, const dsgd_job *job, dsgd_result *out)
+{
+    (void)job, (void)out;
+    const size_t small = 65536 / sizeof(float), large = small + 1; /* threshold: 64 KiB */
+    int n = dsgd_size(c), rc = 0, all[16], spread[16], n_spread = 0;
+    for (int r = 0; r < n; r++) {
+        all[r] = r;
+        if (r % ranks_per_node == 0)
+            spread[n_spread++] = r;
+    }
+    const char *shared_small = ranks_per_node > 1 ? "hierarchical" : "tree";
+    const char *big = fixed_algo ? fixed_algo : "ring";
+    if (!chose(c, NULL, small, fixed_algo ? fixed_algo : shared_small) ||
+        !chose(c, NULL, large, big))
+        rc = 20;
+    dsgd_group *g = NULL;
+    if (!rc && (rc = dsgd_group_create(c, all, n, &g)) == 0 &&
+        (!chose(c, g, small, fixed_algo ? fixed_algo : shared_small) || !chose(c, g, large, big)))
+        rc = 21;
+    dsgd_group_free(c, g);
+    g = NULL;
+    if (!rc && dsgd_rank(c) % ranks_per_node == 0 &&
+        (rc = dsgd_group_create(c, spread, n_spread, &g)) == 0 &&
+        (!chose(c, g, 1, fixed_algo ? fixed_algo : "tree") || !chose(c, g, large, big)))
+        rc = 22;
+    dsgd_group_free(c, g);
+    return rc;
+}
+
+static void check_choice(sg_host_t *hosts, size_t n_hosts)
+{
+    int n = n_hosts < 8 ? (int)n_hosts : 8;
+    const char *const names[] = {NULL, "auto", "halving-doubling", "tree"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        fixed_algo = names[i] && strcmp(names[i], "auto") != 0 ? names[i] : NULL;
+        launch(hosts, n, choice_program, names[i]);
+    }
+    fixed_algo = NULL;
+    dsgd_sim_options opt = {.allreduce = "no-such-algorithm"};
+    dsgd_sim_world *w = dsgd_sim_world_create(n, hosts, &opt);
+    expect(w == NULL, "world with an unknown --allreduce", n, w != NULL, 0);
+    dsgd_sim_world_destroy(w);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3 || argc > 4 || (strcmp(argv[2], "CM02") && strcmp(argv[2], "LV08"))) {
@@ -180,10 +248,11 @@ int main(int argc, char **argv)
     size_t n_hosts;
     sg_host_t *hosts = dsgd_sim_hosts(&n_hosts);
     int sizes[] = {1, 2, 3, 7, 16};
-    for (int a = DSGD_SIM_ALLREDUCE_AUTO; a <= DSGD_SIM_ALLREDUCE_HIERARCHICAL; a++)
+    for (int a = 0; dsgd_sim_allreduce_algos[a]; a++)
         for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
             if ((size_t)sizes[i] <= n_hosts)
-                launch(hosts, sizes[i], values_program, (dsgd_sim_allreduce)a);
+                launch(hosts, sizes[i], values_program, dsgd_sim_allreduce_algos[a]->name);
+    check_choice(hosts, n_hosts);
     if (n_hosts < 16) {
         free(hosts);
         printf("%s (values only: %zu hosts)\n", failures ? "FAILED" : "all value checks passed",
@@ -200,7 +269,7 @@ int main(int argc, char **argv)
             int n = ns[i];
             ring_bytes = sizes_bytes[s];
             double want = 2.0 * (n - 1) * (lat + ring_bytes / n / bw);
-            double got = launch(hosts, n, ring_program, DSGD_SIM_ALLREDUCE_RING);
+            double got = launch(hosts, n, ring_program, "ring");
             printf(
                 "%s ring allreduce n=%2d S=%8.0f B: simulated %.6f s, formula %.6f s (%+.3f %%)\n",
                 argv[2], n, ring_bytes, got, want, 100 * (got - want) / want);
@@ -212,8 +281,8 @@ int main(int argc, char **argv)
             double log2n = log2(n);
             double want_tree = 2 * log2n * (lat + ring_bytes / bw);
             double want_hd = 2 * log2n * lat + 2.0 * (n - 1) / n * ring_bytes / bw;
-            double got_tree = launch(hosts, n, ring_program, DSGD_SIM_ALLREDUCE_TREE);
-            double got_hd = launch(hosts, n, ring_program, DSGD_SIM_ALLREDUCE_HALVING_DOUBLING);
+            double got_tree = launch(hosts, n, ring_program, "tree");
+            double got_hd = launch(hosts, n, ring_program, "halving-doubling");
             printf("CM02 tree allreduce n=%2d S=%8.0f B: simulated %.6f s, formula %.6f s\n", n,
                    ring_bytes, got_tree, want_tree);
             printf("CM02 halving-doubling n=%2d S=%8.0f B: simulated %.6f s, formula %.6f s\n", n,

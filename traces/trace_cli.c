@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/report.h"
 #include "core/trace.h"
 #include "traces/chrome.h"
 #include "traces/summary.h"
@@ -20,16 +21,7 @@
 #define EXIT_FAILED 1
 #define EXIT_BAD_INPUT 2
 
-static int die(int status, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "dsgd-trace: ");
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    return status;
-}
+#define die(status, ...) dsgd_die("dsgd-trace", status, __VA_ARGS__)
 
 static void usage(FILE *out)
 {

@@ -1,0 +1,72 @@
+/* comm_backend.h — the provider side of comm.h: the ops table a backend
+ * fills, the communicator it embeds, and the request kinds.
+ * Only comm.c, the backends (sim/, exec/) and tests that stand in for a
+ * backend include it; algorithms see comm.h alone, so they cannot read a
+ * field, only call the verbs.  What each verb means, and what a NULL slot
+ * means ("Verbs a backend lacks"), is written once, in comm.h. */
+#ifndef DSGD_COMM_BACKEND_H
+#define DSGD_COMM_BACKEND_H
+
+#include "algorithms/comm.h"
+
+/* Kinds of non-blocking operation: the wrapper's requests and the
+ * backends' own handles. */
+typedef enum dsgd_req_kind { DSGD_REQ_SEND, DSGD_REQ_RECV, DSGD_REQ_ALLREDUCE } dsgd_req_kind;
+
+/* The ops table a backend fills, slot per verb of comm.h (the wrappers'
+ * semantics); any slot may be NULL.  Handles of non-blocking operations are
+ * the backend's own (void *); the wrapper layer wraps them in
+ * dsgd_request. */
+typedef struct dsgd_comm_ops {
+    const char *backend_name; /* "sim" or "exec" */
+
+    double (*now)(dsgd_comm *c);
+    int (*node_of)(dsgd_comm *c, int rank); /* rank is valid */
+
+    int (*send)(dsgd_comm *c, int dst, int tag, const void *buf, size_t bytes);
+    int (*recv)(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, dsgd_msg_info *info);
+    int (*isend)(dsgd_comm *c, int dst, int tag, const void *buf, size_t bytes, void **handle);
+    int (*irecv)(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, void **handle);
+    /* Completion of a handle returned by isend, irecv or iallreduce.  wait
+     * blocks; test sets *done and, when done, releases the handle like
+     * wait.  info is never NULL; fill it for receives. */
+    int (*wait)(dsgd_comm *c, void *handle, dsgd_msg_info *info);
+    int (*test)(dsgd_comm *c, void *handle, int *done, dsgd_msg_info *info);
+    /* Blocks until one of n handles (any mix of kinds) completes; *index is
+     * its position.  The completed handle is released, the others stay
+     * pending. */
+    int (*waitany)(dsgd_comm *c, void **handles, int n, int *index, dsgd_msg_info *info);
+    int (*probe)(dsgd_comm *c, int src, int tag, int *flag, dsgd_msg_info *info);
+    int (*failed)(dsgd_comm *c, int rank);
+
+    /* The wrapper fills the group's n, ranks and my_index; the backend
+     * sets g->impl (and frees it in group_free). */
+    int (*group_create)(dsgd_comm *c, dsgd_group *g);
+    void (*group_free)(dsgd_comm *c, dsgd_group *g);
+
+    int (*allreduce)(dsgd_comm *c, dsgd_group *g, float *buf, size_t count);
+    int (*iallreduce)(dsgd_comm *c, dsgd_group *g, float *buf, size_t count, void **handle);
+    int (*reduce)(dsgd_comm *c, dsgd_group *g, int root, float *buf, size_t count);
+    int (*bcast)(dsgd_comm *c, dsgd_group *g, int root, void *buf, size_t bytes);
+    int (*allgather)(dsgd_comm *c, dsgd_group *g, const void *sendbuf, size_t bytes, void *recvbuf);
+    int (*barrier)(dsgd_comm *c, dsgd_group *g);
+
+    /* Cost charges: advance the backend's clock by the work's modelled
+     * cost; the wrapper records the event either way. */
+    int (*compute)(dsgd_comm *c, const char *name, const dsgd_work *work, double t_start);
+    int (*io)(dsgd_comm *c, const char *name, double bytes, double t_start);
+    int (*memory)(dsgd_comm *c, const char *name, double bytes, double t_start);
+} dsgd_comm_ops;
+
+/* The communicator of one rank.  A backend embeds it as the first member
+ * of its own per-rank state (and casts a dsgd_comm * back to that), and
+ * fills every field. */
+struct dsgd_comm {
+    const dsgd_comm_ops *ops;
+    int rank;
+    int size;
+    dsgd_trace *trace; /* this rank's event list; NULL: no trace */
+    long iter;         /* iteration stamped on events (-1 outside the loop) */
+};
+
+#endif
