@@ -120,32 +120,8 @@ static int asgd_serve(dsgd_node *n, dsgd_comm *c)
 static int exchange(dsgd_worker *w, dsgd_comm *c, const dsgd_layout *l, int kind, long t,
                     const dsgd_vec *acc, double *version, dsgd_ps_header *replies)
 {
-    int S = l->n_servers, rc = DSGD_OK;
-    dsgd_request *reqs[2 * S];
-    int pull = kind & (DSGD_PS_PULL | DSGD_PS_DONE);
-    for (int s = 0; s < 2 * S; s++)
-        reqs[s] = NULL;
-    if (pull) { /* posted first: a server's reply never waits for us */
-        for (int s = 0; rc == DSGD_OK && s < S; s++)
-            rc = dsgd_irecv(c, l->servers[s], DSGD_PS_TAG_REPLY_HDR, &replies[s], sizeof *replies,
-                            &reqs[S + s]);
-        if (rc == DSGD_OK)
-            rc = dsgd_ps_post_pull(c, l, &w->params, DSGD_PS_TAG_REPLY, reqs);
-    }
-    for (int s = 0; rc == DSGD_OK && s < S; s++) {
-        dsgd_ps_header h = {kind, version[s], (double)t, 0, 0, 0};
-        rc = dsgd_send(c, l->servers[s], DSGD_PS_TAG_HDR, &h, sizeof h);
-        if (rc == DSGD_OK && (kind & DSGD_PS_PUSH)) {
-            size_t off, len;
-            dsgd_ps_shard(acc->len, S, s, &off, &len);
-            dsgd_vec part = dsgd_vec_view(acc, off, len);
-            rc = dsgd_send(c, l->servers[s], DSGD_PS_TAG_DATA, part.data, dsgd_vec_bytes(&part));
-        }
-    }
-    int r = dsgd_ps_wait_all(c, reqs, 2 * S);
-    for (int s = 0; pull && s < S; s++)
-        version[s] = replies[s].version;
-    return rc ? rc : r;
+    dsgd_vec *into = kind & (DSGD_PS_PULL | DSGD_PS_DONE) ? &w->params : NULL;
+    return dsgd_ps_exchange(c, l, kind, t, acc, into, version, replies);
 }
 
 static int asgd_start(dsgd_node *n, dsgd_comm *c)
@@ -157,7 +133,7 @@ static int asgd_start(dsgd_node *n, dsgd_comm *c)
         return DSGD_OK;
     if (!(s->version = calloc((size_t)S, sizeof *s->version)) ||
         !(s->replies = calloc((size_t)S, sizeof *s->replies)) ||
-        dsgd_vec_alloc(&s->acc, n->w.params.len, dsgd_vec_is_phantom(&n->w.params)))
+        dsgd_vec_alloc_like(&n->w.params, &s->acc, NULL))
         return DSGD_ENOMEM;
     return DSGD_OK;
 }

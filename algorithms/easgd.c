@@ -78,35 +78,13 @@ static int easgd_serve(dsgd_node *n, dsgd_comm *c)
     return rc;
 }
 
-/* Sends x_i (or just "done") to every server, receives d (or x~) into into. */
-static int exchange(dsgd_comm *c, const dsgd_layout *l, int kind, long t, const dsgd_vec *x,
-                    dsgd_vec *into)
-{
-    int S = l->n_servers;
-    dsgd_request *reqs[S];
-    int rc = dsgd_ps_post_pull(c, l, into, DSGD_PS_TAG_REPLY, reqs);
-    for (int s = 0; rc == DSGD_OK && s < S; s++) {
-        dsgd_ps_header h = {kind, 0, (double)t, 0, 0, 0};
-        rc = dsgd_send(c, l->servers[s], DSGD_PS_TAG_HDR, &h, sizeof h);
-        if (rc == DSGD_OK && kind == DSGD_PS_PUSH) {
-            size_t off, len;
-            dsgd_ps_shard(x->len, S, s, &off, &len);
-            dsgd_vec part = dsgd_vec_view(x, off, len);
-            rc = dsgd_send(c, l->servers[s], DSGD_PS_TAG_DATA, part.data, dsgd_vec_bytes(&part));
-        }
-    }
-    int r = dsgd_ps_wait_all(c, reqs, S);
-    return rc ? rc : r;
-}
-
 static int easgd_start(dsgd_node *n, dsgd_comm *c)
 {
     (void)c;
     dsgd_vec *d = n->state;
     if (n->l.my_worker < 0)
         return DSGD_OK;
-    return dsgd_vec_alloc(d, n->w.params.len, dsgd_vec_is_phantom(&n->w.params)) ? DSGD_ENOMEM
-                                                                                   : DSGD_OK;
+    return dsgd_vec_alloc_like(&n->w.params, d, NULL) ? DSGD_ENOMEM : DSGD_OK;
 }
 
 static int easgd_step(dsgd_node *n, dsgd_comm *c, long t)
@@ -116,7 +94,7 @@ static int easgd_step(dsgd_node *n, dsgd_comm *c, long t)
     int rc = dsgd_worker_step(&n->w, c, &n->w.grad);
     if (rc != DSGD_OK || (t + 1) % o->tau != 0)
         return rc;
-    if ((rc = exchange(c, &n->l, DSGD_PS_PUSH, t, x, d)))
+    if ((rc = dsgd_ps_exchange(c, &n->l, DSGD_PS_PUSH, t, x, d, NULL, NULL)))
         return rc;
     double t0 = dsgd_now(c);
     return dsgd_memory(c, "elastic_update", dsgd_vec_axpy(x, -1.0f, d), t0);
@@ -128,7 +106,7 @@ static int easgd_drain(dsgd_node *n, dsgd_comm *c)
 {
     dsgd_vec *d = n->state;
     dsgd_worker *w = &n->w;
-    int rc = exchange(c, &n->l, DSGD_PS_DONE, w->iters, &w->params, d);
+    int rc = dsgd_ps_exchange(c, &n->l, DSGD_PS_DONE, w->iters, &w->params, d, NULL, NULL);
     dsgd_group *live = NULL; /* the workers that have not failed */
     if (rc == DSGD_OK && (rc = dsgd_group_survivors(c, w->eval_group, &live)) == DSGD_OK)
         rc = dsgd_worker_spread(w, c, live ? live : w->eval_group, &n->out->spread);

@@ -122,15 +122,13 @@ static int gossip_start(dsgd_node *n, dsgd_comm *c)
 {
     const gossip_options *o = n->opt;
     gossip_state *s = n->state;
-    int phantom = dsgd_vec_is_phantom(&n->w.params);
     s->w = &n->w;
     s->pull = strcmp(o->mode, "pull") == 0;
     if (n->l.n_workers < 2) {
         snprintf(n->out->error, sizeof n->out->error, "gossip: needs at least 2 workers");
         return DSGD_EINVAL;
     }
-    if (dsgd_vec_alloc(&s->in, n->w.params.len, phantom) ||
-        dsgd_vec_alloc(&s->out, n->w.params.len, phantom))
+    if (dsgd_vec_alloc_like(&n->w.params, &s->in, &s->out, NULL))
         return DSGD_ENOMEM;
     dsgd_rng_seed2(&s->rng, n->w.job->cfg->seed, 104729 + (uint64_t)n->l.my_worker);
     s->listener = (dsgd_listener){
@@ -166,8 +164,7 @@ static void gossip_stop(dsgd_node *n, dsgd_comm *c)
 {
     (void)c;
     gossip_state *s = n->state;
-    dsgd_vec_free(&s->in);
-    dsgd_vec_free(&s->out);
+    dsgd_vec_free_all(&s->in, &s->out, NULL);
 }
 
 const dsgd_algo dsgd_algo_gossip = {

@@ -47,11 +47,7 @@ static int lasgd_start(dsgd_node *n, dsgd_comm *c)
 {
     (void)c;
     lasgd_state *s = n->state;
-    int phantom = dsgd_vec_is_phantom(&n->w.params);
-    if (dsgd_vec_alloc(&s->sum, n->w.params.len, phantom) ||
-        dsgd_vec_alloc(&s->snapshot, n->w.params.len, phantom))
-        return DSGD_ENOMEM;
-    return DSGD_OK;
+    return dsgd_vec_alloc_like(&n->w.params, &s->sum, &s->snapshot, NULL) ? DSGD_ENOMEM : DSGD_OK;
 }
 
 static int lasgd_step(dsgd_node *n, dsgd_comm *c, long t)
@@ -78,8 +74,7 @@ static void lasgd_stop(dsgd_node *n, dsgd_comm *c)
 {
     (void)c;
     lasgd_state *s = n->state;
-    dsgd_vec_free(&s->sum);
-    dsgd_vec_free(&s->snapshot);
+    dsgd_vec_free_all(&s->sum, &s->snapshot, NULL);
 }
 
 const dsgd_algo dsgd_algo_lasgd = {

@@ -76,7 +76,7 @@ static int leader_start(dsgd_node *n, dsgd_comm *c)
     s->loss = malloc(sizeof *s->loss * (size_t)size);
     s->window = calloc((size_t)o->loss_window, sizeof *s->window);
     if (!s->members || !s->all || !s->loss || !s->window ||
-        dsgd_vec_alloc(&s->buf, n->w.params.len, dsgd_vec_is_phantom(&n->w.params)))
+        dsgd_vec_alloc_like(&n->w.params, &s->buf, NULL))
         return DSGD_ENOMEM;
     for (int r = 0; r < size; r++) {
         s->all[r] = r;

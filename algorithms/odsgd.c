@@ -56,14 +56,12 @@ static int odsgd_start(dsgd_node *n, dsgd_comm *c)
 {
     (void)c;
     odsgd_state *s = n->state;
-    int phantom = dsgd_vec_is_phantom(&n->w.params);
     if (n->l.my_worker < 0)
         return DSGD_OK;
-    if (!(s->pulls = calloc((size_t)n->l.n_servers, sizeof *s->pulls)) ||
-        dsgd_vec_alloc(&s->global, n->w.params.len, phantom) ||
-        dsgd_vec_alloc(&s->then, n->w.params.len, phantom))
-        return DSGD_ENOMEM;
-    return DSGD_OK;
+    s->pulls = calloc((size_t)n->l.n_servers, sizeof *s->pulls);
+    return !s->pulls || dsgd_vec_alloc_like(&n->w.params, &s->global, &s->then, NULL)
+               ? DSGD_ENOMEM
+               : DSGD_OK;
 }
 
 static int odsgd_step(dsgd_node *n, dsgd_comm *c, long t)
@@ -114,8 +112,7 @@ static void odsgd_stop(dsgd_node *n, dsgd_comm *c)
     if (s->pending && s->pulls) /* a failed run: complete what is posted */
         dsgd_ps_wait_all(c, s->pulls, n->l.n_servers);
     free(s->pulls);
-    dsgd_vec_free(&s->global);
-    dsgd_vec_free(&s->then);
+    dsgd_vec_free_all(&s->global, &s->then, NULL);
 }
 
 const dsgd_algo dsgd_algo_odsgd = {

@@ -69,6 +69,34 @@ int dsgd_ps_wait_all(dsgd_comm *c, dsgd_request **reqs, int n)
     return rc;
 }
 
+int dsgd_ps_exchange(dsgd_comm *c, const dsgd_layout *l, int kind, long t, const dsgd_vec *push,
+                     dsgd_vec *into, double *versions, dsgd_ps_header *replies)
+{
+    int S = l->n_servers, rc = DSGD_OK;
+    dsgd_request *reqs[2 * S];
+    for (int s = 0; s < 2 * S; s++)
+        reqs[s] = NULL;
+    for (int s = 0; replies && into && rc == DSGD_OK && s < S; s++)
+        rc = dsgd_irecv(c, l->servers[s], DSGD_PS_TAG_REPLY_HDR, &replies[s], sizeof *replies,
+                        &reqs[S + s]);
+    if (into && rc == DSGD_OK)
+        rc = dsgd_ps_post_pull(c, l, into, DSGD_PS_TAG_REPLY, reqs);
+    for (int s = 0; rc == DSGD_OK && s < S; s++) {
+        dsgd_ps_header h = {kind, versions ? versions[s] : 0, (double)t, 0, 0, 0};
+        rc = dsgd_send(c, l->servers[s], DSGD_PS_TAG_HDR, &h, sizeof h);
+        if (rc == DSGD_OK && (kind & DSGD_PS_PUSH)) {
+            size_t off, len;
+            dsgd_ps_shard(push->len, S, s, &off, &len);
+            dsgd_vec part = dsgd_vec_view(push, off, len);
+            rc = dsgd_send(c, l->servers[s], DSGD_PS_TAG_DATA, part.data, dsgd_vec_bytes(&part));
+        }
+    }
+    int r = dsgd_ps_wait_all(c, reqs, 2 * S);
+    for (int s = 0; replies && into && s < S; s++)
+        versions[s] = replies[s].version;
+    return rc ? rc : r;
+}
+
 int dsgd_ps_owed(dsgd_comm *c, const dsgd_layout *l, const unsigned char *done)
 {
     int owed = 0;

@@ -47,6 +47,14 @@ int dsgd_ps_push(dsgd_comm *c, const dsgd_layout *l, const dsgd_vec *v, int tag)
 int dsgd_ps_post_pull(dsgd_comm *c, const dsgd_layout *l, dsgd_vec *v, int tag,
                       dsgd_request **reqs);
 int dsgd_ps_wait_all(dsgd_comm *c, dsgd_request **reqs, int n);
+/* Worker of the asynchronous variants: one exchange with every server.
+ * Each gets a header (kind, versions[s] or 0, iteration t) and, if kind has
+ * DSGD_PS_PUSH, its shard of `push`.  If `into` is not NULL, each server's
+ * shard of the reply lands there, and with `replies` its reply header too
+ * (versions[] then takes the servers' versions).  The receives are posted
+ * first: a server's reply never waits for us. */
+int dsgd_ps_exchange(dsgd_comm *c, const dsgd_layout *l, int kind, long t, const dsgd_vec *push,
+                     dsgd_vec *into, double *versions, dsgd_ps_header *replies);
 /* Server of the synchronous variants (a serve hook): for every iteration,
  * receives every worker's gradient shard, averages them (summed in worker
  * order), takes an SGD-momentum step on its shard, and sends the shard to

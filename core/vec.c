@@ -2,6 +2,7 @@
 #include "core/vec.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,26 @@ int dsgd_vec_alloc(dsgd_vec *v, size_t len, int phantom)
         return 0;
     v->data = calloc(len ? len : 1, sizeof(float));
     return v->data ? 0 : -1;
+}
+
+int dsgd_vec_alloc_like(const dsgd_vec *like, dsgd_vec *v, ...)
+{
+    va_list ap;
+    va_start(ap, v);
+    int rc = 0;
+    for (; v; v = va_arg(ap, dsgd_vec *))
+        rc |= dsgd_vec_alloc(v, like->len, dsgd_vec_is_phantom(like));
+    va_end(ap);
+    return rc ? -1 : 0;
+}
+
+void dsgd_vec_free_all(dsgd_vec *v, ...)
+{
+    va_list ap;
+    va_start(ap, v);
+    for (; v; v = va_arg(ap, dsgd_vec *))
+        dsgd_vec_free(v);
+    va_end(ap);
 }
 
 void dsgd_vec_free(dsgd_vec *v)

@@ -18,6 +18,11 @@ typedef struct dsgd_vec {
  * Returns 0, or -1 when out of memory. */
 int dsgd_vec_alloc(dsgd_vec *v, size_t len, int phantom);
 void dsgd_vec_free(dsgd_vec *v);
+/* Allocates every vector of the NULL-terminated list like `like`: zeroed,
+ * of its length, phantom if it is.  Returns 0, or -1 when out of memory. */
+int dsgd_vec_alloc_like(const dsgd_vec *like, dsgd_vec *v, ...);
+/* Frees every vector of the NULL-terminated list. */
+void dsgd_vec_free_all(dsgd_vec *v, ...);
 static inline int dsgd_vec_is_phantom(const dsgd_vec *v) { return v->data == NULL; }
 static inline size_t dsgd_vec_bytes(const dsgd_vec *v) { return v->len * sizeof(float); }
 
