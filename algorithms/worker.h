@@ -84,7 +84,7 @@ int dsgd_worker_spread(dsgd_worker *w, dsgd_comm *c, dsgd_group *group, double *
 /* grad *= alpha, charged as memory traffic (e.g. 1/N after a sum); nothing
  * at all when alpha is 1. */
 int dsgd_worker_scale(dsgd_worker *w, dsgd_comm *c, dsgd_vec *grad, float alpha);
-/* One optimiser step with grad at the learning rate of iteration c->iter;
+/* One optimiser step with grad at the learning rate of iteration dsgd_iter(c);
  * charges memory, records an update event (value: the learning rate). */
 int dsgd_worker_step(dsgd_worker *w, dsgd_comm *c, const dsgd_vec *grad);
 /* Collective over `group` (NULL: all ranks), whose members hold the
