@@ -100,11 +100,14 @@ static const struct {
     const char *noun;  /* what one of them is called */
     const char *title; /* what --help calls them all */
     int open;          /* a value outside the list is allowed (a directory) */
+    const char *other; /* ... and what it is */
 } selectors[DSGD_SEL_COUNT] = {
     [DSGD_SEL_ALGO] = {"algo", offsetof(dsgd_config, algo), "variant", "SGD variants (--algo)",
                        0},
     [DSGD_SEL_MODEL] = {"model", offsetof(dsgd_config, model), "model", "models (--model)", 0},
-    [DSGD_SEL_DATA] = {"data", offsetof(dsgd_config, data), "data set", "data sets (--data)", 1},
+    [DSGD_SEL_DATA] = {"data", offsetof(dsgd_config, data), "data set", "data sets (--data)", 1,
+                       "a directory of MNIST-style IDX files ({train,t10k}-{images-idx3,labels-idx1}"
+                       "-ubyte[.gz])"},
     [DSGD_SEL_ALLREDUCE] = {"allreduce", offsetof(dsgd_config, allreduce), "allreduce algorithm",
                             "allreduce algorithms of the message-level model (--allreduce)", 0},
     [DSGD_SEL_COLL_MODEL] = {"coll-model", offsetof(dsgd_config, coll_model), "collective model",
@@ -142,6 +145,8 @@ void dsgd_config_usage(FILE *out, const dsgd_cli *cli)
         fprintf(out, "\n%s%s:\n", selectors[s].title, flags ? ", with their own flags" : "");
         for (const dsgd_component *const *c = cli->choices[s]; *c; c++)
             dsgd_component_usage(out, *c, cli->prog);
+        if (selectors[s].open)
+            fprintf(out, "%-18s %s\n", "DIR", selectors[s].other);
     }
 }
 
@@ -238,6 +243,8 @@ static int resolve(dsgd_config *cfg, const dsgd_cli *cli, char *err, size_t errl
             continue;
         if (strcmp(name, "list") == 0) {
             print_list(cli->out, list, cli->prog);
+            if (selectors[s].open && cli->out)
+                fprintf(cli->out, "%-18s %s\n", "DIR", selectors[s].other);
             return DSGD_CONFIG_EXIT;
         }
         dsgd_choice *ch = &cfg->choice[s];

@@ -35,6 +35,8 @@
 
 #include "sim/sim_internal.h"
 
+XBT_LOG_EXTERNAL_DEFAULT_CATEGORY(dsgd_match);
+
 #define SIM_EAGER_BYTES 65536
 
 typedef struct queued {
@@ -243,6 +245,7 @@ static int try_receive(sim_rank *r, sim_request *q, int *done, dsgd_msg_info *in
     if (m && m->marker) {
         if (info)
             *info = (dsgd_msg_info){m->src, q->tag, 0};
+        XBT_VERB("rank %d: failure notice of rank %d (tag %d)", r->comm.rank, m->src, q->tag);
         free(m);
         return DSGD_EFAILED;
     }
@@ -253,6 +256,8 @@ static int try_receive(sim_rank *r, sim_request *q, int *done, dsgd_msg_info *in
     }
     if (!m)
         return DSGD_OK;
+    XBT_DEBUG("rank %d: received %zu bytes from rank %d (tag %d)", r->comm.rank, m->bytes, m->src,
+              q->tag);
     int rc = sim_deliver(m, q->buf, q->cap, SIM_COPY, info);
     free(q);
     return rc;
