@@ -274,12 +274,15 @@ static int finish_send(sim_rank *r, sim_request *q)
 }
 
 /* Completes q if that needs neither blocking nor a new message: *done
- * says whether it did (q is then released); the status is wait's. */
-static int poll_request(sim_rank *r, sim_request *q, int *done, dsgd_msg_info *info)
+ * says whether it did (q is then released); the status is wait's.  With
+ * probe, a pending send is tested.  A blocking wait on one request skips
+ * that: the test is a simcall, and one before every blocking send made
+ * ssgd-ps at 2,048 ranks take 13.4 s of wall time instead of 6.3 s. */
+static int poll_request(sim_rank *r, sim_request *q, int probe, int *done, dsgd_msg_info *info)
 {
     switch (q->kind) {
     case DSGD_REQ_SEND:
-        if (q->send.comm && !q->send.watched && sg_comm_test(q->send.comm))
+        if (probe && q->send.comm && !q->send.watched && sg_comm_test(q->send.comm))
             landed(&q->send, SG_OK);
         *done = q->send.comm == NULL;
         return *done ? finish_send(r, q) : DSGD_OK;
@@ -405,7 +408,7 @@ int sim_user_waitany(dsgd_comm *c, void **handles, int n, int *index, dsgd_msg_i
     while (rc == DSGD_OK) {
         int done = 0, k = 0, m = 0;
         for (int i = 0; i < n && !done && rc == DSGD_OK; i++)
-            if ((rc = poll_request(r, handles[i], &done, info)) != DSGD_OK || done)
+            if ((rc = poll_request(r, handles[i], n > 1, &done, info)) != DSGD_OK || done)
                 *index = i;
         if (done || rc != DSGD_OK)
             break;
@@ -430,7 +433,7 @@ int sim_user_test(dsgd_comm *c, void *handle, int *done, dsgd_msg_info *info)
     sim_rank *r = sim_self(c);
     sim_request *q = handle;
     dsgd_req_kind kind = q->kind; /* q is freed once done */
-    int rc = poll_request(r, q, done, info);
+    int rc = poll_request(r, q, 1, done, info);
     if (*done || rc != DSGD_OK || kind != DSGD_REQ_RECV)
         return rc;
     int brought;
