@@ -86,15 +86,6 @@ typedef struct dsgd_comm dsgd_comm;
 typedef struct dsgd_group dsgd_group;     /* NULL means "all ranks" */
 typedef struct dsgd_request dsgd_request; /* owned by the wrapper layer (comm.c) */
 
-/* A group: the wrapper layer owns the rank list, the backend its impl.
- * Algorithms read it through dsgd_group_size and dsgd_group_index. */
-struct dsgd_group {
-    int n;        /* number of members */
-    int *ranks;   /* world ranks, group index order */
-    int my_index; /* this rank's group index */
-    void *impl;   /* backend state (MPI communicator, tag space, ...) */
-};
-
 /* What a completed receive (or probe) tells about its message. */
 typedef struct dsgd_msg_info {
     int source;   /* world rank of the sender */

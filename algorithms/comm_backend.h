@@ -9,6 +9,15 @@
 
 #include "algorithms/comm.h"
 
+/* A group: the wrapper layer owns the rank list, the backend its impl.
+ * Algorithms read it through dsgd_group_size and dsgd_group_index. */
+struct dsgd_group {
+    int n;        /* number of members */
+    int *ranks;   /* world ranks, group index order */
+    int my_index; /* this rank's group index */
+    void *impl;   /* backend state (MPI communicator, tag space, ...) */
+};
+
 /* Kinds of non-blocking operation: the wrapper's requests and the
  * backends' own handles. */
 typedef enum dsgd_req_kind { DSGD_REQ_SEND, DSGD_REQ_RECV, DSGD_REQ_ALLREDUCE } dsgd_req_kind;

@@ -113,8 +113,9 @@ static int program(dsgd_comm *c, const dsgd_job *job, dsgd_result *out)
     if (rc)
         return rc;
     dsgd_group *live;
-    if ((rc = dsgd_group_survivors(c, NULL, &live)) != DSGD_OK || !live || live->n != 3)
-        FAIL(5, "survivors: status %d, %d members", rc, live ? live->n : -1);
+    if ((rc = dsgd_group_survivors(c, NULL, &live)) != DSGD_OK || !live ||
+        dsgd_group_size(c, live) != 3)
+        FAIL(5, "survivors: status %d, %d members", rc, live ? dsgd_group_size(c, live) : -1);
     float one = 1;
     rc = dsgd_allreduce(c, live, &one, 1);
     dsgd_group_free(c, live);
