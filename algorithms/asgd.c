@@ -50,65 +50,50 @@ typedef struct asgd_state {
     dsgd_ps_header *replies;
 } asgd_state;
 
+/* A server's shard, its version, and the staleness of what it applied. */
+typedef struct asgd_server {
+    size_t off, len;
+    dsgd_vec shard, grad;
+    double scale; /* of the learning rate */
+    double version, stale_sum, stale_max, updates;
+} asgd_server;
+
+/* A push: one SGD step with the (stale) gradient.  A pull or done: send
+ * the shard and its version. */
+static int asgd_handle(dsgd_node *n, dsgd_comm *c, const dsgd_ps_header *h, int src, void *ctx)
+{
+    asgd_server *sv = ctx;
+    int kind = (int)h->kind, rc = DSGD_OK;
+    if (kind & DSGD_PS_PUSH) {
+        double t0 = dsgd_now(c), staleness = sv->version - h->version;
+        dsgd_sgd opt = dsgd_ps_shard_opt(&n->w, sv->off, sv->len, (long)h->iter);
+        opt.lr *= (float)sv->scale;
+        rc = dsgd_memory(c, "server_update", dsgd_sgd_step(&opt, &sv->shard, &sv->grad), t0);
+        dsgd_record(c, DSGD_EV_UPDATE, "staleness", t0, staleness);
+        sv->version += 1;
+        sv->updates += 1;
+        sv->stale_sum += staleness;
+        sv->stale_max = staleness > sv->stale_max ? staleness : sv->stale_max;
+    }
+    if (rc == DSGD_OK && (kind & (DSGD_PS_PULL | DSGD_PS_DONE))) {
+        dsgd_ps_header r = {kind, sv->version, 0, 0, 0, 0};
+        rc = dsgd_send(c, src, DSGD_PS_TAG_REPLY_HDR, &r, sizeof r);
+        if (rc == DSGD_OK)
+            rc = dsgd_send(c, src, DSGD_PS_TAG_REPLY, sv->shard.data, dsgd_vec_bytes(&sv->shard));
+    }
+    return rc;
+}
+
 static int asgd_serve(dsgd_node *n, dsgd_comm *c)
 {
     const asgd_options *o = n->opt;
-    dsgd_worker *w = &n->w;
     const dsgd_layout *l = &n->l;
-    size_t off, len;
-    dsgd_ps_shard(w->params.len, l->n_servers, l->my_server, &off, &len);
-    dsgd_vec shard = dsgd_vec_view(&w->params, off, len);
-    dsgd_vec grad = dsgd_vec_view(&w->grad, off, len);
-    double version = 0, stale_sum = 0, stale_max = 0, updates = 0;
-    double scale = o->server_lr_scale;
-    if (scale == 0)
-        scale = 1.0 / l->n_workers;
-    unsigned char *done = calloc((size_t)dsgd_size(c), 1);
-    int rc = done ? DSGD_OK : DSGD_ENOMEM;
-    /* Serve until every worker said done or failed: a failed worker's
-     * pending operations fail (dsgd_forgive) and the others go on. */
-    while (rc == DSGD_OK && dsgd_ps_owed(c, l, done) > 0) {
-        dsgd_ps_header h;
-        dsgd_msg_info info;
-        rc = dsgd_recv(c, DSGD_ANY_SOURCE, DSGD_PS_TAG_HDR, &h, sizeof h, &info);
-        if (rc == DSGD_EFAILED) { /* a worker failed: count again */
-            rc = DSGD_OK;
-            continue;
-        }
-        if (rc)
-            break;
-        int kind = (int)h.kind, src = info.source;
-        dsgd_set_iter(c, (long)h.iter);
-        if (kind & DSGD_PS_PUSH) {
-            rc = dsgd_recv(c, src, DSGD_PS_TAG_DATA, grad.data, dsgd_vec_bytes(&grad), NULL);
-            if (rc != DSGD_OK && (rc = dsgd_forgive(c, rc, src)) == DSGD_OK)
-                continue; /* died before the whole gradient came */
-            if (rc)
-                break;
-            double t0 = dsgd_now(c), staleness = version - h.version;
-            dsgd_sgd opt = dsgd_ps_shard_opt(w, off, len, (long)h.iter);
-            opt.lr *= (float)scale;
-            rc = dsgd_memory(c, "server_update", dsgd_sgd_step(&opt, &shard, &grad), t0);
-            dsgd_record(c, DSGD_EV_UPDATE, "staleness", t0, staleness);
-            version += 1;
-            updates += 1;
-            stale_sum += staleness;
-            stale_max = staleness > stale_max ? staleness : stale_max;
-        }
-        if (kind & (DSGD_PS_PULL | DSGD_PS_DONE)) {
-            dsgd_ps_header r = {kind, version, 0, 0, 0, 0};
-            if (rc == DSGD_OK)
-                rc = dsgd_send(c, src, DSGD_PS_TAG_REPLY_HDR, &r, sizeof r);
-            if (rc == DSGD_OK)
-                rc = dsgd_send(c, src, DSGD_PS_TAG_REPLY, shard.data, dsgd_vec_bytes(&shard));
-            rc = dsgd_forgive(c, rc, src);
-        }
-        if (kind & DSGD_PS_DONE)
-            done[src] = 1;
-    }
-    free(done);
-    dsgd_set_iter(c, -1);
-    dsgd_ps_header stats = {0, version, 0, stale_sum, updates, stale_max};
+    asgd_server sv = {.scale = o->server_lr_scale ? o->server_lr_scale : 1.0 / l->n_workers};
+    dsgd_ps_shard(n->w.params.len, l->n_servers, l->my_server, &sv.off, &sv.len);
+    sv.shard = dsgd_vec_view(&n->w.params, sv.off, sv.len);
+    sv.grad = dsgd_vec_view(&n->w.grad, sv.off, sv.len);
+    int rc = dsgd_ps_serve_async(n, c, &sv.grad, asgd_handle, &sv);
+    dsgd_ps_header stats = {0, sv.version, 0, sv.stale_sum, sv.updates, sv.stale_max};
     int reporter = dsgd_layout_first_alive(c, l);
     if (rc == DSGD_OK && reporter >= 0) /* the first worker alive reports the run */
         rc = dsgd_send(c, reporter, DSGD_PS_TAG_STATS, &stats, sizeof stats);

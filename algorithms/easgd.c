@@ -27,55 +27,37 @@ static const dsgd_option easgd_options_table[] = {
     {.name = NULL},
 };
 
+/* A server's shard of the centre, and where a worker's model lands. */
+typedef struct easgd_server {
+    dsgd_vec centre, d;
+    float alpha;
+} easgd_server;
+
+/* A push of x_i: d <- alpha (x_i - x~); x~ <- x~ + d; return d.  Done:
+ * return the centre. */
+static int easgd_handle(dsgd_node *n, dsgd_comm *c, const dsgd_ps_header *h, int src, void *ctx)
+{
+    (void)n;
+    easgd_server *sv = ctx;
+    if ((int)h->kind & DSGD_PS_DONE)
+        return dsgd_send(c, src, DSGD_PS_TAG_REPLY, sv->centre.data, dsgd_vec_bytes(&sv->centre));
+    double t0 = dsgd_now(c);
+    double bytes = dsgd_vec_axpy(&sv->d, -1.0f, &sv->centre); /* d <- x_i - x~ */
+    bytes += dsgd_vec_scale(&sv->d, sv->alpha);              /* d <- alpha (x_i - x~) */
+    bytes += dsgd_vec_axpy(&sv->centre, 1.0f, &sv->d);       /* x~ <- x~ + d */
+    int rc = dsgd_memory(c, "elastic_update", bytes, t0);
+    dsgd_record(c, DSGD_EV_UPDATE, "elastic", t0, sv->alpha);
+    return rc ? rc : dsgd_send(c, src, DSGD_PS_TAG_REPLY, sv->d.data, dsgd_vec_bytes(&sv->d));
+}
+
 static int easgd_serve(dsgd_node *n, dsgd_comm *c)
 {
     const easgd_options *o = n->opt;
-    dsgd_worker *w = &n->w;
-    const dsgd_layout *l = &n->l;
     size_t off, len;
-    dsgd_ps_shard(w->params.len, l->n_servers, l->my_server, &off, &len);
-    dsgd_vec centre = dsgd_vec_view(&w->params, off, len);
-    dsgd_vec d = dsgd_vec_view(&w->grad, off, len);
-    float alpha = (float)o->alpha;
-    unsigned char *done = calloc((size_t)dsgd_size(c), 1);
-    int rc = done ? DSGD_OK : DSGD_ENOMEM;
-    /* Serve until every worker said done or failed (as asgd's server). */
-    while (rc == DSGD_OK && dsgd_ps_owed(c, l, done) > 0) {
-        dsgd_ps_header h;
-        dsgd_msg_info info;
-        rc = dsgd_recv(c, DSGD_ANY_SOURCE, DSGD_PS_TAG_HDR, &h, sizeof h, &info);
-        if (rc == DSGD_EFAILED) { /* a worker failed: count again */
-            rc = DSGD_OK;
-            continue;
-        }
-        if (rc)
-            break;
-        int src = info.source;
-        dsgd_set_iter(c, (long)h.iter);
-        if ((int)h.kind & DSGD_PS_DONE) {
-            done[src] = 1;
-            rc = dsgd_send(c, src, DSGD_PS_TAG_REPLY, centre.data, dsgd_vec_bytes(&centre));
-            rc = dsgd_forgive(c, rc, src);
-            continue;
-        }
-        rc = dsgd_recv(c, src, DSGD_PS_TAG_DATA, d.data, dsgd_vec_bytes(&d), NULL);
-        if (rc != DSGD_OK && (rc = dsgd_forgive(c, rc, src)) == DSGD_OK)
-            continue; /* died before its whole model came */
-        if (rc)
-            break;
-        double t0 = dsgd_now(c);
-        double bytes = dsgd_vec_axpy(&d, -1.0f, &centre); /* d <- x_i - x~ */
-        bytes += dsgd_vec_scale(&d, alpha);               /* d <- alpha (x_i - x~) */
-        bytes += dsgd_vec_axpy(&centre, 1.0f, &d);        /* x~ <- x~ + d */
-        rc = dsgd_memory(c, "elastic_update", bytes, t0);
-        dsgd_record(c, DSGD_EV_UPDATE, "elastic", t0, alpha);
-        if (rc == DSGD_OK)
-            rc = dsgd_send(c, src, DSGD_PS_TAG_REPLY, d.data, dsgd_vec_bytes(&d));
-        rc = dsgd_forgive(c, rc, src);
-    }
-    free(done);
-    dsgd_set_iter(c, -1);
-    return rc;
+    dsgd_ps_shard(n->w.params.len, n->l.n_servers, n->l.my_server, &off, &len);
+    easgd_server sv = {dsgd_vec_view(&n->w.params, off, len), dsgd_vec_view(&n->w.grad, off, len),
+                       (float)o->alpha};
+    return dsgd_ps_serve_async(n, c, &sv.d, easgd_handle, &sv);
 }
 
 static int easgd_start(dsgd_node *n, dsgd_comm *c)

@@ -105,6 +105,42 @@ int dsgd_ps_owed(dsgd_comm *c, const dsgd_layout *l, const unsigned char *done)
     return owed;
 }
 
+int dsgd_ps_serve_async(dsgd_node *n, dsgd_comm *c, dsgd_vec *in, dsgd_ps_handler handle,
+                        void *ctx)
+{
+    const dsgd_layout *l = &n->l;
+    unsigned char *done = calloc((size_t)dsgd_size(c), 1);
+    int rc = done ? DSGD_OK : DSGD_ENOMEM;
+    /* A failed worker's pending operations fail (dsgd_forgive) and the
+     * others go on. */
+    while (rc == DSGD_OK && dsgd_ps_owed(c, l, done) > 0) {
+        dsgd_ps_header h;
+        dsgd_msg_info info;
+        rc = dsgd_recv(c, DSGD_ANY_SOURCE, DSGD_PS_TAG_HDR, &h, sizeof h, &info);
+        if (rc == DSGD_EFAILED) { /* a worker failed: count again */
+            rc = DSGD_OK;
+            continue;
+        }
+        if (rc)
+            break;
+        int src = info.source;
+        dsgd_set_iter(c, (long)h.iter);
+        if ((int)h.kind & DSGD_PS_PUSH) {
+            rc = dsgd_recv(c, src, DSGD_PS_TAG_DATA, in->data, dsgd_vec_bytes(in), NULL);
+            if (rc != DSGD_OK && (rc = dsgd_forgive(c, rc, src)) == DSGD_OK)
+                continue; /* died before the whole shard came */
+            if (rc)
+                break;
+        }
+        rc = dsgd_forgive(c, handle(n, c, &h, src, ctx), src);
+        if ((int)h.kind & DSGD_PS_DONE)
+            done[src] = 1;
+    }
+    free(done);
+    dsgd_set_iter(c, -1);
+    return rc;
+}
+
 dsgd_sgd dsgd_ps_shard_opt(const dsgd_worker *w, size_t off, size_t len, long iter)
 {
     dsgd_sgd opt = w->opt;

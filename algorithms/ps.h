@@ -61,6 +61,18 @@ int dsgd_ps_exchange(dsgd_comm *c, const dsgd_layout *l, int kind, long t, const
  * every worker. */
 int dsgd_ps_serve_sync(dsgd_node *n, dsgd_comm *c);
 
+/* What an asynchronous server does with one worker's message: header h
+ * from src, with a push's shard already received (dsgd_ps_serve_async).
+ * A DSGD_ENETWORK with a failed src is forgiven. */
+typedef int (*dsgd_ps_handler)(dsgd_node *n, dsgd_comm *c, const dsgd_ps_header *h, int src,
+                               void *ctx);
+/* Server of the asynchronous variants: takes the workers' headers in the
+ * order they come until every worker has said done (DSGD_PS_DONE) or
+ * failed; for a push, first receives the worker's shard into `in` (a
+ * worker that dies meanwhile is skipped); then calls handle. */
+int dsgd_ps_serve_async(dsgd_node *n, dsgd_comm *c, dsgd_vec *in, dsgd_ps_handler handle,
+                        void *ctx);
+
 /* Asynchronous servers outlive failed workers (comm.h, "Failures"): the
  * workers still owed service have neither said done (done[world rank])
  * nor failed. */
