@@ -80,6 +80,17 @@ struct dsgd_algo {
  * algorithms/variants.list), NULL-terminated: the --algo choices. */
 extern const dsgd_component *const dsgd_variants[];
 
+/* The command line of a program that runs the variants: the variants,
+ * models and data sets it was built with (a backend adds its own). */
+static inline dsgd_cli dsgd_algo_cli(dsgd_program prog, FILE *out)
+{
+    dsgd_cli cli = {.prog = prog, .out = out};
+    cli.choices[DSGD_SEL_ALGO] = dsgd_variants;
+    cli.choices[DSGD_SEL_MODEL] = dsgd_models;
+    cli.choices[DSGD_SEL_DATA] = dsgd_datasets;
+    return cli;
+}
+
 /* The variant a component is (its first member). */
 static inline const dsgd_algo *dsgd_algo_of(const dsgd_component *c)
 {

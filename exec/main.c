@@ -122,10 +122,7 @@ static int run(const dsgd_config *cfg, const dsgd_algo *algo, const dsgd_dataset
 static int start(dsgd_config *cfg, int argc, char **argv)
 {
     char err[512];
-    dsgd_cli cli = {.prog = DSGD_PROG_RUN, .out = launcher_rank() == 0 ? stdout : NULL};
-    cli.choices[DSGD_SEL_ALGO] = dsgd_variants;
-    cli.choices[DSGD_SEL_MODEL] = dsgd_models;
-    cli.choices[DSGD_SEL_DATA] = dsgd_datasets;
+    dsgd_cli cli = dsgd_algo_cli(DSGD_PROG_RUN, launcher_rank() == 0 ? stdout : NULL);
     int rc = dsgd_config_parse(cfg, argc, argv, &cli, err, sizeof err);
     if (rc == DSGD_CONFIG_EXIT)
         return 0;

@@ -411,10 +411,7 @@ static int simulate(dsgd_config *cfg, const dsgd_algo *algo, dsgd_dataset *data,
 static int start(dsgd_config *cfg, int argc, char **argv, double wall_start)
 {
     char err[512];
-    dsgd_cli cli = {.prog = DSGD_PROG_SIM, .out = stdout};
-    cli.choices[DSGD_SEL_ALGO] = dsgd_variants;
-    cli.choices[DSGD_SEL_MODEL] = dsgd_models;
-    cli.choices[DSGD_SEL_DATA] = dsgd_datasets;
+    dsgd_cli cli = dsgd_algo_cli(DSGD_PROG_SIM, stdout);
     cli.choices[DSGD_SEL_ALLREDUCE] = dsgd_sim_allreduce_algos;
     cli.choices[DSGD_SEL_COLL_MODEL] = dsgd_sim_coll_models;
     int rc = dsgd_config_parse(cfg, argc, argv, &cli, err, sizeof err);
