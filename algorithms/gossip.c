@@ -142,6 +142,19 @@ static int gossip_start(dsgd_node *n, dsgd_comm *c)
     return dsgd_listener_open(&s->listener, c);
 }
 
+/* Before an evaluation (a blocking collective) every worker's exchanges
+ * must be over, or a pull could wait for a peer that is in the collective:
+ * a non-blocking allreduce, waited for while serving, is the barrier. */
+static int quiesce(gossip_state *s, dsgd_comm *c, const dsgd_layout *l)
+{
+    float token = 0;
+    dsgd_request *req = NULL;
+    int rc = push_done(s, c);
+    if (rc == DSGD_OK)
+        rc = dsgd_iallreduce(c, l->worker_group, &token, 1, &req);
+    return rc ? rc : dsgd_listener_wait(&s->listener, c, &req, NULL);
+}
+
 static int gossip_step(dsgd_node *n, dsgd_comm *c, long t)
 {
     const gossip_options *o = n->opt;
@@ -150,7 +163,9 @@ static int gossip_step(dsgd_node *n, dsgd_comm *c, long t)
     if ((rc = dsgd_worker_step(&n->w, c, &n->w.grad)) || (rc = dsgd_listener_poll(&s->listener, c)))
         return rc;
     int peer = (t + 1) % o->every == 0 ? draw_peer(c, &n->l, &s->rng) : -1;
-    return peer >= 0 ? exchange(s, c, peer) : DSGD_OK;
+    if (peer >= 0 && (rc = exchange(s, c, peer)))
+        return rc;
+    return dsgd_worker_eval_due(&n->w, t + 1) ? quiesce(s, c, &n->l) : DSGD_OK;
 }
 
 static int gossip_drain(dsgd_node *n, dsgd_comm *c)

@@ -311,11 +311,17 @@ static int checkpoint(dsgd_worker *w, dsgd_comm *c, long iters_done, dsgd_result
     return dsgd_io(c, "checkpoint", bytes, t0);
 }
 
+int dsgd_worker_eval_due(const dsgd_worker *w, long iters_done)
+{
+    long every = w->job->cfg->eval_every;
+    return every && iters_done % every == 0 && iters_done < w->iters;
+}
+
 int dsgd_worker_after_step(dsgd_worker *w, dsgd_comm *c, long iters_done, dsgd_result *out)
 {
     const dsgd_config *cfg = w->job->cfg;
     int rc = DSGD_OK;
-    if (cfg->eval_every && iters_done % cfg->eval_every == 0 && iters_done < w->iters)
+    if (dsgd_worker_eval_due(w, iters_done))
         rc = dsgd_worker_evaluate(w, c, w->eval_group, out);
     if (rc == DSGD_OK && cfg->checkpoint[0] &&
         ((cfg->checkpoint_every && iters_done % cfg->checkpoint_every == 0) ||

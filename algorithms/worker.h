@@ -96,6 +96,10 @@ int dsgd_worker_evaluate(dsgd_worker *w, dsgd_comm *c, dsgd_group *group, dsgd_r
 /* After iteration iters_done-1: evaluates every --eval-every iterations
  * (collective, all ranks) and writes this rank's checkpoint every
  * --checkpoint-every iterations and after the last one (charged as io). */
+/* Whether dsgd_worker_after_step(w, c, iters_done, ...) evaluates (a
+ * collective over all workers: asynchronous variants must not leave a
+ * peer waiting on them then). */
+int dsgd_worker_eval_due(const dsgd_worker *w, long iters_done);
 int dsgd_worker_after_step(dsgd_worker *w, dsgd_comm *c, long iters_done, dsgd_result *out);
 /* Collective over all ranks, right after dsgd_worker_init returned
  * `status` (even a failure, so that no rank waits for a failed one): fails

@@ -81,6 +81,16 @@ for v in gossip gpull easgd localsgd lasgd; do
     { echo "FAIL: $v: spread does not shrink (initial $s0): $s1 $s2 $s4"; fail=1; }
   echo "$v spread initially, after 1, 2, 4 rounds: $s0 $s1 $s2 $s4"
 done
+# Evaluations in the middle of a run are collectives: every variant reaches
+# them, asynchronous ones included (a gossip pull must not wait for a peer
+# inside one): 6 steps, --eval-every 2: at 2 and 4, and the final one.
+for v in "gossip --gossip push" "gossip --gossip pull" "asgd" "easgd" "lasgd --sync-every 2" \
+         "leader --l-comm 2 --g-comm 4" "localsgd --sync-every 4" "odsgd --warmup-steps 2"; do
+  name=evals-${v%% *}-${v##* }
+  go "$name" 4 --algo $v --iters 6 --eval-every 2 --trace "$out/$name.csv"
+  k=$(awk -F, '$1 == 0 && $3 == "test_accuracy"' "$out/$name.csv" 2>/dev/null | wc -l)
+  [ "$k" = 3 ] || { echo "FAIL: $v --eval-every 2: rank 0 evaluated $k times in 6 steps, want 3"; fail=1; }
+done
 go leader 4 --algo leader --c1 1 --c2 1 --l-comm 2 --g-comm 4 "${cons[@]}" --iters 4 --node-size 2
 below leader spread 1e-6
 [ $fail = 0 ] && echo "algorithms: all properties hold"
