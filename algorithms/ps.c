@@ -34,14 +34,18 @@ dsgd_vec dsgd_vec_view(const dsgd_vec *v, size_t off, size_t len)
 
 int dsgd_ps_push(dsgd_comm *c, const dsgd_layout *l, const dsgd_vec *v, int tag)
 {
+    dsgd_request *reqs[l->n_servers];
     int rc = DSGD_OK;
-    for (int s = 0; rc == DSGD_OK && s < l->n_servers; s++) {
+    for (int s = 0; s < l->n_servers; s++) {
         size_t off, len;
         dsgd_ps_shard(v->len, l->n_servers, s, &off, &len);
         dsgd_vec part = dsgd_vec_view(v, off, len);
-        rc = dsgd_send(c, l->servers[s], tag, part.data, dsgd_vec_bytes(&part));
+        reqs[s] = NULL;
+        if (rc == DSGD_OK)
+            rc = dsgd_isend(c, l->servers[s], tag, part.data, dsgd_vec_bytes(&part), &reqs[s]);
     }
-    return rc;
+    int r = dsgd_ps_wait_all(c, reqs, l->n_servers);
+    return rc ? rc : r;
 }
 
 int dsgd_ps_post_pull(dsgd_comm *c, const dsgd_layout *l, dsgd_vec *v, int tag, dsgd_request **reqs)
@@ -73,25 +77,27 @@ int dsgd_ps_exchange(dsgd_comm *c, const dsgd_layout *l, int kind, long t, const
                      dsgd_vec *into, double *versions, dsgd_ps_header *replies)
 {
     int S = l->n_servers, rc = DSGD_OK;
-    dsgd_request *reqs[2 * S];
-    for (int s = 0; s < 2 * S; s++)
+    dsgd_request *reqs[4 * S]; /* reply shards, reply headers, headers, pushed shards */
+    dsgd_ps_header h[S];
+    for (int s = 0; s < 4 * S; s++)
         reqs[s] = NULL;
     for (int s = 0; replies && into && rc == DSGD_OK && s < S; s++)
         rc = dsgd_irecv(c, l->servers[s], DSGD_PS_TAG_REPLY_HDR, &replies[s], sizeof *replies,
                         &reqs[S + s]);
     if (into && rc == DSGD_OK)
         rc = dsgd_ps_post_pull(c, l, into, DSGD_PS_TAG_REPLY, reqs);
-    for (int s = 0; rc == DSGD_OK && s < S; s++) {
-        dsgd_ps_header h = {kind, versions ? versions[s] : 0, (double)t, 0, 0, 0};
-        rc = dsgd_send(c, l->servers[s], DSGD_PS_TAG_HDR, &h, sizeof h);
+    for (int s = 0; rc == DSGD_OK && s < S; s++) { /* to every server at once */
+        h[s] = (dsgd_ps_header){kind, versions ? versions[s] : 0, (double)t, 0, 0, 0};
+        rc = dsgd_isend(c, l->servers[s], DSGD_PS_TAG_HDR, &h[s], sizeof h[s], &reqs[2 * S + s]);
         if (rc == DSGD_OK && (kind & DSGD_PS_PUSH)) {
             size_t off, len;
             dsgd_ps_shard(push->len, S, s, &off, &len);
             dsgd_vec part = dsgd_vec_view(push, off, len);
-            rc = dsgd_send(c, l->servers[s], DSGD_PS_TAG_DATA, part.data, dsgd_vec_bytes(&part));
+            rc = dsgd_isend(c, l->servers[s], DSGD_PS_TAG_DATA, part.data, dsgd_vec_bytes(&part),
+                            &reqs[3 * S + s]);
         }
     }
-    int r = dsgd_ps_wait_all(c, reqs, 2 * S);
+    int r = dsgd_ps_wait_all(c, reqs, 4 * S);
     for (int s = 0; replies && into && s < S; s++)
         versions[s] = replies[s].version;
     return rc ? rc : r;

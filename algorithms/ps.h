@@ -41,7 +41,8 @@ int dsgd_roles_servers_last(const dsgd_config *cfg, int size, const int *node_of
 void dsgd_ps_shard(size_t n, int servers, int s, size_t *off, size_t *len);
 /* v[off .. off+len) as a vector (phantom stays phantom). */
 dsgd_vec dsgd_vec_view(const dsgd_vec *v, size_t off, size_t len);
-/* Worker: sends shard s of v to server s, for every s. */
+/* Worker: sends shard s of v to server s, to every server at once (as a
+ * parameter-server client pushes its shards side by side). */
 int dsgd_ps_push(dsgd_comm *c, const dsgd_layout *l, const dsgd_vec *v, int tag);
 /* Worker: posts the receive of every server's shard into v (reqs[S]). */
 int dsgd_ps_post_pull(dsgd_comm *c, const dsgd_layout *l, dsgd_vec *v, int tag,

@@ -3,16 +3,23 @@
  * requests, and the non-blocking allreduce.
  *
  * A user message to rank d with tag t travels through mailbox "u<d>#<t>".
- * Rank d owns one *port* per tag it receives on: at most one pending get
- * on that mailbox, and a FIFO queue of the messages it brought in that no
+ * Rank d owns one *port* per tag it receives on: the gets pending on that
+ * mailbox, and a FIFO queue of the messages they brought in that no
  * receive has taken yet.  A receive for (s or any, t) takes the first
- * queued message that matches, pumping the port (one message at a time)
- * until one does.  So any-source works, messages from one source keep
- * their order, and a message waits in the queue, not in the network, for
- * the receive that wants it.  As in MPI, sends of at most SIM_EAGER_BYTES
- * are eager: they complete at once (the payload is already copied) and the
- * transfer happens when the receiver pumps; larger sends are rendezvous:
- * they complete when the receiver has the data.
+ * queued message that matches, pumping the port until one does.  As in
+ * MPI, sends of at most SIM_EAGER_BYTES are eager: they complete at once
+ * (the payload is already copied) and the transfer happens when the
+ * receiver pumps; larger sends are rendezvous: they complete when the
+ * receiver has the data.
+ * As many transfers progress at once as the rank has receives posted on
+ * the tag and not yet matched by a queued message (at least one): a
+ * server that posts W receives gets its W workers' messages side by side,
+ * as MPI progresses every matched message, not one after the other.  The
+ * mailbox matches its gets in the order they were posted with messages in
+ * the order they were sent, so a port queues what its gets bring in that
+ * order (a get that lands early waits for the earlier ones): messages from
+ * one source keep their order, and a message waits in the queue, not in
+ * the network, for the receive that wants it.
  * Collectives do not come through here: they use their own mailboxes.
  *
  * Waiting (wait, waitany) works on any mix of requests, non-blocking
@@ -44,21 +51,30 @@ typedef struct queued {
     struct queued *next;
 } queued;
 
-/* A transfer a rank may block on: its port's pending get, or one of its
- * rendezvous sends.  The rank waits on it itself, unless a watcher actor
- * does (see block()): then only the watcher touches comm, until it lands. */
+/* A transfer a rank may block on: one of its ports' pending gets, or one
+ * of its rendezvous sends.  The rank waits on it itself, unless a watcher
+ * actor does (see block()): then only the watcher touches comm, until it
+ * lands. */
 typedef struct sim_transfer {
     sg_comm_t comm; /* NULL when none is pending (landed, or an eager send) */
     sim_rank *rank;
     sim_port *port; /* the port this get fills; NULL for a send */
     sg_error_t err; /* how a send ended */
     int watched;
+    /* a get: */
+    void *payload;             /* where it lands its sim_msg */
+    int landed;                /* it ended, behind a get posted earlier that has not */
+    struct sim_transfer *next; /* the next get posted on the port (or in its pool) */
 } sim_transfer;
 
 struct sim_port {
     int tag;
-    sim_transfer get; /* the pending get on the tag's mailbox, if any */
-    void *payload;    /* where that get lands its sim_msg */
+    sim_transfer *gets, *gets_tail; /* pending gets, in the order posted; the first has not landed */
+    sim_transfer *pool;             /* gets that landed, for reuse (block() may still look at one) */
+    int n_pending;                  /* gets not landed */
+    int n_held;                     /* gets landed behind an earlier one */
+    int n_queued;                   /* messages in the queue */
+    int wanted;                     /* receive requests posted and not complete */
     queued *head, *tail;
     int *dead_seen; /* ranks whose marker this port has pumped */
     int n_dead_seen;
@@ -102,8 +118,6 @@ static sim_port *port_of(sim_rank *r, int tag)
     if (!p)
         return NULL;
     p->tag = tag;
-    p->get.rank = r;
-    p->get.port = p;
     p->next = r->ports;
     r->ports = p;
     for (int i = 0; i < r->world->n_dead; i++) /* behind all they ever sent here */
@@ -119,17 +133,31 @@ static int seen_dead(const sim_port *p, int src)
     return 0;
 }
 
+/* Keeps as many gets pending as receives wait for a message that is not
+ * queued yet, and at least one (so that eager messages come in). */
 static void post(sim_rank *r, sim_port *p)
 {
-    if (!p->get.comm)
-        p->get.comm = sg_mailbox_get_async(user_mailbox(r->comm.rank, p->tag), &p->payload);
+    int need = p->wanted - p->n_queued - p->n_held;
+    while (p->n_pending < (need > 1 ? need : 1)) {
+        sim_transfer *t = p->pool;
+        if (t)
+            p->pool = t->next;
+        else if (!(t = malloc(sizeof *t)))
+            return; /* out of memory: fewer transfers progress at once */
+        *t = (sim_transfer){.rank = r, .port = p};
+        t->comm = sg_mailbox_get_async(user_mailbox(r->comm.rank, p->tag), &t->payload);
+        if (p->gets_tail)
+            p->gets_tail->next = t;
+        else
+            p->gets = t;
+        p->gets_tail = t;
+        p->n_pending++;
+    }
 }
 
-static int enqueue(sim_port *p)
+static int enqueue(sim_port *p, sim_msg *m)
 {
     queued *q = malloc(sizeof *q);
-    sim_msg *m = p->payload;
-    p->payload = NULL;
     if (m->marker && !seen_dead(p, m->src)) {
         int *grown = realloc(p->dead_seen, sizeof *grown * (size_t)(p->n_dead_seen + 1));
         if (!grown) {
@@ -148,32 +176,55 @@ static int enqueue(sim_port *p)
     else
         p->head = q;
     p->tail = q;
+    p->n_queued++;
     return DSGD_OK;
 }
 
+/* Queues what the landed gets at the head of the port brought, in the
+ * order they were posted. */
+static int release(sim_port *p)
+{
+    int rc = DSGD_OK;
+    while (p->gets && p->gets->landed) {
+        sim_transfer *t = p->gets;
+        if (!(p->gets = t->next))
+            p->gets_tail = NULL;
+        p->n_held--;
+        if (t->payload && rc == DSGD_OK)
+            rc = enqueue(p, t->payload);
+        else
+            free(t->payload); /* out of memory: the message is lost */
+        t->next = p->pool;
+        p->pool = t;
+    }
+    return rc;
+}
+
 /* A transfer ended (err: how).  A port queues the message its get brought
- * in; a get that failed (its sender was killed during it) brings nothing:
- * the sender's marker follows. */
+ * in, once the gets posted before it have; a get that failed (its sender
+ * was killed during it) brings nothing: the sender's marker follows. */
 static int landed(sim_transfer *t, sg_error_t err)
 {
     t->comm = NULL;
     t->err = err;
     if (!t->port)
         return DSGD_OK;
-    if (err != SG_OK) {
-        t->port->payload = NULL;
-        return DSGD_OK;
-    }
-    return enqueue(t->port);
+    if (err != SG_OK)
+        t->payload = NULL;
+    t->landed = 1;
+    t->port->n_pending--;
+    t->port->n_held++;
+    return release(t->port);
 }
 
 /* Brings in a message if one has arrived; never blocks.  *brought: whether
- * the port's get ended (a watched one ends in its watcher). */
+ * the port's first get ended (a watched one ends in its watcher). */
 static int pump_nowait(sim_rank *r, sim_port *p, int *brought)
 {
     post(r, p);
-    *brought = !p->get.watched && sg_comm_test(p->get.comm);
-    return *brought ? landed(&p->get, SG_OK) : DSGD_OK;
+    sim_transfer *t = p->gets;
+    *brought = t && !t->watched && sg_comm_test(t->comm);
+    return *brought ? landed(t, SG_OK) : DSGD_OK;
 }
 
 /* The first queued message from src (or any source; with markers set, a
@@ -190,6 +241,7 @@ static sim_msg *find(sim_port *p, int src, int take, int markers)
             *link = q->next;
             if (p->tail == q)
                 p->tail = prev;
+            p->n_queued--;
             free(q);
         }
         return m;
@@ -229,6 +281,7 @@ int sim_user_irecv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, void
         return DSGD_ENOMEM;
     }
     *q = (sim_request){.kind = DSGD_REQ_RECV, .src = src, .tag = tag, .buf = buf, .cap = bytes};
+    p->wanted++;
     post(sim_self(c), p); /* let the transfer start now */
     *handle = q;
     return DSGD_OK;
@@ -251,6 +304,7 @@ static int try_receive(sim_rank *r, sim_request *q, int *done, dsgd_msg_info *in
     }
     if (!m && q->src != DSGD_ANY_SOURCE && seen_dead(p, q->src)) {
         *done = 1;
+        p->wanted--;
         free(q);
         return DSGD_ENETWORK;
     }
@@ -259,6 +313,7 @@ static int try_receive(sim_rank *r, sim_request *q, int *done, dsgd_msg_info *in
     XBT_DEBUG("rank %d: received %zu bytes from rank %d (tag %d)", r->comm.rank, m->bytes, m->src,
               q->tag);
     int rc = sim_deliver(m, q->buf, q->cap, SIM_COPY, info);
+    p->wanted--;
     free(q);
     return rc;
 }
@@ -388,7 +443,8 @@ static int pending_on(sim_rank *r, sim_request *q, sim_transfer **t, int *n, sim
         if (!p)
             return DSGD_ENOMEM;
         post(r, p);
-        x = &p->get;
+        if (!(x = p->gets))
+            return DSGD_ENOMEM;
     }
     for (int i = 0; i < *n; i++)
         if (t[i] == x)
@@ -476,8 +532,10 @@ int sim_user_recv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, dsgd_
 {
     void *handle;
     int rc = sim_user_irecv(c, src, tag, buf, bytes, &handle);
-    if (rc == DSGD_OK && (rc = sim_user_wait(c, handle, info)) == DSGD_EFAILED)
-        free(handle); /* a notice: the blocking receive received nothing */
+    if (rc == DSGD_OK && (rc = sim_user_wait(c, handle, info)) == DSGD_EFAILED) {
+        port_of(sim_self(c), tag)->wanted--; /* a notice: it received nothing */
+        free(handle);
+    }
     return rc;
 }
 
@@ -562,6 +620,16 @@ void sim_ports_free(sim_rank *r)
         sim_port *p = r->ports;
         r->ports = p->next;
         free(p->dead_seen);
+        for (sim_transfer *t = p->gets, *next; t; t = next) {
+            next = t->next;
+            if (t->landed)
+                free(t->payload);
+            free(t);
+        }
+        for (sim_transfer *t = p->pool, *next; t; t = next) {
+            next = t->next;
+            free(t);
+        }
         for (queued *q = p->head, *next; q; q = next) {
             next = q->next;
             free(q->msg);
