@@ -5,12 +5,15 @@
  *     load; g_t <- gradient on the local copy x^_t
  *     wait for the pull of w_t (posted last step); x <- w_t
  *     post the pull of w_{t+1}; push g_t
- *     local update: x^_{t+1} <- w_t - local_lr * (g_t + dc * g_t.g_t.(w_t - x^_t))
+ *     local update: x^_{t+1} <- w_t - local_lr * step(g_t + dc * g_t.g_t.(w_t - x^_t))
  * so step t+1 trains on x^_{t+1} while the pull of w_{t+1} is in flight.
- * The first --warmup-steps steps wait for their pull (plain synchronous
- * SGD, as ssgd-ps).  Choices: the local optimiser is plain SGD; delay
- * compensation (DC-ASGD, --local-dc) corrects g_t, computed at x^_t, for
- * being applied at w_t; the last pull replaces the local copy. */
+ * The first --warmup-steps steps wait for their pull, pulled straight into
+ * the parameters: plain synchronous SGD, exactly ssgd-ps.  Choices: the
+ * local update is the worker's optimiser (--momentum, --nesterov,
+ * --weight-decay, its own velocity) at --local-lr, as the paper's local
+ * update follows the optimiser; delay compensation (DC-ASGD, --local-dc)
+ * corrects g_t, computed at x^_t, for being applied at w_t; the last pull
+ * replaces the local copy. */
 #include <stdlib.h>
 
 #include "algorithms/ps.h"
@@ -40,16 +43,25 @@ typedef struct odsgd_state {
     int pending; /* a pull is in flight */
 } odsgd_state;
 
-/* x <- x - lr * (g + dc * g * g * (x - x_then)), charged as memory. */
-static int local_update(dsgd_comm *c, dsgd_vec *x, const dsgd_vec *g, const dsgd_vec *x_then,
-                        double lr, double dc)
+/* x <- x - local_lr * step(g + dc * g * g * (x - x_then)) with the
+ * worker's optimiser; the correction and the step charged as memory. */
+static int local_update(dsgd_worker *w, dsgd_comm *c, const dsgd_vec *x_then, double lr,
+                        double dc)
 {
-    double t0 = dsgd_now(c);
-    for (size_t i = 0; x->data && i < x->len; i++) {
-        float gi = g->data[i];
-        x->data[i] -= (float)(lr * (gi + dc * gi * gi * (x->data[i] - x_then->data[i])));
+    double t0 = dsgd_now(c), bytes = 0;
+    dsgd_vec *x = &w->params, *g = &w->grad;
+    if (dc != 0) {
+        for (size_t i = 0; x->data && i < x->len; i++) {
+            float gi = g->data[i];
+            g->data[i] = (float)(gi + dc * gi * gi * (x->data[i] - x_then->data[i]));
+        }
+        bytes += 4.0 * (double)dsgd_vec_bytes(x); /* read g, x, x_then; write g */
     }
-    return dsgd_memory(c, "local_update", 4.0 * (double)dsgd_vec_bytes(x), t0);
+    dsgd_sgd opt = w->opt; /* its velocity, at the local rate */
+    opt.lr = (float)lr;
+    bytes += dsgd_sgd_step(&opt, x, g);
+    dsgd_record(c, DSGD_EV_UPDATE, "local", t0, lr);
+    return dsgd_memory(c, "local_update", bytes, t0);
 }
 
 static int odsgd_start(dsgd_node *n, dsgd_comm *c)
@@ -73,25 +85,26 @@ static int odsgd_step(dsgd_node *n, dsgd_comm *c, long t)
     if (s->pending) { /* x^_t -> then; x <- w_t */
         if ((rc = dsgd_ps_wait_all(c, s->pulls, S)))
             return rc;
-        dsgd_vec_copy(&s->then, &w->params);
-        dsgd_vec_copy(&w->params, &s->global);
+        double t0 = dsgd_now(c);
+        double bytes = dsgd_vec_copy(&s->then, &w->params) + dsgd_vec_copy(&w->params, &s->global);
         s->pending = 0;
+        if ((rc = dsgd_memory(c, "adopt_global", bytes, t0)))
+            return rc;
     }
-    if ((rc = dsgd_ps_post_pull(c, &n->l, &s->global, DSGD_PS_TAG_REPLY, s->pulls)) ||
+    int warm = t < o->warmup_steps; /* synchronous: pull straight into x */
+    if ((rc = dsgd_ps_post_pull(c, &n->l, warm ? &w->params : &s->global, DSGD_PS_TAG_REPLY,
+                                s->pulls)) ||
         (rc = dsgd_ps_push(c, &n->l, &w->grad, DSGD_PS_TAG_DATA)))
         return rc;
-    if (t < o->warmup_steps) {
-        if ((rc = dsgd_ps_wait_all(c, s->pulls, S)))
+    if (warm)
+        return dsgd_ps_wait_all(c, s->pulls, S);
+    if (t == w->start_iter || t == o->warmup_steps) {
+        double t0 = dsgd_now(c); /* x^_t was w_t: no correction */
+        if ((rc = dsgd_memory(c, "snapshot", dsgd_vec_copy(&s->then, &w->params), t0)))
             return rc;
-        double t0 = dsgd_now(c);
-        return dsgd_memory(c, "copy", dsgd_vec_copy(&w->params, &s->global), t0);
     }
-    if (t == w->start_iter || t == o->warmup_steps)
-        dsgd_vec_copy(&s->then, &w->params); /* x^_t was w_t: no correction */
-    rc = local_update(c, &w->params, &w->grad, &s->then, o->local_lr, o->local_dc);
-    dsgd_record(c, DSGD_EV_UPDATE, "local", dsgd_now(c), o->local_lr);
     s->pending = 1;
-    return rc;
+    return local_update(w, c, &s->then, o->local_lr, o->local_dc);
 }
 
 /* The last global weights replace the local copy. */

@@ -90,14 +90,23 @@ period() { awk -F, '$1 == 0 && $3 == "load_batch" { p = t; t = $4 } END { printf
 mean_of() { awk -F, -v n="$2" '$3 == n { s += $5 - $4; k++ } END { printf "%.12g", s / k }' "$1"; }
 p_ps=$(period "$out/ssgd-ps.csv") p_od=$(period "$out/odsgd.csv")
 u=$(mean_of "$out/ssgd-ps.csv" server_update) l=$(mean_of "$out/odsgd.csv" local_update)
+a=$(mean_of "$out/odsgd.csv" adopt_global) # keep x^_t, take w_t: two copies
 B=$(awk -F, '$1 == 0 && $2 == "send" { print $6; exit }' "$out/odsgd.csv")
 gap=$(awk -v a="$p_ps" -v b="$p_od" 'BEGIN { printf "%.9g", a - b }')
 # The W pushes share the server's link side by side in both variants (W B
-# at bw), so they cancel out; odsgd hides the update and the W pulls.
-want=$(awk -v u="$u" -v l="$l" -v B="$B" -v W=$W 'BEGIN { printf "%.9g", u + W * B / 1.25e9 - l }')
+# at bw), so they cancel out; odsgd hides the update and the W pulls, and
+# pays its local update and the copies that adopt the pulled weights.
+want=$(awk -v u="$u" -v l="$l" -v a="$a" -v B="$B" -v W=$W \
+       'BEGIN { printf "%.9g", u + W * B / 1.25e9 - l - a }')
 echo "odsgd: period $p_od s vs ssgd-ps $p_ps s: gap $gap s; expected $want s" \
-     "(update $u + pull $W x $B B at 1.25 GB/s - local update $l)"
+     "(update $u + pull $W x $B B at 1.25 GB/s - local update $l - adopting the pull $a)"
 near "$gap" "$want" || { echo "FAIL: odsgd does not hide the pull"; fail=1; }
+# During its warm-up odsgd is ssgd-ps: the same period.
+"$sim" "${args[@]}" --algo odsgd --warmup-steps 100 --trace "$out/odsgd-warm.csv" > /dev/null
+p_warm=$(period "$out/odsgd-warm.csv")
+echo "odsgd in warm-up: period $p_warm s vs ssgd-ps $p_ps s"
+awk -v a="$p_warm" -v b="$p_ps" 'BEGIN { exit !((a - b) ^ 2 <= (1e-6 * b) ^ 2) }' ||
+  { echo "FAIL: odsgd's warm-up is not ssgd-ps (to 1e-6: same messages, no extra copy)"; fail=1; }
 
 # 4. ssgd buckets overlap the backward pass (ResNet-50, 8 ranks).
 args=(--platform "$platform" --nodes 8 --algo ssgd --model resnet50 --payload phantom --batch 16
