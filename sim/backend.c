@@ -5,9 +5,12 @@
 #include <simgrid/engine.h>
 #include <simgrid/exec.h>
 #include <simgrid/host.h>
+#include <simgrid/zone.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xbt/dict.h>
+#include <xbt/dynar.h>
 
 #include "sim/faults.h"
 #include "sim/sim_internal.h"
@@ -102,7 +105,7 @@ static int sim_op_memory(dsgd_comm *c, const char *name, double bytes, double t_
 {
     (void)name, (void)t_start;
     if (bytes > 0)
-        sg_actor_sleep_for(bytes / sim_self(c)->world->opt.cost.mem_bw_Bps);
+        sg_actor_sleep_for(bytes / sim_self(c)->mem_bw_Bps);
     return DSGD_OK;
 }
 
@@ -238,6 +241,81 @@ int dsgd_sim_place(const sg_host_t *hosts, size_t n_hosts, int n, const int *is_
     return rc;
 }
 
+/* ---- host properties ----------------------------------------------------- */
+
+/* A bandwidth as SimGrid writes them: a number and a unit, Bps (bytes/s)
+ * or bps (bits/s), with an SI (k, M, G, T) or binary (Ki, Mi, Gi, Ti)
+ * prefix; a bare number is bytes/s.  Returns 0, or -1 if it is not one. */
+static int parse_bandwidth(const char *text, double *Bps)
+{
+    static const struct {
+        const char *unit;
+        double scale;
+    } units[] = {{"", 1},          {"Bps", 1},         {"kBps", 1e3},     {"KBps", 1e3},
+                 {"MBps", 1e6},    {"GBps", 1e9},      {"TBps", 1e12},    {"KiBps", 1024.0},
+                 {"MiBps", 1 << 20}, {"GiBps", 1 << 30}, {"TiBps", 0x1p40}, {"bps", 0.125},
+                 {"kbps", 125.0},  {"Mbps", 125e3},    {"Gbps", 125e6},   {"Tbps", 125e9}};
+    char *end;
+    double v = strtod(text, &end);
+    if (end == text || !(v > 0) || !isfinite(v))
+        return -1;
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (strcmp(end, units[i].unit) == 0) {
+            *Bps = v * units[i].scale;
+            return 0;
+        }
+    return -1;
+}
+
+/* Properties a zone gives its hosts that do not set them (a <prop> inside
+ * a <cluster> describes every host of it). */
+static const char *const inherited[] = {"mem_bw"};
+
+static void inherit(sg_netzone_t zone)
+{
+    xbt_dict_t sons = xbt_dict_new_homogeneous(NULL);
+    sg_zone_get_sons(zone, sons);
+    xbt_dict_cursor_t cursor = NULL;
+    char *name;
+    void *son;
+    xbt_dict_foreach(sons, cursor, name, son) inherit(son); /* the innermost zone first */
+    xbt_dict_free(&sons);
+    xbt_dynar_t hosts = xbt_dynar_new(sizeof(sg_host_t), NULL);
+    sg_zone_get_hosts(zone, hosts);
+    for (size_t k = 0; k < sizeof inherited / sizeof inherited[0]; k++) {
+        const char *value = sg_zone_get_property_value(zone, inherited[k]);
+        unsigned i;
+        sg_host_t h;
+        xbt_dynar_foreach(hosts, i, h) if (value && !sg_host_get_property_value(h, inherited[k]))
+            sg_host_set_property_value(h, inherited[k], value);
+    }
+    xbt_dynar_free(&hosts);
+}
+
+void dsgd_sim_inherit_properties(void) { inherit(sg_zone_get_root()); }
+
+int dsgd_sim_check_hosts(const sg_host_t *hosts, int n, char *err, size_t errlen)
+{
+    for (int i = 0; i < n; i++) {
+        const char *text = sg_host_get_property_value(hosts[i], "mem_bw");
+        double bw;
+        if (text && parse_bandwidth(text, &bw) != 0) {
+            snprintf(err, errlen, "host %s: mem_bw '%s' is not a bandwidth (e.g. 900GBps)",
+                     sg_host_get_name(hosts[i]), text);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Memory-bound work on a host: its mem_bw, else the cost profile's. */
+static double host_mem_bw(sg_host_t h, const dsgd_cost_profile *cost)
+{
+    const char *text = sg_host_get_property_value(h, "mem_bw");
+    double bw;
+    return text && parse_bandwidth(text, &bw) == 0 ? bw : cost->mem_bw_Bps;
+}
+
 dsgd_sim_world *dsgd_sim_world_create(int n, const sg_host_t *hosts, const dsgd_sim_options *opt)
 {
     const sim_allreduce_algo *allreduce = sim_allreduce_named(opt->allreduce);
@@ -271,6 +349,7 @@ dsgd_sim_world *dsgd_sim_world_create(int n, const sg_host_t *hosts, const dsgd_
         r->comm.trace = opt->trace ? &w->traces[i] : NULL;
         r->world = w;
         r->host = hosts[i];
+        r->mem_bw_Bps = host_mem_bw(hosts[i], &w->opt.cost);
     }
     w->n_nodes = dsgd_sim_number_nodes(hosts, n, w->node);
     if (n > 0)

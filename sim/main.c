@@ -361,6 +361,7 @@ static int simulate(dsgd_config *cfg, const dsgd_algo *algo, dsgd_dataset *data,
     init_simgrid(cfg);
     simgrid_load_platform(cfg->platform);
     load_guard_done(&guard);
+    dsgd_sim_inherit_properties();
     size_t n_hosts;
     sg_host_t *all_hosts = dsgd_sim_hosts(&n_hosts);
     size_t n_workers = dsgd_sim_worker_hosts(all_hosts, n_hosts);
@@ -373,6 +374,10 @@ static int simulate(dsgd_config *cfg, const dsgd_algo *algo, dsgd_dataset *data,
                    cfg->platform);
     }
     free(all_hosts);
+    if (dsgd_sim_check_hosts(hosts, n, err, sizeof err) != 0) {
+        free(hosts);
+        return die(EXIT_BAD_INPUT, "--platform %s: %s", cfg->platform, err);
+    }
     choose_coll_model(cfg, algo, n);
     dsgd_sim_faults faults;
     if (dsgd_sim_faults_parse(cfg, hosts, n, &faults, err, sizeof err) != 0) {

@@ -68,6 +68,14 @@ size_t dsgd_sim_worker_hosts(const sg_host_t *hosts, size_t n_hosts);
  * numbered in order of their first host.  Returns how many there are. */
 int dsgd_sim_number_nodes(const sg_host_t *hosts, int n, int *node);
 
+/* Host properties (after loading a platform): a zone's mem_bw (a <prop>
+ * inside a <cluster>) goes to its hosts that set none. */
+void dsgd_sim_inherit_properties(void);
+/* Checks the properties dsgd reads on hosts[0..n-1] (mem_bw: the speed of
+ * memory-bound work there; without it, the cost profile's).  Returns 0, or
+ * -1 with a reason naming the host and the value. */
+int dsgd_sim_check_hosts(const sg_host_t *hosts, int n, char *err, size_t errlen);
+
 /* Ranks 0..n-1 on hosts[0..n-1].  Returns NULL when out of memory or when
  * opt->allreduce names no algorithm of dsgd_sim_allreduce_algos. */
 dsgd_sim_world *dsgd_sim_world_create(int n, const sg_host_t *hosts, const dsgd_sim_options *opt);
