@@ -52,29 +52,32 @@ int dsgd_layout_init(dsgd_layout *l, const dsgd_algo *algo, dsgd_comm *c, const 
     memset(l, 0, sizeof *l);
     int n = l->size = dsgd_size(c), me = dsgd_rank(c);
     l->node_size = cfg->node_size;
+    l->my_server = -1;
+    out->workers = l->n_workers = n;
+    if (!algo->roles) { /* every rank a worker: no table, no O(size) work per rank */
+        l->my_worker = me;
+        return DSGD_OK;
+    }
     int *platform = malloc(sizeof *platform * (size_t)n);
-    int *node = malloc(sizeof *node * (size_t)n);
     l->role = malloc(sizeof *l->role * (size_t)n);
     l->workers = malloc(sizeof *l->workers * (size_t)n);
     l->servers = malloc(sizeof *l->servers * (size_t)n);
-    if (!platform || !node || !l->role || !l->workers || !l->servers) {
+    if (!platform || !l->role || !l->workers || !l->servers) {
         free(platform);
-        free(node);
         snprintf(out->error, sizeof out->error, "out of memory for the layout");
         return DSGD_ENOMEM;
     }
     for (int r = 0; r < n; r++)
         platform[r] = dsgd_node_of(c, r);
     int rc = dsgd_algo_roles(algo, cfg, n, platform, l->role, out->error, sizeof out->error);
-    l->n_nodes = dsgd_layout_nodes(cfg, n, platform, node);
     free(platform);
-    free(node);
     if (rc != 0)
         return DSGD_EINVAL;
     if (l->role[0] != DSGD_ROLE_WORKER) {
         snprintf(out->error, sizeof out->error, "%s: rank 0 must be a worker", algo->base.name);
         return DSGD_EINVAL;
     }
+    l->n_workers = 0;
     list_roles(l, me);
     out->workers = l->n_workers;
     if (l->my_worker >= 0 && l->workers)

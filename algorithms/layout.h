@@ -17,7 +17,6 @@
 typedef struct dsgd_layout {
     int size;
     int node_size; /* --node-size (0: nodes are the platform's machines) */
-    int n_nodes;
     int n_workers, n_servers;
     dsgd_role *role;          /* per rank; NULL: every rank is a worker */
     int *workers, *servers;   /* world ranks, ascending; workers NULL: every rank */
