@@ -23,6 +23,7 @@ typedef struct point {
     int done, status;
     int sequential; /* the baseline: one worker running plain SGD */
     double iter_time_s, samples_per_s;
+    double workers; /* ranks that train (servers excluded) */
     char error[300];
 } point;
 
@@ -146,6 +147,7 @@ static void collect(point *p, int status)
         line[0] = '\0';
     p->iter_time_s = json_number(line, "iter_time_s");
     p->samples_per_s = json_number(line, "samples_per_s");
+    p->workers = json_number(line, "workers");
     rewind(p->errout);
     if (!fgets(p->error, sizeof p->error, p->errout))
         p->error[0] = '\0';
@@ -158,26 +160,40 @@ typedef struct table_job {
     const dsgd_config *cfg;
     const point *points;
     int n;
-    double base_sps;
+    const point *base; /* the run the speedups are against */
 } table_job;
 
+/* Each row says what its speedup is against (the baseline column) and,
+ * when it is above linear (a speedup above the number of workers, so an
+ * efficiency above 1 too), why (the note column): the workers' iterations
+ * are shorter than the baseline's, so they do less per step. */
 static int write_rows(FILE *f, void *ctx)
 {
     const table_job *t = ctx;
-    fprintf(f, "algo,model,nodes,iter_time_s,samples_per_s,speedup,efficiency\n");
+    char baseline[64];
+    snprintf(baseline, sizeof baseline, "%s on 1 node",
+             t->base->sequential ? "sequential SGD (ssgd)" : t->cfg->algo);
+    fprintf(f, "algo,model,nodes,iter_time_s,samples_per_s,speedup,efficiency,baseline,note\n");
     for (int i = 0; i < t->n; i++) {
-        double speedup = t->points[i].samples_per_s / t->base_sps;
-        fprintf(f, "%s,%s,%d,%.9g,%.9g,%.6g,%.6g\n", t->cfg->algo, t->cfg->model,
-                t->points[i].nodes, t->points[i].iter_time_s, t->points[i].samples_per_s, speedup,
-                speedup / t->points[i].nodes);
+        const point *p = &t->points[i];
+        double speedup = p->samples_per_s / t->base->samples_per_s;
+        double efficiency = speedup / p->nodes;
+        char note[160] = "";
+        if (speedup > p->workers * (1 + 1e-9))
+            snprintf(note, sizeof note,
+                     "above linear: %g workers; an iteration takes %.6g s against the "
+                     "baseline's %.6g s (the workers do less per step than it does)",
+                     p->workers, p->iter_time_s, t->base->iter_time_s);
+        fprintf(f, "%s,%s,%d,%.9g,%.9g,%.6g,%.6g,%s,%s\n", t->cfg->algo, t->cfg->model, p->nodes,
+                p->iter_time_s, p->samples_per_s, speedup, efficiency, baseline, note);
     }
     return 0;
 }
 
-static int write_table(const dsgd_config *cfg, const point *points, int n, double base_sps,
+static int write_table(const dsgd_config *cfg, const point *points, int n, const point *base,
                        char *err, size_t errlen)
 {
-    table_job job = {cfg, points, n, base_sps};
+    table_job job = {cfg, points, n, base};
     if (!cfg->sweep_out[0])
         return write_rows(stdout, &job) || fflush(stdout) ? -1 : 0;
     if (dsgd_write_atomic(cfg->sweep_out, "w", write_rows, &job, err, errlen) == 0)
@@ -242,5 +258,5 @@ int dsgd_sweep_run(int argc, char **argv, const dsgd_config *cfg, int parallel, 
                  p->error[0] ? p->error : "no output");
         return p->status == 2 ? 2 : 1;
     }
-    return write_table(cfg, points, n, points[base].samples_per_s, err, errlen) ? 1 : 0;
+    return write_table(cfg, points, n, &points[base], err, errlen) ? 1 : 0;
 }
