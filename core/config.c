@@ -85,6 +85,9 @@ static const dsgd_option core_options[] = {
     {"slow", DSGD_OPT_LIST, AT(slow), .metavar = "HOSTS:F[@T0-T1]", SIM,
      .help = "hosts (names, ranks or rank ranges a-b, comma-separated) compute F times slower, "
              "optionally only from T0 to T1 s (repeatable)"},
+    {"jitter", DSGD_OPT_STR, AT(jitter), .metavar = "CV[:normal|lognormal]", SIM,
+     .help = "every compute charge times a random factor of mean 1 and this coefficient of "
+             "variation, per rank from --seed (default normal; lognormal: a heavy tail)"},
     {"fail", DSGD_OPT_LIST, AT(fail), .metavar = "HOST@T", SIM,
      .help = "kill the rank on a host (name or rank) at simulated time T (repeatable); "
              "synchronous variants then stall (exit 3), asynchronous ones go on without a "

@@ -80,6 +80,7 @@ typedef struct dsgd_config {
     dsgd_strlist sim_cfg;    /* --cfg KEY:VALUE, passed to SimGrid */
     dsgd_strlist slow;       /* --slow HOSTS:FACTOR[@T0-T1] */
     dsgd_strlist fail;       /* --fail HOST@T */
+    char jitter[32];         /* --jitter CV[:normal|lognormal] ("": none) */
     dsgd_strlist log;        /* --log CATEGORY.thres:LEVEL, SimGrid's syntax */
     /* the components chosen, with their options (dsgd_config_free) */
     dsgd_choice choice[DSGD_SEL_COUNT];

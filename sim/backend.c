@@ -89,7 +89,8 @@ static int sim_op_compute(dsgd_comm *c, const char *name, const dsgd_work *work,
 {
     (void)name, (void)t_start;
     sim_rank *r = sim_self(c);
-    execute(r, dsgd_cost_compute_seconds(&r->world->opt.cost, work, sg_host_get_speed(r->host)));
+    double seconds = dsgd_cost_compute_seconds(&r->world->opt.cost, work, sg_host_get_speed(r->host));
+    execute(r, seconds * dsgd_sim_jitter_factor(&r->world->opt.jitter, &r->jitter_rng));
     return DSGD_OK;
 }
 
@@ -350,6 +351,7 @@ dsgd_sim_world *dsgd_sim_world_create(int n, const sg_host_t *hosts, const dsgd_
         r->world = w;
         r->host = hosts[i];
         r->mem_bw_Bps = host_mem_bw(hosts[i], &w->opt.cost);
+        dsgd_rng_seed2(&r->jitter_rng, opt->seed, 0x6a177e5 + (uint64_t)i);
     }
     w->n_nodes = dsgd_sim_number_nodes(hosts, n, w->node);
     if (n > 0)

@@ -200,6 +200,9 @@ static int check_inputs(const dsgd_config *cfg)
     char err[512];
     if (cfg->trace[0] && dsgd_trace_check_writable(cfg->trace, err, sizeof err) != 0)
         return die(EXIT_BAD_INPUT, "--trace %s", err);
+    dsgd_sim_jitter jitter;
+    if (dsgd_sim_jitter_parse(cfg->jitter, &jitter, err, sizeof err) != 0)
+        return die(EXIT_BAD_INPUT, "%s", err);
     return 0;
 }
 
@@ -387,6 +390,8 @@ static int simulate(dsgd_config *cfg, const dsgd_algo *algo, dsgd_dataset *data,
     dsgd_model_set_threads(1);
     dsgd_sim_options opt = sim_options(cfg, &cost);
     opt.faults = &faults;
+    dsgd_sim_jitter_parse(cfg->jitter, &opt.jitter, err, sizeof err); /* checked before */
+    opt.seed = cfg->seed;
     dsgd_sim_world *world = dsgd_sim_world_create(n, hosts, &opt);
     dsgd_result *results = calloc((size_t)n, sizeof *results);
     free(hosts);

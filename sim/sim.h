@@ -11,6 +11,7 @@
 
 #include "algorithms/algo.h"
 #include "core/cost.h"
+#include "sim/jitter.h"
 #include "core/option.h"
 
 /* Allreduce algorithms of the message-level model (--allreduce), each a
@@ -43,6 +44,8 @@ typedef struct dsgd_sim_options {
     dsgd_sim_coll_model coll_model;
     dsgd_sim_network network;
     const struct dsgd_sim_faults *faults; /* --slow / --fail, or NULL */
+    dsgd_sim_jitter jitter;               /* --jitter (zero: none) */
+    uint64_t seed;                        /* of the ranks' jitter streams */
 } dsgd_sim_options;
 
 typedef struct dsgd_sim_world dsgd_sim_world;

@@ -41,6 +41,7 @@ typedef struct sim_rank {
     sg_actor_t actor;    /* the rank's actor (valid while it runs) */
     long iallreduce_seq; /* non-blocking allreduces started */
     double mem_bw_Bps;   /* memory-bound work: the host's mem_bw, else the cost profile's */
+    dsgd_rng jitter_rng; /* this rank's stream of --jitter factors */
     /* match.c: a rank that waits on non-blocking allreduces and transfers
      * at once sleeps on wake (asleep set) until one of them ends. */
     sg_sem_t wake;
