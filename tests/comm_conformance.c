@@ -10,14 +10,8 @@
 #include <string.h>
 
 #include "algorithms/comm_backend.h" /* to strip slots off the backend's ops table */
+#include "tests/check.h"
 
-#define FAIL(check, ...)                                                                           \
-    do {                                                                                           \
-        fprintf(stderr, "rank %d: check %d failed: ", dsgd_rank(c), check);                        \
-        fprintf(stderr, __VA_ARGS__);                                                              \
-        fputc('\n', stderr);                                                                       \
-        return check;                                                                              \
-    } while (0)
 
 /* Some work that takes time on every backend. */
 static void pause_a_little(dsgd_comm *c)

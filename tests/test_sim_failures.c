@@ -16,18 +16,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "tests/check.h"
 #include "sim/faults.h"
 #include "sim/sim.h"
 
 #define T_FAIL 1.0
 #define BIG (1 << 20) /* above the eager limit: a rendezvous send */
-#define FAIL(check, ...)                                                                           \
-    do {                                                                                           \
-        fprintf(stderr, "rank %d: check %d failed: ", dsgd_rank(c), check);                        \
-        fprintf(stderr, __VA_ARGS__);                                                              \
-        fputc('\n', stderr);                                                                       \
-        return check;                                                                              \
-    } while (0)
 
 /* Simulated time passes until `until` (a long compute). */
 static void sleep_until(dsgd_comm *c, double until)
@@ -146,11 +140,7 @@ int main(int argc, char **argv)
     dsgd_sim_world *w = dsgd_sim_world_create(n, hosts, &opt);
     dsgd_result res[4] = {0};
     dsgd_sim_launch(w, program, NULL, res);
-    for (int i = 0; i < 3; i++)
-        if (!res[i].finished || res[i].status != 0) {
-            fprintf(stderr, "rank %d: finished %d status %d\n", i, res[i].finished, res[i].status);
-            bad = 1;
-        }
+    bad = check_finished(res, 3);
     if (res[3].finished) {
         fprintf(stderr, "check 6 failed: the killed rank finished\n");
         bad = 1;

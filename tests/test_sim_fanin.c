@@ -18,17 +18,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "tests/check.h"
 #include "sim/sim.h"
 
 #define B 100e6
 #define SMALL_TAG 8
-#define FAIL(check, ...)                                                                           \
-    do {                                                                                           \
-        fprintf(stderr, "rank %d: check %d failed: ", dsgd_rank(c), check);                        \
-        fprintf(stderr, __VA_ARGS__);                                                              \
-        fputc('\n', stderr);                                                                       \
-        return check;                                                                              \
-    } while (0)
 
 static int near(double got, double want) { return fabs(got - want) <= 1e-3 * want; }
 
@@ -113,12 +107,7 @@ int main(int argc, char **argv)
     dsgd_sim_world *w = dsgd_sim_world_create(5, hosts, &opt);
     dsgd_result res[5] = {0};
     dsgd_sim_launch(w, program, NULL, res);
-    int bad = 0;
-    for (int i = 0; i < 5; i++)
-        if (!res[i].finished || res[i].status != 0) {
-            fprintf(stderr, "rank %d: finished %d status %d\n", i, res[i].finished, res[i].status);
-            bad = 1;
-        }
+    int bad = check_finished(res, 5);
     dsgd_sim_world_destroy(w);
     free(hosts);
     return bad;
