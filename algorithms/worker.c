@@ -225,7 +225,6 @@ int dsgd_worker_setup(dsgd_worker *w, dsgd_layout *l, const dsgd_algo *algo, dsg
     rc = dsgd_worker_ready(w, c, rc, out);
     w->eval_group = l->worker_group;
     w->measure_spread = 1;
-    out->workers = l->n_workers;
     out->staleness_mean = out->staleness_max = out->spread = NAN;
     double noise = job->cfg->init_noise;
     if (rc == DSGD_OK && noise > 0 && l->my_worker >= 0 && w->params.data) {

@@ -195,13 +195,13 @@ static int resolve_platform(dsgd_config *cfg)
     return 0;
 }
 
-static int check_inputs(const dsgd_config *cfg)
+/* Checks the inputs that need no platform; *jitter receives --jitter. */
+static int check_inputs(const dsgd_config *cfg, dsgd_sim_jitter *jitter)
 {
     char err[512];
     if (cfg->trace[0] && dsgd_trace_check_writable(cfg->trace, err, sizeof err) != 0)
         return die(EXIT_BAD_INPUT, "--trace %s", err);
-    dsgd_sim_jitter jitter;
-    if (dsgd_sim_jitter_parse(cfg->jitter, &jitter, err, sizeof err) != 0)
+    if (dsgd_sim_jitter_parse(cfg->jitter, jitter, err, sizeof err) != 0)
         return die(EXIT_BAD_INPUT, "%s", err);
     return 0;
 }
@@ -350,7 +350,7 @@ done:
 }
 /* One simulation: load the platform, place the ranks, run, report. */
 static int simulate(dsgd_config *cfg, const dsgd_algo *algo, dsgd_dataset *data,
-                    double wall_start)
+                    const dsgd_sim_jitter *jitter, double wall_start)
 {
     char err[512];
     dsgd_cost_profile cost;
@@ -390,7 +390,7 @@ static int simulate(dsgd_config *cfg, const dsgd_algo *algo, dsgd_dataset *data,
     dsgd_model_set_threads(1);
     dsgd_sim_options opt = sim_options(cfg, &cost);
     opt.faults = &faults;
-    dsgd_sim_jitter_parse(cfg->jitter, &opt.jitter, err, sizeof err); /* checked before */
+    opt.jitter = *jitter;
     opt.seed = cfg->seed;
     dsgd_sim_world *world = dsgd_sim_world_create(n, hosts, &opt);
     dsgd_result *results = calloc((size_t)n, sizeof *results);
@@ -434,10 +434,11 @@ static int start(dsgd_config *cfg, int argc, char **argv, double wall_start)
         return die(EXIT_BAD_INPUT, "--platform %s: cannot read: %s", cfg->platform,
                    strerror(errno));
     dsgd_dataset data;
+    dsgd_sim_jitter jitter;
     if (dsgd_data_open(cfg->data, cfg->seed, &data, err, sizeof err) != 0)
         return die(EXIT_BAD_INPUT, "%s", err);
     if (dsgd_worker_check_config(cfg, &data, err, sizeof err) != 0 ||
-        (rc = check_inputs(cfg)) != 0) {
+        (rc = check_inputs(cfg, &jitter)) != 0) {
         dsgd_data_close(&data);
         return rc ? rc : die(EXIT_BAD_INPUT, "%s", err);
     }
@@ -449,7 +450,7 @@ static int start(dsgd_config *cfg, int argc, char **argv, double wall_start)
         rc = dsgd_sweep_run(argc, argv, cfg, cores > 0 ? (int)cores : 1, err, sizeof err);
         return rc ? die(rc, "%s", err) : 0;
     }
-    rc = simulate(cfg, algo, &data, wall_start);
+    rc = simulate(cfg, algo, &data, &jitter, wall_start);
     dsgd_data_close(&data);
     return rc;
 }
