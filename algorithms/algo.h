@@ -60,6 +60,11 @@ struct dsgd_algo {
      * flow model prices as message level does; 0 if point to point
      * (servers, gossip), which only message level simulates. */
     int collectives_only;
+    /* 1 if its workers need not run the same number of iterations (no
+     * collective or synchronous server joins them during training): then
+     * --time-budget and --samples stop each on its own; 0 (lock step):
+     * they stop together (dsgd_worker_boundary). */
+    int independent;
     /* Ranks per node it groups consecutive ranks into when every machine
      * of the platform holds one rank and --node-size is not given (0: it
      * takes the machines as they are). */

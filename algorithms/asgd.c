@@ -46,6 +46,7 @@ static const dsgd_option asgd_options_table[] = {
 
 typedef struct asgd_state {
     dsgd_vec acc;     /* gradients accrued since the last push */
+    int pending;      /* acc holds gradients not pushed yet (a stop by time or samples) */
     double *version;  /* of each server's shard in our copy */
     dsgd_ps_header *replies;
 } asgd_state;
@@ -136,6 +137,7 @@ static int asgd_step(dsgd_node *n, dsgd_comm *c, long t)
         rc = exchange(w, c, &n->l, kind, t, &s->acc, s->version, s->replies);
     if (kind & DSGD_PS_PUSH)
         dsgd_vec_zero(&s->acc);
+    s->pending = !(kind & DSGD_PS_PUSH);
     return rc;
 }
 
@@ -145,7 +147,8 @@ static int asgd_drain(dsgd_node *n, dsgd_comm *c)
 {
     asgd_state *s = n->state;
     const dsgd_layout *l = &n->l;
-    int rc = exchange(&n->w, c, l, DSGD_PS_DONE, n->w.iters, &s->acc, s->version, s->replies);
+    int kind = DSGD_PS_DONE | (s->pending ? DSGD_PS_PUSH : 0);
+    int rc = exchange(&n->w, c, l, kind, n->w.done, &s->acc, s->version, s->replies);
     if (rc != DSGD_OK || dsgd_layout_first_alive(c, l) != dsgd_rank(c))
         return rc;
     double sum = 0, count = 0, max = 0;
@@ -176,6 +179,7 @@ const dsgd_algo dsgd_algo_asgd = {
              "arrives; staleness in the trace and JSON",
              asgd_options_table, sizeof(asgd_options)},
     .roles = dsgd_roles_servers_last,
+    .independent = 1,
     .state_size = sizeof(asgd_state),
     .start = asgd_start,
     .step = asgd_step,

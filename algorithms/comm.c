@@ -463,3 +463,32 @@ int dsgd_memory(dsgd_comm *c, const char *name, double bytes, double t_start)
     record(c, DSGD_EV_MEMORY, name, t_start, dsgd_now(c), bytes, 0, -1, 0);
     return rc;
 }
+
+/* The word holds the last boundary decided "go on" (0 at the start), with
+ * STOPPED set once the next one was decided "stop".  The first rank at
+ * boundary b finds an earlier one there (b - 1, or 0 after --resume) and
+ * swaps in its decision. */
+#define STOPPED (1L << 62)
+
+int dsgd_stop_vote(dsgd_comm *c, long boundary, int expired, int *stop)
+{
+    REQUIRE(c, control_swap);
+    if (boundary < 1 || boundary >= STOPPED)
+        return DSGD_EINVAL;
+    long word = 0;
+    int rc = c->ops->control_swap(c, 0, 0, &word); /* a read */
+    while (rc == DSGD_OK && !(word & STOPPED) && word < boundary) {
+        long mine = expired ? word | STOPPED : boundary, old = 0;
+        rc = c->ops->control_swap(c, word, mine, &old);
+        word = old == word ? mine : old;
+    }
+    /* Boundaries up to the last "go on" go on; the one after it stops. */
+    *stop = (word & STOPPED) && boundary > (word & ~STOPPED);
+    return rc;
+}
+
+int dsgd_tally(dsgd_comm *c, long add, long *total)
+{
+    REQUIRE(c, tally);
+    return c->ops->tally(c, add, total);
+}

@@ -34,6 +34,8 @@
  *  - dsgd_compute, dsgd_io, dsgd_memory: DSGD_OK with the event recorded,
  *    as for a backend whose clock runs by itself (exec leaves them NULL):
  *    a charge only advances a modelled clock; nothing else depends on it;
+ *  - dsgd_stop_vote, dsgd_tally: DSGD_ENOTIMPL (runs that stop by time or by
+ *    samples need them);
  *  - dsgd_backend_name: "unnamed".
  *
  * Failures (fail-stop ranks, as ULFM proposes for MPI)
@@ -172,6 +174,25 @@ int dsgd_barrier(dsgd_comm *c, dsgd_group *g);
 int dsgd_compute(dsgd_comm *c, const char *name, const dsgd_work *work, double t_start);
 int dsgd_io(dsgd_comm *c, const char *name, double bytes, double t_start);
 int dsgd_memory(dsgd_comm *c, const char *name, double bytes, double t_start);
+
+/* The control plane: a record shared by every rank, for deciding when a
+ * run stops (--time-budget, --samples) and nothing else.  It is not the
+ * algorithm's communication: sim keeps it outside the simulated network
+ * (free, instantaneous: a measurement must not perturb what it measures);
+ * exec keeps it in an MPI window on rank 0 (one-sided atomics, a few
+ * microseconds each).  Neither records a trace event.
+ *  - dsgd_stop_vote: at `boundary` (1, 2, ...: after that many
+ *    iterations), whether the run stops there.  The first rank to reach a
+ *    boundary decides it by its vote (`expired`); every rank that reaches
+ *    it later gets that decision, whatever its own clock says.  So ranks
+ *    that may not part (a collective or a server waits for each of them
+ *    every few iterations) stop at the same boundary.  Every rank that
+ *    votes must vote at each boundary in order, and the first stop ends
+ *    the voting.
+ *  - dsgd_tally: adds `add` to a run-wide counter (samples processed);
+ *    *total is its value after the addition. */
+int dsgd_stop_vote(dsgd_comm *c, long boundary, int expired, int *stop);
+int dsgd_tally(dsgd_comm *c, long add, long *total);
 
 /* Records an algorithm-level event (update, eval, mark) on this rank's
  * trace: from t0 to now(), with a value (a loss, an accuracy, a staleness). */

@@ -65,6 +65,12 @@ typedef struct dsgd_comm_ops {
     int (*compute)(dsgd_comm *c, const char *name, const dsgd_work *work, double t_start);
     int (*io)(dsgd_comm *c, const char *name, double bytes, double t_start);
     int (*memory)(dsgd_comm *c, const char *name, double bytes, double t_start);
+
+    /* The control plane (comm.h), one word each, zero at the start.
+     * control_swap: atomically, if the word holds `expect`, store `value`;
+     * *old receives what it held.  tally: fetch and add. */
+    int (*control_swap)(dsgd_comm *c, long expect, long value, long *old);
+    int (*tally)(dsgd_comm *c, long add, long *total);
 } dsgd_comm_ops;
 
 /* The communicator of one rank.  A backend embeds it as the first member

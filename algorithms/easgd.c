@@ -88,7 +88,7 @@ static int easgd_drain(dsgd_node *n, dsgd_comm *c)
 {
     dsgd_vec *d = n->state;
     dsgd_worker *w = &n->w;
-    int rc = dsgd_ps_exchange(c, &n->l, DSGD_PS_DONE, w->iters, &w->params, d, NULL, NULL);
+    int rc = dsgd_ps_exchange(c, &n->l, DSGD_PS_DONE, w->done, &w->params, d, NULL, NULL);
     dsgd_group *live = NULL; /* the workers that have not failed */
     if (rc == DSGD_OK && (rc = dsgd_group_survivors(c, w->eval_group, &live)) == DSGD_OK)
         rc = dsgd_worker_spread(w, c, live ? live : w->eval_group, &n->out->spread);
@@ -113,6 +113,7 @@ const dsgd_algo dsgd_algo_easgd = {
     .roles = dsgd_roles_servers_last,
     .state_size = sizeof(dsgd_vec),
     .start = easgd_start,
+    .independent = 1,
     .step = easgd_step,
     .drain = easgd_drain,
     .serve = easgd_serve,

@@ -189,6 +189,7 @@ const dsgd_algo dsgd_algo_gossip = {
              gossip_options_table, sizeof(gossip_options)},
     .state_size = sizeof(gossip_state),
     .start = gossip_start,
+    .independent = 1,
     .step = gossip_step,
     .drain = gossip_drain,
     .stop = gossip_stop,

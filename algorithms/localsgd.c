@@ -36,7 +36,7 @@ static int localsgd_step(dsgd_node *n, dsgd_comm *c, long t)
 static int localsgd_drain(dsgd_node *n, dsgd_comm *c)
 {
     const localsgd_options *o = n->opt;
-    return n->w.iters % o->sync_every != 0 ? average(n, c) : DSGD_OK;
+    return n->w.done % o->sync_every != 0 ? average(n, c) : DSGD_OK;
 }
 
 const dsgd_algo dsgd_algo_localsgd = {

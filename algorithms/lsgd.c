@@ -90,6 +90,8 @@ static int lsgd_work(dsgd_node *n, dsgd_comm *c)
                 (rc = dsgd_worker_after_step(w, c, i, n->out)))
                 break;
             dsgd_worker_progress(w, c, i - 1, n->out);
+            if (w->stop) /* (the batch of iteration i was loaded for nothing) */
+                break;
             dsgd_set_iter(c, i);
         }
         if (i < w->iters && ((rc = dsgd_worker_gradient(w, c, n->out)) ||
@@ -105,6 +107,8 @@ static int lsgd_serve(dsgd_node *n, dsgd_comm *c)
     const lsgd_state *s = n->state;
     int root = dsgd_group_size(c, s->node) - 1, rc = DSGD_OK;
     for (long i = w->start_iter; rc == DSGD_OK && i < w->iters; i++) {
+        if (i > w->start_iter && ((rc = dsgd_worker_boundary(w, c, i, n->out)) || w->stop))
+            break; /* the node's workers stop at this boundary too */
         dsgd_set_iter(c, i);
         dsgd_vec_zero(&w->grad); /* the communicator adds nothing to the sum */
         if ((rc = dsgd_reduce(c, s->node, root, w->grad.data, w->grad.len)) ||

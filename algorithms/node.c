@@ -10,7 +10,7 @@ static int worker_loop(const dsgd_algo *algo, dsgd_node *n, dsgd_comm *c)
     int rc = DSGD_OK;
     if (algo->work)
         rc = algo->work(n, c);
-    for (long t = w->start_iter; !algo->work && rc == DSGD_OK && t < w->iters; t++) {
+    for (long t = w->start_iter; !algo->work && rc == DSGD_OK && t < w->iters && !w->stop; t++) {
         dsgd_set_iter(c, t);
         if ((rc = dsgd_worker_load(w, c, t)) || (rc = dsgd_worker_gradient(w, c, n->out)) ||
             (algo->step && (rc = algo->step(n, c, t))) ||
@@ -49,6 +49,8 @@ int dsgd_node_main(dsgd_comm *c, const dsgd_job *job, dsgd_result *out)
     if (rc == DSGD_OK)
         rc = dsgd_barrier(c, NULL);
     double t0 = dsgd_now(c);
+    n.w.t_start = t0;
+    n.w.lockstep = !algo->independent;
     if (rc == DSGD_OK && n.l.my_worker >= 0)
         rc = worker_loop(algo, &n, c);
     else if (rc == DSGD_OK)

@@ -171,6 +171,8 @@ int dsgd_ps_serve_sync(dsgd_node *n, dsgd_comm *c)
         if (dsgd_vec_alloc(&in[i], len, phantom) != 0)
             rc = DSGD_ENOMEM;
     for (long t = w->start_iter; rc == DSGD_OK && t < w->iters; t++) {
+        if (t > w->start_iter && ((rc = dsgd_worker_boundary(w, c, t, n->out)) || w->stop))
+            break; /* the workers stop at this boundary too */
         dsgd_set_iter(c, t);
         for (int i = 0; rc == DSGD_OK && i < W; i++)
             rc = dsgd_irecv(c, dsgd_layout_worker(l, i), DSGD_PS_TAG_DATA, in[i].data, dsgd_vec_bytes(&in[i]),

@@ -45,6 +45,18 @@ int dsgd_worker_check_config(dsgd_config *cfg, const dsgd_dataset *data, char *e
     }
     if (strcmp(cfg->payload, "auto") == 0)
         strcpy(cfg->payload, executable ? "real" : "phantom");
+    const dsgd_component *variant = cfg->choice[DSGD_SEL_ALGO].component;
+    if (variant && dsgd_algo_of(variant)->independent && dsgd_config_stops_early(cfg) &&
+        cfg->eval_every) {
+        /* Its workers stop at different iterations: an evaluation (a
+         * collective of all workers) one of them never reaches would hang. */
+        snprintf(err, errlen,
+                 "--eval-every: %s's workers stop at different iterations under --%s, so they "
+                 "cannot evaluate together mid-run; evaluate at the end (a curve: one run per "
+                 "budget)",
+                 variant->name, cfg->time_budget > 0 ? "time-budget" : "samples");
+        return -1;
+    }
     if ((cfg->checkpoint[0] || cfg->resume[0]) && dsgd_config_phantom(cfg)) {
         snprintf(err, errlen, "--%s: needs --payload real (phantom runs have no parameters)",
                  cfg->checkpoint[0] ? "checkpoint" : "resume");
@@ -285,10 +297,12 @@ int dsgd_worker_evaluate(dsgd_worker *w, dsgd_comm *c, dsgd_group *group, dsgd_r
     dsgd_work work;
     dsgd_model_work(&w->model, (int)(end - begin), 0, &work);
     int rc = dsgd_compute(c, "eval", &work, t0);
-    /* Sums as floats: exact for counts below 2^24, 1e-7 relative for the loss. */
-    float sums[2] = {(float)loss_sum, (float)correct};
+    /* Sums as floats: exact for counts below 2^24, 1e-7 relative for the
+     * loss.  The third: the members' iterations so far (samples trained). */
+    float sums[3] = {(float)loss_sum, (float)correct, (float)(w->done - w->start_iter)};
     if (rc == DSGD_OK)
-        rc = dsgd_allreduce(c, group, sums, 2);
+        rc = dsgd_allreduce(c, group, sums, 3);
+    out->samples = (long)sums[2] * batch;
     double n = (double)ds->n[DSGD_TEST];
     int real = w->x != NULL;
     out->final_loss = real ? sums[0] / n : NAN;
@@ -310,21 +324,47 @@ static int checkpoint(dsgd_worker *w, dsgd_comm *c, long iters_done, dsgd_result
     return dsgd_io(c, "checkpoint", bytes, t0);
 }
 
+int dsgd_worker_boundary(dsgd_worker *w, dsgd_comm *c, long iters_done, dsgd_result *out)
+{
+    const dsgd_config *cfg = w->job->cfg;
+    w->done = iters_done;
+    if (w->stop || !dsgd_config_stops_early(cfg) || iters_done >= w->iters) {
+        out->stopped_by = iters_done >= w->iters && !w->stop ? "iters" : out->stopped_by;
+        return DSGD_OK;
+    }
+    int rc = DSGD_OK, expired = 0, by_samples = 0;
+    if (cfg->samples && w->lockstep) { /* every worker trains one minibatch an iteration */
+        by_samples = (iters_done - w->start_iter) * cfg->batch * (long)w->count >= cfg->samples;
+    } else if (cfg->samples) { /* workers of their own pace: count them all */
+        long total = 0;
+        rc = dsgd_tally(c, cfg->batch, &total);
+        by_samples = total >= cfg->samples;
+    }
+    expired = by_samples || (cfg->time_budget > 0 && dsgd_now(c) - w->t_start >= cfg->time_budget);
+    if (rc == DSGD_OK && w->lockstep && !by_samples)
+        rc = dsgd_stop_vote(c, iters_done, expired, &w->stop);
+    else
+        w->stop = expired;
+    if (w->stop)
+        out->stopped_by = by_samples ? "samples" : "time";
+    return rc;
+}
+
 int dsgd_worker_eval_due(const dsgd_worker *w, long iters_done)
 {
     long every = w->job->cfg->eval_every;
-    return every && iters_done % every == 0 && iters_done < w->iters;
+    return every && iters_done % every == 0 && iters_done < w->iters && !w->stop;
 }
 
 int dsgd_worker_after_step(dsgd_worker *w, dsgd_comm *c, long iters_done, dsgd_result *out)
 {
     const dsgd_config *cfg = w->job->cfg;
-    int rc = DSGD_OK;
-    if (dsgd_worker_eval_due(w, iters_done))
+    int rc = dsgd_worker_boundary(w, c, iters_done, out);
+    if (rc == DSGD_OK && dsgd_worker_eval_due(w, iters_done))
         rc = dsgd_worker_evaluate(w, c, w->eval_group, out);
     if (rc == DSGD_OK && cfg->checkpoint[0] &&
         ((cfg->checkpoint_every && iters_done % cfg->checkpoint_every == 0) ||
-         iters_done == w->iters))
+         iters_done == w->iters || w->stop))
         rc = checkpoint(w, c, iters_done, out);
     return rc;
 }

@@ -38,6 +38,11 @@ typedef struct dsgd_worker {
     int smoothing;          /* --laplacian-sigma > 0 on real parameters */
     dsgd_laplacian smooth;
     int defer_backward; /* gradient charges only the forward pass (see below) */
+    /* Stopping early (--time-budget, --samples; dsgd_worker_boundary). */
+    double t_start; /* dsgd_now() when training started (the node program sets it) */
+    int lockstep;   /* the ranks vote at each boundary (dsgd_stop_vote) */
+    long done;      /* iterations completed (the last boundary passed) */
+    int stop;       /* the last boundary ended the run */
 } dsgd_worker;
 
 /* Checks, before any rank starts, what dsgd_worker_init would reject in the
@@ -93,9 +98,20 @@ int dsgd_worker_step(dsgd_worker *w, dsgd_comm *c, const dsgd_vec *grad);
  * loss and accuracy on the whole split (eval events test_loss and
  * test_accuracy record them). */
 int dsgd_worker_evaluate(dsgd_worker *w, dsgd_comm *c, dsgd_group *group, dsgd_result *out);
-/* After iteration iters_done-1: evaluates every --eval-every iterations
+/* After iteration iters_done-1: decides whether the run stops there
+ * (dsgd_worker_boundary), evaluates every --eval-every iterations
  * (collective, all ranks) and writes this rank's checkpoint every
  * --checkpoint-every iterations and after the last one (charged as io). */
+/* At the boundary after iteration iters_done-1: whether the run stops
+ * there (w->stop, out->stopped_by), from the iterations, --time-budget and
+ * --samples.  In lock step (w->lockstep: a variant whose ranks wait for
+ * each other) every rank that takes part -- workers, and servers or
+ * communicators at the top of their iteration iters_done -- calls it at
+ * every boundary, and they stop together (dsgd_stop_vote); otherwise each
+ * worker stops on its own clock, or when the samples of all workers
+ * together (dsgd_tally) reach --samples.  dsgd_worker_after_step calls it
+ * for workers. */
+int dsgd_worker_boundary(dsgd_worker *w, dsgd_comm *c, long iters_done, dsgd_result *out);
 /* Whether dsgd_worker_after_step(w, c, iters_done, ...) evaluates (a
  * collective over all workers: asynchronous variants must not leave a
  * peer waiting on them then). */

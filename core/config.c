@@ -23,8 +23,9 @@ static const dsgd_option core_options[] = {
     {"payload", DSGD_OPT_STR, AT(payload), .def = "auto", .metavar = "auto|real|phantom",
      .help = "real buffers and math, or sizes only; auto: real if the model can run",
      .choices = "auto|real|phantom"},
-    {"iters", DSGD_OPT_LONG, AT(iters), .def = "50", .min = 1, .metavar = "N",
-     .help = "training iterations"},
+    {"iters", DSGD_OPT_LONG, AT(iters), .min = 1, .metavar = "N",
+     .help = "training iterations (default 50; with --time-budget or --samples: as many as "
+             "they allow)"},
     {"batch", DSGD_OPT_INT, AT(batch), .def = "32", .min = 1, .metavar = "B",
      .help = "minibatch per worker"},
     {"lr", DSGD_OPT_DOUBLE, AT(lr), .def = "0.05", .metavar = "X", .help = "learning rate"},
@@ -32,6 +33,13 @@ static const dsgd_option core_options[] = {
      .help = "SGD momentum"},
     {"epochs", DSGD_OPT_LONG, AT(epochs), .min = 1, .metavar = "E",
      .help = "train E epochs of the largest shard (overrides --iters)"},
+    {"time-budget", DSGD_OPT_DOUBLE, AT(time_budget), .def = "0", .metavar = "S",
+     .help = "stop after S seconds of training (simulated in dsgd-sim, wall in dsgd-run), at "
+             "the first iteration boundary past S; asynchronous variants' workers each on their "
+             "own clock (0: no limit)"},
+    {"samples", DSGD_OPT_LONG, AT(samples), .min = 1, .metavar = "N",
+     .help = "stop once the workers together have trained on N samples (asynchronous "
+             "variants: fast workers take more of them)"},
     {"nesterov", DSGD_OPT_BOOL, AT(nesterov), .help = "Nesterov momentum"},
     {"weight-decay", DSGD_OPT_DOUBLE, AT(weight_decay), .def = "0", .metavar = "X",
      .help = "L2 weight decay"},
@@ -297,6 +305,10 @@ static int set_component_flag(dsgd_config *cfg, const dsgd_cli *cli, flag_arg *f
 
 static int validate(const dsgd_config *cfg, char *err, size_t errlen)
 {
+    if (!(cfg->time_budget >= 0) || !isfinite(cfg->time_budget)) {
+        snprintf(err, errlen, "--time-budget: want seconds >= 0, got %g", cfg->time_budget);
+        return -1;
+    }
     double steps[DSGD_MAX_LR_STEPS];
     if (cfg->lr_steps[0] && dsgd_config_lr_steps(cfg, steps, err, errlen) < 0)
         return -1;
@@ -401,6 +413,8 @@ int dsgd_config_parse(dsgd_config *cfg, int argc, char **argv, const dsgd_cli *c
             rc = DSGD_CONFIG_ERROR;
     }
     free(deferred);
+    if (!cfg->iters) /* not given: bounded by the budget, else the default */
+        cfg->iters = dsgd_config_stops_early(cfg) ? DSGD_ITERS_UNBOUNDED : 50;
     if (rc == DSGD_CONFIG_OK && validate(cfg, err, errlen) != 0)
         rc = DSGD_CONFIG_ERROR;
     return rc;

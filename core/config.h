@@ -46,7 +46,7 @@ typedef struct dsgd_config {
     char model[32];
     char data[512];
     char payload[16]; /* "auto", "real" or "phantom" (auto is resolved before a run) */
-    long iters;
+    long iters; /* DSGD_ITERS_UNBOUNDED: until --time-budget or --samples */
     int batch;
     double lr;
     double momentum;
@@ -56,6 +56,8 @@ typedef struct dsgd_config {
     int quiet;
     /* training schedule */
     long epochs;          /* 0: run --iters iterations */
+    double time_budget;   /* seconds of training before the workers stop (0: none) */
+    long samples;         /* training samples, all workers together, before they stop (0: none) */
     int nesterov;         /* Nesterov momentum */
     double weight_decay;  /* L2 coefficient added to the gradient */
     double warmup_epochs; /* linear learning-rate warm-up */
@@ -103,6 +105,15 @@ void dsgd_config_usage(FILE *out, const dsgd_cli *cli);
 static inline const void *dsgd_config_options(const dsgd_config *cfg, dsgd_selector sel)
 {
     return cfg->choice[sel].options;
+}
+
+/* --iters when --time-budget or --samples ends the run instead. */
+#define DSGD_ITERS_UNBOUNDED (1L << 40)
+
+/* Whether the run may stop before its iterations: --time-budget, --samples. */
+static inline int dsgd_config_stops_early(const dsgd_config *cfg)
+{
+    return cfg->time_budget > 0 || cfg->samples > 0;
 }
 
 #define DSGD_MAX_LR_STEPS 16

@@ -2,6 +2,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "core/progress.h"
 
+#include "core/config.h"
+
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,8 +34,12 @@ void dsgd_progress_update(void *ctx, long iter, long iters, double now)
         return;
     p->last_print = wall;
     p->shown = 1;
-    fprintf(stderr, "\r  iteration %ld/%ld  %s time %.6g s  wall %.1f s ", iter, iters, p->clock,
-            now, wall - p->wall_start);
+    if (iters >= DSGD_ITERS_UNBOUNDED) /* --time-budget or --samples ends it */
+        fprintf(stderr, "\r  iteration %ld  %s time %.6g s  wall %.1f s ", iter, p->clock, now,
+                wall - p->wall_start);
+    else
+        fprintf(stderr, "\r  iteration %ld/%ld  %s time %.6g s  wall %.1f s ", iter, iters,
+                p->clock, now, wall - p->wall_start);
     fflush(stderr);
 }
 

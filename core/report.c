@@ -57,8 +57,13 @@ void dsgd_report_json(FILE *out, const char *backend, const dsgd_config *cfg, in
     number(out, "iter_time_s", ran > 0 ? r->time_s / ran : NAN);
     int workers = r->workers > 0 ? r->workers : nodes; /* servers train no samples */
     fprintf(out, ",\"workers\":%d", workers);
-    number(out, "samples_per_s",
-           r->time_s > 0 ? (double)ran * cfg->batch * workers / r->time_s : NAN);
+    /* Workers of asynchronous variants stopped by time or samples ran
+     * different numbers of iterations: the count of samples says. */
+    double samples = r->samples > 0 ? (double)r->samples : (double)ran * cfg->batch * workers;
+    fprintf(out, ",\"samples\":%.0f,\"stopped_by\":\"%s\"", samples,
+            r->stopped_by ? r->stopped_by : "iters");
+    number(out, "time_budget_s", cfg->time_budget > 0 ? cfg->time_budget : NAN);
+    number(out, "samples_per_s", r->time_s > 0 ? samples / r->time_s : NAN);
     number(out, "first_loss", r->first_loss);
     number(out, "final_loss", r->final_loss);
     number(out, "test_accuracy", r->test_accuracy);

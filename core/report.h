@@ -11,7 +11,9 @@
 typedef struct dsgd_result {
     int finished;          /* the node program returned */
     int status;            /* its return value (0 = success) */
-    long iters;            /* iterations completed */
+    long iters;            /* iterations completed (this rank's) */
+    long samples;          /* training samples of this invocation, all workers (0: unknown) */
+    const char *stopped_by; /* what ended the training: "iters", "time" or "samples" */
     double time_s;         /* training loop time (simulated or wall) */
     double first_loss;     /* training loss of the first minibatch */
     double final_loss;     /* loss of the final parameters on the test split */

@@ -33,6 +33,9 @@ typedef struct exec_state {
     char *scratch; /* stands in for phantom buffers */
     size_t scratch_bytes;
     int *node; /* node index of every rank */
+    /* The control plane (comm.h): on rank 0, the stop word and the tally, reached by one-sided atomics under a lock_all epoch. */
+    MPI_Win control;
+    long *control_base;
 } exec_state;
 
 typedef struct exec_request {
@@ -324,6 +327,57 @@ static int exec_barrier(dsgd_comm *c, dsgd_group *g)
     return status_of(MPI_Barrier(mpi_comm_of(g)));
 }
 
+enum { STOP_SLOT, TALLY_SLOT, LOCK_SLOT, CONTROL_SLOTS };
+
+/* One atomic on rank 0's control word `slot`, completed there. */
+static int control_op(MPI_Win win, int slot, MPI_Op op, long value, long *old)
+{
+    int rc = MPI_Fetch_and_op(&value, old, MPI_LONG, 0, slot, op, win);
+    return rc == MPI_SUCCESS ? MPI_Win_flush(0, win) : rc;
+}
+
+/* Compare-and-swap under a test-and-set lock: Open MPI 4.1's
+ * MPI_Compare_and_swap crashes in the shared-memory transport's emulated
+ * atomics (vader, target rank 0 itself), its fetch-and-op does not. */
+static int exec_control_swap(dsgd_comm *c, long expect, long value, long *old)
+{
+    MPI_Win win = self(c)->control;
+    long held = 1, ignored = 0;
+    int rc;
+    do
+        rc = control_op(win, LOCK_SLOT, MPI_REPLACE, 1, &held);
+    while (rc == MPI_SUCCESS && held != 0);
+    if (rc == MPI_SUCCESS)
+        rc = control_op(win, STOP_SLOT, MPI_NO_OP, 0, old);
+    if (rc == MPI_SUCCESS && *old == expect)
+        rc = control_op(win, STOP_SLOT, MPI_REPLACE, value, &ignored);
+    int unlock = control_op(win, LOCK_SLOT, MPI_REPLACE, 0, &ignored);
+    return status_of(rc == MPI_SUCCESS ? unlock : rc);
+}
+
+static int exec_tally(dsgd_comm *c, long add, long *total)
+{
+    long before = 0;
+    int rc = control_op(self(c)->control, TALLY_SLOT, MPI_SUM, add, &before);
+    *total = before + add;
+    return status_of(rc);
+}
+
+static int control_create(exec_state *s)
+{
+    MPI_Aint bytes = s->comm.rank == 0 ? (MPI_Aint)(sizeof(long) * CONTROL_SLOTS) : 0;
+    if (MPI_Win_allocate(bytes, sizeof(long), MPI_INFO_NULL, MPI_COMM_WORLD, &s->control_base,
+                         &s->control) != MPI_SUCCESS)
+        return -1;
+    if (s->comm.rank == 0)
+        memset(s->control_base, 0, (size_t)bytes);
+    /* Everyone sees the zeroed slots before anyone uses them. */
+    if (MPI_Barrier(MPI_COMM_WORLD) != MPI_SUCCESS ||
+        MPI_Win_lock_all(MPI_MODE_NOCHECK, s->control) != MPI_SUCCESS)
+        return -1;
+    return 0;
+}
+
 static const dsgd_comm_ops exec_ops = {
     .backend_name = "exec",
     .now = exec_now,
@@ -344,6 +398,8 @@ static const dsgd_comm_ops exec_ops = {
     .bcast = exec_bcast,
     .allgather = exec_allgather,
     .barrier = exec_barrier,
+    .control_swap = exec_control_swap,
+    .tally = exec_tally,
     /* failed: Open MPI aborts the job instead; compute, io, memory: real
      * time has already passed, nothing to charge (comm.h, NULL slots). */
 };
@@ -414,7 +470,7 @@ dsgd_comm *dsgd_exec_comm_create(int trace)
     s->comm.trace = trace ? &s->trace : NULL;
     const char *skew = getenv("DSGD_TEST_CLOCK_SKEW");
     clock_skew = skew ? atof(skew) * s->comm.rank : 0.0;
-    if (discover_nodes(s) != 0 || align_clocks(s) != 0) {
+    if (discover_nodes(s) != 0 || align_clocks(s) != 0 || control_create(s) != 0) {
         free(s->node);
         free(s);
         return NULL;
@@ -434,6 +490,8 @@ void dsgd_exec_comm_destroy(dsgd_comm *c)
     if (!c)
         return;
     exec_state *s = self(c);
+    MPI_Win_unlock_all(s->control);
+    MPI_Win_free(&s->control);
     dsgd_trace_free(&s->trace);
     free(s->scratch);
     free(s->node);

@@ -110,6 +110,21 @@ static int sim_op_memory(dsgd_comm *c, const char *name, double bytes, double t_
     return DSGD_OK;
 }
 
+static int sim_control_swap(dsgd_comm *c, long expect, long value, long *old)
+{
+    long *cell = &sim_self(c)->world->control;
+    *old = *cell;
+    if (*cell == expect)
+        *cell = value;
+    return DSGD_OK;
+}
+
+static int sim_tally(dsgd_comm *c, long add, long *total)
+{
+    *total = sim_self(c)->world->tally += add;
+    return DSGD_OK;
+}
+
 static const dsgd_comm_ops sim_ops = {
     .backend_name = "sim",
     .now = sim_now,
@@ -133,6 +148,8 @@ static const dsgd_comm_ops sim_ops = {
     .barrier = sim_barrier,
     .compute = sim_op_compute,
     .io = sim_op_io,
+    .control_swap = sim_control_swap,
+    .tally = sim_tally,
     .memory = sim_op_memory,
 };
 

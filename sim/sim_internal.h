@@ -121,6 +121,10 @@ struct dsgd_sim_world {
     unsigned char *dead; /* dead[r]: --fail killed rank r (failure notices in match.c) */
     int *dead_list;      /* the killed ranks, in order */
     int n_dead;
+    /* The control plane (comm.h): outside the simulated network.  Actors
+     * run one at a time, so a read-then-write is atomic. */
+    long control;
+    long tally;
 };
 
 /* A message in flight.  The sender allocates it (with a copy of the data,

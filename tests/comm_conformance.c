@@ -223,6 +223,8 @@ static int no_slots(dsgd_comm *c)
         {"bcast", dsgd_bcast(c, NULL, 0, &v, sizeof v)},
         {"allgather", dsgd_allgather(c, NULL, &v, sizeof v, gathered)},
         {"barrier", dsgd_barrier(c, NULL)},
+        {"stop_vote", dsgd_stop_vote(c, 1, 1, &flag)},
+        {"tally", dsgd_tally(c, 1, &(long){0})},
     };
     for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++)
         if (calls[i].rc != DSGD_ENOTIMPL)
@@ -374,6 +376,49 @@ static int allreduce_or_message(dsgd_comm *c, int message_first)
     return 0;
 }
 
+/* The control plane: every rank gets the decision of the first to reach a
+ * boundary, whatever its own vote; a stop is final; the tally counts every
+ * rank's additions. */
+static int control_plane(dsgd_comm *c)
+{
+    int n = dsgd_size(c), me = dsgd_rank(c), stop[3] = {-1, -1, -1};
+    float votes[3 * 64];
+    /* boundary 1: only the last rank votes stop; 2: only rank 0, who is
+     * first there (the others wait for its word); 3: nobody, after a stop */
+    int token = 0;
+    if (dsgd_stop_vote(c, 1, me == n - 1, &stop[0]) || dsgd_barrier(c, NULL))
+        FAIL(50, "stop_vote returned an error");
+    if (me == 0) {
+        int rc = dsgd_stop_vote(c, 2, 1, &stop[1]);
+        for (int r = 1; rc == DSGD_OK && r < n; r++)
+            rc = dsgd_send(c, r, 41, &token, sizeof token);
+        if (rc)
+            FAIL(50, "stop_vote or send returned an error");
+    } else if (dsgd_recv(c, 0, 41, &token, sizeof token, NULL) ||
+               dsgd_stop_vote(c, 2, 0, &stop[1])) {
+        FAIL(50, "recv or stop_vote returned an error");
+    }
+    if (dsgd_stop_vote(c, 3, 0, &stop[2]))
+        FAIL(50, "stop_vote returned an error");
+    float mine[3] = {(float)stop[0], (float)stop[1], (float)stop[2]};
+    if (n > 64 || dsgd_allgather(c, NULL, mine, sizeof mine, votes))
+        FAIL(51, "allgather of the decisions failed");
+    for (int r = 0; r < n; r++)
+        for (int b = 0; b < 3; b++)
+            if (votes[3 * r + b] != votes[b])
+                FAIL(52, "boundary %d: rank %d decided %g, rank 0 %g", b + 1, r,
+                     votes[3 * r + b], votes[b]);
+    if (votes[1] != 1 || votes[2] != 1)
+        FAIL(53, "rank 0 voted stop first at boundary 2: decided %g, then %g at 3", votes[1],
+             votes[2]);
+    long total = 0;
+    if (dsgd_tally(c, me + 1, &total) || total < me + 1 || total > (long)n * (n + 1) / 2)
+        FAIL(54, "tally after adding %d: %ld", me + 1, total);
+    if (dsgd_barrier(c, NULL) || dsgd_tally(c, 0, &total) || total != (long)n * (n + 1) / 2)
+        FAIL(55, "tally of 1..%d: %ld, want %ld", n, total, (long)n * (n + 1) / 2);
+    return 0;
+}
+
 int dsgd_conformance_program(dsgd_comm *c, const dsgd_job *job, dsgd_result *out)
 {
     (void)job, (void)out;
@@ -383,7 +428,7 @@ int dsgd_conformance_program(dsgd_comm *c, const dsgd_job *job, dsgd_result *out
     if ((rc = ring_exchange(c)) || (rc = any_source_and_order(c)) || (rc = tag_matching(c)) ||
         (rc = probe_and_test(c)) || (rc = wait_any(c)) || (rc = nonblocking_allreduce(c)) ||
         (rc = missing_slots(c)) || (rc = allreduce_or_message(c, 0)) ||
-        (rc = allreduce_or_message(c, 1)))
+        (rc = allreduce_or_message(c, 1)) || (rc = control_plane(c)))
         return rc;
     return dsgd_barrier(c, NULL) ? 98 : 0;
 }

@@ -115,6 +115,28 @@ int main(void)
           alpha_of(&cfg)->fast, alpha_of(&cfg)->mode);
     dsgd_config_free(&cfg);
 
+    /* --iters: 50 unless a budget ends the run; a given --iters caps it */
+    CHECK(parse(&cfg, DSGD_PROG_RUN, err, NULL, 0, "--algo", "alpha", "--time-budget", "2.5", NULL) ==
+                  DSGD_CONFIG_OK &&
+              cfg.iters == DSGD_ITERS_UNBOUNDED && cfg.time_budget == 2.5 &&
+              dsgd_config_stops_early(&cfg),
+          "--time-budget alone: iters %ld", cfg.iters);
+    dsgd_config_free(&cfg);
+    CHECK(parse(&cfg, DSGD_PROG_RUN, err, NULL, 0, "--algo", "alpha", "--samples", "1000", "--iters", "9", NULL) ==
+                  DSGD_CONFIG_OK &&
+              cfg.iters == 9 && cfg.samples == 1000,
+          "--samples with --iters: iters %ld", cfg.iters);
+    dsgd_config_free(&cfg);
+    CHECK(parse(&cfg, DSGD_PROG_RUN, err, NULL, 0, "--time-budget", "-1", NULL) ==
+                  DSGD_CONFIG_ERROR &&
+              strstr(err, "--time-budget") && strstr(err, "-1"),
+          "negative budget: %s", err);
+    dsgd_config_free(&cfg);
+    CHECK(parse(&cfg, DSGD_PROG_RUN, err, NULL, 0, "--samples", "0", NULL) == DSGD_CONFIG_ERROR &&
+              strstr(err, "--samples"),
+          "zero samples: %s", err);
+    dsgd_config_free(&cfg);
+
     /* the same name in two variants lands in the chosen one's struct */
     CHECK(parse(&cfg, DSGD_PROG_RUN, err, NULL, 0, "--algo", "beta", "--every", "11", NULL) ==
               DSGD_CONFIG_OK,
@@ -161,7 +183,7 @@ int main(void)
     CHECK(strstr(out, "usage: dsgd-sim") && strstr(out, "--platform FILE") &&
               strstr(out, "SGD variants (--algo), with their own flags:") &&
               strstr(out, "models (--model):") && strstr(out, "--iters N") &&
-              strstr(out, "training iterations (default 50)"),
+              strstr(out, "training iterations (default 50;"),
           "--help: %s", out);
     dsgd_config_free(&cfg);
     CHECK(parse(&cfg, DSGD_PROG_RUN, err, out, sizeof out, "--help", NULL) == DSGD_CONFIG_EXIT &&
