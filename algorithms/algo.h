@@ -65,6 +65,9 @@ struct dsgd_algo {
      * --time-budget and --samples stop each on its own; 0 (lock step):
      * they stop together (dsgd_worker_boundary). */
     int independent;
+    /* 1 if its workers hold the same parameters whenever they evaluate
+     * (ssgd, ssgd-ps, lsgd): --eval-model has nothing to choose between. */
+    int replicated;
     /* Ranks per node it groups consecutive ranks into when every machine
      * of the platform holds one rank and --node-size is not given (0: it
      * takes the machines as they are). */

@@ -136,6 +136,7 @@ const dsgd_algo dsgd_algo_lsgd = {
              NULL, 0},
     .roles = lsgd_roles,
     .collectives_only = 1,
+    .replicated = 1,
     .node_size = 8, /* 7 workers and their communicator */
     .state_size = sizeof(lsgd_state),
     .start = lsgd_start,

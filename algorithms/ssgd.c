@@ -89,6 +89,7 @@ const dsgd_algo dsgd_algo_ssgd = {
     .base = {"ssgd", "synchronous SGD: allreduce-average the gradients every step",
              ssgd_options_table, sizeof(ssgd_options)},
     .collectives_only = 1,
+    .replicated = 1,
     .start = ssgd_start,
     .step = ssgd_step,
 };

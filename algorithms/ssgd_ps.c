@@ -37,6 +37,7 @@ const dsgd_algo dsgd_algo_ssgd_ps = {
              "step, pull parameters",
              ssgd_ps_options_table, sizeof(ssgd_ps_options)},
     .roles = dsgd_roles_servers_last,
+    .replicated = 1,
     .step = ssgd_ps_step,
     .serve = dsgd_ps_serve_sync,
 };

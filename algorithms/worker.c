@@ -87,7 +87,7 @@ int dsgd_worker_init(dsgd_worker *w, const dsgd_job *job, int index, int count, 
 {
     memset(w, 0, sizeof *w);
     w->job = job;
-    w->loss = w->first_loss = NAN;
+    w->loss = w->first_loss = w->recent_loss = NAN;
     w->index = index;
     w->count = count;
     const dsgd_config *cfg = job->cfg;
@@ -185,6 +185,8 @@ int dsgd_worker_gradient(dsgd_worker *w, dsgd_comm *c, dsgd_result *out)
     }
     if (isnan(w->first_loss))
         w->first_loss = w->loss;
+    /* The last ~10 minibatches' loss: who leads (--eval-model leader). */
+    w->recent_loss = isnan(w->recent_loss) ? w->loss : 0.9 * w->recent_loss + 0.1 * w->loss;
     dsgd_record(c, DSGD_EV_EVAL, "train_loss", dsgd_now(c), w->loss);
     return DSGD_OK;
 }
@@ -274,39 +276,107 @@ int dsgd_worker_step(dsgd_worker *w, dsgd_comm *c, const dsgd_vec *grad)
     return rc;
 }
 
-int dsgd_worker_evaluate(dsgd_worker *w, dsgd_comm *c, dsgd_group *group, dsgd_result *out)
+/* Scores params on test samples [begin, end): loss sum and correct count;
+ * charges the forward passes. */
+static int score(dsgd_worker *w, dsgd_comm *c, const dsgd_vec *params, size_t begin, size_t end,
+                 double *loss_sum, long *correct)
 {
     const dsgd_dataset *ds = w->job->data;
     int batch = w->job->cfg->batch;
-    size_t begin, end;
-    dsgd_shard_range(ds->n[DSGD_TEST], dsgd_group_index(c, group), dsgd_group_size(c, group),
-                     &begin, &end);
     double t0 = dsgd_now(c);
-    double loss_sum = 0.0;
-    long correct = 0;
+    *loss_sum = 0.0;
+    *correct = 0;
     for (size_t done = begin; w->x && done < end;) {
         int chunk = (int)(end - done < (size_t)batch ? end - done : (size_t)batch);
         for (int k = 0; k < chunk; k++)
             ds->get(ds, DSGD_TEST, done + k, w->x + (size_t)k * ds->dim, &w->y[k]);
         int right = 0;
-        loss_sum +=
-            (double)dsgd_model_evaluate(&w->model, &w->params, w->x, w->y, chunk, &right) * chunk;
-        correct += right;
+        *loss_sum +=
+            (double)dsgd_model_evaluate(&w->model, params, w->x, w->y, chunk, &right) * chunk;
+        *correct += right;
         done += (size_t)chunk;
     }
     dsgd_work work;
     dsgd_model_work(&w->model, (int)(end - begin), 0, &work);
-    int rc = dsgd_compute(c, "eval", &work, t0);
+    return dsgd_compute(c, "eval", &work, t0);
+}
+
+/* The lowest recent training loss among the members: its group index
+ * (ties and phantom runs: the lowest index). */
+static int find_leader(dsgd_worker *w, dsgd_comm *c, dsgd_group *group, int *leader)
+{
+    int n = dsgd_group_size(c, group);
+    float mine = isnan(w->recent_loss) ? INFINITY : (float)w->recent_loss;
+    float *all = malloc(sizeof *all * (size_t)n);
+    if (!all)
+        return DSGD_ENOMEM;
+    int rc = dsgd_allgather(c, group, &mine, sizeof mine, all);
+    *leader = 0;
+    for (int i = 1; rc == DSGD_OK && i < n; i++)
+        if (all[i] < all[*leader])
+            *leader = i;
+    free(all);
+    return rc;
+}
+
+/* The parameters --eval-model scores, into *scored (a copy, or a view of
+ * w->params when this worker's own are the answer). */
+static int parameters_to_score(dsgd_worker *w, dsgd_comm *c, dsgd_group *group, const char *mode,
+                               dsgd_vec *scored, int *owned)
+{
+    *owned = 0;
+    *scored = w->params;
+    if (strcmp(mode, "average") && strcmp(mode, "leader") && strcmp(mode, "rank0"))
+        return DSGD_OK; /* each, shards: the worker's own */
+    int rc = dsgd_vec_alloc_like(&w->params, scored, NULL);
+    if (rc != DSGD_OK)
+        return DSGD_ENOMEM;
+    *owned = 1;
+    dsgd_vec_copy(scored, &w->params);
+    int n = dsgd_group_size(c, group), root = 0;
+    if (strcmp(mode, "average") == 0) {
+        rc = dsgd_allreduce(c, group, scored->data, scored->len);
+        double t0 = dsgd_now(c);
+        if (rc == DSGD_OK)
+            rc = dsgd_memory(c, "scale", dsgd_vec_scale(scored, 1.0f / (float)n), t0);
+        return rc;
+    }
+    if (strcmp(mode, "leader") == 0)
+        rc = find_leader(w, c, group, &root);
+    return rc ? rc : dsgd_bcast(c, group, root, scored->data, dsgd_vec_bytes(scored));
+}
+
+int dsgd_worker_evaluate(dsgd_worker *w, dsgd_comm *c, dsgd_group *group, dsgd_result *out)
+{
+    const dsgd_config *cfg = w->job->cfg;
+    const dsgd_dataset *ds = w->job->data;
+    const dsgd_algo *algo = w->job->algo;
+    /* Workers that hold one model score it once, on shards, however asked. */
+    int replicated = algo && algo->replicated && cfg->init_noise == 0;
+    const char *mode = replicated ? "replicated" : cfg->eval_model;
+    int each = strcmp(mode, "each") == 0, n = dsgd_group_size(c, group), owned = 0;
+    size_t begin = 0, end = ds->n[DSGD_TEST];
+    if (!each)
+        dsgd_shard_range(ds->n[DSGD_TEST], dsgd_group_index(c, group), n, &begin, &end);
+    double t0 = dsgd_now(c), loss_sum = 0;
+    long correct = 0;
+    dsgd_vec scored;
+    int rc = parameters_to_score(w, c, group, mode, &scored, &owned);
+    if (rc == DSGD_OK)
+        rc = score(w, c, &scored, begin, end, &loss_sum, &correct);
+    if (owned)
+        dsgd_vec_free(&scored);
     /* Sums as floats: exact for counts below 2^24, 1e-7 relative for the
      * loss.  The third: the members' iterations so far (samples trained). */
     float sums[3] = {(float)loss_sum, (float)correct, (float)(w->done - w->start_iter)};
     if (rc == DSGD_OK)
         rc = dsgd_allreduce(c, group, sums, 3);
-    out->samples = (long)sums[2] * batch;
-    double n = (double)ds->n[DSGD_TEST];
+    out->samples = (long)sums[2] * cfg->batch;
+    double total = (double)ds->n[DSGD_TEST] * (each ? n : 1); /* each: n whole splits */
     int real = w->x != NULL;
-    out->final_loss = real ? sums[0] / n : NAN;
-    out->test_accuracy = real ? sums[1] / n : NAN;
+    out->final_loss = real ? sums[0] / total : NAN;
+    out->test_accuracy = real ? sums[1] / total : NAN;
+    out->eval_model = mode;
     dsgd_record(c, DSGD_EV_EVAL, "test_loss", t0, out->final_loss);
     dsgd_record(c, DSGD_EV_EVAL, "test_accuracy", t0, out->test_accuracy);
     return rc;

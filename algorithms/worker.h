@@ -27,6 +27,7 @@ typedef struct dsgd_worker {
     size_t shard_begin, shard_end;
     double loss;            /* loss of the last minibatch (NAN when phantom) */
     double first_loss;      /* loss of the first minibatch */
+    double recent_loss;     /* moving average of the minibatch losses (weight 0.1) */
     int index, count;       /* this worker among count */
     dsgd_sampler sampler;   /* shuffled minibatches of the shard */
     dsgd_schedule schedule; /* learning rate by iteration */
@@ -93,10 +94,15 @@ int dsgd_worker_scale(dsgd_worker *w, dsgd_comm *c, dsgd_vec *grad, float alpha)
  * charges memory, records an update event (value: the learning rate). */
 int dsgd_worker_step(dsgd_worker *w, dsgd_comm *c, const dsgd_vec *grad);
 /* Collective over `group` (NULL: all ranks), whose members hold the
- * parameters to judge: each evaluates its share of the test split, the sums
- * are allreduced, and out->final_loss / out->test_accuracy receive the
- * loss and accuracy on the whole split (eval events test_loss and
- * test_accuracy record them). */
+ * parameters to judge, as --eval-model says: the members' average, the
+ * leader's (lowest recent training loss) or the first member's, each
+ * member scoring its share of the test split; each member's own on the
+ * whole split (accuracies averaged); or each member's own on its share
+ * (shards).  Workers of a replicated variant (algo.h) score their one
+ * model on shards, with no communication.  The sums are allreduced, and
+ * out->final_loss / out->test_accuracy receive the loss and accuracy
+ * (eval events test_loss and test_accuracy record them), out->eval_model
+ * what was scored.  The communication and the scoring are charged. */
 int dsgd_worker_evaluate(dsgd_worker *w, dsgd_comm *c, dsgd_group *group, dsgd_result *out);
 /* After iteration iters_done-1: decides whether the run stops there
  * (dsgd_worker_boundary), evaluates every --eval-every iterations

@@ -52,6 +52,12 @@ static const dsgd_option core_options[] = {
      .help = "factor of each --lr-steps step"},
     {"eval-every", DSGD_OPT_LONG, AT(eval_every), .min = 1, .metavar = "N",
      .help = "evaluate test loss and accuracy every N iterations (default: at the end)"},
+    {"eval-model", DSGD_OPT_STR, AT(eval_model), .def = "average", .metavar = "WHICH",
+     .help = "the parameters evaluated when workers' models differ (gossip, leader, easgd, ...): "
+             "average (the workers' mean model), each (every worker's model on the whole test "
+             "split, accuracies averaged), leader (the worker of lowest recent training loss), "
+             "rank0 (the first worker's), shards (each worker's model on its share of the split)",
+     .choices = "average|each|leader|rank0|shards"},
     {"checkpoint", DSGD_OPT_STR, AT(checkpoint), .metavar = "DIR",
      .help = "write checkpoints (one file per rank) into DIR at the end"},
     {"checkpoint-every", DSGD_OPT_LONG, AT(checkpoint_every), .min = 1, .metavar = "N",

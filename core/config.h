@@ -64,6 +64,7 @@ typedef struct dsgd_config {
     char lr_steps[128];   /* epochs at which the rate is multiplied by lr_decay */
     double lr_decay;
     long eval_every;       /* iterations between test evaluations (0: only at the end) */
+    char eval_model[16];   /* which parameters are evaluated: average|each|leader|rank0|shards */
     char checkpoint[1024]; /* directory of checkpoints ("" none) */
     long checkpoint_every; /* iterations between checkpoints (0: only at the end) */
     char resume[1024];     /* directory to resume from ("" none) */

@@ -48,7 +48,8 @@ void dsgd_report_json(FILE *out, const char *backend, const dsgd_config *cfg, in
             r->iters, cfg->batch);
     /* what the defaults chose: nodes as the variant saw them (0: the
      * machines), and in the simulator how collectives were simulated */
-    fprintf(out, ",\"node_size\":%d", cfg->node_size);
+    fprintf(out, ",\"node_size\":%d,\"eval_model\":\"%s\"", cfg->node_size,
+            r->eval_model ? r->eval_model : cfg->eval_model);
     if (strcmp(backend, "sim") == 0)
         fprintf(out, ",\"coll_model\":\"%s\",\"allreduce\":\"%s\",\"jitter\":\"%s\"",
                 cfg->coll_model, cfg->allreduce, cfg->jitter[0] ? cfg->jitter : "none");

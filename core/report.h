@@ -14,6 +14,7 @@ typedef struct dsgd_result {
     long iters;            /* iterations completed (this rank's) */
     long samples;          /* training samples of this invocation, all workers (0: unknown) */
     const char *stopped_by; /* what ended the training: "iters", "time" or "samples" */
+    const char *eval_model; /* the parameters evaluated ("replicated": every worker's, equal) */
     double time_s;         /* training loop time (simulated or wall) */
     double first_loss;     /* training loss of the first minibatch */
     double final_loss;     /* loss of the final parameters on the test split */
