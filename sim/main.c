@@ -207,7 +207,7 @@ static int ranks_per_host(const dsgd_config *cfg)
 }
 
 /* SimGrid 3.32's ns-3 model cannot run dsgd (measured, README "Network
- * models"): a zero-byte message (a barrier's, a failure notice) never
+ * model"): a zero-byte message (a barrier's, a failure notice) never
  * completes and the simulated clock stops; a message to the same host
  * completes at once; clusters without a backbone crash it while loading,
  * and ns-3 crashes at SimGrid's shutdown after a run. */
