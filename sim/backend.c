@@ -197,29 +197,32 @@ int dsgd_sim_number_nodes(const sg_host_t *hosts, int n, int *node)
     return count;
 }
 
-/* sharing[i]: how many of hosts[0..n-1] are hosts[i] (ranks on its host). */
-static void count_sharing(const sg_host_t *hosts, int n, int *sharing)
+/* How many of hosts[0..n-1] each host is (ranks on it), by host name;
+ * free with xbt_dict_free. */
+static xbt_dict_t tally_hosts(const sg_host_t *hosts, int n)
 {
-    xbt_dict_t count = xbt_dict_new_homogeneous(NULL); /* host name -> ranks */
+    xbt_dict_t tally = xbt_dict_new_homogeneous(NULL);
     for (int i = 0; i < n; i++) {
         const char *name = sg_host_get_name(hosts[i]);
-        xbt_dict_set(count, name, (void *)((intptr_t)xbt_dict_get_or_null(count, name) + 1));
+        xbt_dict_set(tally, name, (void *)((intptr_t)xbt_dict_get_or_null(tally, name) + 1));
     }
+    return tally;
+}
+
+/* sharing[i]: how many ranks hosts[i] holds. */
+static void count_sharing(const sg_host_t *hosts, int n, int *sharing)
+{
+    xbt_dict_t tally = tally_hosts(hosts, n);
     for (int i = 0; i < n; i++)
-        sharing[i] = (int)(intptr_t)xbt_dict_get_or_null(count, sg_host_get_name(hosts[i]));
-    xbt_dict_free(&count);
+        sharing[i] = (int)(intptr_t)xbt_dict_get_or_null(tally, sg_host_get_name(hosts[i]));
+    xbt_dict_free(&tally);
 }
 
 int dsgd_sim_hosts_used(const sg_host_t *hosts, int n)
 {
-    xbt_dict_t seen = xbt_dict_new_homogeneous(NULL);
-    int count = 0;
-    for (int i = 0; i < n; i++)
-        if (!xbt_dict_get_or_null(seen, sg_host_get_name(hosts[i]))) {
-            xbt_dict_set(seen, sg_host_get_name(hosts[i]), (void *)1);
-            count++;
-        }
-    xbt_dict_free(&seen);
+    xbt_dict_t tally = tally_hosts(hosts, n);
+    int count = (int)xbt_dict_length(tally);
+    xbt_dict_free(&tally);
     return count;
 }
 
@@ -274,8 +277,9 @@ static void misfit(const sg_host_t *hosts, size_t n_hosts, int n, int per_host, 
 {
     long worker_room, room = dsgd_sim_slots(hosts, n_hosts, per_host, &worker_room);
     long cores = dsgd_sim_slots(hosts, n_hosts, 0, NULL);
-    char setting[16];
-    snprintf(setting, sizeof setting, per_host ? "%d" : "cores", per_host);
+    char setting[16] = "cores";
+    if (per_host > 0)
+        snprintf(setting, sizeof setting, "%d", per_host);
     snprintf(err, errlen,
              "%d ranks do not fit: the platform has %zu hosts, %zu of them for workers, %ld cores "
              "in all; with --ranks-per-host %s they take %ld ranks, %ld of them workers",
