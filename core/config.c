@@ -80,7 +80,11 @@ static const dsgd_option core_options[] = {
     {"platform", DSGD_OPT_STR, AT(platform), .def = "small.xml", .metavar = "FILE", SIM,
      .help = "SimGrid platform XML, or a name in platforms/"},
     {"nodes", DSGD_OPT_INT, AT(nodes), .min = 1, .metavar = "N", SIM,
-     .help = "ranks to simulate (default: every host that can take a worker)"},
+     .help = "ranks to simulate (default: as many as the hosts that can take a worker hold, "
+             "see --ranks-per-host)"},
+    {"ranks-per-host", DSGD_OPT_STR, AT(ranks_per_host), .def = "cores", .metavar = "N|cores", SIM,
+     .help = "ranks a host takes, consecutive ranks together (cores: its core count; an N above "
+             "it oversubscribes the host: its ranks share its cores)"},
     {"allreduce", DSGD_OPT_STR, AT(allreduce), .def = "auto", .metavar = "ALGO", SIM,
      .help = "message-level allreduce algorithm; 'list' prints them"},
     {"coll-model", DSGD_OPT_STR, AT(coll_model), .def = "auto", .metavar = "MODEL", SIM,
@@ -103,7 +107,7 @@ static const dsgd_option core_options[] = {
      .help = "every compute charge times a random factor of mean 1 and this coefficient of "
              "variation, per rank from --seed (default normal; lognormal: a heavy tail)"},
     {"fail", DSGD_OPT_LIST, AT(fail), .metavar = "HOST@T", SIM,
-     .help = "kill the rank on a host (name or rank) at simulated time T (repeatable); "
+     .help = "kill a rank, or the ranks on a host, at simulated time T (repeatable); "
              "synchronous variants then stall (exit 3), asynchronous ones go on without a "
              "failed worker"},
     {NULL},

@@ -75,6 +75,7 @@ typedef struct dsgd_config {
     /* dsgd-sim only */
     char platform[1024];
     int nodes;               /* 0: every host of the platform */
+    char ranks_per_host[16]; /* "cores" or a number: ranks per host (sim/sim.h) */
     char cost_profile[1024]; /* "": built-in defaults */
     char allreduce[24];      /* a name of dsgd_sim_allreduce_algos */
     char coll_model[16];     /* a name of dsgd_sim_coll_models */

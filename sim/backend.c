@@ -190,20 +190,56 @@ sg_host_t *dsgd_sim_hosts(size_t *count)
     return all;
 }
 
+/* Ranks that share a machine, found through a dictionary keyed by the
+ * machine: 'N' and a "node" property, or 'H' and a host name. */
+static void machine_key(sg_host_t h, char *key, size_t keylen)
+{
+    const char *node = sg_host_get_property_value(h, "node");
+    snprintf(key, keylen, "%c%s", node ? 'N' : 'H', node ? node : sg_host_get_name(h));
+}
+
 int dsgd_sim_number_nodes(const sg_host_t *hosts, int n, int *node)
 {
+    xbt_dict_t seen = xbt_dict_new_homogeneous(NULL); /* key -> node + 1 */
     int count = 0;
     for (int i = 0; i < n; i++) {
-        const char *key = sg_host_get_property_value(hosts[i], "node");
-        node[i] = -1;
-        for (int j = 0; key && j < i && node[i] < 0; j++) {
-            const char *other = sg_host_get_property_value(hosts[j], "node");
-            if (other && strcmp(key, other) == 0)
-                node[i] = node[j];
-        }
-        if (node[i] < 0)
-            node[i] = count++;
+        char key[300];
+        machine_key(hosts[i], key, sizeof key);
+        intptr_t known = (intptr_t)xbt_dict_get_or_null(seen, key);
+        if (!known)
+            xbt_dict_set(seen, key, (void *)(intptr_t)(known = ++count));
+        node[i] = (int)known - 1;
     }
+    xbt_dict_free(&seen);
+    return count;
+}
+
+/* How many of hosts[0..n-1] each host is (ranks on it), by host name;
+ * free with xbt_dict_free. */
+static xbt_dict_t tally_hosts(const sg_host_t *hosts, int n)
+{
+    xbt_dict_t tally = xbt_dict_new_homogeneous(NULL);
+    for (int i = 0; i < n; i++) {
+        const char *name = sg_host_get_name(hosts[i]);
+        xbt_dict_set(tally, name, (void *)((intptr_t)xbt_dict_get_or_null(tally, name) + 1));
+    }
+    return tally;
+}
+
+/* sharing[i]: how many ranks hosts[i] holds. */
+static void count_sharing(const sg_host_t *hosts, int n, int *sharing)
+{
+    xbt_dict_t tally = tally_hosts(hosts, n);
+    for (int i = 0; i < n; i++)
+        sharing[i] = (int)(intptr_t)xbt_dict_get_or_null(tally, sg_host_get_name(hosts[i]));
+    xbt_dict_free(&tally);
+}
+
+int dsgd_sim_hosts_used(const sg_host_t *hosts, int n)
+{
+    xbt_dict_t tally = tally_hosts(hosts, n);
+    int count = (int)xbt_dict_length(tally);
+    xbt_dict_free(&tally);
     return count;
 }
 
@@ -221,41 +257,96 @@ size_t dsgd_sim_worker_hosts(const sg_host_t *hosts, size_t n_hosts)
     return count;
 }
 
-int dsgd_sim_place(const sg_host_t *hosts, size_t n_hosts, int n, const int *is_worker,
-                   sg_host_t *placed, char *err, size_t errlen)
+int dsgd_sim_parse_ranks_per_host(const char *text, int *per_host, char *err, size_t errlen)
 {
-    char *used = calloc(n_hosts ? n_hosts : 1, 1);
-    if (!used) {
+    char *end;
+    long v = strcmp(text, "cores") == 0 ? 0 : strtol(text, &end, 10);
+    if (strcmp(text, "cores") != 0 && (end == text || *end || v < 1 || v > 1 << 20)) {
+        snprintf(err, errlen, "--ranks-per-host: bad value '%s' (want cores or a number >= 1)",
+                 text);
+        return -1;
+    }
+    *per_host = (int)v;
+    return 0;
+}
+
+int dsgd_sim_host_slots(sg_host_t h, int per_host)
+{
+    return per_host > 0 ? per_host : sg_host_core_count(h);
+}
+
+long dsgd_sim_slots(const sg_host_t *hosts, size_t n_hosts, int per_host, long *worker_slots)
+{
+    long all = 0, workers = 0;
+    for (size_t h = 0; h < n_hosts; h++) {
+        int slots = dsgd_sim_host_slots(hosts[h], per_host);
+        all += slots;
+        workers += is_cpu_host(hosts[h]) ? 0 : slots;
+    }
+    if (worker_slots)
+        *worker_slots = workers;
+    return all;
+}
+
+/* Why n ranks do not fit, in one line: hosts, room, cores. */
+static void misfit(const sg_host_t *hosts, size_t n_hosts, int n, int per_host, char *err,
+                   size_t errlen)
+{
+    long worker_room, room = dsgd_sim_slots(hosts, n_hosts, per_host, &worker_room);
+    long cores = dsgd_sim_slots(hosts, n_hosts, 0, NULL);
+    char setting[16] = "cores";
+    if (per_host > 0)
+        snprintf(setting, sizeof setting, "%d", per_host);
+    snprintf(err, errlen,
+             "%d ranks do not fit: the platform has %zu hosts, %zu of them for workers, %ld cores "
+             "in all; with --ranks-per-host %s they take %ld ranks, %ld of them workers",
+             n, n_hosts, dsgd_sim_worker_hosts(hosts, n_hosts), cores, setting, room, worker_room);
+}
+
+/* The first host with room left that is a cpu host (cpu 1), not one (cpu
+ * 0), or either (cpu -1); n_hosts if none. */
+static size_t host_with_room(const sg_host_t *hosts, size_t n_hosts, const int *room, int cpu)
+{
+    for (size_t h = 0; h < n_hosts; h++)
+        if (room[h] > 0 && (cpu < 0 || is_cpu_host(hosts[h]) == cpu))
+            return h;
+    return n_hosts;
+}
+
+int dsgd_sim_place(const sg_host_t *hosts, size_t n_hosts, int n, const int *is_worker,
+                   int per_host, sg_host_t *placed, char *err, size_t errlen)
+{
+    int *room = malloc(sizeof *room * (n_hosts ? n_hosts : 1));
+    if (!room) {
         snprintf(err, errlen, "out of memory placing %d ranks", n);
         return -1;
     }
+    for (size_t h = 0; h < n_hosts; h++)
+        room[h] = dsgd_sim_host_slots(hosts[h], per_host);
     /* Workers first, on non-cpu hosts; then the other roles, on cpu hosts
-     * and, failing those, on whatever is left. */
+     * and, failing those, on whatever is left.  A host fills up before
+     * the next one is used: consecutive ranks share it.  Without cpu
+     * hosts, every rank in rank order (one pass): the roles, computed on
+     * that order, keep the machines they were given. */
+    int by_role = is_worker && dsgd_sim_worker_hosts(hosts, n_hosts) < n_hosts;
     int rc = 0;
     for (int pass = 0; pass < 2 && rc == 0; pass++)
         for (int r = 0; r < n && rc == 0; r++) {
-            int worker = !is_worker || is_worker[r];
+            int worker = !by_role || is_worker[r];
             if (worker != (pass == 0))
                 continue;
-            size_t pick = n_hosts;
-            for (size_t h = 0; h < n_hosts && pick == n_hosts; h++)
-                if (!used[h] && (worker ? !is_cpu_host(hosts[h]) : is_cpu_host(hosts[h])))
-                    pick = h;
-            for (size_t h = 0; !worker && h < n_hosts && pick == n_hosts; h++)
-                if (!used[h])
-                    pick = h;
+            size_t pick = host_with_room(hosts, n_hosts, room, !worker);
+            if (!worker && pick == n_hosts)
+                pick = host_with_room(hosts, n_hosts, room, -1);
             if (pick == n_hosts) {
-                snprintf(err, errlen,
-                         "%d ranks do not fit: the platform has %zu hosts, %zu of "
-                         "them for workers",
-                         n, n_hosts, dsgd_sim_worker_hosts(hosts, n_hosts));
+                misfit(hosts, n_hosts, n, per_host, err, errlen);
                 rc = -1;
             } else {
-                used[pick] = 1;
+                room[pick]--;
                 placed[r] = hosts[pick];
             }
         }
-    free(used);
+    free(room);
     return rc;
 }
 
@@ -358,6 +449,15 @@ dsgd_sim_world *dsgd_sim_world_create(int n, const sg_host_t *hosts, const dsgd_
         w->opt.network.latency_factor = 1;
     if (w->opt.network.bandwidth_factor <= 0)
         w->opt.network.bandwidth_factor = 1;
+    /* Ranks on one host split its memory bandwidth evenly (README,
+     * "Multi-core hosts"): exact when they all stream at once, as the
+     * workers of a synchronous variant do. */
+    int *sharing = malloc(sizeof *sharing * (size_t)(n > 0 ? n : 1));
+    if (!sharing) {
+        dsgd_sim_world_destroy(w);
+        return NULL;
+    }
+    count_sharing(hosts, n, sharing);
     for (int i = 0; i < n; i++) {
         sim_rank *r = &w->ranks[i];
         r->comm.ops = &sim_ops;
@@ -367,9 +467,10 @@ dsgd_sim_world *dsgd_sim_world_create(int n, const sg_host_t *hosts, const dsgd_
         r->comm.trace = opt->trace ? &w->traces[i] : NULL;
         r->world = w;
         r->host = hosts[i];
-        r->mem_bw_Bps = host_mem_bw(hosts[i], &w->opt.cost);
+        r->mem_bw_Bps = host_mem_bw(hosts[i], &w->opt.cost) / sharing[i];
         dsgd_rng_seed2(&r->jitter_rng, opt->seed, 0x6a177e5 + (uint64_t)i);
     }
+    free(sharing);
     w->n_nodes = dsgd_sim_number_nodes(hosts, n, w->node);
     if (n > 0)
         XBT_VERB("%d ranks on %d nodes of the platform's %zu hosts (rank 0 on %s, rank %d on %s); "

@@ -11,8 +11,9 @@
 XBT_LOG_NEW_DEFAULT_SUBCATEGORY(dsgd_faults, dsgd,
                                 "dsgd's stragglers and failures (--slow, --fail)");
 
-/* Ranks named by one item: a host name, a rank, or a rank range a-b.
- * Calls add(rank) for each; returns -1 if the item names nothing. */
+/* Ranks named by one item: a host name (every rank on that host), a rank,
+ * or a rank range a-b, appended to ranks[*count..max-1]; returns -1 if
+ * the item names nothing. */
 static int for_each_rank(const char *item, const sg_host_t *hosts, int n, int *ranks, int *count,
                          int max)
 {
@@ -31,13 +32,23 @@ static int for_each_rank(const char *item, const sg_host_t *hosts, int n, int *r
             ranks[(*count)++] = (int)r;
         return 0;
     }
+    int found = 0;
     for (int r = 0; r < n; r++)
         if (strcmp(sg_host_get_name(hosts[r]), item) == 0) {
+            found = 1;
             if (*count < max)
                 ranks[(*count)++] = r;
-            return 0;
         }
-    return -1;
+    return found ? 0 : -1;
+}
+
+/* Whether name is the host of one of the n ranks. */
+static int is_host_of(const char *name, const sg_host_t *hosts, int n)
+{
+    for (int r = 0; r < n; r++)
+        if (strcmp(sg_host_get_name(hosts[r]), name) == 0)
+            return 1;
+    return 0;
 }
 
 static int parse_time(const char *s, double *t)
@@ -105,24 +116,31 @@ static int parse_fail(const char *spec, const sg_host_t *hosts, int n, dsgd_sim_
     char *at = strrchr(buf, '@');
     *at = '\0';
     double t;
-    int rank[1], count = 0;
     if (parse_time(at + 1, &t)) {
         snprintf(err, errlen, "--fail %s: bad time '%s'", spec, at + 1);
         return -1;
     }
-    if (strchr(buf, ',') || for_each_rank(buf, hosts, n, rank, &count, 1) != 0 || count != 1) {
-        snprintf(err, errlen, "--fail %s: '%s' is neither a host nor a rank of this run", spec,
-                 buf);
-        return -1;
-    }
-    dsgd_failure *grown = realloc(f->fail, sizeof *grown * (size_t)(f->n_fail + 1));
-    if (!grown) {
+    /* a host: every rank on it (the machine fails); a rank: that one */
+    int *ranks = malloc(sizeof *ranks * (size_t)n), count = 0;
+    if (!ranks) {
         snprintf(err, errlen, "--fail %s: out of memory", spec);
         return -1;
     }
-    f->fail = grown;
-    f->fail[f->n_fail++] = (dsgd_failure){rank[0], t};
-    return 0;
+    int named = !strchr(buf, ',') && for_each_rank(buf, hosts, n, ranks, &count, n) == 0 &&
+                (count == 1 || is_host_of(buf, hosts, n));
+    dsgd_failure *grown =
+        named ? realloc(f->fail, sizeof *grown * (size_t)(f->n_fail + count)) : NULL;
+    if (!named)
+        snprintf(err, errlen, "--fail %s: '%s' is neither a host nor a rank of this run", spec,
+                 buf);
+    else if (!grown)
+        snprintf(err, errlen, "--fail %s: out of memory", spec);
+    for (int i = 0; grown && i < count; i++) {
+        f->fail = grown;
+        f->fail[f->n_fail++] = (dsgd_failure){ranks[i], t};
+    }
+    free(ranks);
+    return grown ? 0 : -1;
 }
 
 int dsgd_sim_faults_parse(const dsgd_config *cfg, const sg_host_t *hosts, int n,

@@ -2,11 +2,11 @@
  *
  *   --slow HOSTS:F[@T0-T1]  the hosts compute F times slower (from T0 to T1
  *                           seconds of simulated time, or always)
- *   --fail HOST@T           the rank on the host is killed at T; peers learn
- *                           it as comm.h's "Failures" says (point to point
- *                           fails, collectives stall)
- * HOSTS is a comma-separated list of host names, ranks, or rank ranges
- * a-b; a host must be one of the run's ranks' hosts. */
+ *   --fail HOST@T           the rank (or every rank on the host) is killed
+ *                           at T; peers learn it as comm.h's "Failures"
+ *                           says (point to point fails, collectives stall)
+ * HOSTS is a comma-separated list of host names (every rank on the host),
+ * ranks, or rank ranges a-b; a host must be one of the run's ranks' hosts. */
 #ifndef DSGD_FAULTS_H
 #define DSGD_FAULTS_H
 

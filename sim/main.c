@@ -195,10 +195,41 @@ static int resolve_platform(dsgd_config *cfg)
     return 0;
 }
 
+/* --ranks-per-host as a number (0: each host's cores); checked by
+ * check_inputs. */
+static int ranks_per_host(const dsgd_config *cfg)
+{
+    char err[128];
+    int per_host = 0;
+    return dsgd_sim_parse_ranks_per_host(cfg->ranks_per_host, &per_host, err, sizeof err) == 0
+               ? per_host
+               : 0;
+}
+
+/* SimGrid 3.32's ns-3 model cannot run dsgd (measured, README "Network
+ * model"): a zero-byte message (a barrier's, a failure notice) never
+ * completes and the simulated clock stops; a message to the same host
+ * completes at once; clusters without a backbone crash it while loading,
+ * and ns-3 crashes at SimGrid's shutdown after a run. */
+static int check_network_model(const dsgd_config *cfg)
+{
+    const char *model = user_cfg(cfg, "network/model");
+    if (model && strcmp(model, "ns-3") == 0)
+        return die(EXIT_BAD_INPUT,
+                   "--cfg network/model:ns-3: not supported (under SimGrid's ns-3 model "
+                   "zero-byte messages never complete); use CM02 (default), LV08 or SMPI");
+    return 0;
+}
+
 /* Checks the inputs that need no platform; *jitter receives --jitter. */
 static int check_inputs(const dsgd_config *cfg, dsgd_sim_jitter *jitter)
 {
     char err[512];
+    int per_host;
+    if (dsgd_sim_parse_ranks_per_host(cfg->ranks_per_host, &per_host, err, sizeof err) != 0)
+        return die(EXIT_BAD_INPUT, "%s", err);
+    if (check_network_model(cfg) != 0)
+        return EXIT_BAD_INPUT;
     if (cfg->trace[0] && dsgd_trace_check_writable(cfg->trace, err, sizeof err) != 0)
         return die(EXIT_BAD_INPUT, "--trace %s", err);
     if (dsgd_sim_jitter_parse(cfg->jitter, jitter, err, sizeof err) != 0)
@@ -237,7 +268,7 @@ static dsgd_sim_options sim_options(const dsgd_config *cfg, const dsgd_cost_prof
 /* Ranks killed by --fail are expected not to finish; any other rank
  * that did not is a stall (a synchronous algorithm waiting for the dead, or
  * a deadlock).  The summary is the lowest surviving rank's. */
-static int report(const dsgd_config *cfg, int n, const dsgd_result *results,
+static int report(const dsgd_config *cfg, int n, int hosts_used, const dsgd_result *results,
                   const dsgd_sim_faults *faults, double wall_start)
 {
     int unfinished = 0, first_unfinished = -1, reporter = -1;
@@ -278,6 +309,7 @@ static int report(const dsgd_config *cfg, int n, const dsgd_result *results,
     if (cfg->json) {
         dsgd_result r0 = results[reporter];
         r0.failed_ranks = lost;
+        r0.hosts = hosts_used;
         r0.wall_s = dsgd_wall_seconds() - wall_start;
         r0.peak_rss_mb = dsgd_peak_rss_mb();
         dsgd_report_json(stdout, "sim", cfg, n, &r0);
@@ -309,7 +341,9 @@ static void choose_coll_model(dsgd_config *cfg, const dsgd_algo *algo, int n)
     snprintf(cfg->coll_model, sizeof cfg->coll_model, "%s", flow ? "flow" : "message");
 }
 
-/* Where each rank runs: the algorithm's roles decide, not its code.  The
+/* Where each rank runs: the algorithm's roles decide, not its code, and
+ * --ranks-per-host how many ranks share a host (consecutive ranks; one
+ * node for the variants, dsgd_sim_number_nodes).  The
  * roles may depend on which ranks share a machine, so they are computed
  * on a provisional placement (accelerator hosts first); then workers go to
  * accelerator hosts and the other roles (servers, communicators) to CPU
@@ -328,11 +362,13 @@ static int place_by_role(const dsgd_algo *algo, dsgd_config *cfg, const sg_host_
         snprintf(err, errlen, "out of memory");
         goto done;
     }
-    /* provisional: workers while accelerator hosts last, then CPU hosts */
-    size_t n_worker_hosts = dsgd_sim_worker_hosts(all, n_all);
+    /* provisional: workers while accelerator hosts have room, then CPU hosts */
+    int per_host = ranks_per_host(cfg);
+    long worker_slots;
+    dsgd_sim_slots(all, n_all, per_host, &worker_slots);
     for (int r = 0; r < n; r++)
-        is_worker[r] = (size_t)r < n_worker_hosts;
-    if (dsgd_sim_place(all, n_all, n, is_worker, placed, err, errlen) != 0)
+        is_worker[r] = r < worker_slots;
+    if (dsgd_sim_place(all, n_all, n, is_worker, per_host, placed, err, errlen) != 0)
         goto done;
     int n_nodes = dsgd_sim_number_nodes(placed, n, node_of);
     if (algo->node_size && cfg->node_size == 0 && n_nodes == n && n > 1)
@@ -341,7 +377,7 @@ static int place_by_role(const dsgd_algo *algo, dsgd_config *cfg, const sg_host_
         goto done;
     for (int r = 0; r < n; r++)
         is_worker[r] = roles[r] == DSGD_ROLE_WORKER;
-    rc = dsgd_sim_place(all, n_all, n, is_worker, placed, err, errlen);
+    rc = dsgd_sim_place(all, n_all, n, is_worker, per_host, placed, err, errlen);
 done:
     free(node_of);
     free(is_worker);
@@ -367,7 +403,8 @@ static int simulate(dsgd_config *cfg, const dsgd_algo *algo, dsgd_dataset *data,
     dsgd_sim_inherit_properties();
     size_t n_hosts;
     sg_host_t *all_hosts = dsgd_sim_hosts(&n_hosts);
-    size_t n_workers = dsgd_sim_worker_hosts(all_hosts, n_hosts);
+    long n_workers;
+    dsgd_sim_slots(all_hosts, n_hosts, ranks_per_host(cfg), &n_workers);
     int n = cfg->nodes ? cfg->nodes : (int)n_workers;
     sg_host_t *hosts = malloc(sizeof *hosts * (size_t)(n > 0 ? n : 1));
     if (!hosts || place_by_role(algo, cfg, all_hosts, n_hosts, n, hosts, err, sizeof err) != 0) {
@@ -381,6 +418,7 @@ static int simulate(dsgd_config *cfg, const dsgd_algo *algo, dsgd_dataset *data,
         free(hosts);
         return die(EXIT_BAD_INPUT, "--platform %s: %s", cfg->platform, err);
     }
+    int hosts_used = dsgd_sim_hosts_used(hosts, n);
     choose_coll_model(cfg, algo, n);
     dsgd_sim_faults faults;
     if (dsgd_sim_faults_parse(cfg, hosts, n, &faults, err, sizeof err) != 0) {
@@ -407,7 +445,7 @@ static int simulate(dsgd_config *cfg, const dsgd_algo *algo, dsgd_dataset *data,
     dsgd_sim_launch(world, dsgd_node_main, &job, results);
     dsgd_progress_done(&progress);
 
-    int status = report(cfg, n, results, &faults, wall_start);
+    int status = report(cfg, n, hosts_used, results, &faults, wall_start);
     if (status == 0 && cfg->trace[0] &&
         dsgd_trace_write_csv(cfg->trace, dsgd_sim_traces(world), (size_t)n, err, sizeof err) != 0)
         status = die(EXIT_RUN_FAILED, "--trace %s", err);

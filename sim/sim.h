@@ -1,8 +1,9 @@
 /* sim.h — the SimGrid backend of comm.h, as seen by programs and tests.
  *
- * A world is N ranks placed on N hosts of a loaded platform, one actor per
- * rank.  dsgd_sim_launch runs a node program on every rank and returns when
- * the simulation ends; the caller then checks who finished (SimGrid itself
+ * A world is N ranks placed on hosts of a loaded platform (as many per host
+ * as --ranks-per-host says, its cores by default), one actor per rank.
+ * dsgd_sim_launch runs a node program on every rank and returns when the
+ * simulation ends; the caller then checks who finished (SimGrid itself
  * returns normally from a deadlock). */
 #ifndef DSGD_SIM_H
 #define DSGD_SIM_H
@@ -54,21 +55,38 @@ typedef struct dsgd_sim_world dsgd_sim_world;
  * node-10); *count receives their number.  The caller frees the array. */
 sg_host_t *dsgd_sim_hosts(size_t *count);
 
-/* Places n ranks on the platform's hosts (natural order).  Hosts whose
- * "kind" property is "cpu" are kept for ranks that are not workers
- * (servers, communicators); workers go to the other hosts (accelerators,
- * or plain hosts), in order.  is_worker may be NULL (every rank a
- * worker); where the platform has no cpu hosts, other roles take the next
- * free host.  Fills placed[0..n-1]; returns 0, or -1 with a reason. */
+/* How many ranks a host takes (--ranks-per-host): per_host 0 means its
+ * core count ("cores", the default), a number N means N whatever its
+ * cores.  Ranks on one host share its cores (SimGrid runs K actors of a
+ * K-core host at one core's speed each, K+1 at K/(K+1) of it), its
+ * memory bandwidth, and talk over its loopback. */
+int dsgd_sim_parse_ranks_per_host(const char *text, int *per_host, char *err, size_t errlen);
+int dsgd_sim_host_slots(sg_host_t h, int per_host);
+/* Ranks hosts[0..n_hosts-1] take in all; *worker_slots (may be NULL): on
+ * the hosts that can take a worker (not kind=cpu). */
+long dsgd_sim_slots(const sg_host_t *hosts, size_t n_hosts, int per_host, long *worker_slots);
+
+/* Places n ranks on the platform's hosts (natural order), each host
+ * taking dsgd_sim_host_slots(per_host) consecutive ranks before the next
+ * is used.  Hosts whose "kind" property is "cpu" are kept for ranks that
+ * are not workers (servers, communicators); workers go to the other hosts
+ * (accelerators, or plain hosts), in order, and the other roles to cpu
+ * hosts, then to what is left.  is_worker may be NULL (every rank a
+ * worker); where the platform has no cpu hosts, roles do not matter:
+ * ranks fill the hosts in rank order.  Fills placed[0..n-1]; returns 0,
+ * or -1 with a reason (hosts, cores and room, when the ranks do not fit). */
 int dsgd_sim_place(const sg_host_t *hosts, size_t n_hosts, int n, const int *is_worker,
-                   sg_host_t *placed, char *err, size_t errlen);
+                   int per_host, sg_host_t *placed, char *err, size_t errlen);
 /* Hosts that can take a worker (not kind=cpu). */
 size_t dsgd_sim_worker_hosts(const sg_host_t *hosts, size_t n_hosts);
+/* How many distinct hosts hosts[0..n-1] are. */
+int dsgd_sim_hosts_used(const sg_host_t *hosts, int n);
 
 /* Numbers the machines of hosts[0..n-1] into node[0..n-1]: a host's
  * machine is its "node" property if the platform sets one (several
- * accelerators of one machine), else the host itself; machines are
- * numbered in order of their first host.  Returns how many there are. */
+ * accelerators of one machine), else the host itself (ranks on one host
+ * are one node); machines are numbered in order of their first rank.
+ * Returns how many there are. */
 int dsgd_sim_number_nodes(const sg_host_t *hosts, int n, int *node);
 
 /* Host properties (after loading a platform): a zone's mem_bw (a <prop>
