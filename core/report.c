@@ -50,8 +50,11 @@ void dsgd_report_json(FILE *out, const char *backend, const dsgd_config *cfg, in
      * machines), and in the simulator how collectives were simulated */
     fprintf(out, ",\"node_size\":%d", cfg->node_size);
     if (strcmp(backend, "sim") == 0)
-        fprintf(out, ",\"coll_model\":\"%s\",\"allreduce\":\"%s\",\"jitter\":\"%s\"",
-                cfg->coll_model, cfg->allreduce, cfg->jitter[0] ? cfg->jitter : "none");
+        fprintf(out,
+                ",\"coll_model\":\"%s\",\"coll_model_why\":\"%s\",\"allreduce\":\"%s\","
+                "\"jitter\":\"%s\"",
+                cfg->coll_model, cfg->coll_model_why, cfg->allreduce,
+                cfg->jitter[0] ? cfg->jitter : "none");
     number(out, "time_s", r->time_s);
     long ran = r->iters - r->start_iter; /* iterations timed by time_s */
     number(out, "iter_time_s", ran > 0 ? r->time_s / ran : NAN);
