@@ -51,8 +51,11 @@ void dsgd_report_json(FILE *out, const char *backend, const dsgd_config *cfg, in
     fprintf(out, ",\"node_size\":%d,\"eval_model\":\"%s\"", cfg->node_size,
             r->eval_model ? r->eval_model : cfg->eval_model);
     if (strcmp(backend, "sim") == 0)
-        fprintf(out, ",\"coll_model\":\"%s\",\"allreduce\":\"%s\",\"jitter\":\"%s\"",
-                cfg->coll_model, cfg->allreduce, cfg->jitter[0] ? cfg->jitter : "none");
+        fprintf(out,
+                ",\"coll_model\":\"%s\",\"coll_model_why\":\"%s\",\"allreduce\":\"%s\","
+                "\"jitter\":\"%s\"",
+                cfg->coll_model, cfg->coll_model_why, cfg->allreduce,
+                cfg->jitter[0] ? cfg->jitter : "none");
     if (strcmp(backend, "sim") == 0) /* where the ranks ran */
         fprintf(out, ",\"ranks_per_host\":\"%s\",\"hosts\":%d", cfg->ranks_per_host, r->hosts);
     number(out, "time_s", r->time_s);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xbt/config.h>
 #include <xbt/dict.h>
 #include <xbt/dynar.h>
 
@@ -425,6 +426,36 @@ static double host_mem_bw(sg_host_t h, const dsgd_cost_profile *cost)
     return text && parse_bandwidth(text, &bw) == 0 ? bw : cost->mem_bw_Bps;
 }
 
+#define SIMGRID_TCP_GAMMA 4194304.0 /* network/TCP-gamma's default */
+
+/* The models whose arithmetic fluid.c replays: CM02 and its TCP-tuned
+ * variant LV08 (constant factors).  SMPI and IB scale each message by a
+ * factor that depends on its size (smpi/bw-factor, smpi/lat-factor) and
+ * IB adds per-host penalties; the others are not max-min models. */
+int dsgd_sim_network_read(const char *model, dsgd_sim_network *net, char *why, size_t whylen)
+{
+    net->latency_factor = sg_cfg_get_double("network/latency-factor");
+    net->bandwidth_factor = sg_cfg_get_double("network/bandwidth-factor");
+    net->weight_S = sg_cfg_get_double("network/weight-S");
+    net->tcp_gamma = sg_cfg_get_double("network/TCP-gamma");
+    net->crosstraffic = sg_cfg_get_boolean("network/crosstraffic");
+    if (!model)
+        model = "LV08";
+    if (strcmp(model, "CM02") == 0 || strcmp(model, "LV08") == 0)
+        return 0;
+    if (strcmp(model, "SMPI") == 0 || strcmp(model, "IB") == 0)
+        snprintf(why, whylen,
+                 "network/model:%s scales each message by a factor of its size "
+                 "(smpi/bw-factor, smpi/lat-factor)%s; the flow model replays CM02 and LV08 only",
+                 model, strcmp(model, "IB") == 0 ? " and by the load of its hosts" : "");
+    else
+        snprintf(why, whylen,
+                 "network/model:%s is not a max-min model the flow model can replay (CM02, "
+                 "LV08)",
+                 model);
+    return -1;
+}
+
 dsgd_sim_world *dsgd_sim_world_create(int n, const sg_host_t *hosts, const dsgd_sim_options *opt)
 {
     const sim_allreduce_algo *allreduce = sim_allreduce_named(opt->allreduce);
@@ -449,6 +480,8 @@ dsgd_sim_world *dsgd_sim_world_create(int n, const sg_host_t *hosts, const dsgd_
         w->opt.network.latency_factor = 1;
     if (w->opt.network.bandwidth_factor <= 0)
         w->opt.network.bandwidth_factor = 1;
+    if (w->opt.network.tcp_gamma <= 0)
+        w->opt.network.tcp_gamma = SIMGRID_TCP_GAMMA;
     /* Ranks on one host split its memory bandwidth evenly (README,
      * "Multi-core hosts"): exact when they all stream at once, as the
      * workers of a synchronous variant do. */
@@ -506,6 +539,8 @@ static void rank_main(int argc, char **argv)
     (void)argc, (void)argv;
     sim_rank *r = sg_actor_self_get_data();
     r->result->status = r->program(&r->comm, r->job, r->result);
+    if (r->result->status != DSGD_OK && r->world->flow.error[0]) /* the flow model's reason */
+        snprintf(r->result->error, sizeof r->result->error, "%s", r->world->flow.error);
     r->result->finished = 1;
 }
 

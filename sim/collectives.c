@@ -23,10 +23,13 @@ XBT_LOG_NEW_DEFAULT_SUBCATEGORY(dsgd_coll, dsgd,
                                 "dsgd's collectives: allreduce choice, message-level pricing");
 
 /* An allreduce algorithm: a component (first member, so the exported
- * component pointers are descriptor pointers) and its function. */
+ * component pointers are descriptor pointers), its function (message
+ * level) and its schedule (the flow model's view of the same messages,
+ * schedule.c). */
 struct sim_allreduce_algo {
     dsgd_component base;
     int (*run)(sim_rank *r, const sim_members *m, float *buf, size_t count); /* NULL: auto */
+    sim_schedule_fn schedule;
 };
 
 /* The plan of group g (NULL: the world). */
@@ -247,21 +250,25 @@ static const sim_allreduce_algo ring_algo = {
              .summary =
                  "reduce-scatter then allgather around the members, 2(n-1) steps of S/n bytes"},
     .run = ring_allreduce,
+    .schedule = sim_schedule_ring_allreduce,
 };
 static const sim_allreduce_algo halving_doubling_algo = {
     .base = {.name = "halving-doubling",
              .summary = "recursive halving then doubling (Rabenseifner), 2 log2(n) steps"},
     .run = halving_doubling_allreduce,
+    .schedule = sim_schedule_halving_doubling_allreduce,
 };
 static const sim_allreduce_algo tree_algo = {
     .base = {.name = "tree",
              .summary = "binomial tree reduce then broadcast, 2 ceil(log2 n) rounds of S bytes"},
     .run = tree_allreduce,
+    .schedule = sim_schedule_tree_allreduce,
 };
 static const sim_allreduce_algo hierarchical_algo = {
     .base = {.name = "hierarchical",
              .summary = "tree within each machine, ring across the machines' leaders, tree back"},
     .run = hierarchical_allreduce,
+    .schedule = sim_schedule_hierarchical_allreduce,
 };
 
 const dsgd_component *const dsgd_sim_allreduce_algos[] = {
@@ -275,7 +282,8 @@ static const dsgd_component coll_message = {
     .name = "message", .summary = "every message of a collective through SimGrid's network model"};
 static const dsgd_component coll_flow = {
     .name = "flow",
-    .summary = "one max-min computation per collective (ring), no per-message simulation"};
+    .summary = "each algorithm's steps priced by SimGrid's network model, once per group and "
+               "size, no per-message simulation"};
 
 const dsgd_component *const dsgd_sim_coll_models[] = {&coll_auto, &coll_message, &coll_flow, NULL};
 
@@ -294,19 +302,25 @@ const sim_allreduce_algo *sim_allreduce_named(const char *name)
  * our tree-based hierarchical scheme on NVLink machines); for small,
  * latency-bound ones a tree, hierarchical when machines hold several
  * members. */
+static void choose(const sim_allreduce_algo *named, int shares_nodes,
+                   const sim_allreduce_algo **small, const sim_allreduce_algo **large)
+{
+    if (named->run) {
+        *small = *large = named;
+    } else {
+        *small = shares_nodes ? &hierarchical_algo : &tree_algo;
+        *large = &ring_algo;
+    }
+}
+
 void sim_coll_plan_init(sim_coll_plan *plan, const dsgd_sim_world *w, const sim_members *m)
 {
     plan->tag = m->tag;
     plan->shares_nodes = 0;
     for (int i = 1; i < m->n && !plan->shares_nodes; i++)
         plan->shares_nodes = w->node[world_rank(m, i)] == w->node[world_rank(m, i - 1)];
-    if (w->allreduce->run) {
-        plan->small = plan->large = w->allreduce;
-    } else {
-        plan->small = plan->shares_nodes ? &hierarchical_algo : &tree_algo;
-        plan->large = &ring_algo;
-    }
-    if (m->me == 0 && w->opt.coll_model == DSGD_SIM_COLL_MESSAGE) /* flow: always a ring */
+    choose(w->allreduce, plan->shares_nodes, &plan->small, &plan->large);
+    if (m->me == 0)
         XBT_VERB("allreduce over %s%d members (tag %ld, first rank %d)%s: %s up to %d bytes, %s "
                  "above",
                  m->ranks ? "a group of " : "the world's ", m->n, m->tag, world_rank(m, 0),
@@ -324,6 +338,79 @@ const dsgd_component *dsgd_sim_allreduce_choice(dsgd_comm *c, dsgd_group *g, siz
     return &choice(plan_of(sim_self(c), g), count)->base;
 }
 
+/* ---- the flow model's reach -------------------------------------------- */
+
+/* Prices one schedule as the flow model would; 1 exact, 0 not, -1 error. */
+static int probe(const sg_host_t *hosts, const int *node, int n, const dsgd_sim_network *net,
+                 const char *name, sim_schedule_fn schedule, double bytes, char *why,
+                 size_t whylen)
+{
+    double *end_s = malloc(sizeof *end_s * (size_t)n);
+    int exact = 0, rc = end_s ? sim_flow_price_schedule(net, hosts, node, n, schedule, bytes, end_s,
+                                                         &exact, why, whylen)
+                              : DSGD_ENOMEM;
+    free(end_s);
+    if (rc != DSGD_OK)
+        return -1;
+    if (!exact)
+        snprintf(why, whylen,
+                 "%s of %.0f bytes over %d ranks: transfers that share links drift out of "
+                 "lock-step on this platform (the flow model would be approximate)",
+                 name, bytes, n);
+    return exact;
+}
+
+static int *nodes_of(const sg_host_t *hosts, int n, int *shares_nodes)
+{
+    int *node = malloc(sizeof *node * (size_t)(n > 0 ? n : 1));
+    if (!node)
+        return NULL;
+    dsgd_sim_number_nodes(hosts, n, node);
+    *shares_nodes = 0;
+    for (int i = 1; i < n; i++)
+        *shares_nodes |= node[i] == node[i - 1];
+    return node;
+}
+
+int dsgd_sim_flow_exact_case(const sg_host_t *hosts, int n, const char *collective, double bytes,
+                             const dsgd_sim_network *net, char *why, size_t whylen)
+{
+    int allgather = strcmp(collective, "allgather") == 0, shares_nodes;
+    const sim_allreduce_algo *algo = allgather ? &ring_algo : sim_allreduce_named(collective);
+    int *node = algo && algo->run ? nodes_of(hosts, n, &shares_nodes) : NULL;
+    if (!node) {
+        snprintf(why, whylen, algo && algo->run ? "out of memory" : "%s: not an algorithm",
+                 collective);
+        return -1;
+    }
+    int rc = probe(hosts, node, n, net, allgather ? "ring allgather" : algo->base.name,
+                   allgather ? sim_schedule_ring_allgather : algo->schedule, bytes, why, whylen);
+    free(node);
+    return rc;
+}
+
+/* The automatic choice's algorithms for small (4 KiB) and large (4 MiB)
+ * vectors, and the ring allgather (64 KiB blocks). */
+int dsgd_sim_flow_exact(const sg_host_t *hosts, int n, const char *allreduce,
+                        const dsgd_sim_network *net, char *why, size_t whylen)
+{
+    const sim_allreduce_algo *named = sim_allreduce_named(allreduce), *small, *large;
+    int shares_nodes;
+    int *node = named ? nodes_of(hosts, n, &shares_nodes) : NULL;
+    if (!node) {
+        snprintf(why, whylen, named ? "out of memory" : "unknown allreduce algorithm");
+        return -1;
+    }
+    free(node);
+    choose(named, shares_nodes, &small, &large);
+    int rc = dsgd_sim_flow_exact_case(hosts, n, small->base.name, 4096, net, why, whylen);
+    if (rc == 1)
+        rc = dsgd_sim_flow_exact_case(hosts, n, large->base.name, 4194304, net, why, whylen);
+    if (rc == 1)
+        rc = dsgd_sim_flow_exact_case(hosts, n, "allgather", 65536, net, why, whylen);
+    return rc;
+}
+
 /* ---- entry points ------------------------------------------------------- */
 
 static int allreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count, long tag)
@@ -332,9 +419,9 @@ static int allreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count, long
     sim_rank *r = sim_self(c);
     if (m.n == 1)
         return DSGD_OK;
-    if (r->world->opt.coll_model == DSGD_SIM_COLL_FLOW)
-        return sim_flow_allreduce(c, &m, tag >= 0 ? tag : m.tag, buf, count);
     const sim_allreduce_algo *algo = choice(plan_of(r, g), count);
+    if (r->world->opt.coll_model == DSGD_SIM_COLL_FLOW)
+        return sim_flow_allreduce(c, &m, tag >= 0 ? tag : m.tag, buf, count, algo->schedule);
     if (tag >= 0)
         m.tag = tag;
     double t0 = simgrid_get_clock();

@@ -247,6 +247,25 @@ static void init_simgrid(const dsgd_config *cfg)
     simgrid_init(&args.argc, args.argv);
 }
 
+/* Can the flow model replay the network model in force?  Fills *net
+ * either way; returns 0, or -1 with the reason in why. */
+static int flow_network(const dsgd_config *cfg, dsgd_sim_network *net, char *why, size_t len)
+{
+    const char *model = user_cfg(cfg, "network/model"); /* build_simgrid_args: CM02 else */
+    if (dsgd_sim_network_read(model ? model : "CM02", net, why, len) != 0)
+        return -1;
+    const char *solver = user_cfg(cfg, "network/solver"), *host = user_cfg(cfg, "host/model");
+    if (solver && strcmp(solver, "maxmin") != 0) {
+        snprintf(why, len, "network/solver:%s is not the max-min the flow model replays", solver);
+        return -1;
+    }
+    if (host && strcmp(host, "default") != 0 && strcmp(host, "compound") != 0) {
+        snprintf(why, len, "host/model:%s brings its own network model", host);
+        return -1;
+    }
+    return 0;
+}
+
 /* Backend options from the flags (after simgrid_init: reads its config). */
 static dsgd_sim_options sim_options(const dsgd_config *cfg, const dsgd_cost_profile *cost)
 {
@@ -254,13 +273,8 @@ static dsgd_sim_options sim_options(const dsgd_config *cfg, const dsgd_cost_prof
         .cost = *cost, .trace = cfg->trace[0] != '\0', .allreduce = cfg->allreduce};
     opt.coll_model =
         strcmp(cfg->coll_model, "flow") == 0 ? DSGD_SIM_COLL_FLOW : DSGD_SIM_COLL_MESSAGE;
-    /* LV08's factors are built into SimGrid (not in its config); the flow
-     * model treats every other model as plain max-min. */
-    const char *model = user_cfg(cfg, "network/model");
-    int lv08 = model && strcmp(model, "LV08") == 0;
-    opt.network.latency_factor = lv08 ? 13.01 : 1.0;
-    opt.network.bandwidth_factor = lv08 ? 0.97 : 1.0;
-    opt.network.crosstraffic = sg_cfg_get_boolean("network/crosstraffic");
+    char why[200];
+    flow_network(cfg, &opt.network, why, sizeof why);
     return opt;
 }
 
@@ -326,19 +340,61 @@ static int default_node_size(const dsgd_algo *algo, int n)
     return n % k == 1 ? k + 1 : k;
 }
 
-/* --coll-model auto: the flow model where it has been shown equal to
- * message level (ring allreduces and allgathers of variants that talk only
- * through collectives, tests/test_sim_flow.c), message level elsewhere:
- * point-to-point variants, other allreduce algorithms, and small runs,
- * where message level is affordable and exact. */
-#define FLOW_MIN_RANKS 64
-static void choose_coll_model(dsgd_config *cfg, const dsgd_algo *algo, int n)
+/* Free text in the JSON: quotes and backslashes would break it. */
+static void json_safe(char *text)
 {
-    if (strcmp(cfg->coll_model, "auto") != 0)
-        return;
-    int ring = strcmp(cfg->allreduce, "auto") == 0 || strcmp(cfg->allreduce, "ring") == 0;
-    int flow = algo->collectives_only && ring && n >= FLOW_MIN_RANKS;
-    snprintf(cfg->coll_model, sizeof cfg->coll_model, "%s", flow ? "flow" : "message");
+    for (; *text; text++)
+        if (*text == '"' || *text == '\\' || (unsigned char)*text < ' ')
+            *text = '\'';
+}
+
+/* --coll-model: auto takes the flow model where it replays message level
+ * exactly and message level would be slow: variants that talk only
+ * through collectives, from FLOW_MIN_RANKS ranks on, on a network model
+ * the flow model replays (CM02, LV08), on a platform where it prices the
+ * collectives exactly (dsgd_sim_flow_exact: not where transfers sharing
+ * links drift apart).  Message level elsewhere: point to point, which only
+ * message level simulates, and small runs, where it is affordable.  An
+ * explicit flow that the flow model cannot replay is refused; one it
+ * prices only approximately is run, and the JSON says so
+ * (coll_model_why).  Returns 0, or -1 with the reason in err. */
+#define FLOW_MIN_RANKS 64
+static int choose_coll_model(dsgd_config *cfg, const dsgd_algo *algo, const sg_host_t *hosts,
+                             int n, char *err, size_t errlen)
+{
+    dsgd_sim_network net;
+    char why[160] = "", reach[200] = "";
+    int replayable = flow_network(cfg, &net, why, sizeof why) == 0;
+    int asked = strcmp(cfg->coll_model, "flow") == 0, automatic = !asked &&
+                                                                   strcmp(cfg->coll_model, "auto") == 0;
+    if (asked && !replayable) {
+        snprintf(err, errlen, "--coll-model flow: %s (use --coll-model message)", why);
+        return -1;
+    }
+    const char *model = cfg->coll_model, *reason = "asked for";
+    int worth = algo->collectives_only && n >= FLOW_MIN_RANKS && replayable;
+    int exact = asked || (automatic && worth)
+                    ? dsgd_sim_flow_exact(hosts, n, cfg->allreduce, &net, reach, sizeof reach)
+                    : 1;
+    if (exact < 0) {
+        snprintf(err, errlen, "--platform %.300s: %s", cfg->platform, reach);
+        return -1;
+    }
+    if (asked && !exact)
+        reason = reach;
+    if (automatic) {
+        model = worth && exact ? "flow" : "message";
+        reason = !algo->collectives_only ? "point-to-point variant"
+                 : n < FLOW_MIN_RANKS    ? "small run (message level is affordable and exact)"
+                 : !replayable           ? why
+                 : !exact                ? reach
+                                         : "collectives only; the flow model is exact here";
+    }
+    snprintf(cfg->coll_model_why, sizeof cfg->coll_model_why, "%s", reason);
+    json_safe(cfg->coll_model_why);
+    if (model != cfg->coll_model)
+        snprintf(cfg->coll_model, sizeof cfg->coll_model, "%s", model);
+    return 0;
 }
 
 /* Where each rank runs: the algorithm's roles decide, not its code, and
@@ -419,7 +475,10 @@ static int simulate(dsgd_config *cfg, const dsgd_algo *algo, dsgd_dataset *data,
         return die(EXIT_BAD_INPUT, "--platform %s: %s", cfg->platform, err);
     }
     int hosts_used = dsgd_sim_hosts_used(hosts, n);
-    choose_coll_model(cfg, algo, n);
+    if (choose_coll_model(cfg, algo, hosts, n, err, sizeof err) != 0) {
+        free(hosts);
+        return die(EXIT_BAD_INPUT, "%s", err);
+    }
     dsgd_sim_faults faults;
     if (dsgd_sim_faults_parse(cfg, hosts, n, &faults, err, sizeof err) != 0) {
         free(hosts);

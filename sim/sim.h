@@ -30,13 +30,26 @@ extern const dsgd_component *const dsgd_sim_coll_models[];
  * analytic flow computation per collective (flow.c). */
 typedef enum dsgd_sim_coll_model { DSGD_SIM_COLL_MESSAGE, DSGD_SIM_COLL_FLOW } dsgd_sim_coll_model;
 
-/* The network model's factors, for the flow model to mirror SimGrid's
- * (CM02: 1, 1, no cross-traffic; LV08: 13.01, 0.97, cross-traffic). */
+/* The network model's parameters, for the flow model to replay SimGrid's
+ * arithmetic (sim/fluid.c): network/latency-factor and
+ * network/bandwidth-factor (CM02: 1 and 1; LV08: 13.01 and 0.97),
+ * network/weight-S (CM02: 0; LV08: 20537), network/TCP-gamma (4194304
+ * bytes: a flow's rate is at most gamma / (2 latency)) and
+ * network/crosstraffic.  Zeros in the factors and gamma mean SimGrid's
+ * CM02 defaults. */
 typedef struct dsgd_sim_network {
     double latency_factor;
     double bandwidth_factor;
     int crosstraffic;
+    double weight_S;
+    double tcp_gamma;
 } dsgd_sim_network;
+
+/* Reads them from SimGrid's configuration (after the platform is loaded:
+ * the network model sets its defaults then).  model: the network/model in
+ * force (NULL: SimGrid's default, LV08).  Returns 0 when the flow model
+ * can replay that model, else -1 with a one-line reason in why. */
+int dsgd_sim_network_read(const char *model, dsgd_sim_network *net, char *why, size_t whylen);
 
 typedef struct dsgd_sim_options {
     dsgd_cost_profile cost; /* prices of compute, I/O, memory */
@@ -113,6 +126,20 @@ void dsgd_sim_launch(dsgd_sim_world *w, dsgd_node_program program, const dsgd_jo
  * for a vector of count floats under the message-level model: fixed when
  * the group was created (the world's, when the world was). */
 const dsgd_component *dsgd_sim_allreduce_choice(dsgd_comm *c, dsgd_group *g, size_t count);
+
+/* Does the flow model price exactly (as message level would) the
+ * collectives of ranks on hosts[0..n-1] under net: the allreduce
+ * algorithms --allreduce `allreduce` uses (auto: the automatic choice's,
+ * for small and large vectors) and the ring allgather?  Returns 1 if so,
+ * 0 if not (why says which and why), -1 if it cannot price them at all
+ * (why: e.g. no route between two hosts).  Call after loading the
+ * platform. */
+int dsgd_sim_flow_exact(const sg_host_t *hosts, int n, const char *allreduce,
+                        const dsgd_sim_network *net, char *why, size_t whylen);
+/* The same for one collective: an allreduce algorithm's name (not auto)
+ * or "allgather" (the ring allgather, bytes per rank) of `bytes`. */
+int dsgd_sim_flow_exact_case(const sg_host_t *hosts, int n, const char *collective, double bytes,
+                             const dsgd_sim_network *net, char *why, size_t whylen);
 
 /* The per-rank traces (n of them) after a launch with opt->trace set. */
 const dsgd_trace *dsgd_sim_traces(const dsgd_sim_world *w);

@@ -50,11 +50,12 @@ typedef struct sim_rank {
 
 /* The flow model (flow.c): the members of one collective meet at a
  * zero-cost barrier, the last to arrive prices it, everyone sleeps until
- * it ends.  One op per collective in flight, found by its tag. */
+ * its own part ends.  One op per collective in flight, found by its tag. */
 typedef struct sim_flow_op {
     long tag;
     int busy, n, arrived, left;
-    double end; /* simulated time the collective ends (-1: could not price it) */
+    double start;        /* simulated time the collective starts (-1: could not price it) */
+    const double *end_s; /* each member's end, seconds after start */
     sg_bar_t barrier;
     float *sum; /* reduction of real payloads */
     size_t sum_count;
@@ -63,19 +64,65 @@ typedef struct sim_flow_op {
     struct sim_flow_op *next;
 } sim_flow_op;
 
-/* A ring's price: slowest route latency and slowest flow's max-min rate
- * in a ring step, per member list (key: the group's tag). */
-typedef struct sim_flow_ring {
+/* One transfer of a schedule's step: from member src to member dst. */
+typedef struct sim_xfer {
+    int src, dst;
+    double bytes;
+} sim_xfer;
+
+/* A step: transfers a collective starts together (each member waits for
+ * all of its own before its next step), run `repeat` times in a row. */
+typedef struct sim_flow_step {
+    sim_xfer *xfers;
+    int n, cap, repeat;
+} sim_flow_step;
+
+typedef struct sim_schedule {
+    sim_flow_step *steps;
+    int n, cap;
+} sim_schedule;
+
+/* Builds the schedule of a collective algorithm over n members (node[i]:
+ * member i's machine) moving a vector of `bytes` (schedule.c). */
+typedef int (*sim_schedule_fn)(sim_schedule *s, int n, const int *node, double bytes);
+int sim_schedule_ring_allreduce(sim_schedule *s, int n, const int *node, double bytes);
+int sim_schedule_halving_doubling_allreduce(sim_schedule *s, int n, const int *node, double bytes);
+int sim_schedule_tree_allreduce(sim_schedule *s, int n, const int *node, double bytes);
+int sim_schedule_hierarchical_allreduce(sim_schedule *s, int n, const int *node, double bytes);
+/* The ring allgather: bytes is one member's block. */
+int sim_schedule_ring_allgather(sim_schedule *s, int n, const int *node, double bytes);
+void sim_schedule_free(sim_schedule *s);
+
+/* Plays SimGrid's network model (fluid.c) for transfers x[0..n-1] between
+ * hosts[x.src] and hosts[x.dst] that all start at time 0; end_s[i]
+ * receives when transfer i ends, *shared whether some shared link carries
+ * more than one of them.  Returns DSGD_OK, or an error with a one-line
+ * reason in err (no route between two hosts). */
+int sim_fluid_step(const dsgd_sim_network *net, const sg_host_t *hosts, const sim_xfer *x,
+                   int n, double *end_s, int *shared, char *err, size_t errlen);
+
+/* A collective's price on one group: each member's end after its start. */
+typedef struct sim_flow_price {
+    sim_schedule_fn schedule;
+    double bytes;
+    double *end_s, total_s;
+    int exact; /* no transfers that share a link ran out of lock-step */
+    struct sim_flow_price *next;
+} sim_flow_price;
+
+/* A group as the flow model knows it (key: the group's tag). */
+typedef struct sim_flow_group {
     long key;
     int n;
-    double step_latency_s, flow_Bps;
-    double busy_until; /* end of the last collective priced on this ring */
-    struct sim_flow_ring *next;
-} sim_flow_ring;
+    double busy_until; /* end of the last collective priced on this group */
+    sim_flow_price *prices;
+    struct sim_flow_group *next;
+} sim_flow_group;
 
 typedef struct sim_flow {
     sim_flow_op *ops;
-    sim_flow_ring *rings;
+    sim_flow_group *groups;
+    char error[200]; /* why a collective could not be priced */
 } sim_flow;
 
 /* Who takes part in a collective, as one member sees it (message and flow
@@ -174,12 +221,21 @@ void sim_ports_free(sim_rank *r);
 /* After --fail killed rank `dead`: markers behind its messages in every
  * live rank's ports, and sinks that absorb what is still sent to it. */
 void sim_announce_failure(dsgd_sim_world *w, int dead);
-/* Flow-level ring allreduce and allgather over the members; tag tells
- * apart the collectives in flight (flow.c). */
-int sim_flow_allreduce(dsgd_comm *c, const sim_members *m, long tag, float *buf, size_t count);
+/* Flow-level allreduce (by the algorithm whose schedule is given) and ring
+ * allgather over the members; tag tells apart the collectives in flight
+ * (flow.c). */
+int sim_flow_allreduce(dsgd_comm *c, const sim_members *m, long tag, float *buf, size_t count,
+                       sim_schedule_fn schedule);
 int sim_flow_allgather(dsgd_comm *c, const sim_members *m, long tag, const void *sendbuf,
                        size_t bytes, void *recvbuf);
 void sim_flow_free(dsgd_sim_world *w);
+/* Prices schedule(bytes) over hosts[0..n-1] (node[i]: member i's
+ * machine) without simulating: end_s[i] when member i is done, *exact
+ * whether that is message level's time (see play() in flow.c).  Returns
+ * DSGD_OK or an error with its reason in err. */
+int sim_flow_price_schedule(const dsgd_sim_network *net, const sg_host_t *hosts, const int *node,
+                            int n, sim_schedule_fn schedule, double bytes, double *end_s,
+                            int *exact, char *err, size_t errlen);
 
 int sim_tree_reduce(dsgd_comm *c, dsgd_group *g, int root, float *buf, size_t count);
 int sim_tree_bcast(dsgd_comm *c, dsgd_group *g, int root, void *buf, size_t bytes);

@@ -3,7 +3,8 @@
 #   usage: defaults.sh DSGD_SIM PLATFORMS_DIR
 # lsgd on one-rank machines groups ranks by 8 (16 hosts: 2 communicators,
 # 14 workers); --coll-model auto takes the flow model only for variants
-# that talk through collectives, with the ring, from 64 ranks on.
+# that talk through collectives, from 64 ranks on, where it is exact (not on
+# the dragonfly of tests/data, not under network/model:SMPI).
 set -uo pipefail
 sim=$1 platforms=$2
 fail=0
@@ -30,7 +31,13 @@ want "localsgd, 64 ranks" "$r" coll_model flow
 r=$("$sim" "${phantom[@]}" --nodes 64 --algo ssgd-ps --servers 4)
 want "ssgd-ps, 64 ranks" "$r" coll_model message
 r=$("$sim" "${phantom[@]}" --nodes 64 --allreduce tree)
-want "ssgd --allreduce tree" "$r" coll_model message; want "ssgd --allreduce tree" "$r" allreduce tree
+want "ssgd --allreduce tree" "$r" coll_model flow; want "ssgd --allreduce tree" "$r" allreduce tree
+r=$("$sim" "${phantom[@]}" --nodes 64 --platform "$(dirname "$0")/data/dragonfly.xml")
+want "ssgd on a dragonfly" "$r" coll_model message
+r=$("$sim" "${phantom[@]}" --nodes 64 --cfg network/model:SMPI)
+want "ssgd under SMPI" "$r" coll_model message
+r=$("$sim" "${phantom[@]}" --nodes 64 --cfg network/model:LV08)
+want "ssgd under LV08" "$r" coll_model flow
 r=$("$sim" "${phantom[@]}" --nodes 64 --coll-model message)
 want "ssgd --coll-model message" "$r" coll_model message
 [ $fail = 0 ] && echo "defaults: all hold"

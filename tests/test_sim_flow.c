@@ -104,7 +104,7 @@ static dsgd_node_program program_to_run = program;
 
 static double run(sg_host_t *hosts, int n, dsgd_sim_coll_model model)
 {
-    dsgd_sim_options opt = {.coll_model = model, .allreduce = "ring", .network = {1.0, 1.0, 0}};
+    dsgd_sim_options opt = {.coll_model = model, .allreduce = "ring", .network = {1.0, 1.0, 0, 0, 0}};
     dsgd_cost_defaults(&opt.cost);
     dsgd_sim_world *w = dsgd_sim_world_create(n, hosts, &opt);
     dsgd_result *res = calloc((size_t)n, sizeof *res);
