@@ -346,7 +346,7 @@ static int probe(const sg_host_t *hosts, const int *node, int n, const dsgd_sim_
                  size_t whylen)
 {
     double *end_s = malloc(sizeof *end_s * (size_t)n);
-    int exact = 0, rc = end_s ? sim_flow_price_schedule(net, hosts, node, n, schedule, bytes, end_s,
+    int exact = 0, rc = end_s ? sim_flow_price_schedule(net, hosts, node, NULL, n, schedule, bytes, end_s,
                                                          &exact, why, whylen)
                               : DSGD_ENOMEM;
     free(end_s);

@@ -141,7 +141,8 @@ static int busy_overlap(busy_log *log)
 /* One run of step st from the members' clocks (before: scratch).  Returns
  * whether its transfers ran in lock-step: all starting together, all
  * ending together. */
-static int chain_step(const sim_flow_step *st, const double *end_s, double *clock, double *before)
+static int chain_step(const sim_flow_step *st, const double *end_s, double *clock, double *before,
+                      const double *mem_Bps)
 {
     int lockstep = 1;
     for (int i = 0; i < st->n; i++) {
@@ -156,7 +157,9 @@ static int chain_step(const sim_flow_step *st, const double *end_s, double *cloc
         lockstep &= fabs(start - start0) <= 1e-12 * fmax(start, 1e-9) &&
                     fabs(end_s[i] - end_s[0]) <= 1e-12 * fmax(end_s[0], 1e-9);
         clock[a] = fmax(clock[a], end);
-        clock[b] = fmax(clock[b], end);
+        /* the receiver of a reducing step sums before its next step */
+        double sum_s = st->reduce && mem_Bps ? SIM_REDUCE_TRAFFIC * st->xfers[i].bytes / mem_Bps[b] : 0;
+        clock[b] = fmax(clock[b], end + sum_s);
     }
     return lockstep;
 }
@@ -181,11 +184,11 @@ static int uniform_advance(const sim_flow_step *st, const double *clock, const d
  * was in lock-step. */
 static int chain_repeated(const sim_flow_step *st, const double *end_s, double *clock,
                           double *before, busy_log *log, const dsgd_sim_network *net,
-                          const sg_host_t *hosts, int k)
+                          const sg_host_t *hosts, const double *mem_Bps, int k)
 {
     int lockstep = 1;
     for (int r = 0; r < st->repeat; r++) {
-        lockstep &= chain_step(st, end_s, clock, before);
+        lockstep &= chain_step(st, end_s, clock, before, mem_Bps);
         if (r == 0 || r == st->repeat - 1) /* the first and last runs meet other steps */
             busy_run(log, net, hosts, k, st, end_s, before, 0);
         double delta;
@@ -211,8 +214,8 @@ static int chain_repeated(const sim_flow_step *st, const double *end_s, double *
  * at once.  Where transfers sharing links drift apart, message level
  * overlaps them differently: the lock-step price is then off (by -6 % to
  * +14 % on the platforms of tests/data). */
-static int play(const dsgd_sim_network *net, const sg_host_t *hosts, int n, const sim_schedule *s,
-                double *clock, int *exact, char *err, size_t errlen)
+static int play(const dsgd_sim_network *net, const sg_host_t *hosts, const double *mem_Bps, int n,
+                const sim_schedule *s, double *clock, int *exact, char *err, size_t errlen)
 {
     *exact = 1;
     double *before = calloc((size_t)n, sizeof *before);
@@ -240,7 +243,8 @@ static int play(const dsgd_sim_network *net, const sg_host_t *hosts, int n, cons
                                         errlen)) != DSGD_OK) {
             break;
         }
-        if (!chain_repeated(st, end_s[k], clock, before, &log, net, hosts, k) && shared[k])
+        if (!chain_repeated(st, end_s[k], clock, before, &log, net, hosts, mem_Bps, k) &&
+            shared[k])
             *exact = 0;
     }
     if (rc == DSGD_OK && (log.failed || busy_overlap(&log)))
@@ -278,13 +282,13 @@ static sim_flow_group *group_of(dsgd_sim_world *w, const sim_members *m)
 }
 
 int sim_flow_price_schedule(const dsgd_sim_network *net, const sg_host_t *hosts, const int *node,
-                            int n, sim_schedule_fn schedule, double bytes, double *end_s,
-                            int *exact, char *err, size_t errlen)
+                            const double *mem_Bps, int n, sim_schedule_fn schedule, double bytes,
+                            double *end_s, int *exact, char *err, size_t errlen)
 {
     sim_schedule s = {0};
     int rc = schedule(&s, n, node, bytes);
     if (rc == DSGD_OK)
-        rc = play(net, hosts, n, &s, end_s, exact, err, errlen);
+        rc = play(net, hosts, mem_Bps, n, &s, end_s, exact, err, errlen);
     else
         snprintf(err, errlen, "out of memory");
     sim_schedule_free(&s);
@@ -299,19 +303,22 @@ static sim_flow_price *price_new(dsgd_sim_world *w, const sim_members *m, sim_sc
     sg_host_t *hosts = malloc(sizeof *hosts * (size_t)m->n);
     int *node = malloc(sizeof *node * (size_t)m->n);
     double *end_s = malloc(sizeof *end_s * (size_t)m->n);
-    int rc = p && hosts && node && end_s ? DSGD_OK : DSGD_ENOMEM;
+    double *mem_Bps = malloc(sizeof *mem_Bps * (size_t)m->n);
+    int rc = p && hosts && node && end_s && mem_Bps ? DSGD_OK : DSGD_ENOMEM;
     for (int i = 0; rc == DSGD_OK && i < m->n; i++) {
         int r = m->ranks ? m->ranks[i] : i;
         hosts[i] = w->ranks[r].host;
         node[i] = w->node[r];
+        mem_Bps[i] = w->ranks[r].mem_bw_Bps;
     }
     if (rc == DSGD_OK)
-        rc = sim_flow_price_schedule(&w->opt.network, hosts, node, m->n, schedule, bytes, end_s,
-                                     &p->exact, w->flow.error, sizeof w->flow.error);
+        rc = sim_flow_price_schedule(&w->opt.network, hosts, node, mem_Bps, m->n, schedule, bytes,
+                                     end_s, &p->exact, w->flow.error, sizeof w->flow.error);
     else
         snprintf(w->flow.error, sizeof w->flow.error, "out of memory");
     free(hosts);
     free(node);
+    free(mem_Bps);
     if (rc != DSGD_OK) {
         free(end_s);
         free(p);

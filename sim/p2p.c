@@ -1,6 +1,7 @@
 /* p2p.c — SimGrid point-to-point: one mailbox per (source, destination,
  * tag), so messages between two ranks with one tag stay in order (mailboxes
  * are FIFO) and never mix with other tags or collectives. */
+#include <simgrid/actor.h>
 #include <simgrid/engine.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,5 +82,11 @@ int sim_recv(sim_rank *r, int src, long tag, void *buf, size_t cap, sim_land lan
     sg_comm_t comm = sg_mailbox_get_async(sim_mailbox(src, r->comm.rank, tag), &payload);
     if (sg_comm_wait(comm) != SG_OK)
         return DSGD_ENETWORK;
-    return sim_deliver(payload, buf, cap, land, info);
+    double bytes = payload ? (double)((sim_msg *)payload)->bytes : 0;
+    int rc = sim_deliver(payload, buf, cap, land, info);
+    /* A reduction's sum runs on this rank's host, at its memory speed,
+     * before anything else it does (real or phantom payload alike). */
+    if (rc == DSGD_OK && land == SIM_ACCUMULATE && bytes > 0)
+        sg_actor_sleep_for(SIM_REDUCE_TRAFFIC * bytes / r->mem_bw_Bps);
+    return rc;
 }

@@ -31,7 +31,7 @@ static int step_open(sim_schedule *s, int repeat)
         s->steps = grown;
         s->cap = cap;
     }
-    s->steps[s->n++] = (sim_flow_step){NULL, 0, 0, repeat};
+    s->steps[s->n++] = (sim_flow_step){NULL, 0, 0, repeat, 0};
     return DSGD_OK;
 }
 
@@ -58,12 +58,22 @@ static int xfer(sim_schedule *s, int src, int dst, double bytes)
 /* Members ids[0..n-1] in a ring, each sending `bytes` to the next, `steps`
  * times (ring_allreduce: 2(n-1) steps of S/n; the ring allgather: n-1
  * steps of a block). */
-static int ring(sim_schedule *s, const int *ids, int n, double bytes, int steps)
+static int ring(sim_schedule *s, const int *ids, int n, double bytes, int steps, int reduce)
 {
     int rc = steps > 0 ? step_open(s, steps) : DSGD_OK;
+    if (rc == DSGD_OK && steps > 0)
+        s->steps[s->n - 1].reduce = reduce;
     for (int i = 0; rc == DSGD_OK && steps > 0 && i < n; i++)
         rc = xfer(s, ids[i], ids[(i + 1) % n], bytes);
     return rc;
+}
+
+/* The ring allreduce: n-1 steps reducing (each member sums the segment it
+ * gets), then n-1 passing the sums on. */
+static int ring_allreduce(sim_schedule *s, const int *ids, int n, double bytes)
+{
+    int rc = ring(s, ids, n, bytes / n, n - 1, 1);
+    return rc == DSGD_OK ? ring(s, ids, n, bytes / n, n - 1, 0) : rc;
 }
 
 /* Binomial tree reduce to ids[0]: in round `mask`, member v (a multiple of
@@ -73,6 +83,8 @@ static int tree_reduce(sim_schedule *s, const int *ids, int n, double bytes)
     int rc = DSGD_OK;
     for (int mask = 1; rc == DSGD_OK && mask < n; mask <<= 1) {
         rc = step_open(s, 1);
+        if (rc == DSGD_OK)
+            s->steps[s->n - 1].reduce = 1;
         for (int v = 0; rc == DSGD_OK && v + mask < n; v += 2 * mask)
             rc = xfer(s, ids[v + mask], ids[v], bytes);
     }
@@ -101,6 +113,7 @@ static int overlay(sim_schedule *dst, const sim_schedule *src)
     for (int i = 0; rc == DSGD_OK && i < src->n; i++) {
         if (i >= dst->n && (rc = step_open(dst, src->steps[i].repeat)) != DSGD_OK)
             break;
+        dst->steps[i].reduce |= src->steps[i].reduce;
         for (int j = 0; rc == DSGD_OK && j < src->steps[i].n; j++) {
             const sim_xfer *x = &src->steps[i].xfers[j];
             rc = add_to(&dst->steps[i], x->src, x->dst, x->bytes);
@@ -115,6 +128,8 @@ static int append(sim_schedule *dst, const sim_schedule *src)
     int rc = DSGD_OK;
     for (int i = 0; rc == DSGD_OK && i < src->n; i++) {
         rc = step_open(dst, src->steps[i].repeat);
+        if (rc == DSGD_OK)
+            dst->steps[dst->n - 1].reduce = src->steps[i].reduce;
         for (int j = 0; rc == DSGD_OK && j < src->steps[i].n; j++) {
             const sim_xfer *x = &src->steps[i].xfers[j];
             rc = xfer(dst, x->src, x->dst, x->bytes);
@@ -135,7 +150,7 @@ int sim_schedule_ring_allreduce(sim_schedule *s, int n, const int *node, double 
 {
     (void)node;
     int *ids = identity(n);
-    int rc = ids ? ring(s, ids, n, bytes / n, 2 * (n - 1)) : DSGD_ENOMEM;
+    int rc = ids ? ring_allreduce(s, ids, n, bytes) : DSGD_ENOMEM;
     free(ids);
     return rc;
 }
@@ -144,7 +159,7 @@ int sim_schedule_ring_allgather(sim_schedule *s, int n, const int *node, double 
 {
     (void)node;
     int *ids = identity(n);
-    int rc = ids ? ring(s, ids, n, block_bytes, n - 1) : DSGD_ENOMEM;
+    int rc = ids ? ring(s, ids, n, block_bytes, n - 1, 0) : DSGD_ENOMEM;
     free(ids);
     return rc;
 }
@@ -164,9 +179,11 @@ int sim_schedule_tree_allreduce(sim_schedule *s, int n, const int *node, double 
 static int hd_member(int v, int extra) { return v < extra ? 2 * v + 1 : v + extra; }
 
 /* Every pair (v, v^d) of the core swaps `bytes` both ways. */
-static int hd_exchange(sim_schedule *s, int p2, int extra, int d, double bytes)
+static int hd_exchange(sim_schedule *s, int p2, int extra, int d, double bytes, int reduce)
 {
     int rc = step_open(s, 1);
+    if (rc == DSGD_OK)
+        s->steps[s->n - 1].reduce = reduce;
     for (int v = 0; rc == DSGD_OK && v < p2; v++)
         rc = xfer(s, hd_member(v, extra), hd_member(v ^ d, extra), bytes);
     return rc;
@@ -183,14 +200,16 @@ int sim_schedule_halving_doubling_allreduce(sim_schedule *s, int n, const int *n
     int extra = n - p2, steps = 0;
     if (extra > 0) {
         rc = step_open(s, 1);
+        if (rc == DSGD_OK)
+            s->steps[s->n - 1].reduce = 1;
         for (int i = 0; rc == DSGD_OK && i < extra; i++)
             rc = xfer(s, 2 * i, 2 * i + 1, bytes);
     }
     double half = bytes;
     for (int d = p2 / 2; rc == DSGD_OK && d >= 1; d /= 2, steps++)
-        rc = hd_exchange(s, p2, extra, d, half /= 2);
+        rc = hd_exchange(s, p2, extra, d, half /= 2, 1);
     for (int d = 1; rc == DSGD_OK && steps > 0; d *= 2, steps--, half *= 2)
-        rc = hd_exchange(s, p2, extra, d, half);
+        rc = hd_exchange(s, p2, extra, d, half, 0);
     if (rc == DSGD_OK && extra > 0) {
         rc = step_open(s, 1);
         for (int i = 0; rc == DSGD_OK && i < extra; i++)
@@ -236,7 +255,7 @@ int sim_schedule_hierarchical_allreduce(sim_schedule *s, int n, const int *node,
     rc = rc == DSGD_OK ? append(s, &per_node) : rc;
     sim_schedule_free(&per_node);
     if (rc == DSGD_OK)
-        rc = ring(s, leaders, n_nodes, bytes / n_nodes, 2 * (n_nodes - 1));
+        rc = ring_allreduce(s, leaders, n_nodes, bytes);
     for (int k = 0; rc == DSGD_OK && k < n_nodes; k++) {
         sim_schedule one = {0};
         rc = tree_bcast(&one, order + start[k], size[k], bytes);

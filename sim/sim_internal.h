@@ -75,6 +75,7 @@ typedef struct sim_xfer {
 typedef struct sim_flow_step {
     sim_xfer *xfers;
     int n, cap, repeat;
+    int reduce; /* the receivers sum what they get (charged at their memory speed) */
 } sim_flow_step;
 
 typedef struct sim_schedule {
@@ -196,6 +197,10 @@ int sim_isend(sim_rank *r, int dst, long tag, const void *buf, size_t bytes, sg_
 int sim_send(sim_rank *r, int dst, long tag, const void *buf, size_t bytes);
 /* How a received payload lands in the receive buffer. */
 typedef enum { SIM_COPY, SIM_ACCUMULATE } sim_land;
+/* Summing a received vector into one's own reads both and writes one: the
+ * memory traffic per byte received that a reduction is charged (as
+ * dsgd_vec_axpy counts it). */
+#define SIM_REDUCE_TRAFFIC 3.0
 int sim_recv(sim_rank *r, int src, long tag, void *buf, size_t cap, sim_land land,
              dsgd_msg_info *info);
 sg_mailbox_t sim_mailbox(int src, int dst, long tag);
@@ -233,9 +238,11 @@ void sim_flow_free(dsgd_sim_world *w);
  * machine) without simulating: end_s[i] when member i is done, *exact
  * whether that is message level's time (see play() in flow.c).  Returns
  * DSGD_OK or an error with its reason in err. */
+/* mem_Bps[i]: member i's memory bandwidth, which prices its reductions
+ * (SIM_REDUCE_TRAFFIC bytes of traffic per byte received); NULL: free. */
 int sim_flow_price_schedule(const dsgd_sim_network *net, const sg_host_t *hosts, const int *node,
-                            int n, sim_schedule_fn schedule, double bytes, double *end_s,
-                            int *exact, char *err, size_t errlen);
+                            const double *mem_Bps, int n, sim_schedule_fn schedule, double bytes,
+                            double *end_s, int *exact, char *err, size_t errlen);
 
 int sim_tree_reduce(dsgd_comm *c, dsgd_group *g, int root, float *buf, size_t count);
 int sim_tree_bcast(dsgd_comm *c, dsgd_group *g, int root, void *buf, size_t bytes);

@@ -119,7 +119,9 @@ last=$(awk -F, 'BEGIN { t = -1 } $1 == 0 && $9 == 1 && $2 == "collective" && $4 
        "$out/buckets.csv")
 buckets=$(awk -F, '$1 == 0 && $9 == 1 && $3 == "iallreduce" && $2 == "collective"' "$out/buckets.csv" | wc -l)
 gap=$(awk -v a="$p0" -v b="$p1" 'BEGIN { printf "%.9g", a - b }')
-want=$(awk -v t="$total" -v l="$last" 'BEGIN { printf "%.9g", 2 * 7 / 8 * (t - l) / 1.25e9 }')
+# hidden: the transfers and the sums (3 bytes of traffic per byte summed,
+# at the cost profile's 10 GB/s: the platform gives no mem_bw)
+want=$(awk -v t="$total" -v l="$last" 'BEGIN { printf "%.9g", 2 * 7 / 8 * (t - l) / 1.25e9 + 7 / 8 * (t - l) * 3 / 1e10 }')
 echo "ssgd buckets: period $p1 s vs $p0 s without ($buckets buckets): gap $gap s; expected $want s" \
      "(the allreduce of $total - $last B, the last bucket's, hidden)"
 [ "$buckets" -gt 1 ] || { echo "FAIL: --bucket-mb 25 made $buckets bucket(s)"; fail=1; }
