@@ -33,7 +33,7 @@ if [ $quick = 1 ]; then
   small_budgets="0.05 0.2" big_workers=32 big_budgets="0.1" points="8 32"
   big_algos="ssgd asgd"
 else
-  small_budgets="0.025 0.05 0.1 0.2 0.4" big_workers=128 big_budgets="0.05 0.1 0.2"
+  small_budgets="0.025 0.05 0.1 0.2 0.4" big_workers=128 big_budgets="0.05 0.1 0.2 0.4"
   points="8 16 32 64 128" big_algos="ssgd asgd easgd gossip"
 fi
 "$gen" k80 $((big_workers * 5 / 4)) > "$out/k80-10gbe.xml"
@@ -87,18 +87,7 @@ exp_log "figure: $out/scaling.png"
 
 # ---- claims ---------------------------------------------------------------
 pct=$(exp_fmt "$target * 100" %g)
-faster() { # ASYNC SYNC W: ASYNC reaches the target first
-  local ta ts
-  ta=$(exp_time_to "$conv" "$1 $3w" $target) ts=$(exp_time_to "$conv" "$2 $3w" $target)
-  local fig="$1 ${ta:-never (within the budgets)} s, $2 ${ts:-never} s to $pct %"
-  if [ -z "$ta$ts" ]; then
-    echo "$fig|x"
-  elif [ -z "$ts" ] || { [ -n "$ta" ] && exp_lt "$ta" "$ts"; }; then
-    echo "$fig|1"
-  else
-    echo "$fig|0"
-  fi
-}
+faster() { exp_race "$conv" "$1 $3w" "$2 $3w" $target; } # A B W: A reaches the target first
 for algo in asgd easgd gossip; do
   r=$(faster $algo ssgd 8)
   exp_claim "$algo reaches $pct % test accuracy in less simulated time than ssgd at 8 workers (asynchronous converges faster at <= 32 nodes; qualitative)" "${r%|*}" "${r##*|}"

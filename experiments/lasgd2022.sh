@@ -30,14 +30,9 @@ exp_plot_budget "$conv" "$out/accuracy-time.png" \
   "Fashion-MNIST MLP, $workers K80-era hosts on 10 GbE, jitter 0.1: one run per time budget"
 
 pct=$(exp_fmt "$target * 100" %g)
-tl=$(exp_time_to "$conv" lasgd $target)
 for other in ssgd gossip; do
-  to=$(exp_time_to "$conv" $other $target)
-  if [ -z "$tl$to" ]; then v=x
-  elif [ -z "$to" ] || { [ -n "$tl" ] && exp_lt "$tl" "$to"; }; then v=1
-  else v=0
-  fi
+  r=$(exp_race "$conv" lasgd $other $target)
   exp_claim "lasgd reaches $pct % test accuracy in less simulated time than $other ($workers workers; qualitative)" \
-    "lasgd ${tl:-never (within the budgets)} s, $other ${to:-never} s" $v
+    "${r%|*}" "${r##*|}"
 done
 exp_done

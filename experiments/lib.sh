@@ -109,6 +109,32 @@ exp_time_to() { # CSV SERIES TARGET
     END { if (best != "") printf "%.4g\n", best }' "$1"
 }
 
+# Which of two series reaches an accuracy first, on the grid of budgets:
+# prints "FIGURE|VERDICT" (verdict 1: A first, 0: B first, x: neither
+# reaches it, or both first do at the same budget: the grid cannot tell).
+exp_race() { # CSV A B TARGET
+  local ta tb ba bb fig
+  ta=$(exp_time_to "$1" "$2" "$4") tb=$(exp_time_to "$1" "$3" "$4")
+  ba=$(exp_first_budget "$1" "$2" "$4") bb=$(exp_first_budget "$1" "$3" "$4")
+  fig="${2%% *} ${ta:-never (within the budgets)} s, ${3%% *} ${tb:-never} s to $(exp_fmt "$4 * 100" %g) %"
+  if [ -z "$ta$tb" ]; then echo "$fig|x"
+  elif [ -z "$tb" ]; then echo "$fig|1"
+  elif [ -z "$ta" ]; then echo "$fig|0"
+  elif [ "$ba" = "$bb" ]; then echo "$fig (both first at the $ba s budget)|x"
+  elif exp_lt "$ta" "$tb"; then echo "$fig|1"
+  else echo "$fig|0"
+  fi
+}
+
+# The smallest budget whose run of a series reaches an accuracy.
+exp_first_budget() { # CSV SERIES TARGET
+  awk -F, -v s="$2" -v t="$3" '
+    NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+    $(col["series"]) == s && $(col["test_accuracy"]) + 0 >= t + 0 {
+      x = $(col["budget_s"]) + 0; if (best == "" || x < best) best = x }
+    END { if (best != "") print best }' "$1"
+}
+
 # Accuracy of a series at (the run of) a budget.
 exp_acc_at() { # CSV SERIES BUDGET
   awk -F, -v s="$2" -v b="$3" '
@@ -116,8 +142,9 @@ exp_acc_at() { # CSV SERIES BUDGET
     $(col["series"]) == s && $(col["budget_s"]) + 0 == b + 0 { print $(col["test_accuracy"]); exit }' "$1"
 }
 
-# Floating-point comparison: exp_lt A B is true when A < B.
-exp_lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 < b + 0) }'; }
+# Floating-point comparison: exp_lt A B is true when A < B (A and B may be
+# arithmetic expressions of numbers, e.g. "0.87 - 0.01").
+exp_lt() { awk "BEGIN { exit !(($1) < ($2)) }"; }
 # exp_fmt EXPR [FORMAT]: an arithmetic expression of numbers, formatted.
 exp_fmt() { awk "BEGIN { printf \"${2:-%.3g}\", ($1) }"; }
 
