@@ -81,7 +81,8 @@ static const dsgd_option core_options[] = {
      .help = "SimGrid platform XML, or a name in platforms/"},
     {"nodes", DSGD_OPT_INT, AT(nodes), .min = 1, .metavar = "N", SIM,
      .help = "ranks to simulate (default: as many as the hosts that can take a worker hold, "
-             "see --ranks-per-host)"},
+             "see --ranks-per-host, plus the servers or communicators the variant keeps on CPU "
+             "hosts while those have room)"},
     {"ranks-per-host", DSGD_OPT_STR, AT(ranks_per_host), .def = "cores", .metavar = "N|cores", SIM,
      .help = "ranks a host takes, consecutive ranks together (cores: its core count; an N above "
              "it oversubscribes the host: its ranks share its cores)"},

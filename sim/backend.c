@@ -314,8 +314,28 @@ static size_t host_with_room(const sg_host_t *hosts, size_t n_hosts, const int *
     return n_hosts;
 }
 
+/* The machine a host belongs to: its "node" property, else itself. */
+static const char *machine_of(sg_host_t h)
+{
+    const char *node = sg_host_get_property_value(h, "node");
+    return node ? node : sg_host_get_name(h);
+}
+
+/* host_with_room, preferring the machine of `near` (NULL: any). */
+static size_t host_with_room_near(const sg_host_t *hosts, size_t n_hosts, const int *room,
+                                  int cpu, sg_host_t near)
+{
+    const char *machine = near ? machine_of(near) : NULL;
+    for (size_t h = 0; machine && h < n_hosts; h++)
+        if (room[h] > 0 && (cpu < 0 || is_cpu_host(hosts[h]) == cpu) &&
+            strcmp(machine_of(hosts[h]), machine) == 0)
+            return h;
+    return host_with_room(hosts, n_hosts, room, cpu);
+}
+
 int dsgd_sim_place(const sg_host_t *hosts, size_t n_hosts, int n, const int *is_worker,
-                   int per_host, sg_host_t *placed, char *err, size_t errlen)
+                   const sg_host_t *near, int per_host, sg_host_t *placed, char *err,
+                   size_t errlen)
 {
     int *room = malloc(sizeof *room * (n_hosts ? n_hosts : 1));
     if (!room) {
@@ -336,9 +356,10 @@ int dsgd_sim_place(const sg_host_t *hosts, size_t n_hosts, int n, const int *is_
             int worker = !by_role || is_worker[r];
             if (worker != (pass == 0))
                 continue;
-            size_t pick = host_with_room(hosts, n_hosts, room, !worker);
+            sg_host_t home = near && by_role ? near[r] : NULL;
+            size_t pick = host_with_room_near(hosts, n_hosts, room, !worker, home);
             if (!worker && pick == n_hosts)
-                pick = host_with_room(hosts, n_hosts, room, -1);
+                pick = host_with_room_near(hosts, n_hosts, room, -1, home);
             if (pick == n_hosts) {
                 misfit(hosts, n_hosts, n, per_host, err, errlen);
                 rc = -1;
@@ -349,6 +370,38 @@ int dsgd_sim_place(const sg_host_t *hosts, size_t n_hosts, int n, const int *is_
         }
     free(room);
     return rc;
+}
+
+int dsgd_sim_place_by_machine(const sg_host_t *hosts, size_t n_hosts, int n, int per_host,
+                              sg_host_t *placed, char *err, size_t errlen)
+{
+    int *room = malloc(sizeof *room * (n_hosts ? n_hosts : 1));
+    if (!room) {
+        snprintf(err, errlen, "out of memory placing %d ranks", n);
+        return -1;
+    }
+    for (size_t h = 0; h < n_hosts; h++)
+        room[h] = dsgd_sim_host_slots(hosts[h], per_host);
+    int r = 0;
+    /* machines in the order of their first host; in each, accelerators
+     * (and plain hosts) first, then its cpu hosts */
+    for (size_t first = 0; first < n_hosts && r < n; first++) {
+        const char *machine = machine_of(hosts[first]);
+        int seen = 0;
+        for (size_t h = 0; h < first && !seen; h++)
+            seen = strcmp(machine_of(hosts[h]), machine) == 0;
+        for (int cpu = 0; !seen && cpu < 2; cpu++)
+            for (size_t h = first; h < n_hosts; h++)
+                while (r < n && room[h] > 0 && is_cpu_host(hosts[h]) == cpu &&
+                       strcmp(machine_of(hosts[h]), machine) == 0) {
+                    room[h]--;
+                    placed[r++] = hosts[h];
+                }
+    }
+    free(room);
+    if (r < n)
+        misfit(hosts, n_hosts, n, per_host, err, errlen);
+    return r < n ? -1 : 0;
 }
 
 /* ---- host properties ----------------------------------------------------- */

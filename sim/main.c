@@ -397,47 +397,93 @@ static int choose_coll_model(dsgd_config *cfg, const dsgd_algo *algo, const sg_h
     return 0;
 }
 
-/* Where each rank runs: the algorithm's roles decide, not its code, and
- * --ranks-per-host how many ranks share a host (consecutive ranks; one
- * node for the variants, dsgd_sim_number_nodes).  The
- * roles may depend on which ranks share a machine, so they are computed
- * on a provisional placement (accelerator hosts first); then workers go to
- * accelerator hosts and the other roles (servers, communicators) to CPU
- * hosts (dsgd_sim_place).  On multi-GPU platforms, --node-size G+1 makes
- * the algorithms' notion of a node match the machines.  A variant that
- * needs machines of several ranks (lsgd) on one-rank machines gets
- * --node-size chosen here. */
-static int place_by_role(const dsgd_algo *algo, dsgd_config *cfg, const sg_host_t *all,
-                         size_t n_all, int n, sg_host_t *placed, char *err, size_t errlen)
+/* The roles of n ranks on a provisional placement (workers while
+ * accelerator hosts have room, then CPU hosts) into roles[], with the
+ * placement in provisional[]; lsgd's default node size is set here. */
+static int provisional_roles(const dsgd_algo *algo, dsgd_config *cfg, const sg_host_t *all,
+                             size_t n_all, int n, int by_machine, int *is_worker, int *node_of,
+                             dsgd_role *roles, sg_host_t *provisional, char *err, size_t errlen)
 {
-    int *node_of = malloc(sizeof *node_of * (size_t)n);
-    int *is_worker = malloc(sizeof *is_worker * (size_t)n);
-    dsgd_role *roles = malloc(sizeof *roles * (size_t)n);
-    int rc = -1;
-    if (!node_of || !is_worker || !roles) {
-        snprintf(err, errlen, "out of memory");
-        goto done;
-    }
-    /* provisional: workers while accelerator hosts have room, then CPU hosts */
     int per_host = ranks_per_host(cfg);
     long worker_slots;
     dsgd_sim_slots(all, n_all, per_host, &worker_slots);
     for (int r = 0; r < n; r++)
         is_worker[r] = r < worker_slots;
-    if (dsgd_sim_place(all, n_all, n, is_worker, per_host, placed, err, errlen) != 0)
-        goto done;
-    int n_nodes = dsgd_sim_number_nodes(placed, n, node_of);
+    if ((by_machine ? dsgd_sim_place_by_machine(all, n_all, n, per_host, provisional, err, errlen)
+                    : dsgd_sim_place(all, n_all, n, is_worker, NULL, per_host, provisional, err,
+                                     errlen)) != 0)
+        return -1;
+    int n_nodes = dsgd_sim_number_nodes(provisional, n, node_of);
     if (algo->node_size && cfg->node_size == 0 && n_nodes == n && n > 1)
         cfg->node_size = default_node_size(algo, n);
-    if (dsgd_algo_roles(algo, cfg, n, node_of, roles, err, errlen) != 0)
-        goto done;
+    return dsgd_algo_roles(algo, cfg, n, node_of, roles, err, errlen);
+}
+
+static int count_workers(const dsgd_role *roles, int n)
+{
+    int k = 0;
     for (int r = 0; r < n; r++)
+        k += roles[r] == DSGD_ROLE_WORKER;
+    return k;
+}
+
+/* Where each rank runs: the algorithm's roles decide, not its code, and
+ * --ranks-per-host how many ranks share a host (consecutive ranks; one
+ * node for the variants, dsgd_sim_number_nodes).  The roles may depend on
+ * which ranks share a machine, so they are computed on a provisional
+ * placement (accelerator hosts first); then workers go to accelerator
+ * hosts and the other roles (servers, communicators) to CPU hosts
+ * (dsgd_sim_place), each on the machine it had (a communicator stays with
+ * its node's workers).  When --nodes is not given (*n is the accelerator
+ * slots), ranks the roles keep off the accelerators are added while the
+ * CPU hosts have room for them: every accelerator trains.  On multi-GPU
+ * platforms, --node-size G+1 makes the algorithms' notion of a node match
+ * the machines.  A variant that needs machines of several ranks (lsgd) on
+ * one-rank machines gets --node-size chosen here.  placed has room for
+ * every slot of the platform when --nodes is not given. */
+static int place_by_role(const dsgd_algo *algo, dsgd_config *cfg, const sg_host_t *all,
+                         size_t n_all, int *n, sg_host_t *placed, char *err, size_t errlen)
+{
+    int per_host = ranks_per_host(cfg);
+    long worker_slots, slots = dsgd_sim_slots(all, n_all, per_host, &worker_slots);
+    size_t cap = (size_t)(cfg->nodes ? *n : (slots > *n ? slots : *n));
+    int *node_of = malloc(sizeof *node_of * cap);
+    int *is_worker = malloc(sizeof *is_worker * cap);
+    dsgd_role *roles = malloc(sizeof *roles * cap);
+    sg_host_t *provisional = malloc(sizeof *provisional * cap);
+    int rc = -1, node_size = cfg->node_size;
+    if (!node_of || !is_worker || !roles || !provisional) {
+        snprintf(err, errlen, "out of memory");
+        goto done;
+    }
+    if (provisional_roles(algo, cfg, all, n_all, *n, 0, is_worker, node_of, roles, provisional,
+                          err, errlen) != 0)
+        goto done;
+    /* default --nodes: give the non-workers CPU hosts, not accelerators */
+    for (int grown = *n + (*n - count_workers(roles, *n)); !cfg->nodes && grown > *n &&
+                                                           grown <= slots;) {
+        int keep = cfg->node_size;
+        cfg->node_size = node_size;
+        if (provisional_roles(algo, cfg, all, n_all, grown, 1, is_worker, node_of, roles,
+                              provisional, err, errlen) != 0 ||
+            count_workers(roles, grown) != worker_slots) { /* no better: as it was */
+            cfg->node_size = keep;
+            if (provisional_roles(algo, cfg, all, n_all, *n, 0, is_worker, node_of, roles,
+                                  provisional, err, errlen) != 0)
+                goto done;
+            break;
+        }
+        *n = grown;
+        break;
+    }
+    for (int r = 0; r < *n; r++)
         is_worker[r] = roles[r] == DSGD_ROLE_WORKER;
-    rc = dsgd_sim_place(all, n_all, n, is_worker, per_host, placed, err, errlen);
+    rc = dsgd_sim_place(all, n_all, *n, is_worker, provisional, per_host, placed, err, errlen);
 done:
     free(node_of);
     free(is_worker);
     free(roles);
+    free(provisional);
     return rc;
 }
 /* One simulation: load the platform, place the ranks, run, report. */
@@ -461,9 +507,11 @@ static int simulate(dsgd_config *cfg, const dsgd_algo *algo, dsgd_dataset *data,
     sg_host_t *all_hosts = dsgd_sim_hosts(&n_hosts);
     long n_workers;
     dsgd_sim_slots(all_hosts, n_hosts, ranks_per_host(cfg), &n_workers);
+    long n_slots = dsgd_sim_slots(all_hosts, n_hosts, ranks_per_host(cfg), NULL);
     int n = cfg->nodes ? cfg->nodes : (int)n_workers;
-    sg_host_t *hosts = malloc(sizeof *hosts * (size_t)(n > 0 ? n : 1));
-    if (!hosts || place_by_role(algo, cfg, all_hosts, n_hosts, n, hosts, err, sizeof err) != 0) {
+    long room = cfg->nodes || n_slots < n ? n : n_slots; /* the default may grow (place_by_role) */
+    sg_host_t *hosts = malloc(sizeof *hosts * (size_t)(room > 0 ? room : 1));
+    if (!hosts || place_by_role(algo, cfg, all_hosts, n_hosts, &n, hosts, err, sizeof err) != 0) {
         free(all_hosts);
         free(hosts);
         return die(EXIT_BAD_INPUT, "--nodes %d: %s (%s)", n, hosts ? err : "out of memory",

@@ -86,7 +86,8 @@ int sim_recv(sim_rank *r, int src, long tag, void *buf, size_t cap, sim_land lan
     int rc = sim_deliver(payload, buf, cap, land, info);
     /* A reduction's sum runs on this rank's host, at its memory speed,
      * before anything else it does (real or phantom payload alike). */
-    if (rc == DSGD_OK && land == SIM_ACCUMULATE && bytes > 0)
-        sg_actor_sleep_for(SIM_REDUCE_TRAFFIC * bytes / r->mem_bw_Bps);
+    double sum_s = SIM_REDUCE_TRAFFIC * bytes / r->mem_bw_Bps;
+    if (rc == DSGD_OK && land == SIM_ACCUMULATE && sum_s >= SIM_TIME_PRECISION)
+        sg_actor_sleep_for(sum_s);
     return rc;
 }

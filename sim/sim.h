@@ -86,10 +86,21 @@ long dsgd_sim_slots(const sg_host_t *hosts, size_t n_hosts, int per_host, long *
  * (accelerators, or plain hosts), in order, and the other roles to cpu
  * hosts, then to what is left.  is_worker may be NULL (every rank a
  * worker); where the platform has no cpu hosts, roles do not matter:
- * ranks fill the hosts in rank order.  Fills placed[0..n-1]; returns 0,
- * or -1 with a reason (hosts, cores and room, when the ranks do not fit). */
+ * ranks fill the hosts in rank order.  near (may be NULL): a host per
+ * rank whose machine (its "node" property, else the host) the rank should
+ * stay on, if that machine has room of the right kind -- so that roles
+ * computed on a provisional placement keep their machines.  Fills
+ * placed[0..n-1]; returns 0, or -1 with a reason (hosts, cores and room,
+ * when the ranks do not fit). */
 int dsgd_sim_place(const sg_host_t *hosts, size_t n_hosts, int n, const int *is_worker,
-                   int per_host, sg_host_t *placed, char *err, size_t errlen);
+                   const sg_host_t *near, int per_host, sg_host_t *placed, char *err,
+                   size_t errlen);
+/* Places n ranks machine by machine (a host's "node" property; hosts
+ * without one are machines of their own): each machine's accelerator
+ * hosts, then its cpu hosts, before the next machine's, so that the ranks
+ * of one machine are consecutive whatever their roles will be. */
+int dsgd_sim_place_by_machine(const sg_host_t *hosts, size_t n_hosts, int n, int per_host,
+                              sg_host_t *placed, char *err, size_t errlen);
 /* Hosts that can take a worker (not kind=cpu). */
 size_t dsgd_sim_worker_hosts(const sg_host_t *hosts, size_t n_hosts);
 /* How many distinct hosts hosts[0..n-1] are. */

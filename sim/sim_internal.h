@@ -201,6 +201,9 @@ typedef enum { SIM_COPY, SIM_ACCUMULATE } sim_land;
  * memory traffic per byte received that a reduction is charged (as
  * dsgd_vec_axpy counts it). */
 #define SIM_REDUCE_TRAFFIC 3.0
+/* SimGrid ignores (and reports) sleeps shorter than its numerical
+ * precision (surf/precision, 1e-9 s): a sum of a few bytes is not slept. */
+#define SIM_TIME_PRECISION 1e-9
 int sim_recv(sim_rank *r, int src, long tag, void *buf, size_t cap, sim_land land,
              dsgd_msg_info *info);
 sg_mailbox_t sim_mailbox(int src, int dst, long tag);

@@ -34,4 +34,19 @@ awk -v a="$got" -v b="$want" 'BEGIN { exit !((a - b) ^ 2 <= (0.01 * b) ^ 2) }' |
 ps=$("$sim" --platform "$out/summit4.xml" --algo ssgd-ps --servers 4 --nodes 28 --iters 3 \
   --hidden 32 --quiet --json 2>&1) || true
 grep -q '"workers":24' <<< "$ps" || { echo "FAIL: ssgd-ps with 4 servers on 4 machines: $ps"; fail=1; }
+# Defaults: the shortest command trains on every GPU.  lsgd keeps one
+# communicator per machine, on its CPU host, with that machine's 6 GPU
+# workers (4 x 7 = 28 ranks); ssgd-ps (1 server) takes 25: 24 workers and
+# a server on a CPU host.  No worker computes at a CPU host's speed.
+for a in lsgd:28 ssgd-ps:25; do
+  algo=${a%%:*} want=${a##*:}
+  j=$("$sim" --platform "$out/summit4.xml" --algo "$algo" --model resnet50 --iters 2 --quiet \
+    --json --trace "$out/$algo.csv") || { echo "FAIL: $algo with the defaults failed"; fail=1; continue; }
+  got=$(sed -n 's/.*"nodes":\([0-9]*\).*/\1/p' <<< "$j") w=$(sed -n 's/.*"workers":\([0-9]*\).*/\1/p' <<< "$j")
+  slow=$(awk -F, '$3 == "fwdbwd" { d = $5 - $4; if (!n++ || d < lo) lo = d; if (d > hi) hi = d }
+                  END { print (hi > 1.01 * lo) }' "$out/$algo.csv")
+  echo "$algo, defaults: $got ranks, $w workers"
+  [ "$got" = "$want" ] && [ "$w" = 24 ] && [ "$slow" = 0 ] ||
+    { echo "FAIL: $algo defaults: $got ranks (want $want), $w workers (want 24), a worker on a CPU host: $slow"; fail=1; }
+done
 exit $fail

@@ -96,7 +96,7 @@ static void place(const sg_host_t *all, size_t n_all, int n, int per_host, sg_ho
 {
     char err[512];
     got[0] = '\0';
-    if (dsgd_sim_place(all, n_all, n, NULL, per_host, placed, err, sizeof err) != 0) {
+    if (dsgd_sim_place(all, n_all, n, NULL, NULL, per_host, placed, err, sizeof err) != 0) {
         snprintf(got, gotlen, "%s", err);
         return;
     }
