@@ -18,7 +18,8 @@ static int fail(parser *ps, const char *fmt, ...)
 {
     if (ps->err[0]) /* the first (innermost) reason stands */
         return -1;
-    int used = snprintf(ps->err, ps->errlen, "column %zu: ", (size_t)(ps->p - ps->text) + 1);
+    int used = snprintf(ps->err, ps->errlen, "column %zu%s: ", (size_t)(ps->p - ps->text) + 1,
+                        *ps->p ? "" : " (the end: cut short?)");
     va_list ap;
     va_start(ap, fmt);
     if (used > 0 && (size_t)used < ps->errlen)
@@ -63,7 +64,9 @@ static int parse_string(parser *ps, char **out)
         }
         char e = *ps->p++;
         switch (e) {
-        case '"': case '\\': case '/': *w++ = e; break;
+        case '"':
+        case '\\':
+        case '/': *w++ = e; break;
         case 'b': *w++ = '\b'; break;
         case 'f': *w++ = '\f'; break;
         case 'n': *w++ = '\n'; break;
@@ -189,8 +192,10 @@ static int parse_members(parser *ps, dsgd_json *out)
     for (;;) {
         skip_space(ps);
         char *key;
-        if (parse_string(ps, &key) != 0)
+        if (*ps->p != '"')
             return fail(ps, "expected a key");
+        if (parse_string(ps, &key) != 0)
+            return -1;
         char **keys = realloc(out->keys, sizeof *keys * (out->n + 1));
         dsgd_json_value *values = keys ? realloc(out->values, sizeof *values * (out->n + 1)) : NULL;
         if (keys)

@@ -6,8 +6,7 @@
 
 const char *dsgd_phase_name(int phase)
 {
-    static const char *const names[DSGD_PHASE_COUNT] = {"compute", "comm", "wait", "io",
-                                                         "memory"};
+    static const char *const names[DSGD_PHASE_COUNT] = {"compute", "comm", "wait", "io", "memory"};
     return phase >= 0 && phase < DSGD_PHASE_COUNT ? names[phase] : "?";
 }
 

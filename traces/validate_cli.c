@@ -181,8 +181,8 @@ static char *last_line(const char *path, long *line_no, char *err, size_t errlen
  * say; the rest takes today's defaults. */
 static int flags_from_keys(const dsgd_json *j, row *r)
 {
-    static const char *const keys[] = {"algo", "model", "data", "payload", "iters", "batch",
-                                       "node_size", "eval_model"};
+    static const char *const keys[] = {"algo",  "model", "data",      "payload",
+                                       "iters", "batch", "node_size", "eval_model"};
     r->flags = calloc(sizeof keys / sizeof keys[0], sizeof *r->flags);
     if (!r->flags)
         return -1;
@@ -192,7 +192,8 @@ static int flags_from_keys(const dsgd_json *j, row *r)
         snprintf(name, sizeof name, "%s", keys[i]);
         for (char *c = name; *c; c++)
             *c = *c == '_' ? '-' : *c;
-        if (!v || (v->type == DSGD_JSON_NUMBER && v->number == 0 && strcmp(keys[i], "node_size") == 0) ||
+        if (!v ||
+            (v->type == DSGD_JSON_NUMBER && v->number == 0 && strcmp(keys[i], "node_size") == 0) ||
             (v->type == DSGD_JSON_STRING && strcmp(v->string, "replicated") == 0))
             continue;
         if (v->type == DSGD_JSON_STRING)
@@ -225,13 +226,17 @@ static int load_run(const char *path, row *r)
         return die(EXIT_BAD_INPUT, "%s:%ld: not a JSON summary: %s", path, line_no, err);
     const char *algo = dsgd_json_string(&j, "algo"), *model = dsgd_json_string(&j, "model");
     double nodes = dsgd_json_number(&j, "nodes"), iter_s = dsgd_json_number(&j, "iter_time_s");
-    const char *missing = !algo ? "algo" : !model ? "model" : !(nodes >= 1) ? "nodes"
-                          : !(iter_s > 0)        ? "iter_time_s"
-                                                 : NULL;
+    const char *missing = !algo           ? "algo"
+                          : !model        ? "model"
+                          : !(nodes >= 1) ? "nodes"
+                          : !(iter_s > 0) ? "iter_time_s"
+                                          : NULL;
     if (missing) {
         dsgd_json_free(&j);
-        return die(EXIT_BAD_INPUT, "%s:%ld: key \"%s\" missing or not valid (want a run's summary: "
-                   "dsgd-run --json)", path, line_no, missing);
+        return die(EXIT_BAD_INPUT,
+                   "%s:%ld: key \"%s\" missing or not valid (want a run's summary: "
+                   "dsgd-run --json)",
+                   path, line_no, missing);
     }
     snprintf(r->algo, sizeof r->algo, "%s", algo);
     snprintf(r->model, sizeof r->model, "%s", model);
@@ -240,7 +245,8 @@ static int load_run(const char *path, row *r)
     double hosts = dsgd_json_number(&j, "hosts");
     r->hosts = hosts >= 1 ? (int)hosts : 0;
     r->real_iter_s = iter_s;
-    const char *backend = dsgd_json_string(&j, "backend"), *rph = dsgd_json_string(&j, "ranks_per_host");
+    const char *backend = dsgd_json_string(&j, "backend"),
+               *rph = dsgd_json_string(&j, "ranks_per_host");
     if (backend && strcmp(backend, "sim") == 0 && rph)
         snprintf(r->ranks_per_host, sizeof r->ranks_per_host, "%s", rph);
     else if (r->hosts)
@@ -252,8 +258,10 @@ static int load_run(const char *path, row *r)
         r->flags = calloc(flags->n_items + 1, sizeof *r->flags);
         for (size_t i = 0; r->flags && i < flags->n_items; i++) {
             if (strncmp(flags->items[i], "--resume", 8) == 0) {
-                rc = die(EXIT_BAD_INPUT, "%s: a resumed run (%s): its times start at a checkpoint "
-                         "and cannot be replayed", path, flags->items[i]);
+                rc = die(EXIT_BAD_INPUT,
+                         "%s: a resumed run (%s): its times start at a checkpoint "
+                         "and cannot be replayed",
+                         path, flags->items[i]);
                 break;
             }
             r->flags[r->n_flags++] = strdup(flags->items[i]);
@@ -261,7 +269,8 @@ static int load_run(const char *path, row *r)
     } else if (flags) {
         rc = die(EXIT_BAD_INPUT, "%s:%ld: key \"flags\" is not an array of strings", path, line_no);
     } else if (flags_from_keys(&j, r) == 0) {
-        fprintf(stderr, "dsgd-validate: %s: no \"flags\" (an older summary): replaying its algo, "
+        fprintf(stderr,
+                "dsgd-validate: %s: no \"flags\" (an older summary): replaying its algo, "
                 "model, data, payload, iters, batch and node_size; other flags take the defaults\n",
                 path);
     }
@@ -270,8 +279,8 @@ static int load_run(const char *path, row *r)
         return rc;
     if (!r->flags)
         return die(EXIT_BAD_INPUT, "out of memory");
-    size_t used = (size_t)snprintf(r->key, sizeof r->key, "%d|%d|%s", r->nodes, r->hosts,
-                                   r->ranks_per_host);
+    size_t used =
+        (size_t)snprintf(r->key, sizeof r->key, "%d|%d|%s", r->nodes, r->hosts, r->ranks_per_host);
     for (size_t i = 0; i < r->n_flags && used < sizeof r->key; i++)
         used += (size_t)snprintf(r->key + used, sizeof r->key - used, "|%s", r->flags[i]);
     return 0;
@@ -364,7 +373,8 @@ static int spawn(char *const *argv, const char *out_path, const char *err_path)
 static int simulate(const options *o, row *r, int i, const char *dir)
 {
     char out[PATH_MAX + 32], err[PATH_MAX + 32], trace[PATH_MAX + 32];
-    char a_platform[PATH_MAX + 16], a_profile[PATH_MAX + 32], a_nodes[32], a_rph[48], a_trace[PATH_MAX + 48];
+    char a_platform[PATH_MAX + 16], a_profile[PATH_MAX + 32], a_nodes[32], a_rph[48],
+        a_trace[PATH_MAX + 48];
     snprintf(out, sizeof out, "%s/sim-%d.json", dir, i);
     snprintf(err, sizeof err, "%s/sim-%d.err", dir, i);
     snprintf(trace, sizeof trace, "%s/sim-%d.csv", dir, i);
@@ -452,8 +462,8 @@ static int write_csv(const char *path, const row *rows, int n)
         snprintf(run, sizeof run, "%s", base);
         for (char *c = run; *c; c++)
             *c = *c == ',' ? ';' : *c;
-        fprintf(f, "%s,%s,%s %s b%d,%s/%d,%s,%s,%d,%d,%d", run, r->set, r->algo, r->model,
-                r->batch, r->algo, r->nodes, r->algo, r->model, r->nodes, r->batch, r->repeats);
+        fprintf(f, "%s,%s,%s %s b%d,%s/%d,%s,%s,%d,%d,%d", run, r->set, r->algo, r->model, r->batch,
+                r->algo, r->nodes, r->algo, r->model, r->nodes, r->batch, r->repeats);
         write_number(f, ",", r->real_iter_s);
         write_number(f, ",", r->sim_iter_s);
         write_number(f, ",", r->error_pct);
