@@ -59,17 +59,17 @@ static const dsgd_option core_options[] = {
              "rank0 (the first worker's), shards (each worker's model on its share of the split)",
      .choices = "average|each|leader|rank0|shards"},
     {"checkpoint", DSGD_OPT_STR, AT(checkpoint), .metavar = "DIR",
-     .help = "write checkpoints (one file per rank) into DIR at the end"},
+     .help = "write checkpoints (one file per rank) into DIR at the end", .output = 1},
     {"checkpoint-every", DSGD_OPT_LONG, AT(checkpoint_every), .min = 1, .metavar = "N",
-     .help = "also write them every N iterations"},
+     .help = "also write them every N iterations", .output = 1},
     {"resume", DSGD_OPT_STR, AT(resume), .metavar = "DIR",
      .help = "continue from the checkpoints in DIR"},
     {"seed", DSGD_OPT_U64, AT(seed), .def = "1", .metavar = "S",
      .help = "seed of data and initial weights"},
     {"trace", DSGD_OPT_STR, AT(trace), .metavar = "FILE",
-     .help = "write the event trace (CSV) to FILE"},
-    {"json", DSGD_OPT_BOOL, AT(json), .help = "print a one-line JSON summary at the end"},
-    {"quiet", DSGD_OPT_BOOL, AT(quiet), .help = "no progress output"},
+     .help = "write the event trace (CSV) to FILE", .output = 1},
+    {"json", DSGD_OPT_BOOL, AT(json), .help = "print a one-line JSON summary at the end", .output = 1},
+    {"quiet", DSGD_OPT_BOOL, AT(quiet), .help = "no progress output", .output = 1},
     {"laplacian-sigma", DSGD_OPT_DOUBLE, AT(laplacian_sigma), .def = "0", .metavar = "S",
      .help = "any variant: Laplacian smoothing of the gradient, g <- (I - S L)^-1 g (0: off)"},
     {"node-size", DSGD_OPT_INT, AT(node_size), .min = 1, .metavar = "K",
@@ -429,6 +429,40 @@ int dsgd_config_parse(dsgd_config *cfg, int argc, char **argv, const dsgd_cli *c
     if (rc == DSGD_CONFIG_OK && validate(cfg, err, errlen) != 0)
         rc = DSGD_CONFIG_ERROR;
     return rc;
+}
+
+/* dsgd_config_flags for one table over its struct. */
+static void table_flags(const dsgd_option *table, const void *base,
+                        void (*emit)(void *ctx, const char *flag), void *ctx)
+{
+    for (const dsgd_option *o = table; o && o->name; o++) {
+        if (o->output || (o->progs && o->progs != DSGD_PROG_BOTH))
+            continue;
+        char value[1100], flag[1200];
+        if (o->type == DSGD_OPT_LIST) {
+            const dsgd_strlist *list = (const dsgd_strlist *)((const char *)base + o->offset);
+            for (int i = 0; i < list->n; i++) {
+                snprintf(flag, sizeof flag, "--%s=%s", o->name, list->items[i]);
+                emit(ctx, flag);
+            }
+        } else if (dsgd_option_format(o, base, value, sizeof value)) {
+            if (o->type == DSGD_OPT_BOOL)
+                snprintf(flag, sizeof flag, "--%s", o->name);
+            else
+                snprintf(flag, sizeof flag, "--%s=%s", o->name, value);
+            emit(ctx, flag);
+        }
+    }
+}
+
+void dsgd_config_flags(const dsgd_config *cfg, void (*emit)(void *ctx, const char *flag),
+                       void *ctx)
+{
+    table_flags(core_options, cfg, emit, ctx);
+    /* the components both programs offer: --algo, --model, --data */
+    for (int s = DSGD_SEL_ALGO; s <= DSGD_SEL_DATA; s++)
+        if (cfg->choice[s].component && cfg->choice[s].options)
+            table_flags(cfg->choice[s].component->options, cfg->choice[s].options, emit, ctx);
 }
 
 void dsgd_config_free(dsgd_config *cfg)

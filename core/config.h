@@ -101,6 +101,15 @@ enum { DSGD_CONFIG_OK = 0, DSGD_CONFIG_EXIT = 1, DSGD_CONFIG_ERROR = -1 };
 int dsgd_config_parse(dsgd_config *cfg, int argc, char **argv, const dsgd_cli *cli, char *err,
                       size_t errlen);
 void dsgd_config_free(dsgd_config *cfg);
+/* The flags that define the run cfg holds, as "--name=value" (or "--name"
+ * for a boolean that is on), passed one by one to emit: every flag of the
+ * core table and of the chosen components that both programs accept,
+ * defaults included (a replay does not depend on today's defaults), unset
+ * ones and outputs (--trace, --json, --checkpoint, ...) left out.  Given to
+ * dsgd-sim or dsgd-run, they run the same configuration (dsgd-validate
+ * replays real runs so; the JSON's `flags`). */
+void dsgd_config_flags(const dsgd_config *cfg, void (*emit)(void *ctx, const char *flag),
+                       void *ctx);
 /* Writes --help for the program cli describes. */
 void dsgd_config_usage(FILE *out, const dsgd_cli *cli);
 

@@ -119,6 +119,52 @@ int dsgd_option_set(const dsgd_option *o, void *base, const char *value, char *e
     return -1;
 }
 
+/* The shortest of %.15g..%.17g that reads back as v. */
+static void format_double(double v, char *buf, size_t len)
+{
+    for (int digits = 15; digits <= 17; digits++) {
+        snprintf(buf, len, "%.*g", digits, v);
+        if (strtod(buf, NULL) == v)
+            return;
+    }
+}
+
+int dsgd_option_format(const dsgd_option *o, const void *base, char *buf, size_t len)
+{
+    const char *field = (const char *)base + o->offset;
+    buf[0] = '\0';
+    switch (o->type) {
+    case DSGD_OPT_STR:
+        if (field[0] == '\0')
+            return 0;
+        snprintf(buf, len, "%s", field);
+        return 1;
+    case DSGD_OPT_BOOL: return *(const int *)field != 0;
+    case DSGD_OPT_INT:
+        if (!o->def && *(const int *)field == 0)
+            return 0;
+        snprintf(buf, len, "%d", *(const int *)field);
+        return 1;
+    case DSGD_OPT_LONG:
+        if (!o->def && *(const long *)field == 0)
+            return 0;
+        snprintf(buf, len, "%ld", *(const long *)field);
+        return 1;
+    case DSGD_OPT_U64:
+        if (!o->def && *(const uint64_t *)field == 0)
+            return 0;
+        snprintf(buf, len, "%llu", (unsigned long long)*(const uint64_t *)field);
+        return 1;
+    case DSGD_OPT_DOUBLE:
+        if (!o->def && *(const double *)field == 0)
+            return 0;
+        format_double(*(const double *)field, buf, len);
+        return 1;
+    case DSGD_OPT_LIST: return 0;
+    }
+    return 0;
+}
+
 int dsgd_option_defaults(const dsgd_option *table, void *base, char *err, size_t errlen)
 {
     for (const dsgd_option *o = table; o && o->name; o++) {

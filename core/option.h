@@ -36,6 +36,8 @@ typedef struct dsgd_option {
     const char *help;    /* one line; "(default DEF)" is appended from def */
     const char *choices; /* DSGD_OPT_STR: the allowed values, '|'-separated */
     unsigned progs;      /* DSGD_PROG_* that accept it; 0: both */
+    int output;          /* 1: says where results go (--trace, --json), not what runs:
+                          * left out of a run's replayable flags (dsgd_config_flags) */
 } dsgd_option;
 
 /* .offset and .size of field `f` of struct type `T`, for a table entry. */
@@ -63,6 +65,11 @@ const dsgd_option *dsgd_option_find(const dsgd_option *table, const char *name, 
  * a one-line reason naming the flag and the value in err. */
 int dsgd_option_set(const dsgd_option *o, void *base, const char *value, char *err,
                     size_t errlen);
+/* Writes the option's value in base as it would be typed ("0.05", "ssgd";
+ * numbers round-trip exactly) into buf.  Returns 1; 0 when the option is
+ * unset (a boolean that is off, or an option without default still at
+ * zero or empty: nothing to type), buf then empty.  Not for lists. */
+int dsgd_option_format(const dsgd_option *o, const void *base, char *buf, size_t len);
 /* Sets every option of the table in base to its default.  Returns 0, or -1
  * (a table whose default does not parse: a bug, reported in err). */
 int dsgd_option_defaults(const dsgd_option *table, void *base, char *err, size_t errlen);

@@ -38,6 +38,35 @@ static void number(FILE *out, const char *key, double v)
         fprintf(out, ",\"%s\":null", key);
 }
 
+/* Writes text as a JSON string (quotes, backslashes, control characters
+ * escaped). */
+static void json_string(FILE *out, const char *text)
+{
+    fputc('"', out);
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(out, "\\%c", *p);
+        else if (*p < ' ')
+            fprintf(out, "\\u%04x", *p);
+        else
+            fputc(*p, out);
+    }
+    fputc('"', out);
+}
+
+typedef struct flag_list {
+    FILE *out;
+    int n;
+} flag_list;
+
+static void json_flag(void *ctx, const char *flag)
+{
+    flag_list *l = ctx;
+    if (l->n++)
+        fputc(',', l->out);
+    json_string(l->out, flag);
+}
+
 void dsgd_report_json(FILE *out, const char *backend, const dsgd_config *cfg, int nodes,
                       const dsgd_result *r)
 {
@@ -57,7 +86,9 @@ void dsgd_report_json(FILE *out, const char *backend, const dsgd_config *cfg, in
                 cfg->coll_model, cfg->coll_model_why, cfg->allreduce,
                 cfg->jitter[0] ? cfg->jitter : "none");
     if (strcmp(backend, "sim") == 0) /* where the ranks ran */
-        fprintf(out, ",\"ranks_per_host\":\"%s\",\"hosts\":%d", cfg->ranks_per_host, r->hosts);
+        fprintf(out, ",\"ranks_per_host\":\"%s\"", cfg->ranks_per_host);
+    if (r->hosts > 0)
+        fprintf(out, ",\"hosts\":%d", r->hosts);
     number(out, "time_s", r->time_s);
     long ran = r->iters - r->start_iter; /* iterations timed by time_s */
     number(out, "iter_time_s", ran > 0 ? r->time_s / ran : NAN);
@@ -78,6 +109,12 @@ void dsgd_report_json(FILE *out, const char *backend, const dsgd_config *cfg, in
     number(out, "staleness_max", r->workers > 0 ? r->staleness_max : NAN);
     number(out, "spread", r->workers > 0 ? r->spread : NAN);
     fprintf(out, ",\"failed_ranks\":%d", r->failed_ranks);
+    fprintf(out, ",\"seed\":%llu", (unsigned long long)cfg->seed);
+    /* everything needed to run it again (dsgd-validate replays real runs) */
+    fprintf(out, ",\"flags\":[");
+    flag_list flags = {out, 0};
+    dsgd_config_flags(cfg, json_flag, &flags);
+    fputc(']', out);
     number(out, "wall_s", r->wall_s);
     number(out, "peak_rss_mb", r->peak_rss_mb);
     fprintf(out, "}\n");

@@ -77,6 +77,16 @@ static int trace_path_ok(const dsgd_config *cfg, int rank)
     return ok;
 }
 
+/* Machines the ranks run on (the nodes MPI's shared-memory split found). */
+static int machines(dsgd_comm *c)
+{
+    int last = 0;
+    for (int r = 0; r < dsgd_size(c); r++)
+        if (dsgd_node_of(c, r) > last)
+            last = dsgd_node_of(c, r);
+    return last + 1;
+}
+
 static int run(const dsgd_config *cfg, const dsgd_algo *algo, const dsgd_dataset *data)
 {
     dsgd_comm *c = dsgd_exec_comm_create(cfg->trace[0] != '\0');
@@ -93,6 +103,7 @@ static int run(const dsgd_config *cfg, const dsgd_algo *algo, const dsgd_dataset
     memset(&result, 0, sizeof result);
     result.status = dsgd_node_main(c, &job, &result);
     result.finished = 1;
+    result.hosts = machines(c);
     dsgd_progress_done(&progress);
     int status = agree_on_outcome(c, &result);
 
