@@ -50,6 +50,12 @@ check "--cores 2" grep -q 'core="2"' "$dir/other.xml"
 check "--hosts 1" grep -q 'radical="0-0"' "$dir/other.xml"
 check "training trace: same ranges" grep -q "27 sizes 1..67108864 B from 135 ping-pongs: 3 range(s)" "$dir/other.out"
 
+# A training trace alone: its vector ops (two sizes) give a rate without
+# an overhead; sim4.csv was simulated with the default 10 GB/s.
+sim4=$("$calibrate" "$data/sim4.csv" -o "$dir/sim4") || { echo "FAIL: on sim4.csv: exit $?"; fail=1; }
+check "training trace: memory at 10 GB/s" grep -Eq "^  memory +1e\+10 B/s" <<< "$sim4"
+check "training trace: no overhead from two sizes" grep -q "memory: 2 size(s) only: rate without a per-call overhead" <<< "$sim4"
+
 # dsgd-sim runs on the outputs, under the platform's network model.
 run=$("$sim" --platform "$dir/fitted.xml" --cost-profile "$dir/fitted.profile" --nodes 8 \
       --algo ssgd --model mlp --data synthetic --iters 3 --seed 1 --json) ||

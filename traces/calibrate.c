@@ -112,8 +112,25 @@ static void fit_rate(const samples *s, dsgd_calib_rate *r, dsgd_calibration *cal
     size_t m = medians(s, &xs, &ys);
     r->points = m;
     dsgd_line l;
-    if (m < 2) {
-        note(cal, "%s: one size only (%zu events): rate and overhead need two", what, s->n);
+    if (m < 3) {
+        /* Two coefficients from fewer than three sizes would fit anything
+         * (a training run's two vector sizes): the rate alone. */
+        double sxx = 0, sx = 0; /* c = argmin Σ (1 - c x/y)² = Σ x/y / Σ (x/y)² */
+        for (size_t i = 0; i < m; i++)
+            sxx += (xs[i] / ys[i]) * (xs[i] / ys[i]), sx += xs[i] / ys[i];
+        l = (dsgd_line){.a = 0.0, .c = sxx > 0 ? sx / sxx : 0.0};
+        if (l.c > 0) {
+            r->fitted = 1;
+            r->rate = 1.0 / l.c;
+            double rss = 0, max = 0;
+            for (size_t i = 0; i < m; i++) {
+                double res = dsgd_fit_residual(&l, xs[i], ys[i]);
+                rss += res * res, max = fmax(max, fabs(res));
+            }
+            r->rms_rel = sqrt(rss / (double)m);
+            r->max_rel = max;
+            note(cal, "%s: %zu size(s) only: rate without a per-call overhead", what, m);
+        }
     } else if (dsgd_fit_line(xs, ys, m, &l) == 0 && l.c > 0) {
         r->fitted = 1;
         r->rate = 1.0 / l.c;
