@@ -193,10 +193,12 @@ int dsgd_worker_gradient(dsgd_worker *w, dsgd_comm *c, dsgd_result *out)
 
 int dsgd_worker_charge_backward(dsgd_worker *w, dsgd_comm *c, int first, int end)
 {
-    dsgd_work work = {{0}, 0};
+    dsgd_work work = {0};
     int batch = w->job->cfg->batch;
-    for (int l = first; l < end; l++)
+    for (int l = first; l < end; l++) {
         work.flops[w->model.layers[l].kind] += batch * w->model.layers[l].bwd_flops;
+        work.calls[w->model.layers[l].kind] += 1.0;
+    }
     work.layer_calls = end - first;
     return dsgd_compute(c, "backward", &work, dsgd_now(c));
 }

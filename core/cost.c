@@ -25,9 +25,24 @@ void dsgd_cost_defaults(dsgd_cost_profile *p)
         [DSGD_LAYER_SOFTMAX_XENT] = 0.05,
     };
     memcpy(p->efficiency, eff, sizeof eff);
+    for (int k = 0; k < DSGD_LAYER_KIND_COUNT; k++)
+        p->overhead_s[k] = -1.0;
     p->layer_overhead_s = 10e-6;
     p->io_bw_Bps = 1e9;
     p->mem_bw_Bps = 1e10;
+    p->peak_flops = 0.0;
+}
+
+/* The kind named after prefix in key ("efficiency.conv"), or -1. */
+static int kind_after(const char *key, const char *prefix)
+{
+    size_t len = strlen(prefix);
+    if (strncmp(key, prefix, len) != 0)
+        return -1;
+    for (int k = 0; k < DSGD_LAYER_KIND_COUNT; k++)
+        if (strcmp(key + len, dsgd_layer_kind_name((dsgd_layer_kind)k)) == 0)
+            return k;
+    return -1;
 }
 
 static double *field_of(dsgd_cost_profile *p, const char *key)
@@ -38,11 +53,13 @@ static double *field_of(dsgd_cost_profile *p, const char *key)
         return &p->io_bw_Bps;
     if (strcmp(key, "mem_bw_Bps") == 0)
         return &p->mem_bw_Bps;
-    if (strncmp(key, "efficiency.", 11) == 0)
-        for (int k = 0; k < DSGD_LAYER_KIND_COUNT; k++)
-            if (strcmp(key + 11, dsgd_layer_kind_name((dsgd_layer_kind)k)) == 0)
-                return &p->efficiency[k];
-    return NULL;
+    if (strcmp(key, "peak_flops") == 0)
+        return &p->peak_flops;
+    int k = kind_after(key, "efficiency.");
+    if (k >= 0)
+        return &p->efficiency[k];
+    k = kind_after(key, "overhead_s.");
+    return k >= 0 ? &p->overhead_s[k] : NULL;
 }
 
 static int valid(const char *key, double v)
@@ -51,7 +68,9 @@ static int valid(const char *key, double v)
         return 0;
     if (strncmp(key, "efficiency.", 11) == 0)
         return v > 0 && v <= 1;
-    return strcmp(key, "layer_overhead_s") == 0 ? v >= 0 : v > 0;
+    if (strcmp(key, "layer_overhead_s") == 0 || strncmp(key, "overhead_s.", 11) == 0)
+        return v >= 0;
+    return v > 0;
 }
 
 static char *trim(char *s)
@@ -109,29 +128,65 @@ int dsgd_cost_load(const char *path, dsgd_cost_profile *p, char *err, size_t err
     return rc;
 }
 
+typedef struct profile_file {
+    const dsgd_cost_profile *p;
+    const char *header;
+} profile_file;
+
 static int write_profile(FILE *f, void *ctx)
 {
-    const dsgd_cost_profile *p = ctx;
+    const profile_file *pf = ctx;
+    const dsgd_cost_profile *p = pf->p;
     fprintf(f, "# dsgd cost profile (see core/cost.h)\n");
+    for (const char *line = pf->header; line && *line;) {
+        size_t len = strcspn(line, "\n");
+        fprintf(f, "# %.*s\n", (int)len, line);
+        line += len + (line[len] == '\n');
+    }
     for (int k = 0; k < DSGD_LAYER_KIND_COUNT; k++)
         fprintf(f, "efficiency.%s = %.17g\n", dsgd_layer_kind_name((dsgd_layer_kind)k),
                 p->efficiency[k]);
+    for (int k = 0; k < DSGD_LAYER_KIND_COUNT; k++)
+        if (p->overhead_s[k] >= 0)
+            fprintf(f, "overhead_s.%s = %.17g\n", dsgd_layer_kind_name((dsgd_layer_kind)k),
+                    p->overhead_s[k]);
     fprintf(f, "layer_overhead_s = %.17g\nio_bw_Bps = %.17g\nmem_bw_Bps = %.17g\n",
             p->layer_overhead_s, p->io_bw_Bps, p->mem_bw_Bps);
+    if (p->peak_flops > 0)
+        fprintf(f, "peak_flops = %.17g\n", p->peak_flops);
     return 0;
+}
+
+int dsgd_cost_save_with_header(const char *path, const dsgd_cost_profile *p, const char *header,
+                               char *err, size_t errlen)
+{
+    profile_file pf = {p, header};
+    return dsgd_write_atomic(path, "w", write_profile, &pf, err, errlen);
 }
 
 int dsgd_cost_save(const char *path, const dsgd_cost_profile *p, char *err, size_t errlen)
 {
-    return dsgd_write_atomic(path, "w", write_profile, (void *)p, err, errlen);
+    return dsgd_cost_save_with_header(path, p, NULL, err, errlen);
+}
+
+double dsgd_cost_overhead(const dsgd_cost_profile *p, int kind)
+{
+    return p->overhead_s[kind] >= 0 ? p->overhead_s[kind] : p->layer_overhead_s;
 }
 
 double dsgd_cost_compute_seconds(const dsgd_cost_profile *p, const dsgd_work *work,
                                  double peak_flops)
 {
-    double t = work->layer_calls * p->layer_overhead_s;
-    for (int k = 0; k < DSGD_LAYER_KIND_COUNT; k++)
+    double t = 0.0, attributed = 0.0;
+    for (int k = 0; k < DSGD_LAYER_KIND_COUNT; k++) {
         if (work->flops[k] > 0)
             t += work->flops[k] / (peak_flops * p->efficiency[k]);
+        if (work->calls[k] > 0) {
+            t += work->calls[k] * dsgd_cost_overhead(p, k);
+            attributed += work->calls[k];
+        }
+    }
+    if (work->layer_calls > attributed)
+        t += (work->layer_calls - attributed) * p->layer_overhead_s;
     return t;
 }

@@ -2,15 +2,26 @@
  *
  * Time of a compute charge on a host of peak speed S (flop/s):
  *     t = sum over layer kinds k of flops_k / (S * efficiency_k)
- *         + layer_calls * layer_overhead_s
+ *                                  + calls_k * overhead_k
+ *         + (layer_calls - sum of calls_k) * layer_overhead_s
+ * where overhead_k is the kind's own per-call overhead if the profile has
+ * one, else layer_overhead_s (so work that does not say its calls' kinds
+ * pays layer_overhead_s per call, as before per-kind overheads existed).
  * Data loading costs bytes / io_bw_Bps, vector ops bytes / mem_bw_Bps.
  * A profile file holds `key = value` lines ('#' starts a comment):
  *     efficiency.<kind>  fraction of peak, (0, 1]   (kinds: model.h)
+ *     overhead_s.<kind>  seconds per call of that kind (>= 0)
  *     layer_overhead_s   seconds per layer invocation (launch, framework)
+ *                        of kinds without their own overhead
  *     io_bw_Bps          data-loading bandwidth per host
  *     mem_bw_Bps         memory bandwidth of vector ops
+ *     peak_flops         the speed S the efficiencies were measured
+ *                        against (dsgd-calibrate writes it, and the host
+ *                        speed of its platform equals it); informative:
+ *                        prices use the simulated host's own speed
  * Keys not in the file keep their defaults (dsgd_cost_defaults).  The
- * calibration step writes measured profiles in this format. */
+ * calibration step (dsgd-calibrate) writes measured profiles in this
+ * format, with a '#' header saying what was measured, where and when. */
 #ifndef DSGD_COST_H
 #define DSGD_COST_H
 
@@ -20,9 +31,11 @@
 
 typedef struct dsgd_cost_profile {
     double efficiency[DSGD_LAYER_KIND_COUNT];
+    double overhead_s[DSGD_LAYER_KIND_COUNT]; /* < 0: none, layer_overhead_s */
     double layer_overhead_s;
     double io_bw_Bps;
     double mem_bw_Bps;
+    double peak_flops; /* 0: not said */
 } dsgd_cost_profile;
 
 /* Uncalibrated defaults, typical of a GPU running a framework: GEMM-heavy
@@ -33,8 +46,14 @@ void dsgd_cost_defaults(dsgd_cost_profile *p);
  * one-line reason naming path:line in err. */
 int dsgd_cost_load(const char *path, dsgd_cost_profile *p, char *err, size_t errlen);
 
-/* Writes *p in the file format, atomically (temp file + rename). */
+/* Writes *p in the file format, atomically (temp file + rename), after
+ * header (NULL: none): lines written as '# ' comments. */
 int dsgd_cost_save(const char *path, const dsgd_cost_profile *p, char *err, size_t errlen);
+int dsgd_cost_save_with_header(const char *path, const dsgd_cost_profile *p, const char *header,
+                               char *err, size_t errlen);
+
+/* The per-call overhead of kind k: its own, else layer_overhead_s. */
+double dsgd_cost_overhead(const dsgd_cost_profile *p, int kind);
 
 /* Seconds the work takes on a host of peak_flops. */
 double dsgd_cost_compute_seconds(const dsgd_cost_profile *p, const dsgd_work *work,

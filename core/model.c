@@ -129,6 +129,7 @@ void dsgd_model_work(const dsgd_model *m, int batch, int with_backward, dsgd_wor
     for (int l = 0; l < m->n_layers; l++) {
         const dsgd_layer_info *li = &m->layers[l];
         work->flops[li->kind] += batch * (li->fwd_flops + (with_backward ? li->bwd_flops : 0.0));
+        work->calls[li->kind] += with_backward ? 2.0 : 1.0;
     }
     work->layer_calls = m->n_layers * (with_backward ? 2.0 : 1.0);
 }

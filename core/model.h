@@ -136,6 +136,9 @@ float dsgd_model_evaluate(dsgd_model *m, const dsgd_vec *params, const float *x,
 typedef struct dsgd_work {
     double flops[DSGD_LAYER_KIND_COUNT];
     double layer_calls; /* layer invocations (forward and backward count apart) */
+    /* Of those, the calls of each kind; calls not attributed to a kind
+     * (layer_calls - sum of calls) pay the profile's default overhead. */
+    double calls[DSGD_LAYER_KIND_COUNT];
 } dsgd_work;
 
 /* Work of one forward (and backward if with_backward) pass over batch. */

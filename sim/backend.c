@@ -509,6 +509,56 @@ int dsgd_sim_network_read(const char *model, dsgd_sim_network *net, char *why, s
     return -1;
 }
 
+/* The quoted value of attribute attr (`id`, `value`) in the tag text, or
+ * 0 when it has none. */
+static int tag_attribute(const char *tag, const char *attr, char *value, size_t len)
+{
+    size_t alen = strlen(attr);
+    for (const char *p = strstr(tag, attr); p; p = strstr(p + 1, attr)) {
+        if (p > tag && !strchr(" \t\n", p[-1]))
+            continue;
+        const char *q = p + alen;
+        while (*q == ' ')
+            q++;
+        if (*q++ != '=')
+            continue;
+        while (*q == ' ')
+            q++;
+        char quote = *q;
+        const char *end = (quote == '"' || quote == '\'') ? strchr(q + 1, quote) : NULL;
+        if (!end || (size_t)(end - q - 1) >= len)
+            return 0;
+        memcpy(value, q + 1, (size_t)(end - q - 1));
+        value[end - q - 1] = '\0';
+        return 1;
+    }
+    return 0;
+}
+
+int dsgd_sim_platform_config(const char *platform, const char *key, char *value, size_t len)
+{
+    FILE *f = fopen(platform, "r");
+    if (!f)
+        return 0;
+    /* <config> comes first in a platform (DTD 4.1): stop at the first
+     * resource.  One tag per line, as platform files are written. */
+    char line[1024], id[256];
+    int in_config = 0, found = 0;
+    while (!found && fgets(line, sizeof line, f)) {
+        if (strstr(line, "<zone") || strstr(line, "<cluster") || strstr(line, "<host"))
+            break;
+        if (strstr(line, "<config"))
+            in_config = 1;
+        const char *prop = strstr(line, "<prop");
+        if (in_config && prop && tag_attribute(prop, "id", id, sizeof id) && strcmp(id, key) == 0)
+            found = tag_attribute(prop, "value", value, len);
+        if (strstr(line, "</config>"))
+            in_config = 0;
+    }
+    fclose(f);
+    return found;
+}
+
 dsgd_sim_world *dsgd_sim_world_create(int n, const sg_host_t *hosts, const dsgd_sim_options *opt)
 {
     const sim_allreduce_algo *allreduce = sim_allreduce_named(opt->allreduce);

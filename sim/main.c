@@ -43,8 +43,20 @@ static const char *user_cfg(const dsgd_config *cfg, const char *key)
     return found;
 }
 
+/* The setting in force for key: the user's --cfg item, else the platform
+ * file's <config> (a calibrated platform names its network model there),
+ * else NULL (dsgd's default).  buf holds a value read from the platform. */
+static const char *network_cfg(const dsgd_config *cfg, const char *key, char *buf, size_t len)
+{
+    const char *user = user_cfg(cfg, key);
+    if (user)
+        return user;
+    return dsgd_sim_platform_config(cfg->platform, key, buf, len) ? buf : NULL;
+}
+
 /* The argv handed to simgrid_init: program name, a log setting, dsgd's
- * default network model unless the user picks one, then the --cfg items.
+ * default network model unless the user or the platform picks one, then
+ * the --cfg items.
  * Default: CM02 without cross-traffic, plain max-min sharing, i.e. an
  * idealised non-blocking fabric (SimGrid's own default, LV08, models TCP). */
 typedef struct simgrid_args {
@@ -63,10 +75,12 @@ static void build_simgrid_args(const dsgd_config *cfg, simgrid_args *a, char *lo
     /* LeakSanitizer's exit scan faults on the guard pages of actor stacks. */
     a->argv[a->argc++] = "--cfg=contexts/guard-size:0";
 #endif
-    if (!user_cfg(cfg, "network/model")) {
+    char model[64], cross[64];
+    if (!network_cfg(cfg, "network/model", model, sizeof model))
         a->argv[a->argc++] = "--cfg=network/model:CM02";
+    if (!network_cfg(cfg, "network/model", model, sizeof model) &&
+        !network_cfg(cfg, "network/crosstraffic", cross, sizeof cross))
         a->argv[a->argc++] = "--cfg=network/crosstraffic:0";
-    }
     int k = 0;
     for (int i = 0; i < cfg->sim_cfg.n; i++, k++) {
         snprintf(a->storage[k], sizeof a->storage[k], "--cfg=%s", cfg->sim_cfg.items[i]);
@@ -213,11 +227,13 @@ static int ranks_per_host(const dsgd_config *cfg)
  * and ns-3 crashes at SimGrid's shutdown after a run. */
 static int check_network_model(const dsgd_config *cfg)
 {
-    const char *model = user_cfg(cfg, "network/model");
+    char buf[64];
+    const char *model = network_cfg(cfg, "network/model", buf, sizeof buf);
     if (model && strcmp(model, "ns-3") == 0)
         return die(EXIT_BAD_INPUT,
-                   "--cfg network/model:ns-3: not supported (under SimGrid's ns-3 model "
-                   "zero-byte messages never complete); use CM02 (default), LV08 or SMPI");
+                   "%s network/model:ns-3: not supported (under SimGrid's ns-3 model "
+                   "zero-byte messages never complete); use CM02 (default), LV08 or SMPI",
+                   user_cfg(cfg, "network/model") ? "--cfg" : cfg->platform);
     return 0;
 }
 
@@ -251,7 +267,8 @@ static void init_simgrid(const dsgd_config *cfg)
  * either way; returns 0, or -1 with the reason in why. */
 static int flow_network(const dsgd_config *cfg, dsgd_sim_network *net, char *why, size_t len)
 {
-    const char *model = user_cfg(cfg, "network/model"); /* build_simgrid_args: CM02 else */
+    char buf[64]; /* build_simgrid_args: CM02 unless the user or the platform said */
+    const char *model = network_cfg(cfg, "network/model", buf, sizeof buf);
     if (dsgd_sim_network_read(model ? model : "CM02", net, why, len) != 0)
         return -1;
     const char *solver = user_cfg(cfg, "network/solver"), *host = user_cfg(cfg, "host/model");

@@ -51,6 +51,14 @@ typedef struct dsgd_sim_network {
  * can replay that model, else -1 with a one-line reason in why. */
 int dsgd_sim_network_read(const char *model, dsgd_sim_network *net, char *why, size_t whylen);
 
+/* The value the platform file's <config> section gives key
+ * (`<prop id="network/model" value="SMPI"/>`), copied into value; returns
+ * 1 if found, 0 if not (or the file cannot be read).  SimGrid lets a
+ * command-line --cfg override a platform's <config>: a program that sets
+ * its own defaults asks here first, so that a calibrated platform's
+ * network model (dsgd-calibrate) is the one in force. */
+int dsgd_sim_platform_config(const char *platform, const char *key, char *value, size_t len);
+
 typedef struct dsgd_sim_options {
     dsgd_cost_profile cost; /* prices of compute, I/O, memory */
     int trace;              /* record events (dsgd_sim_trace) */

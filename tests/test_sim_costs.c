@@ -3,9 +3,14 @@
  * usage: test_sim_costs PLATFORM SCRATCH_DIR   (hosts of 100 Gflop/s)
  *
  * A profile is saved, loaded back, and its values must survive the round
- * trip.  Then one rank charges, on a 100 Gflop/s host:
+ * trip (per-kind overheads and peak_flops included); a profile written
+ * before those keys existed still loads, with no per-kind overheads.
+ * Then one rank charges, on a 100 Gflop/s host:
  *   compute: 1e9 conv flops + 2e8 dense flops + 50 layer calls
  *            t = 1e9/(1e11*0.5) + 2e8/(1e11*0.8) + 50*1e-4 = 0.0275 s
+ *   compute, 10 of the calls conv (overhead_s.conv = 3e-4), 5 dense
+ *            (no own overhead: layer_overhead_s), 35 of no stated kind:
+ *            t = 0.0225 + 10*3e-4 + 5*1e-4 + 35*1e-4 = 0.0295 s
  *   io:      3e8 bytes at 2e8 B/s    = 1.5 s
  *   memory:  4e9 bytes at 8e9 B/s    = 0.5 s
  * and each must take exactly that simulated time (1e-9 relative).  Bad
@@ -20,7 +25,7 @@
 #include "core/cost.h"
 #include "sim/sim.h"
 
-static double measured[3];
+static double measured[4];
 
 static int program(dsgd_comm *c, const dsgd_job *job, dsgd_result *out)
 {
@@ -35,9 +40,14 @@ static int program(dsgd_comm *c, const dsgd_job *job, dsgd_result *out)
     double t2 = dsgd_now(c);
     dsgd_memory(c, "update", 4e9, t2);
     double t3 = dsgd_now(c);
+    work.calls[DSGD_LAYER_CONV] = 10;
+    work.calls[DSGD_LAYER_DENSE] = 5;
+    dsgd_compute(c, "kinds", &work, t3);
+    double t4 = dsgd_now(c);
     measured[0] = t1 - t0;
     measured[1] = t2 - t1;
     measured[2] = t3 - t2;
+    measured[3] = t4 - t3;
     return 0;
 }
 
@@ -62,6 +72,25 @@ static int expect_rejected(const char *dir, const char *text, const char *patter
     return !rejected;
 }
 
+/* A profile in the format before per-kind overheads and peak_flops. */
+static int expect_old_profile_loads(const char *dir)
+{
+    char path[512], err[512] = "";
+    snprintf(path, sizeof path, "%s/old.cost", dir);
+    FILE *f = fopen(path, "w");
+    fputs("# dsgd cost profile (see core/cost.h)\nefficiency.dense = 0.25\n"
+          "layer_overhead_s = 2e-5\nio_bw_Bps = 5e8\nmem_bw_Bps = 4e9\n",
+          f);
+    fclose(f);
+    dsgd_cost_profile p;
+    dsgd_cost_defaults(&p);
+    int ok = dsgd_cost_load(path, &p, err, sizeof err) == 0 && p.efficiency[DSGD_LAYER_DENSE] == 0.25 &&
+             p.peak_flops == 0 && dsgd_cost_overhead(&p, DSGD_LAYER_DENSE) == 2e-5 &&
+             dsgd_cost_overhead(&p, DSGD_LAYER_CONV) == 2e-5;
+    printf("old profile loads, overheads default to layer_overhead_s %s %s\n", err, ok ? "ok" : "FAIL");
+    return !ok;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3) {
@@ -76,6 +105,8 @@ int main(int argc, char **argv)
     p.layer_overhead_s = 1e-4;
     p.io_bw_Bps = 2e8;
     p.mem_bw_Bps = 8e9;
+    p.overhead_s[DSGD_LAYER_CONV] = 3e-4;
+    p.peak_flops = 1e11;
     char path[512], err[512];
     snprintf(path, sizeof path, "%s/test.cost", argv[2]);
     dsgd_cost_defaults(&back);
@@ -88,6 +119,11 @@ int main(int argc, char **argv)
     failures += expect_rejected(argv[2], "# ok\nmem_bw_Bps = 1e9\nspeed = 3\n",
                                 "bad.cost:3: unknown key 'speed'");
     failures += expect_rejected(argv[2], "io_bw_Bps 3\n", "bad.cost:1: expected 'key = value'");
+    failures += expect_rejected(argv[2], "overhead_s.conv = -1e-6\n", "bad.cost:1: bad value");
+    failures += expect_rejected(argv[2], "\n\npeak_flops = 0\n", "bad.cost:3: bad value");
+    failures += expect_rejected(argv[2], "overhead_s.lstm = 1\n",
+                                "bad.cost:1: unknown key 'overhead_s.lstm'");
+    failures += expect_old_profile_loads(argv[2]);
 
     int sg_argc = 2;
     char *sg_argv[] = {argv[0], "--log=root.thresh:warning", NULL};
@@ -102,6 +138,8 @@ int main(int argc, char **argv)
     failures += check("compute", measured[0], 1e9 / (1e11 * 0.5) + 2e8 / (1e11 * 0.8) + 50 * 1e-4);
     failures += check("io", measured[1], 3e8 / 2e8);
     failures += check("memory", measured[2], 4e9 / 8e9);
+    failures += check("kinds", measured[3],
+                      1e9 / (1e11 * 0.5) + 2e8 / (1e11 * 0.8) + 10 * 3e-4 + 5 * 1e-4 + 35 * 1e-4);
     dsgd_sim_world_destroy(w);
     free(hosts);
     return failures != 0;

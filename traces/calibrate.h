@@ -1,0 +1,93 @@
+/* calibrate.h — from execution traces to a simulator that reproduces them.
+ *
+ * dsgd-calibrate reads traces of real runs (the micro-benchmarks of
+ * `dsgd-run --bench` first, any run's trace where it carries the same
+ * information) and fits:
+ *   - compute, per layer kind: time = flops / rate + overhead over the
+ *     `bench:<kind>:fwd|bwd` compute events (flops column: the call's);
+ *   - the network: one-way time = latency + bytes / bandwidth per range of
+ *     message sizes, the ranges found from the data (fit.h), from the
+ *     ping-pongs (a send immediately followed on the same rank by a receive
+ *     of the same size from the same peer: half the round trip);
+ *   - memory: bytes / mem_bw over the `bench:vec:*` memory events (else any
+ *     memory event), scaled by the ranks that streamed at once per host;
+ *   - I/O: bytes / io_bw over the `bench:io` io events (else any io event);
+ *   - a check: the allreduce events against a ring allreduce priced with
+ *     the fitted network (reported, not fitted).
+ * and writes what dsgd-sim loads: a cost profile (core/cost.h) and a
+ * SimGrid platform whose hosts have the machine's cores, whose speed is the
+ * profile's peak_flops, and whose <config> holds the piecewise network as
+ * SMPI's lat-factor/bw-factor when one line does not fit all sizes.
+ *
+ * How SimGrid 3.32 applies the factors (src/surf/network_smpi.cpp,
+ * network_cm02.cpp), which the platform is written for: under
+ * network/model:SMPI a message of S bytes on a route of latency L and
+ * bottleneck bandwidth B takes L·lat_factor(S) + S / (B·bw_factor(S)) alone
+ * on its route, where factor(S) is the value of the last threshold T < S in
+ * "T0:v0;T1:v1;..." (1 when S ≤ every threshold).  So with thresholds 0 and
+ * the fitted segments' upper ends, base L = the first segment's latency and
+ * B = the last segment's bandwidth, each segment's line is reproduced.  The
+ * rate is also capped at network/TCP-gamma / (2L) (written when it would
+ * bind). */
+#ifndef DSGD_CALIBRATE_H
+#define DSGD_CALIBRATE_H
+
+#include <stddef.h>
+
+#include "core/cost.h"
+#include "core/model.h"
+#include "core/trace.h"
+#include "traces/fit.h"
+
+/* A fitted time = overhead + size / rate. */
+typedef struct dsgd_calib_rate {
+    int fitted;
+    size_t events, points; /* events used; distinct sizes (their medians fitted) */
+    double rate;           /* flop/s or B/s */
+    double overhead_s;
+    double rms_rel, max_rel;
+} dsgd_calib_rate;
+
+typedef struct dsgd_calib_network {
+    int fitted;
+    size_t pairs, points;
+    dsgd_segments fit;     /* x: bytes, y: one-way seconds */
+    double min_bytes, max_bytes;
+} dsgd_calib_network;
+
+typedef struct dsgd_calib_check {
+    size_t points;                  /* (size, group) medians compared */
+    double median_ratio, min_ratio, max_ratio; /* measured / predicted */
+} dsgd_calib_check;
+
+typedef struct dsgd_calibration {
+    dsgd_calib_rate kind[DSGD_LAYER_KIND_COUNT];
+    dsgd_calib_network net;
+    dsgd_calib_rate mem, io;
+    int mem_streams; /* ranks per host that ran vector benchmarks together */
+    dsgd_calib_check allreduce;
+    double peak_flops; /* host speed: the fastest kind's rate unless given */
+    int peak_given;
+    int cores, hosts;
+    size_t traces, events;
+    char notes[1024]; /* what was skipped and why ("; "-separated) */
+} dsgd_calibration;
+
+/* Fits traces[0..n-1].  cores, hosts: of the platform to write (≥ 1);
+ * peak_flops 0: the fastest fitted kind's rate.  Returns 0, or -1 with a
+ * one-line reason in err (nothing to fit; a peak below a fitted rate). */
+int dsgd_calibrate(const dsgd_trace *traces, size_t n, int cores, int hosts, double peak_flops,
+                   dsgd_calibration *cal, char *err, size_t errlen);
+
+/* The fitted one-way time of a message of bytes (the segment it falls in). */
+double dsgd_calib_oneway_seconds(const dsgd_calib_network *net, double bytes);
+
+/* The profile: fitted values over dsgd_cost_defaults. */
+void dsgd_calib_profile(const dsgd_calibration *cal, dsgd_cost_profile *p);
+
+/* Writes NAME.profile and NAME.xml atomically; header: lines saying what
+ * was measured, where and when (written as comments in both). */
+int dsgd_calib_write(const dsgd_calibration *cal, const char *name, const char *header, char *err,
+                     size_t errlen);
+
+#endif
