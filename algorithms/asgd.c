@@ -33,6 +33,7 @@ typedef struct asgd_options {
 #define AT(f) DSGD_OPT_AT(asgd_options, f)
 static const dsgd_option asgd_options_table[] = {
     DSGD_PS_SERVERS_OPTION(asgd_options),
+    DSGD_PS_INFLOW_OPTION(asgd_options),
     {"push-every", DSGD_OPT_LONG, AT(push_every), .def = "1", .min = 1, .metavar = "N",
      .help = "push the accumulated gradient every N steps"},
     {"pull-every", DSGD_OPT_LONG, AT(pull_every), .def = "1", .min = 1, .metavar = "N",
@@ -54,14 +55,15 @@ typedef struct asgd_state {
 /* A server's shard, its version, and the staleness of what it applied. */
 typedef struct asgd_server {
     size_t off, len;
-    dsgd_vec shard, grad;
+    dsgd_vec shard;
     double scale; /* of the learning rate */
     double version, stale_sum, stale_max, updates;
 } asgd_server;
 
 /* A push: one SGD step with the (stale) gradient.  A pull or done: send
  * the shard and its version. */
-static int asgd_handle(dsgd_node *n, dsgd_comm *c, const dsgd_ps_header *h, int src, void *ctx)
+static int asgd_handle(dsgd_node *n, dsgd_comm *c, const dsgd_ps_header *h, int src,
+                       dsgd_vec *in, void *ctx)
 {
     asgd_server *sv = ctx;
     int kind = (int)h->kind, rc = DSGD_OK;
@@ -69,7 +71,7 @@ static int asgd_handle(dsgd_node *n, dsgd_comm *c, const dsgd_ps_header *h, int 
         double t0 = dsgd_now(c), staleness = sv->version - h->version;
         dsgd_sgd opt = dsgd_ps_shard_opt(&n->w, sv->off, sv->len, (long)h->iter);
         opt.lr *= (float)sv->scale;
-        rc = dsgd_memory(c, "server_update", dsgd_sgd_step(&opt, &sv->shard, &sv->grad), t0);
+        rc = dsgd_memory(c, "server_update", dsgd_sgd_step(&opt, &sv->shard, in), t0);
         dsgd_record(c, DSGD_EV_UPDATE, "staleness", t0, staleness);
         sv->version += 1;
         sv->updates += 1;
@@ -92,8 +94,7 @@ static int asgd_serve(dsgd_node *n, dsgd_comm *c)
     asgd_server sv = {.scale = o->server_lr_scale ? o->server_lr_scale : 1.0 / l->n_workers};
     dsgd_ps_shard(n->w.params.len, l->n_servers, l->my_server, &sv.off, &sv.len);
     sv.shard = dsgd_vec_view(&n->w.params, sv.off, sv.len);
-    sv.grad = dsgd_vec_view(&n->w.grad, sv.off, sv.len);
-    int rc = dsgd_ps_serve_async(n, c, &sv.grad, asgd_handle, &sv);
+    int rc = dsgd_ps_serve_async(n, c, &sv.shard, asgd_handle, &sv);
     dsgd_ps_header stats = {0, sv.version, 0, sv.stale_sum, sv.updates, sv.stale_max};
     int reporter = dsgd_layout_first_alive(c, l);
     if (rc == DSGD_OK && reporter >= 0) /* the first worker alive reports the run */

@@ -20,6 +20,7 @@ typedef struct easgd_options {
 
 static const dsgd_option easgd_options_table[] = {
     DSGD_PS_SERVERS_OPTION(easgd_options),
+    DSGD_PS_INFLOW_OPTION(easgd_options),
     {"tau", DSGD_OPT_LONG, DSGD_OPT_AT(easgd_options, tau), .def = "1", .min = 1, .metavar = "N",
      .help = "steps between exchanges with the centre"},
     {"alpha", DSGD_OPT_DOUBLE, DSGD_OPT_AT(easgd_options, alpha), .def = "0.1", .max = 1,
@@ -27,27 +28,28 @@ static const dsgd_option easgd_options_table[] = {
     {.name = NULL},
 };
 
-/* A server's shard of the centre, and where a worker's model lands. */
+/* A server's shard of the centre. */
 typedef struct easgd_server {
-    dsgd_vec centre, d;
+    dsgd_vec centre;
     float alpha;
 } easgd_server;
 
-/* A push of x_i: d <- alpha (x_i - x~); x~ <- x~ + d; return d.  Done:
- * return the centre. */
-static int easgd_handle(dsgd_node *n, dsgd_comm *c, const dsgd_ps_header *h, int src, void *ctx)
+/* A push of x_i (in `d`, its own buffer): d <- alpha (x_i - x~);
+ * x~ <- x~ + d; return d.  Done: return the centre. */
+static int easgd_handle(dsgd_node *n, dsgd_comm *c, const dsgd_ps_header *h, int src,
+                        dsgd_vec *d, void *ctx)
 {
     (void)n;
     easgd_server *sv = ctx;
     if ((int)h->kind & DSGD_PS_DONE)
         return dsgd_send(c, src, DSGD_PS_TAG_REPLY, sv->centre.data, dsgd_vec_bytes(&sv->centre));
     double t0 = dsgd_now(c);
-    double bytes = dsgd_vec_axpy(&sv->d, -1.0f, &sv->centre); /* d <- x_i - x~ */
-    bytes += dsgd_vec_scale(&sv->d, sv->alpha);              /* d <- alpha (x_i - x~) */
-    bytes += dsgd_vec_axpy(&sv->centre, 1.0f, &sv->d);       /* x~ <- x~ + d */
+    double bytes = dsgd_vec_axpy(d, -1.0f, &sv->centre); /* d <- x_i - x~ */
+    bytes += dsgd_vec_scale(d, sv->alpha);              /* d <- alpha (x_i - x~) */
+    bytes += dsgd_vec_axpy(&sv->centre, 1.0f, d);       /* x~ <- x~ + d */
     int rc = dsgd_memory(c, "elastic_update", bytes, t0);
     dsgd_record(c, DSGD_EV_UPDATE, "elastic", t0, sv->alpha);
-    return rc ? rc : dsgd_send(c, src, DSGD_PS_TAG_REPLY, sv->d.data, dsgd_vec_bytes(&sv->d));
+    return rc ? rc : dsgd_send(c, src, DSGD_PS_TAG_REPLY, d->data, dsgd_vec_bytes(d));
 }
 
 static int easgd_serve(dsgd_node *n, dsgd_comm *c)
@@ -55,9 +57,8 @@ static int easgd_serve(dsgd_node *n, dsgd_comm *c)
     const easgd_options *o = n->opt;
     size_t off, len;
     dsgd_ps_shard(n->w.params.len, n->l.n_servers, n->l.my_server, &off, &len);
-    easgd_server sv = {dsgd_vec_view(&n->w.params, off, len), dsgd_vec_view(&n->w.grad, off, len),
-                       (float)o->alpha};
-    return dsgd_ps_serve_async(n, c, &sv.d, easgd_handle, &sv);
+    easgd_server sv = {dsgd_vec_view(&n->w.params, off, len), (float)o->alpha};
+    return dsgd_ps_serve_async(n, c, &sv.centre, easgd_handle, &sv);
 }
 
 static int easgd_start(dsgd_node *n, dsgd_comm *c)

@@ -103,46 +103,130 @@ int dsgd_ps_exchange(dsgd_comm *c, const dsgd_layout *l, int kind, long t, const
     return rc ? rc : r;
 }
 
-int dsgd_ps_owed(dsgd_comm *c, const dsgd_layout *l, const unsigned char *done)
+/* The asynchronous server's receives: one posted per worker (its header,
+ * or after a push's header its shard), so that every worker's push moves
+ * at once, as a real parameter server takes pushes from many workers side
+ * by side; at most `inflow` shard receives at a time (the buffers), the
+ * other pushes queue in header order. */
+typedef struct ps_inbox {
+    int W, inflow;
+    dsgd_request **reqs;  /* [W]: worker i's posted receive, NULL: none */
+    dsgd_ps_header *hdr;  /* [W] */
+    int *buf_of;          /* [W]: the buffer of worker i's shard, -1: none (a header) */
+    dsgd_vec *bufs;       /* [inflow] */
+    int *free_bufs, n_free;
+    int *queue, q_head, q_len; /* pushes waiting for a buffer (workers, FIFO) */
+} ps_inbox;
+
+static void ps_inbox_free(ps_inbox *b)
 {
-    int owed = 0;
-    for (int i = 0; i < l->n_workers; i++)
-        owed += !done[dsgd_layout_worker(l, i)] && !dsgd_failed(c, dsgd_layout_worker(l, i));
-    return owed;
+    for (int k = 0; b->bufs && k < b->inflow; k++)
+        dsgd_vec_free(&b->bufs[k]);
+    free(b->reqs);
+    free(b->hdr);
+    free(b->buf_of);
+    free(b->bufs);
+    free(b->free_bufs);
+    free(b->queue);
 }
 
-int dsgd_ps_serve_async(dsgd_node *n, dsgd_comm *c, dsgd_vec *in, dsgd_ps_handler handle,
+static int ps_inbox_init(ps_inbox *b, int W, int inflow, const dsgd_vec *shard)
+{
+    *b = (ps_inbox){.W = W, .inflow = inflow > 0 && inflow < W ? inflow : W};
+    b->reqs = calloc((size_t)W, sizeof *b->reqs);
+    b->hdr = calloc((size_t)W, sizeof *b->hdr);
+    b->buf_of = calloc((size_t)W, sizeof *b->buf_of);
+    b->queue = calloc((size_t)W, sizeof *b->queue);
+    b->bufs = calloc((size_t)b->inflow, sizeof *b->bufs);
+    b->free_bufs = calloc((size_t)b->inflow, sizeof *b->free_bufs);
+    if (!b->reqs || !b->hdr || !b->buf_of || !b->queue || !b->bufs || !b->free_bufs)
+        return DSGD_ENOMEM;
+    for (int i = 0; i < W; i++)
+        b->buf_of[i] = -1;
+    for (int k = 0; k < b->inflow; k++) {
+        if (dsgd_vec_alloc(&b->bufs[k], shard->len, dsgd_vec_is_phantom(shard)) != 0)
+            return DSGD_ENOMEM;
+        b->free_bufs[b->n_free++] = k;
+    }
+    return DSGD_OK;
+}
+
+static int ps_post_header(dsgd_comm *c, const dsgd_layout *l, ps_inbox *b, int i)
+{
+    return dsgd_irecv(c, dsgd_layout_worker(l, i), DSGD_PS_TAG_HDR, &b->hdr[i], sizeof b->hdr[i],
+                      &b->reqs[i]);
+}
+
+/* Worker i's header said push: post the receive of its shard if a buffer
+ * is free, else queue it. */
+static int ps_post_data(dsgd_comm *c, const dsgd_layout *l, ps_inbox *b, int i)
+{
+    if (b->n_free == 0) {
+        b->queue[(b->q_head + b->q_len++) % b->W] = i;
+        return DSGD_OK;
+    }
+    int k = b->free_bufs[--b->n_free];
+    b->buf_of[i] = k;
+    dsgd_set_iter(c, (long)b->hdr[i].iter);
+    return dsgd_irecv(c, dsgd_layout_worker(l, i), DSGD_PS_TAG_DATA, b->bufs[k].data,
+                      dsgd_vec_bytes(&b->bufs[k]), &b->reqs[i]);
+}
+
+/* Worker i's buffer is free again: the first queued push takes it. */
+static int ps_release(dsgd_comm *c, const dsgd_layout *l, ps_inbox *b, int i)
+{
+    if (b->buf_of[i] < 0)
+        return DSGD_OK;
+    b->free_bufs[b->n_free++] = b->buf_of[i];
+    b->buf_of[i] = -1;
+    if (b->q_len == 0)
+        return DSGD_OK;
+    int next = b->queue[b->q_head];
+    b->q_head = (b->q_head + 1) % b->W;
+    b->q_len--;
+    return ps_post_data(c, l, b, next);
+}
+
+int dsgd_ps_serve_async(dsgd_node *n, dsgd_comm *c, const dsgd_vec *shard, dsgd_ps_handler handle,
                         void *ctx)
 {
     const dsgd_layout *l = &n->l;
-    unsigned char *done = calloc((size_t)dsgd_size(c), 1);
-    int rc = done ? DSGD_OK : DSGD_ENOMEM;
-    /* A failed worker's pending operations fail (dsgd_forgive) and the
-     * others go on. */
-    while (rc == DSGD_OK && dsgd_ps_owed(c, l, done) > 0) {
-        dsgd_ps_header h;
-        dsgd_msg_info info;
-        rc = dsgd_recv(c, DSGD_ANY_SOURCE, DSGD_PS_TAG_HDR, &h, sizeof h, &info);
-        if (rc == DSGD_EFAILED) { /* a worker failed: count again */
-            rc = DSGD_OK;
+    const dsgd_ps_options *o = n->opt;
+    int W = l->n_workers;
+    ps_inbox b;
+    int rc = ps_inbox_init(&b, W, o->inflow, shard);
+    for (int i = 0; rc == DSGD_OK && i < W; i++)
+        rc = ps_post_header(c, l, &b, i);
+    /* Until every worker has said done or failed: a failed worker's
+     * receive fails (dsgd_forgive) and the others go on. */
+    while (rc == DSGD_OK) {
+        int i = -1, any = 0;
+        for (int k = 0; k < W && !any; k++)
+            any = b.reqs[k] != NULL;
+        if (!any) /* (a queued push waits for a posted one) */
+            break;
+        rc = dsgd_waitany(c, b.reqs, W, &i, NULL);
+        if (i < 0)
+            break;
+        int src = dsgd_layout_worker(l, i), pushed = b.buf_of[i];
+        if (rc != DSGD_OK) { /* died before its header or whole shard came */
+            if ((rc = dsgd_forgive(c, rc, src)) == DSGD_OK)
+                rc = ps_release(c, l, &b, i);
             continue;
         }
-        if (rc)
-            break;
-        int src = info.source;
-        dsgd_set_iter(c, (long)h.iter);
-        if ((int)h.kind & DSGD_PS_PUSH) {
-            rc = dsgd_recv(c, src, DSGD_PS_TAG_DATA, in->data, dsgd_vec_bytes(in), NULL);
-            if (rc != DSGD_OK && (rc = dsgd_forgive(c, rc, src)) == DSGD_OK)
-                continue; /* died before the whole shard came */
-            if (rc)
-                break;
+        const dsgd_ps_header *h = &b.hdr[i];
+        if (pushed < 0 && ((int)h->kind & DSGD_PS_PUSH)) {
+            rc = ps_post_data(c, l, &b, i);
+            continue;
         }
-        rc = dsgd_forgive(c, handle(n, c, &h, src, ctx), src);
-        if ((int)h.kind & DSGD_PS_DONE)
-            done[src] = 1;
+        dsgd_set_iter(c, (long)h->iter);
+        rc = dsgd_forgive(c, handle(n, c, h, src, pushed < 0 ? NULL : &b.bufs[pushed], ctx), src);
+        if (rc == DSGD_OK)
+            rc = ps_release(c, l, &b, i);
+        if (rc == DSGD_OK && !((int)h->kind & DSGD_PS_DONE) && !dsgd_failed(c, src))
+            rc = ps_post_header(c, l, &b, i);
     }
-    free(done);
+    ps_inbox_free(&b);
     dsgd_set_iter(c, -1);
     return rc;
 }

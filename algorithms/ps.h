@@ -28,10 +28,17 @@ typedef struct dsgd_ps_header {
  * (its first member, named ps), and their table entry. */
 typedef struct dsgd_ps_options {
     int servers;
+    int inflow; /* asynchronous servers: shard receives posted at once (0: one per worker) */
 } dsgd_ps_options;
 #define DSGD_PS_SERVERS_OPTION(T)                                                                  \
     {"servers", DSGD_OPT_INT, DSGD_OPT_AT(T, ps.servers), .def = "1", .min = 1, .metavar = "S",    \
      .help = "parameter servers (the last S ranks), each owning a contiguous shard"}
+
+/* --server-inflow, for the variants served by dsgd_ps_serve_async. */
+#define DSGD_PS_INFLOW_OPTION(T)                                                                   \
+    {"server-inflow", DSGD_OPT_INT, DSGD_OPT_AT(T, ps.inflow), .min = 0, .metavar = "K",           \
+     .help = "a server receives at most K pushes at once, each into a buffer of its shard "        \
+             "(default or 0: one per worker, every push moves side by side)"}
 
 /* Roles: the last --servers ranks are servers, the others workers (at
  * least one of each). */
@@ -63,21 +70,24 @@ int dsgd_ps_exchange(dsgd_comm *c, const dsgd_layout *l, int kind, long t, const
 int dsgd_ps_serve_sync(dsgd_node *n, dsgd_comm *c);
 
 /* What an asynchronous server does with one worker's message: header h
- * from src, with a push's shard already received (dsgd_ps_serve_async).
+ * from src and, for a push, its shard in `in` (NULL otherwise; the handler
+ * may overwrite it: it is that push's own buffer until handle returns).
  * A DSGD_ENETWORK with a failed src is forgiven. */
 typedef int (*dsgd_ps_handler)(dsgd_node *n, dsgd_comm *c, const dsgd_ps_header *h, int src,
-                               void *ctx);
-/* Server of the asynchronous variants: takes the workers' headers in the
- * order they come until every worker has said done (DSGD_PS_DONE) or
- * failed; for a push, first receives the worker's shard into `in` (a
- * worker that dies meanwhile is skipped); then calls handle. */
-int dsgd_ps_serve_async(dsgd_node *n, dsgd_comm *c, dsgd_vec *in, dsgd_ps_handler handle,
+                               dsgd_vec *in, void *ctx);
+/* Server of the asynchronous variants.  It keeps a receive posted for
+ * every worker, its next header or, once that header says push, its shard
+ * (into a buffer shaped like `shard`; at most --server-inflow of them at a
+ * time, the other pushes queue in the order their headers came), so the
+ * pushes of many workers arrive side by side.  As each message completes,
+ * in any order (dsgd_waitany), it calls handle (the updates stay one at a
+ * time: the shard is one memory) and posts that worker's next header
+ * receive.  It returns when every worker has said done (DSGD_PS_DONE) or
+ * failed (a failed worker's receive is forgiven; the others go on).
+ * Memory: min(inflow, workers) shard buffers. */
+int dsgd_ps_serve_async(dsgd_node *n, dsgd_comm *c, const dsgd_vec *shard, dsgd_ps_handler handle,
                         void *ctx);
 
-/* Asynchronous servers outlive failed workers (comm.h, "Failures"): the
- * workers still owed service have neither said done (done[world rank])
- * nor failed. */
-int dsgd_ps_owed(dsgd_comm *c, const dsgd_layout *l, const unsigned char *done);
 /* The SGD optimiser of shard [off, off+len) of w's (shares the velocity). */
 dsgd_sgd dsgd_ps_shard_opt(const dsgd_worker *w, size_t off, size_t len, long iter);
 
