@@ -57,7 +57,8 @@ void dsgd_report_json(FILE *out, const char *backend, const dsgd_config *cfg, in
                 cfg->coll_model, cfg->coll_model_why, cfg->allreduce,
                 cfg->jitter[0] ? cfg->jitter : "none");
     if (strcmp(backend, "sim") == 0) /* where the ranks ran */
-        fprintf(out, ",\"ranks_per_host\":\"%s\",\"hosts\":%d", cfg->ranks_per_host, r->hosts);
+        fprintf(out, ",\"ranks_per_host\":\"%s\"", cfg->ranks_per_host);
+    fprintf(out, ",\"hosts\":%d", r->hosts);
     number(out, "time_s", r->time_s);
     long ran = r->iters - r->start_iter; /* iterations timed by time_s */
     number(out, "iter_time_s", ran > 0 ? r->time_s / ran : NAN);

@@ -26,7 +26,7 @@ typedef struct dsgd_result {
     double staleness_max;
     double spread;      /* RMS distance of the workers' final models to their mean (NaN: n/a) */
     int failed_ranks;   /* ranks that failed during the run and that it went on without (set by main) */
-    int hosts;          /* dsgd-sim: hosts the ranks occupy (set by main) */
+    int hosts;          /* hosts the ranks occupy (set by main; dsgd-run: shared-memory nodes) */
     char error[200];    /* why status != 0, one line */
     double wall_s;      /* wall-clock seconds of the whole program run (set by main) */
     double peak_rss_mb; /* peak resident memory of this process (set by main) */

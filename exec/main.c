@@ -112,6 +112,7 @@ static int run(const dsgd_config *cfg, const dsgd_algo *algo, const dsgd_dataset
     if (status == 0 && cfg->json && dsgd_rank(c) == 0) {
         result.wall_s = dsgd_wall_seconds() - progress.wall_start;
         result.peak_rss_mb = dsgd_peak_rss_mb();
+        result.hosts = dsgd_node_count(c); /* machines as MPI sees them (shared memory) */
         dsgd_report_json(stdout, "exec", cfg, dsgd_size(c), &result);
     }
     dsgd_exec_comm_destroy(c);
