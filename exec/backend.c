@@ -342,6 +342,8 @@ static int control_op(MPI_Win win, int slot, MPI_Op op, long value, long *old)
 static int exec_control_swap(dsgd_comm *c, long expect, long value, long *old)
 {
     MPI_Win win = self(c)->control;
+    if (win == MPI_WIN_NULL)
+        return DSGD_ENOTIMPL;
     long held = 1, ignored = 0;
     int rc;
     do
@@ -357,6 +359,8 @@ static int exec_control_swap(dsgd_comm *c, long expect, long value, long *old)
 
 static int exec_tally(dsgd_comm *c, long add, long *total)
 {
+    if (self(c)->control == MPI_WIN_NULL)
+        return DSGD_ENOTIMPL;
     long before = 0;
     int rc = control_op(self(c)->control, TALLY_SLOT, MPI_SUM, add, &before);
     *total = before + add;
@@ -367,8 +371,10 @@ static int control_create(exec_state *s)
 {
     MPI_Aint bytes = s->comm.rank == 0 ? (MPI_Aint)(sizeof(long) * CONTROL_SLOTS) : 0;
     if (MPI_Win_allocate(bytes, sizeof(long), MPI_INFO_NULL, MPI_COMM_WORLD, &s->control_base,
-                         &s->control) != MPI_SUCCESS)
+                         &s->control) != MPI_SUCCESS) {
+        s->control = MPI_WIN_NULL;
         return -1;
+    }
     if (s->comm.rank == 0)
         memset(s->control_base, 0, (size_t)bytes);
     /* Everyone sees the zeroed slots before anyone uses them. */
@@ -456,7 +462,7 @@ static int align_clocks(exec_state *s)
     return rc == MPI_SUCCESS ? 0 : -1;
 }
 
-dsgd_comm *dsgd_exec_comm_create(int trace)
+dsgd_comm *dsgd_exec_comm_create(int trace, int control, const char **why)
 {
     exec_state *s = calloc(1, sizeof *s);
     if (!s)
@@ -470,7 +476,16 @@ dsgd_comm *dsgd_exec_comm_create(int trace)
     s->comm.trace = trace ? &s->trace : NULL;
     const char *skew = getenv("DSGD_TEST_CLOCK_SKEW");
     clock_skew = skew ? atof(skew) * s->comm.rank : 0.0;
-    if (discover_nodes(s) != 0 || align_clocks(s) != 0 || control_create(s) != 0) {
+    s->control = MPI_WIN_NULL;
+    const char *failed = discover_nodes(s) != 0           ? "discovering the nodes"
+                         : align_clocks(s) != 0           ? "aligning the clocks"
+                         : control && control_create(s) ? "opening the control plane (an MPI "
+                                                            "window for one-sided atomics: "
+                                                            "does this MPI offer an osc component?)"
+                                                          : NULL;
+    if (why)
+        *why = failed;
+    if (failed) {
         free(s->node);
         free(s);
         return NULL;
@@ -490,8 +505,10 @@ void dsgd_exec_comm_destroy(dsgd_comm *c)
     if (!c)
         return;
     exec_state *s = self(c);
-    MPI_Win_unlock_all(s->control);
-    MPI_Win_free(&s->control);
+    if (s->control != MPI_WIN_NULL) {
+        MPI_Win_unlock_all(s->control);
+        MPI_Win_free(&s->control);
+    }
     dsgd_trace_free(&s->trace);
     free(s->scratch);
     free(s->node);

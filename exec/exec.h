@@ -8,8 +8,12 @@
  * initialised; collective).  Measures each rank's clock offset against
  * rank 0 (ping-pongs) so that now() reads rank 0's clock on every rank,
  * from a common start at ~0: traces of different machines line up.
- * trace: record events.  Returns NULL when out of memory or MPI fails. */
-dsgd_comm *dsgd_exec_comm_create(int trace);
+ * trace: record events.  control: open the control plane (comm.h:
+ * dsgd_stop_vote, dsgd_tally; an MPI window on rank 0), which runs that
+ * stop by time or samples need; without it those verbs return
+ * DSGD_ENOTIMPL.  Returns NULL when out of memory or MPI fails (*why, if
+ * not NULL, then says which step failed). */
+dsgd_comm *dsgd_exec_comm_create(int trace, int control, const char **why);
 /* Rank 0's clock minus this rank's, as measured at creation (0 on rank 0);
  * *error_bound (if not NULL) gets the bound on its error (half the best
  * round trip). */

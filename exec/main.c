@@ -77,21 +77,14 @@ static int trace_path_ok(const dsgd_config *cfg, int rank)
     return ok;
 }
 
-/* Machines the ranks run on (the nodes MPI's shared-memory split found). */
-static int machines(dsgd_comm *c)
-{
-    int last = 0;
-    for (int r = 0; r < dsgd_size(c); r++)
-        if (dsgd_node_of(c, r) > last)
-            last = dsgd_node_of(c, r);
-    return last + 1;
-}
-
 static int run(const dsgd_config *cfg, const dsgd_algo *algo, const dsgd_dataset *data)
 {
-    dsgd_comm *c = dsgd_exec_comm_create(cfg->trace[0] != '\0');
+    const char *why = NULL;
+    dsgd_comm *c = dsgd_exec_comm_create(cfg->trace[0] != '\0', dsgd_config_stops_early(cfg), &why);
     if (!c)
-        return die(EXIT_RUN_FAILED, "out of memory");
+        return die(EXIT_RUN_FAILED, "%s failed%s", why ? why : "out of memory",
+                   why && dsgd_config_stops_early(cfg) ? " (needed by --time-budget, --samples)"
+                                                        : "");
     if (!trace_path_ok(cfg, dsgd_rank(c))) {
         dsgd_exec_comm_destroy(c);
         return EXIT_BAD_INPUT;
@@ -103,7 +96,7 @@ static int run(const dsgd_config *cfg, const dsgd_algo *algo, const dsgd_dataset
     memset(&result, 0, sizeof result);
     result.status = dsgd_node_main(c, &job, &result);
     result.finished = 1;
-    result.hosts = machines(c);
+    result.hosts = dsgd_node_count(c); /* machines as MPI sees them (shared memory) */
     dsgd_progress_done(&progress);
     int status = agree_on_outcome(c, &result);
 

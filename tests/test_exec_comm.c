@@ -306,7 +306,7 @@ static void trace_events(dsgd_comm *c)
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
-    dsgd_comm *c = dsgd_exec_comm_create(1);
+    dsgd_comm *c = dsgd_exec_comm_create(1, 0, NULL);
     if (!c) {
         fprintf(stderr, "cannot create the communicator\n");
         MPI_Abort(MPI_COMM_WORLD, 1);

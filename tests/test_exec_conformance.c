@@ -9,7 +9,7 @@
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
-    dsgd_comm *c = dsgd_exec_comm_create(0);
+    dsgd_comm *c = dsgd_exec_comm_create(0, 1, NULL);
     dsgd_result result = {0};
     int status = c ? dsgd_conformance_program(c, NULL, &result) : 97, worst = status;
     MPI_Allreduce(&status, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
