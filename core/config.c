@@ -78,6 +78,11 @@ static const dsgd_option core_options[] = {
              "(default: the platform's machines; lsgd on one-rank machines: groups of 8)"},
     {"init-noise", DSGD_OPT_DOUBLE, AT(init_noise), .def = "0", .metavar = "X",
      .help = "workers add X * N(0,1) noise to their initial parameters (consensus tests)"},
+    {"idle", DSGD_OPT_STR, AT(idle), .def = "sleep", .metavar = "spin|yield|sleep", RUN,
+     .choices = "spin|yield|sleep",
+     .help = "what a rank does while it waits for others: spin (MPI's busy polling), yield (the "
+             "same with Open MPI's mpi_yield_when_idle), sleep (poll, then nap between polls: "
+             "leaves the core to working ranks on a busy machine)"},
     {"bench", DSGD_OPT_STR, AT(bench), .metavar = "KIND[,KIND..]", RUN,
      .help = "run micro-benchmarks instead of training, into --trace: p2p (ping-pong between "
              "ranks 0 and 1, 1 B doubling up to --bench-max-bytes), allreduce (allreduce, "

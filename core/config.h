@@ -72,6 +72,8 @@ typedef struct dsgd_config {
     double laplacian_sigma; /* Laplacian smoothing of the gradient (0: off) */
     int node_size;          /* ranks per node as the variants see them (0: the machines) */
     double init_noise;      /* workers perturb their initial parameters (consensus tests) */
+    /* dsgd-run only: how ranks wait (exec/exec.h) */
+    char idle[8]; /* "spin", "yield" or "sleep" */
     /* dsgd-run only: micro-benchmarks instead of training (exec/bench.h) */
     char bench[64];        /* "": train; else kinds, comma-separated */
     int bench_reps;        /* timed repetitions per point */

@@ -101,9 +101,33 @@ static int write_trace(dsgd_comm *c, const dsgd_config *cfg)
     return status;
 }
 
+/* --idle: how the ranks wait. */
+static dsgd_exec_idle idle_mode(const dsgd_config *cfg)
+{
+    return cfg->idle[1] == 'p' ? DSGD_EXEC_IDLE_SPIN
+           : cfg->idle[0] == 'y' ? DSGD_EXEC_IDLE_YIELD
+                                 : DSGD_EXEC_IDLE_SLEEP;
+}
+
+/* Before MPI_Init: --idle yield asks Open MPI to yield when idle, unless
+ * the user set that parameter already. */
+static void prepare_idle(const dsgd_config *cfg)
+{
+    if (idle_mode(cfg) == DSGD_EXEC_IDLE_YIELD)
+        setenv("OMPI_MCA_mpi_yield_when_idle", "1", 0);
+}
+
+static dsgd_comm *comm_create(const dsgd_config *cfg, int trace)
+{
+    dsgd_comm *c = dsgd_exec_comm_create(trace);
+    if (c)
+        dsgd_exec_set_idle(c, idle_mode(cfg));
+    return c;
+}
+
 static int run(const dsgd_config *cfg, const dsgd_algo *algo, const dsgd_dataset *data)
 {
-    dsgd_comm *c = dsgd_exec_comm_create(cfg->trace[0] != '\0');
+    dsgd_comm *c = comm_create(cfg, cfg->trace[0] != '\0');
     if (!c)
         return die(EXIT_RUN_FAILED, "out of memory");
     if (!trace_path_ok(cfg, dsgd_rank(c))) {
@@ -132,7 +156,8 @@ static int run(const dsgd_config *cfg, const dsgd_algo *algo, const dsgd_dataset
 }
 
 /* The JSON line of a --bench run: what ran, where and when. */
-static void bench_json(dsgd_comm *c, const dsgd_bench_plan *plan, double wall_s)
+static void bench_json(dsgd_comm *c, const dsgd_config *cfg, const dsgd_bench_plan *plan,
+                       double wall_s)
 {
     char kinds[128], host[256] = "", date[32] = "";
     dsgd_bench_kinds_str(plan->kinds, kinds, sizeof kinds);
@@ -143,16 +168,16 @@ static void bench_json(dsgd_comm *c, const dsgd_bench_plan *plan, double wall_s)
         strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", &utc);
     printf("{\"backend\": \"exec\", \"bench\": \"%s\", \"ranks\": %d, \"hosts\": %d, "
            "\"cores_per_host\": %ld, \"hostname\": \"%s\", \"date\": \"%s\", \"reps\": %d, "
-           "\"warmup\": %d, \"max_bytes\": %zu, \"wall_s\": %.3f}\n",
+           "\"warmup\": %d, \"max_bytes\": %zu, \"idle\": \"%s\", \"wall_s\": %.3f}\n",
            kinds, dsgd_size(c), dsgd_node_count(c), sysconf(_SC_NPROCESSORS_ONLN), host, date,
-           plan->reps, plan->warmup, plan->max_bytes, wall_s);
+           plan->reps, plan->warmup, plan->max_bytes, cfg->idle, wall_s);
 }
 
 /* dsgd-run --bench: the micro-benchmarks instead of training. */
 static int run_bench(const dsgd_config *cfg, const dsgd_bench_plan *plan)
 {
     double start = dsgd_wall_seconds();
-    dsgd_comm *c = dsgd_exec_comm_create(1);
+    dsgd_comm *c = comm_create(cfg, 1);
     if (!c)
         return die(EXIT_RUN_FAILED, "out of memory");
     if (!trace_path_ok(cfg, dsgd_rank(c))) {
@@ -166,7 +191,7 @@ static int run_bench(const dsgd_config *cfg, const dsgd_bench_plan *plan)
     if (status == 0)
         status = write_trace(c, cfg);
     if (status == 0 && cfg->json && dsgd_rank(c) == 0)
-        bench_json(c, plan, dsgd_wall_seconds() - start);
+        bench_json(c, cfg, plan, dsgd_wall_seconds() - start);
     dsgd_exec_comm_destroy(c);
     return status;
 }
@@ -196,6 +221,7 @@ static int start(dsgd_config *cfg, int argc, char **argv)
     }
     dsgd_model_set_threads(1);
 
+    prepare_idle(cfg);
     MPI_Init(&argc, &argv);
     int status = cfg->bench[0] ? run_bench(cfg, &plan) : run(cfg, algo, &data);
     MPI_Finalize();
