@@ -91,8 +91,7 @@ static int shape(dsgd_layer_bench *b, size_t *weights, size_t *biases)
         dsgd_softmax_xent_flops(CLASSES, &b->fwd_flops, &b->bwd_flops);
         b->bwd_flops += b->fwd_flops; /* the backward call redoes the forward */
         return 0;
-    default:
-        return -1;
+    default: return -1;
     }
 }
 
@@ -166,9 +165,7 @@ void dsgd_layer_bench_run(dsgd_layer_bench *b, int batch, int backward)
     size_t out = b->out * (size_t)batch;
     int planes = PLANES * batch;
     switch (b->kind) {
-    case DSGD_LAYER_DENSE:
-        run_dense(b, batch, backward);
-        break;
+    case DSGD_LAYER_DENSE: run_dense(b, batch, backward); break;
     case DSGD_LAYER_CONV:
         if (backward)
             d->conv_backward(b->conv, batch, b->x, b->w, b->dy, b->dw, b->db, b->dx);
@@ -191,8 +188,7 @@ void dsgd_layer_bench_run(dsgd_layer_bench *b, int batch, int backward)
     case DSGD_LAYER_SOFTMAX_XENT:
         d->softmax_xent(b->x, b->labels, batch, CLASSES, backward ? b->dx : NULL, NULL);
         break;
-    default:
-        break;
+    default: break;
     }
 }
 

@@ -222,14 +222,10 @@ static const char *const coll_names[COLL_COUNT] = {"allreduce", "reduce", "bcast
 static int collective(dsgd_comm *c, int which, float *buf, size_t bytes, float *gathered)
 {
     switch (which) {
-    case COLL_ALLREDUCE:
-        return dsgd_allreduce(c, NULL, buf, bytes / sizeof(float));
-    case COLL_REDUCE:
-        return dsgd_reduce(c, NULL, 0, buf, bytes / sizeof(float));
-    case COLL_BCAST:
-        return dsgd_bcast(c, NULL, 0, buf, bytes);
-    default:
-        return dsgd_allgather(c, NULL, buf, bytes, gathered);
+    case COLL_ALLREDUCE: return dsgd_allreduce(c, NULL, buf, bytes / sizeof(float));
+    case COLL_REDUCE: return dsgd_reduce(c, NULL, 0, buf, bytes / sizeof(float));
+    case COLL_BCAST: return dsgd_bcast(c, NULL, 0, buf, bytes);
+    default: return dsgd_allgather(c, NULL, buf, bytes, gathered);
     }
 }
 
@@ -295,12 +291,12 @@ static int bench_layers(bench_run *b, char *err, size_t errlen)
                 begin_rep(b, rep);
                 double t0 = dsgd_now(b->c);
                 dsgd_layer_bench_run(lb, batch, 0);
-                record_local(b, DSGD_EV_COMPUTE, fwd, t0, 0,
-                             dsgd_layer_bench_flops(lb, batch, 0), batch);
+                record_local(b, DSGD_EV_COMPUTE, fwd, t0, 0, dsgd_layer_bench_flops(lb, batch, 0),
+                             batch);
                 t0 = dsgd_now(b->c);
                 dsgd_layer_bench_run(lb, batch, 1);
-                record_local(b, DSGD_EV_COMPUTE, bwd, t0, 0,
-                             dsgd_layer_bench_flops(lb, batch, 1), batch);
+                record_local(b, DSGD_EV_COMPUTE, bwd, t0, 0, dsgd_layer_bench_flops(lb, batch, 1),
+                             batch);
             }
             end_point(b);
         }
@@ -325,14 +321,10 @@ static double vector_op(int which, dsgd_vec *x, dsgd_vec *y, dsgd_sgd *opt, size
     dsgd_sgd step = *opt;
     step.velocity.len = len;
     switch (which) {
-    case VEC_AXPY:
-        return dsgd_vec_axpy(&ys, 1e-3f, &xs);
-    case VEC_SCALE:
-        return dsgd_vec_scale(&ys, 0.999f);
-    case VEC_COPY:
-        return dsgd_vec_copy(&ys, &xs);
-    default:
-        return dsgd_sgd_step(&step, &ys, &xs);
+    case VEC_AXPY: return dsgd_vec_axpy(&ys, 1e-3f, &xs);
+    case VEC_SCALE: return dsgd_vec_scale(&ys, 0.999f);
+    case VEC_COPY: return dsgd_vec_copy(&ys, &xs);
+    default: return dsgd_sgd_step(&step, &ys, &xs);
     }
 }
 
@@ -402,8 +394,7 @@ static int bench_io(bench_run *b, char *err, size_t errlen)
             begin_rep(b, rep);
             double t0 = dsgd_now(c);
             dsgd_sampler_load(&s, ds, rep + b->p->warmup, x, y);
-            record_local(b, DSGD_EV_IO, "bench:io", t0, dsgd_data_batch_bytes(ds, batch), 0,
-                         batch);
+            record_local(b, DSGD_EV_IO, "bench:io", t0, dsgd_data_batch_bytes(ds, batch), 0, batch);
         }
         end_point(b);
         dsgd_sampler_free(&s);
