@@ -154,10 +154,7 @@ int dsgd_worker_load(dsgd_worker *w, dsgd_comm *c, long iter)
     double t0 = dsgd_now(c);
     if (w->x)
         dsgd_sampler_load(&w->sampler, ds, iter, w->x, w->y);
-    /* One float per input element and a label per sample. */
-    double bytes =
-        (double)batch * ((double)dsgd_shape_size(w->model.input) * sizeof(float) + sizeof(int));
-    return dsgd_io(c, "load_batch", bytes, t0);
+    return dsgd_io(c, "load_batch", dsgd_data_batch_bytes(ds, batch), t0);
 }
 
 int dsgd_worker_gradient(dsgd_worker *w, dsgd_comm *c, dsgd_result *out)

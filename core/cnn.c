@@ -17,8 +17,8 @@
 #include "core/device.h"
 #include "core/rng.h"
 
-#define KERNEL 5
-#define PAD 2
+#define KERNEL DSGD_CNN_KERNEL
+#define PAD DSGD_CNN_PAD
 
 typedef struct conv_block {
     dsgd_conv_geom g;
@@ -104,27 +104,45 @@ oom:
     return -1;
 }
 
-/* Adds conv block l's layers (conv, ReLU, pool) to the model's list. */
+void dsgd_conv_layer_flops(const dsgd_conv_geom *g, int out_channels, int needs_dx, double *fwd,
+                           double *bwd)
+{
+    double k = (double)g->in_channels * g->kernel * g->kernel;
+    double positions = (double)g->out_height * g->out_width;
+    double out = out_channels * positions;
+    /* Forward: the GEMM (2*k per output) and the bias.  Backward: dW (2*k
+     * per output), db, and dX (2*k per output, plus col2im adds). */
+    *fwd = 2 * k * out + out;
+    *bwd = 2 * k * out + out + (needs_dx ? 2 * k * out + k * positions : 0);
+}
+
+void dsgd_pool_flops(double pooled, double *fwd, double *bwd)
+{
+    /* 3 comparisons per output; backward scatters one value per output. */
+    *fwd = 3 * pooled;
+    *bwd = pooled;
+}
+
+/* Adds conv block l's layers (conv, ReLU, pool) to the model's list; the
+ * first block's input needs no gradient. */
 static int describe_block(dsgd_model *m, const conv_block *cb, int l)
 {
-    double k = (double)cb->rows, cout = cb->out_channels;
-    double positions = (double)cb->g.out_height * cb->g.out_width;
-    double out = cout * positions, pooled = cout * cb->pool_h * cb->pool_w;
-    /* Forward: the GEMM (2*k per output) and the bias.  Backward: dW (2*k
-     * per output), db, and dX (2*k per output, plus col2im adds) except for
-     * the first block, whose input needs no gradient. */
-    double fwd = 2 * k * out + out;
-    double bwd = 2 * k * out + out + (l > 0 ? 2 * k * out + k * positions : 0);
+    double cout = cb->out_channels;
+    double out = cout * cb->g.out_height * cb->g.out_width;
+    double fwd, bwd;
+    dsgd_conv_layer_flops(&cb->g, cb->out_channels, l > 0, &fwd, &bwd);
     char name[24];
     snprintf(name, sizeof name, "conv%d", l + 1);
-    if (dsgd_model_add_layer(m, DSGD_LAYER_CONV, name, (size_t)(k * cout + cout), fwd, bwd) != 0)
+    if (dsgd_model_add_layer(m, DSGD_LAYER_CONV, name, (size_t)(cb->rows * cout + cout), fwd,
+                             bwd) != 0)
         return -1;
     snprintf(name, sizeof name, "relu_conv%d", l + 1);
-    if (dsgd_model_add_layer(m, DSGD_LAYER_ACT, name, 0, out, out) != 0)
+    dsgd_relu_flops(out, &fwd, &bwd);
+    if (dsgd_model_add_layer(m, DSGD_LAYER_ACT, name, 0, fwd, bwd) != 0)
         return -1;
     snprintf(name, sizeof name, "pool%d", l + 1);
-    /* 3 comparisons per output; backward scatters one value per output. */
-    return dsgd_model_add_layer(m, DSGD_LAYER_POOL, name, 0, 3 * pooled, pooled);
+    dsgd_pool_flops(cout * cb->pool_h * cb->pool_w, &fwd, &bwd);
+    return dsgd_model_add_layer(m, DSGD_LAYER_POOL, name, 0, fwd, bwd);
 }
 
 int dsgd_cnn_create_custom(const int *channels, int n_conv, const char *hidden, dsgd_shape input,

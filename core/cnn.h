@@ -14,6 +14,9 @@
 #include "core/model.h"
 
 #define DSGD_CNN_MAX_CONV 4
+/* Every conv block convolves with a 5x5 kernel, padding 2, stride 1. */
+#define DSGD_CNN_KERNEL 5
+#define DSGD_CNN_PAD 2
 
 extern const dsgd_model_desc dsgd_model_cnn;
 
@@ -25,6 +28,15 @@ int dsgd_cnn_create(const char *hidden, dsgd_shape input, int classes, dsgd_mode
  * in err (input too small, ...). */
 int dsgd_cnn_create_custom(const int *channels, int n_conv, const char *hidden, dsgd_shape input,
                            int classes, dsgd_model *m, char *err, size_t errlen);
+
+/* Flops per sample of a conv block's layers, as the model's layer list
+ * records them (and the layer benchmarks, layer_bench.h, charge them): the
+ * convolution of geometry g into out_channels (forward: the GEMM and the
+ * bias; backward: dW, db, and dX with its col2im adds if needs_dx), and a
+ * 2x2 max-pooling with `pooled` outputs. */
+void dsgd_conv_layer_flops(const dsgd_conv_geom *g, int out_channels, int needs_dx, double *fwd,
+                           double *bwd);
+void dsgd_pool_flops(double pooled, double *fwd, double *bwd);
 
 /* Forces the convolution algorithm of a cnn model (default DSGD_CONV_AUTO:
  * the device chooses per layer).  For tests and benchmarks. */

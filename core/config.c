@@ -10,6 +10,7 @@
 #define DSGD_VERSION "0.1.0"
 
 #define SIM .progs = DSGD_PROG_SIM
+#define RUN .progs = DSGD_PROG_RUN
 #define AT(field) DSGD_OPT_AT(dsgd_config, field)
 
 /* Flags every run reads, in the order --help shows them. */
@@ -77,6 +78,23 @@ static const dsgd_option core_options[] = {
              "(default: the platform's machines; lsgd on one-rank machines: groups of 8)"},
     {"init-noise", DSGD_OPT_DOUBLE, AT(init_noise), .def = "0", .metavar = "X",
      .help = "workers add X * N(0,1) noise to their initial parameters (consensus tests)"},
+    {"idle", DSGD_OPT_STR, AT(idle), .def = "sleep", .metavar = "spin|yield|sleep", RUN,
+     .choices = "spin|yield|sleep",
+     .help = "what a rank does while it waits for others: spin (MPI's busy polling), yield (the "
+             "same with Open MPI's mpi_yield_when_idle), sleep (poll, then nap between polls: "
+             "leaves the core to working ranks on a busy machine)"},
+    {"bench", DSGD_OPT_STR, AT(bench), .metavar = "KIND[,KIND..]", RUN,
+     .help = "run micro-benchmarks instead of training, into --trace: p2p (ping-pong between "
+             "ranks 0 and 1, 1 B doubling up to --bench-max-bytes), allreduce (allreduce, "
+             "reduce, bcast, allgather over sizes), layers (each CPU layer kind's forward and "
+             "backward over batches 1, 8, 32, 128), vector (axpy, scale, copy, sgd_step), io "
+             "(minibatch loads of --data), or all"},
+    {"bench-reps", DSGD_OPT_INT, AT(bench_reps), .def = "10", .min = 1, .max = 100000,
+     .metavar = "R", RUN, .help = "timed repetitions of each --bench point (trace column iter)"},
+    {"bench-warmup", DSGD_OPT_INT, AT(bench_warmup), .def = "2", .min = 0, .max = 100000,
+     .metavar = "W", RUN, .help = "untimed repetitions before them (not in the trace)"},
+    {"bench-max-bytes", DSGD_OPT_STR, AT(bench_max_bytes), .def = "64M", .metavar = "N[K|M|G]",
+     RUN, .help = "largest message and vector of --bench (p2p goes to 64M at most, vectors to 256M)"},
     {"platform", DSGD_OPT_STR, AT(platform), .def = "small.xml", .metavar = "FILE", SIM,
      .help = "SimGrid platform XML, or a name in platforms/"},
     {"nodes", DSGD_OPT_INT, AT(nodes), .min = 1, .metavar = "N", SIM,

@@ -72,6 +72,13 @@ typedef struct dsgd_config {
     double laplacian_sigma; /* Laplacian smoothing of the gradient (0: off) */
     int node_size;          /* ranks per node as the variants see them (0: the machines) */
     double init_noise;      /* workers perturb their initial parameters (consensus tests) */
+    /* dsgd-run only: how ranks wait (exec/exec.h) */
+    char idle[8]; /* "spin", "yield" or "sleep" */
+    /* dsgd-run only: micro-benchmarks instead of training (exec/bench.h) */
+    char bench[64];        /* "": train; else kinds, comma-separated */
+    int bench_reps;        /* timed repetitions per point */
+    int bench_warmup;      /* untimed repetitions before them */
+    char bench_max_bytes[16]; /* largest message/vector, with K/M/G suffix */
     /* dsgd-sim only */
     char platform[1024];
     int nodes;               /* 0: every host of the platform */

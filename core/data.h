@@ -50,6 +50,13 @@ void dsgd_shard_range(size_t n, int w, int W, size_t *begin, size_t *end);
 void dsgd_data_load_batch(const dsgd_dataset *ds, size_t shard_begin, size_t shard_end, long iter,
                           int batch, float *x, int *y);
 
+/* Bytes a minibatch of `batch` samples loads: a float per input element
+ * and a label per sample (what a worker's io charge counts). */
+static inline double dsgd_data_batch_bytes(const dsgd_dataset *ds, int batch)
+{
+    return (double)batch * ((double)ds->dim * sizeof(float) + sizeof(int));
+}
+
 /* Iterations in one epoch: enough minibatches of `batch` to cover the
  * largest of the W shards of n samples, so every worker agrees on it. */
 long dsgd_iters_per_epoch(size_t n, int workers, int batch);

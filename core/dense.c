@@ -8,6 +8,21 @@
 
 #include "core/rng.h"
 
+void dsgd_dense_layer_flops(double in, double out, int needs_dx, double *fwd, double *bwd)
+{
+    *fwd = 2 * in * out + out;
+    *bwd = 2 * in * out + out + (needs_dx ? 2 * in * out : 0);
+}
+
+void dsgd_relu_flops(double n, double *fwd, double *bwd) { *fwd = *bwd = n; }
+
+void dsgd_softmax_xent_flops(double classes, double *fwd, double *bwd)
+{
+    /* max, exp, sum, divide, log ~ 5 per class; gradient 2. */
+    *fwd = 5.0 * classes;
+    *bwd = 2.0 * classes;
+}
+
 int dsgd_dense_parse_hidden(const char *hidden, int *widths, int max, char *err, size_t errlen)
 {
     int n = 0;
@@ -49,22 +64,22 @@ int dsgd_dense_init(dsgd_dense_stack *s, const dsgd_device *dev, int in, const i
         off += (size_t)(nin * nout + nout);
         char lname[24];
         snprintf(lname, sizeof lname, "fc%d", l);
-        /* Backward: dW (2*in*out) and db (out), plus dX (2*in*out) unless
-         * this is the first layer of the network, whose input needs none. */
-        int dx = l > 1 || first_needs_dx;
-        double bwd = 2 * nin * nout + nout + (dx ? 2 * nin * nout : 0);
-        if (dsgd_model_add_layer(m, DSGD_LAYER_DENSE, lname, (size_t)(nin * nout + nout),
-                                 2 * nin * nout + nout, bwd) != 0)
+        /* The first layer of the network needs no dX: its input is data. */
+        double fwd, bwd;
+        dsgd_dense_layer_flops(nin, nout, l > 1 || first_needs_dx, &fwd, &bwd);
+        if (dsgd_model_add_layer(m, DSGD_LAYER_DENSE, lname, (size_t)(nin * nout + nout), fwd,
+                                 bwd) != 0)
             return -1;
         if (l < s->n) {
             snprintf(lname, sizeof lname, "relu%d", l);
-            if (dsgd_model_add_layer(m, DSGD_LAYER_ACT, lname, 0, nout, nout) != 0)
+            dsgd_relu_flops(nout, &fwd, &bwd);
+            if (dsgd_model_add_layer(m, DSGD_LAYER_ACT, lname, 0, fwd, bwd) != 0)
                 return -1;
         }
     }
-    /* softmax: max, exp, sum, divide, log ~ 5 per class; gradient 2. */
-    return dsgd_model_add_layer(m, DSGD_LAYER_SOFTMAX_XENT, "softmax_xent", 0, 5.0 * classes,
-                                2.0 * classes);
+    double fwd, bwd;
+    dsgd_softmax_xent_flops(classes, &fwd, &bwd);
+    return dsgd_model_add_layer(m, DSGD_LAYER_SOFTMAX_XENT, "softmax_xent", 0, fwd, bwd);
 }
 
 static void free_workspace(dsgd_dense_stack *s)

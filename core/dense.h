@@ -25,6 +25,15 @@ typedef struct dsgd_dense_stack {
     float *delta[2];                /* ping-pong buffers for dLoss/dZ */
 } dsgd_dense_stack;
 
+/* Flops per sample of the layers the stack is made of, as its layer list
+ * records them (and the layer benchmarks, layer_bench.h, charge them):
+ * a dense layer in -> out (forward: the GEMM and the bias; backward: dW,
+ * db, and dX if needs_dx), an element-wise ReLU over n values, softmax
+ * cross-entropy over `classes` logits. */
+void dsgd_dense_layer_flops(double in, double out, int needs_dx, double *fwd, double *bwd);
+void dsgd_relu_flops(double n, double *fwd, double *bwd);
+void dsgd_softmax_xent_flops(double classes, double *fwd, double *bwd);
+
 /* Parses a comma-separated list of hidden widths ("128", "256,128") into
  * widths (at most max).  Returns the count, or -1 with a reason in err. */
 int dsgd_dense_parse_hidden(const char *hidden, int *widths, int max, char *err, size_t errlen);

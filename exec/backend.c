@@ -3,6 +3,7 @@
  * events.  Phantom buffers move the right number of bytes from a scratch
  * area, so communication is timed for real even when the math is
  * skipped. */
+#define _POSIX_C_SOURCE 200809L
 #include "exec/exec.h"
 
 #include "algorithms/comm_backend.h"
@@ -13,6 +14,8 @@
 #include <mpi.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <time.h>
 
 /* The clock behind now(): CLOCK_MONOTONIC (dsgd_wall_seconds), whatever
  * timer the MPI library picked for MPI_Wtime (Open MPI's counts from each
@@ -36,6 +39,7 @@ typedef struct exec_state {
     /* The control plane (comm.h): on rank 0, the stop word and the tally, reached by one-sided atomics under a lock_all epoch. */
     MPI_Win control;
     long *control_base;
+    dsgd_exec_idle idle; /* what the rank does while it waits */
 } exec_state;
 
 typedef struct exec_request {
@@ -47,6 +51,72 @@ static exec_state *self(dsgd_comm *c) { return (exec_state *)c; }
 static MPI_Comm mpi_comm_of(dsgd_group *g) { return g ? *(MPI_Comm *)g->impl : MPI_COMM_WORLD; }
 
 static int status_of(int mpi_rc) { return mpi_rc == MPI_SUCCESS ? DSGD_OK : DSGD_EBACKEND; }
+
+/* Waiting.  Open MPI's blocking calls poll without pause (they leave the
+ * core only under mpi_yield_when_idle, and then only for a sched_yield),
+ * so a rank that waits for a slower one takes a core the working ranks
+ * of a busy machine need.  Under DSGD_EXEC_IDLE_SLEEP every blocking verb
+ * posts its non-blocking form and polls it with MPI_Test: for SPIN_S
+ * without pause (a message about to land costs no sleep), then with naps
+ * doubling from 1 us to MAX_NAP_NS between polls, each poll also driving
+ * MPI's progress.  The longest nap bounds the latency a wait can add. */
+#define SPIN_S 20e-6
+#define MAX_NAP_NS 64000L
+
+typedef struct idle_wait {
+    double start;
+    long nap_ns;
+} idle_wait;
+
+static idle_wait idle_start(void) { return (idle_wait){dsgd_wall_seconds(), 1000}; }
+
+/* Between two polls of a request that has not completed. */
+static void idle_pause(idle_wait *w)
+{
+    if (dsgd_wall_seconds() - w->start < SPIN_S)
+        return;
+    struct timespec nap = {0, w->nap_ns};
+    nanosleep(&nap, NULL);
+    if (w->nap_ns < MAX_NAP_NS)
+        w->nap_ns *= 2;
+}
+
+/* MPI_Wait, the way the rank waits. */
+static int finish(dsgd_comm *c, MPI_Request *req, MPI_Status *st)
+{
+    if (self(c)->idle != DSGD_EXEC_IDLE_SLEEP)
+        return MPI_Wait(req, st);
+    idle_wait w = idle_start();
+    for (;;) {
+        int done = 0;
+        int rc = MPI_Test(req, &done, st);
+        if (rc != MPI_SUCCESS || done)
+            return rc;
+        idle_pause(&w);
+    }
+}
+
+/* MPI_Waitany, the way the rank waits. */
+static int finish_any(dsgd_comm *c, int n, MPI_Request *reqs, int *which, MPI_Status *st)
+{
+    if (self(c)->idle != DSGD_EXEC_IDLE_SLEEP)
+        return MPI_Waitany(n, reqs, which, st);
+    idle_wait w = idle_start();
+    for (;;) {
+        int done = 0;
+        int rc = MPI_Testany(n, reqs, which, &done, st);
+        if (rc != MPI_SUCCESS || done)
+            return rc;
+        idle_pause(&w);
+    }
+}
+
+/* A blocking collective or point-to-point call: its non-blocking form
+ * (rc, req) completed the way the rank waits. */
+static int finish_posted(dsgd_comm *c, int rc, MPI_Request *req, MPI_Status *st)
+{
+    return rc == MPI_SUCCESS ? finish(c, req, st) : rc;
+}
 
 /* The buffer to hand to MPI for count elements of elem_bytes: the
  * caller's, or scratch for a phantom one.  MPI counts are ints: a count
@@ -119,7 +189,10 @@ static int exec_send(dsgd_comm *c, int dst, int tag, const void *buf, size_t byt
     int rc = mpi_buffer(c, buf, bytes, 1, &p);
     if (rc != DSGD_OK)
         return rc;
-    return status_of(MPI_Send(p, (int)bytes, MPI_BYTE, dst, tag, MPI_COMM_WORLD));
+    MPI_Request req;
+    return status_of(finish_posted(
+        c, MPI_Isend(p, (int)bytes, MPI_BYTE, dst, tag, MPI_COMM_WORLD, &req), &req,
+        MPI_STATUS_IGNORE));
 }
 
 static int exec_recv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, dsgd_msg_info *info)
@@ -129,9 +202,16 @@ static int exec_recv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, ds
     if (rc != DSGD_OK)
         return rc;
     MPI_Status st;
-    rc = MPI_Recv(p, (int)bytes, MPI_BYTE, src == DSGD_ANY_SOURCE ? MPI_ANY_SOURCE : src, tag,
-                  MPI_COMM_WORLD, &st);
-    if (rc == MPI_ERR_TRUNCATE)
+    MPI_Request req;
+    rc = finish_posted(c,
+                       MPI_Irecv(p, (int)bytes, MPI_BYTE,
+                                 src == DSGD_ANY_SOURCE ? MPI_ANY_SOURCE : src, tag,
+                                 MPI_COMM_WORLD, &req),
+                       &req, &st);
+    int class = rc;
+    if (rc != MPI_SUCCESS)
+        MPI_Error_class(rc, &class);
+    if (class == MPI_ERR_TRUNCATE)
         return DSGD_ETRUNC;
     if (rc == MPI_SUCCESS)
         fill_info(&st, info);
@@ -172,10 +252,9 @@ static int exec_irecv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, v
 
 static int exec_wait(dsgd_comm *c, void *handle, dsgd_msg_info *info)
 {
-    (void)c;
     exec_request *q = handle;
     MPI_Status st;
-    int rc = MPI_Wait(&q->req, &st);
+    int rc = finish(c, &q->req, &st);
     if (rc == MPI_SUCCESS)
         fill_info(&st, info);
     free(q);
@@ -197,7 +276,6 @@ static int exec_test(dsgd_comm *c, void *handle, int *done, dsgd_msg_info *info)
 
 static int exec_waitany(dsgd_comm *c, void **handles, int n, int *index, dsgd_msg_info *info)
 {
-    (void)c;
     MPI_Request *reqs = malloc(sizeof *reqs * (size_t)n);
     if (!reqs)
         return DSGD_ENOMEM;
@@ -205,7 +283,7 @@ static int exec_waitany(dsgd_comm *c, void **handles, int n, int *index, dsgd_ms
         reqs[i] = ((exec_request *)handles[i])->req;
     MPI_Status st;
     int which = MPI_UNDEFINED;
-    int rc = MPI_Waitany(n, reqs, &which, &st);
+    int rc = finish_any(c, n, reqs, &which, &st);
     free(reqs);
     if (rc != MPI_SUCCESS || which == MPI_UNDEFINED)
         return rc != MPI_SUCCESS ? status_of(rc) : DSGD_EINVAL;
@@ -260,8 +338,10 @@ static int exec_allreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count)
     int rc = mpi_buffer(c, buf, count, sizeof(float), &p);
     if (rc != DSGD_OK)
         return rc;
-    return status_of(
-        MPI_Allreduce(MPI_IN_PLACE, p, (int)count, MPI_FLOAT, MPI_SUM, mpi_comm_of(g)));
+    MPI_Request req;
+    return status_of(finish_posted(
+        c, MPI_Iallreduce(MPI_IN_PLACE, p, (int)count, MPI_FLOAT, MPI_SUM, mpi_comm_of(g), &req),
+        &req, MPI_STATUS_IGNORE));
 }
 
 static int exec_iallreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count, void **handle)
@@ -291,6 +371,9 @@ static int exec_reduce(dsgd_comm *c, dsgd_group *g, int root, float *buf, size_t
     MPI_Comm comm = mpi_comm_of(g);
     int me;
     MPI_Comm_rank(comm, &me);
+    /* Blocking in every --idle mode: Open MPI 4.1's MPI_Ireduce, polled,
+     * took 10-30x as long as MPI_Reduce from 1 MiB up (--bench allreduce,
+     * 2 ranks), far more than its waits cost a busy machine. */
     return status_of(MPI_Reduce(me == root ? MPI_IN_PLACE : p, me == root ? p : NULL, (int)count,
                                 MPI_FLOAT, MPI_SUM, root, comm));
 }
@@ -301,7 +384,10 @@ static int exec_bcast(dsgd_comm *c, dsgd_group *g, int root, void *buf, size_t b
     int rc = mpi_buffer(c, buf, bytes, 1, &p);
     if (rc != DSGD_OK)
         return rc;
-    return status_of(MPI_Bcast(p, (int)bytes, MPI_BYTE, root, mpi_comm_of(g)));
+    MPI_Request req;
+    return status_of(finish_posted(
+        c, MPI_Ibcast(p, (int)bytes, MPI_BYTE, root, mpi_comm_of(g), &req), &req,
+        MPI_STATUS_IGNORE));
 }
 
 static int exec_allgather(dsgd_comm *c, dsgd_group *g, const void *sendbuf, size_t bytes,
@@ -310,21 +396,28 @@ static int exec_allgather(dsgd_comm *c, dsgd_group *g, const void *sendbuf, size
     int n = dsgd_group_size(c, g);
     if (bytes > INT_MAX / (size_t)n)
         return DSGD_EINVAL;
+    MPI_Request req;
     if (!recvbuf) { /* phantom: one scratch area serves as both ends */
         void *p;
         int rc = mpi_buffer(c, NULL, bytes * (size_t)n, 1, &p);
         return rc != DSGD_OK ? rc
-                             : status_of(MPI_Allgather(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, p,
-                                                       (int)bytes, MPI_BYTE, mpi_comm_of(g)));
+                             : status_of(finish_posted(
+                                   c,
+                                   MPI_Iallgather(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, p,
+                                                  (int)bytes, MPI_BYTE, mpi_comm_of(g), &req),
+                                   &req, MPI_STATUS_IGNORE));
     }
-    return status_of(MPI_Allgather(sendbuf, (int)bytes, MPI_BYTE, recvbuf, (int)bytes, MPI_BYTE,
-                                   mpi_comm_of(g)));
+    return status_of(finish_posted(c,
+                                   MPI_Iallgather(sendbuf, (int)bytes, MPI_BYTE, recvbuf,
+                                                  (int)bytes, MPI_BYTE, mpi_comm_of(g), &req),
+                                   &req, MPI_STATUS_IGNORE));
 }
 
 static int exec_barrier(dsgd_comm *c, dsgd_group *g)
 {
-    (void)c;
-    return status_of(MPI_Barrier(mpi_comm_of(g)));
+    MPI_Request req;
+    return status_of(
+        finish_posted(c, MPI_Ibarrier(mpi_comm_of(g), &req), &req, MPI_STATUS_IGNORE));
 }
 
 enum { STOP_SLOT, TALLY_SLOT, LOCK_SLOT, CONTROL_SLOTS };
@@ -476,6 +569,7 @@ dsgd_comm *dsgd_exec_comm_create(int trace, int control, const char **why)
     s->comm.trace = trace ? &s->trace : NULL;
     const char *skew = getenv("DSGD_TEST_CLOCK_SKEW");
     clock_skew = skew ? atof(skew) * s->comm.rank : 0.0;
+    dsgd_exec_set_idle(&s->comm, DSGD_EXEC_IDLE_SLEEP);
     s->control = MPI_WIN_NULL;
     const char *failed = discover_nodes(s) != 0           ? "discovering the nodes"
                          : align_clocks(s) != 0           ? "aligning the clocks"
@@ -491,6 +585,15 @@ dsgd_comm *dsgd_exec_comm_create(int trace, int control, const char **why)
         return NULL;
     }
     return &s->comm;
+}
+
+void dsgd_exec_set_idle(dsgd_comm *c, dsgd_exec_idle idle)
+{
+    self(c)->idle = idle;
+    /* Naps of a few microseconds: without this, Linux rounds each up by
+     * the default 50 us timer slack. */
+    if (idle == DSGD_EXEC_IDLE_SLEEP)
+        prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
 }
 
 double dsgd_exec_clock_offset(dsgd_comm *c, double *error_bound)

@@ -14,6 +14,22 @@
  * DSGD_ENOTIMPL.  Returns NULL when out of memory or MPI fails (*why, if
  * not NULL, then says which step failed). */
 dsgd_comm *dsgd_exec_comm_create(int trace, int control, const char **why);
+/* What a rank does while it waits for a message or a collective:
+ *  - SPIN: MPI's own blocking calls (Open MPI polls without pause; with
+ *    mpi_yield_when_idle it calls sched_yield between polls, which is what
+ *    dsgd_exec_idle_prepare asks for under YIELD);
+ *  - SLEEP: dsgd polls with MPI_Test, naps between polls after a short
+ *    spin (backend.c), and so leaves the core to ranks that work. */
+typedef enum dsgd_exec_idle {
+    DSGD_EXEC_IDLE_SPIN,
+    DSGD_EXEC_IDLE_YIELD,
+    DSGD_EXEC_IDLE_SLEEP,
+} dsgd_exec_idle;
+
+/* Sets how c's rank waits (default SLEEP: measured best on a busy machine,
+ * README "Waiting ranks"). */
+void dsgd_exec_set_idle(dsgd_comm *c, dsgd_exec_idle idle);
+
 /* Rank 0's clock minus this rank's, as measured at creation (0 on rank 0);
  * *error_bound (if not NULL) gets the bound on its error (half the best
  * round trip). */

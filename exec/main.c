@@ -2,6 +2,8 @@
  *
  *     mpirun -np 4 dsgd-run --algo ssgd --model mlp --data synthetic ...
  *
+ *     mpirun -np 2 dsgd-run --bench all --trace bench.csv --json   (exec/bench.h)
+ *
  * Flags are parsed before MPI starts, so --help and bad flags need no MPI
  * launcher; only the first rank prints.  Exit status: 0 success; 1 the run
  * failed; 2 bad flags or input. */
@@ -11,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "algorithms/algo.h"
 #include "algorithms/node.h"
@@ -20,6 +24,7 @@
 #include "core/model.h"
 #include "core/progress.h"
 #include "core/report.h"
+#include "exec/bench.h"
 #include "exec/exec.h"
 
 #define EXIT_RUN_FAILED 1
@@ -77,10 +82,53 @@ static int trace_path_ok(const dsgd_config *cfg, int rank)
     return ok;
 }
 
+/* Gathers every rank's events and rank 0 writes them to --trace; returns
+ * the exit status, the same on every rank. */
+static int write_trace(dsgd_comm *c, const dsgd_config *cfg)
+{
+    dsgd_trace *all = NULL;
+    char err[512];
+    int status = 0;
+    int rc = dsgd_exec_gather_traces(c, &all);
+    if (dsgd_rank(c) == 0 && (rc != DSGD_OK || dsgd_trace_write_csv(cfg->trace, all, (size_t)dsgd_size(c),
+                                                               err, sizeof err) != 0)) {
+        fprintf(stderr, "dsgd-run: --trace %s\n",
+                rc != DSGD_OK ? "gathering the events failed" : err);
+        status = EXIT_RUN_FAILED;
+    }
+    dsgd_exec_traces_free(all, dsgd_size(c));
+    MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    return status;
+}
+
+/* --idle: how the ranks wait. */
+static dsgd_exec_idle idle_mode(const dsgd_config *cfg)
+{
+    return cfg->idle[1] == 'p' ? DSGD_EXEC_IDLE_SPIN
+           : cfg->idle[0] == 'y' ? DSGD_EXEC_IDLE_YIELD
+                                 : DSGD_EXEC_IDLE_SLEEP;
+}
+
+/* Before MPI_Init: --idle yield asks Open MPI to yield when idle, unless
+ * the user set that parameter already. */
+static void prepare_idle(const dsgd_config *cfg)
+{
+    if (idle_mode(cfg) == DSGD_EXEC_IDLE_YIELD)
+        setenv("OMPI_MCA_mpi_yield_when_idle", "1", 0);
+}
+
+static dsgd_comm *comm_create(const dsgd_config *cfg, int trace, int control, const char **why)
+{
+    dsgd_comm *c = dsgd_exec_comm_create(trace, control, why);
+    if (c)
+        dsgd_exec_set_idle(c, idle_mode(cfg));
+    return c;
+}
+
 static int run(const dsgd_config *cfg, const dsgd_algo *algo, const dsgd_dataset *data)
 {
     const char *why = NULL;
-    dsgd_comm *c = dsgd_exec_comm_create(cfg->trace[0] != '\0', dsgd_config_stops_early(cfg), &why);
+    dsgd_comm *c = comm_create(cfg, cfg->trace[0] != '\0', dsgd_config_stops_early(cfg), &why);
     if (!c)
         return die(EXIT_RUN_FAILED, "%s failed%s", why ? why : "out of memory",
                    why && dsgd_config_stops_early(cfg) ? " (needed by --time-budget, --samples)"
@@ -100,24 +148,54 @@ static int run(const dsgd_config *cfg, const dsgd_algo *algo, const dsgd_dataset
     dsgd_progress_done(&progress);
     int status = agree_on_outcome(c, &result);
 
-    if (status == 0 && cfg->trace[0]) {
-        dsgd_trace *all = NULL;
-        char err[512];
-        int rc = dsgd_exec_gather_traces(c, &all);
-        if (dsgd_rank(c) == 0 && (rc != DSGD_OK || dsgd_trace_write_csv(cfg->trace, all, (size_t)dsgd_size(c),
-                                                                   err, sizeof err) != 0)) {
-            fprintf(stderr, "dsgd-run: --trace %s\n",
-                    rc != DSGD_OK ? "gathering the events failed" : err);
-            status = EXIT_RUN_FAILED;
-        }
-        dsgd_exec_traces_free(all, dsgd_size(c));
-        MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    }
+    if (status == 0 && cfg->trace[0])
+        status = write_trace(c, cfg);
     if (status == 0 && cfg->json && dsgd_rank(c) == 0) {
         result.wall_s = dsgd_wall_seconds() - progress.wall_start;
         result.peak_rss_mb = dsgd_peak_rss_mb();
         dsgd_report_json(stdout, "exec", cfg, dsgd_size(c), &result);
     }
+    dsgd_exec_comm_destroy(c);
+    return status;
+}
+
+/* The JSON line of a --bench run: what ran, where and when. */
+static void bench_json(dsgd_comm *c, const dsgd_config *cfg, const dsgd_bench_plan *plan,
+                       double wall_s)
+{
+    char kinds[128], host[256] = "", date[32] = "";
+    dsgd_bench_kinds_str(plan->kinds, kinds, sizeof kinds);
+    gethostname(host, sizeof host - 1);
+    time_t now = time(NULL);
+    struct tm utc;
+    if (gmtime_r(&now, &utc))
+        strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    printf("{\"backend\": \"exec\", \"bench\": \"%s\", \"ranks\": %d, \"hosts\": %d, "
+           "\"cores_per_host\": %ld, \"hostname\": \"%s\", \"date\": \"%s\", \"reps\": %d, "
+           "\"warmup\": %d, \"max_bytes\": %zu, \"idle\": \"%s\", \"wall_s\": %.3f}\n",
+           kinds, dsgd_size(c), dsgd_node_count(c), sysconf(_SC_NPROCESSORS_ONLN), host, date,
+           plan->reps, plan->warmup, plan->max_bytes, cfg->idle, wall_s);
+}
+
+/* dsgd-run --bench: the micro-benchmarks instead of training. */
+static int run_bench(const dsgd_config *cfg, const dsgd_bench_plan *plan)
+{
+    double start = dsgd_wall_seconds();
+    dsgd_comm *c = comm_create(cfg, 1, 0, NULL);
+    if (!c)
+        return die(EXIT_RUN_FAILED, "out of memory");
+    if (!trace_path_ok(cfg, dsgd_rank(c))) {
+        dsgd_exec_comm_destroy(c);
+        return EXIT_BAD_INPUT;
+    }
+    dsgd_result result;
+    memset(&result, 0, sizeof result);
+    result.status = dsgd_bench_run(c, plan, result.error, sizeof result.error);
+    int status = agree_on_outcome(c, &result);
+    if (status == 0)
+        status = write_trace(c, cfg);
+    if (status == 0 && cfg->json && dsgd_rank(c) == 0)
+        bench_json(c, cfg, plan, dsgd_wall_seconds() - start);
     dsgd_exec_comm_destroy(c);
     return status;
 }
@@ -140,10 +218,16 @@ static int start(dsgd_config *cfg, int argc, char **argv)
         dsgd_data_close(&data);
         return die(EXIT_BAD_INPUT, "%s", err);
     }
+    dsgd_bench_plan plan;
+    if (cfg->bench[0] && dsgd_bench_plan_init(&plan, cfg, &data, err, sizeof err) != 0) {
+        dsgd_data_close(&data);
+        return die(EXIT_BAD_INPUT, "%s", err);
+    }
     dsgd_model_set_threads(1);
 
+    prepare_idle(cfg);
     MPI_Init(&argc, &argv);
-    int status = run(cfg, algo, &data);
+    int status = cfg->bench[0] ? run_bench(cfg, &plan) : run(cfg, algo, &data);
     MPI_Finalize();
     dsgd_data_close(&data);
     return status;
