@@ -50,14 +50,14 @@ check() { # NAME PUSHES_WAITED: the server's wait for round 0's shards
     { echo "FAIL: $name: waited $waited s, want $want s"; fail=1; }
 }
 # NAME REPLIES_WAITED: the server's round 0 from its first push received to
-# its last reply gone (the end of its last wait for a send), against the
+# its last reply gone (the latest end of its shard sends), against the
 # want above (1: side by side, 4: one at a time).
 check_replies() {
   local name=$1 n=$2
   read -r bytes round mem upd < <(awk -F, '$1 == 4 && $9 == 0 {
       if ($2 == "recv" && $6 > 1e6) b = $6
       if ($2 == "wait" && $3 == "irecv" && f == "") f = $5
-      if ($2 == "wait" && $3 == "isend" && $5 > l) l = $5
+      if ($2 == "send" && $6 > 1e6 && $5 > l) l = $5
       if ($2 == "memory") m += $5 - $4
       if ($2 == "memory" && $3 == "server_update") { u += $5 - $4; nu++ } }
       END { printf "%s %.9f %.9f %.9f\n", b, l - f, m, u / nu }' "$out/$name.csv")
