@@ -34,6 +34,7 @@ typedef struct asgd_options {
 static const dsgd_option asgd_options_table[] = {
     DSGD_PS_SERVERS_OPTION(asgd_options),
     DSGD_PS_INFLOW_OPTION(asgd_options),
+    DSGD_PS_OUTFLOW_OPTION(asgd_options),
     {"push-every", DSGD_OPT_LONG, AT(push_every), .def = "1", .min = 1, .metavar = "N",
      .help = "push the accumulated gradient every N steps"},
     {"pull-every", DSGD_OPT_LONG, AT(pull_every), .def = "1", .min = 1, .metavar = "N",
@@ -60,11 +61,12 @@ typedef struct asgd_server {
     double version, stale_sum, stale_max, updates;
 } asgd_server;
 
-/* A push: one SGD step with the (stale) gradient.  A pull or done: send
- * the shard and its version. */
-static int asgd_handle(dsgd_node *n, dsgd_comm *c, const dsgd_ps_header *h, int src,
-                       dsgd_vec *in, void *ctx)
+/* A push: one SGD step with the (stale) gradient.  A pull or done: reply
+ * with the shard and its version. */
+static int asgd_handle(dsgd_node *n, dsgd_comm *c, const dsgd_ps_header *h, int src, dsgd_vec *in,
+                       dsgd_ps_reply *reply, void *ctx)
 {
+    (void)src;
     asgd_server *sv = ctx;
     int kind = (int)h->kind, rc = DSGD_OK;
     if (kind & DSGD_PS_PUSH) {
@@ -78,12 +80,8 @@ static int asgd_handle(dsgd_node *n, dsgd_comm *c, const dsgd_ps_header *h, int 
         sv->stale_sum += staleness;
         sv->stale_max = staleness > sv->stale_max ? staleness : sv->stale_max;
     }
-    if (rc == DSGD_OK && (kind & (DSGD_PS_PULL | DSGD_PS_DONE))) {
-        dsgd_ps_header r = {kind, sv->version, 0, 0, 0, 0};
-        rc = dsgd_send(c, src, DSGD_PS_TAG_REPLY_HDR, &r, sizeof r);
-        if (rc == DSGD_OK)
-            rc = dsgd_send(c, src, DSGD_PS_TAG_REPLY, sv->shard.data, dsgd_vec_bytes(&sv->shard));
-    }
+    if (kind & (DSGD_PS_PULL | DSGD_PS_DONE))
+        *reply = (dsgd_ps_reply){1, {kind, sv->version, 0, 0, 0, 0}, &sv->shard};
     return rc;
 }
 

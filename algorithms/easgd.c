@@ -21,6 +21,7 @@ typedef struct easgd_options {
 static const dsgd_option easgd_options_table[] = {
     DSGD_PS_SERVERS_OPTION(easgd_options),
     DSGD_PS_INFLOW_OPTION(easgd_options),
+    DSGD_PS_OUTFLOW_OPTION(easgd_options),
     {"tau", DSGD_OPT_LONG, DSGD_OPT_AT(easgd_options, tau), .def = "1", .min = 1, .metavar = "N",
      .help = "steps between exchanges with the centre"},
     {"alpha", DSGD_OPT_DOUBLE, DSGD_OPT_AT(easgd_options, alpha), .def = "0.1", .max = 1,
@@ -36,20 +37,23 @@ typedef struct easgd_server {
 
 /* A push of x_i (in `d`, its own buffer): d <- alpha (x_i - x~);
  * x~ <- x~ + d; return d.  Done: return the centre. */
-static int easgd_handle(dsgd_node *n, dsgd_comm *c, const dsgd_ps_header *h, int src,
-                        dsgd_vec *d, void *ctx)
+static int easgd_handle(dsgd_node *n, dsgd_comm *c, const dsgd_ps_header *h, int src, dsgd_vec *d,
+                        dsgd_ps_reply *reply, void *ctx)
 {
-    (void)n;
+    (void)n, (void)src;
     easgd_server *sv = ctx;
-    if ((int)h->kind & DSGD_PS_DONE)
-        return dsgd_send(c, src, DSGD_PS_TAG_REPLY, sv->centre.data, dsgd_vec_bytes(&sv->centre));
+    if ((int)h->kind & DSGD_PS_DONE) {
+        reply->vec = &sv->centre;
+        return DSGD_OK;
+    }
     double t0 = dsgd_now(c);
     double bytes = dsgd_vec_axpy(d, -1.0f, &sv->centre); /* d <- x_i - x~ */
     bytes += dsgd_vec_scale(d, sv->alpha);              /* d <- alpha (x_i - x~) */
     bytes += dsgd_vec_axpy(&sv->centre, 1.0f, d);       /* x~ <- x~ + d */
     int rc = dsgd_memory(c, "elastic_update", bytes, t0);
     dsgd_record(c, DSGD_EV_UPDATE, "elastic", t0, sv->alpha);
-    return rc ? rc : dsgd_send(c, src, DSGD_PS_TAG_REPLY, d->data, dsgd_vec_bytes(d));
+    reply->vec = d;
+    return rc;
 }
 
 static int easgd_serve(dsgd_node *n, dsgd_comm *c)

@@ -103,52 +103,76 @@ int dsgd_ps_exchange(dsgd_comm *c, const dsgd_layout *l, int kind, long t, const
     return rc ? rc : r;
 }
 
+/* A pool of shard-shaped buffers (phantom if the shard is), handed out
+ * and back by index: the server's push buffers and its reply buffers. */
+typedef struct ps_pool {
+    int n, n_free;
+    dsgd_vec *bufs; /* [n] */
+    int *free;      /* [n]: the free buffers' indices, n_free of them */
+} ps_pool;
+
+static int ps_pool_init(ps_pool *p, int n, const dsgd_vec *shard)
+{
+    *p = (ps_pool){.n = n};
+    p->bufs = calloc((size_t)n, sizeof *p->bufs);
+    p->free = calloc((size_t)n, sizeof *p->free);
+    if (!p->bufs || !p->free)
+        return DSGD_ENOMEM;
+    for (int k = 0; k < n; k++) {
+        if (dsgd_vec_alloc(&p->bufs[k], shard->len, dsgd_vec_is_phantom(shard)) != 0)
+            return DSGD_ENOMEM;
+        p->free[p->n_free++] = k;
+    }
+    return DSGD_OK;
+}
+
+static int ps_pool_take(ps_pool *p) { return p->free[--p->n_free]; }
+static void ps_pool_give(ps_pool *p, int k) { p->free[p->n_free++] = k; }
+
+static void ps_pool_free(ps_pool *p)
+{
+    for (int k = 0; p->bufs && k < p->n; k++)
+        dsgd_vec_free(&p->bufs[k]);
+    free(p->bufs);
+    free(p->free);
+}
+
+/* At most `limit` buffers (0 or more than W: one per worker). */
+static int ps_pool_size(int limit, int W) { return limit > 0 && limit < W ? limit : W; }
+
 /* The asynchronous server's receives: one posted per worker (its header,
  * or after a push's header its shard), so that every worker's push moves
  * at once, as a real parameter server takes pushes from many workers side
- * by side; at most `inflow` shard receives at a time (the buffers), the
- * other pushes queue in header order. */
+ * by side; at most --server-inflow shard receives at a time (the pool's
+ * buffers), the other pushes queue in header order. */
 typedef struct ps_inbox {
-    int W, inflow;
-    dsgd_request **reqs;  /* [W]: worker i's posted receive, NULL: none */
+    int W;
+    dsgd_request **reqs;  /* [W]: worker i's posted receive, NULL: none (not owned) */
     dsgd_ps_header *hdr;  /* [W] */
     int *buf_of;          /* [W]: the buffer of worker i's shard, -1: none (a header) */
-    dsgd_vec *bufs;       /* [inflow] */
-    int *free_bufs, n_free;
+    ps_pool pool;
     int *queue, q_head, q_len; /* pushes waiting for a buffer (workers, FIFO) */
 } ps_inbox;
 
 static void ps_inbox_free(ps_inbox *b)
 {
-    for (int k = 0; b->bufs && k < b->inflow; k++)
-        dsgd_vec_free(&b->bufs[k]);
-    free(b->reqs);
+    ps_pool_free(&b->pool);
     free(b->hdr);
     free(b->buf_of);
-    free(b->bufs);
-    free(b->free_bufs);
     free(b->queue);
 }
 
-static int ps_inbox_init(ps_inbox *b, int W, int inflow, const dsgd_vec *shard)
+static int ps_inbox_init(ps_inbox *b, int W, int inflow, const dsgd_vec *shard, dsgd_request **reqs)
 {
-    *b = (ps_inbox){.W = W, .inflow = inflow > 0 && inflow < W ? inflow : W};
-    b->reqs = calloc((size_t)W, sizeof *b->reqs);
+    *b = (ps_inbox){.W = W, .reqs = reqs};
     b->hdr = calloc((size_t)W, sizeof *b->hdr);
     b->buf_of = calloc((size_t)W, sizeof *b->buf_of);
     b->queue = calloc((size_t)W, sizeof *b->queue);
-    b->bufs = calloc((size_t)b->inflow, sizeof *b->bufs);
-    b->free_bufs = calloc((size_t)b->inflow, sizeof *b->free_bufs);
-    if (!b->reqs || !b->hdr || !b->buf_of || !b->queue || !b->bufs || !b->free_bufs)
+    if (!b->hdr || !b->buf_of || !b->queue)
         return DSGD_ENOMEM;
     for (int i = 0; i < W; i++)
         b->buf_of[i] = -1;
-    for (int k = 0; k < b->inflow; k++) {
-        if (dsgd_vec_alloc(&b->bufs[k], shard->len, dsgd_vec_is_phantom(shard)) != 0)
-            return DSGD_ENOMEM;
-        b->free_bufs[b->n_free++] = k;
-    }
-    return DSGD_OK;
+    return ps_pool_init(&b->pool, ps_pool_size(inflow, W), shard);
 }
 
 static int ps_post_header(dsgd_comm *c, const dsgd_layout *l, ps_inbox *b, int i)
@@ -161,15 +185,16 @@ static int ps_post_header(dsgd_comm *c, const dsgd_layout *l, ps_inbox *b, int i
  * is free, else queue it. */
 static int ps_post_data(dsgd_comm *c, const dsgd_layout *l, ps_inbox *b, int i)
 {
-    if (b->n_free == 0) {
+    if (b->pool.n_free == 0) {
         b->queue[(b->q_head + b->q_len++) % b->W] = i;
         return DSGD_OK;
     }
-    int k = b->free_bufs[--b->n_free];
+    int k = ps_pool_take(&b->pool);
+    dsgd_vec *buf = &b->pool.bufs[k];
     b->buf_of[i] = k;
     dsgd_set_iter(c, (long)b->hdr[i].iter);
-    return dsgd_irecv(c, dsgd_layout_worker(l, i), DSGD_PS_TAG_DATA, b->bufs[k].data,
-                      dsgd_vec_bytes(&b->bufs[k]), &b->reqs[i]);
+    return dsgd_irecv(c, dsgd_layout_worker(l, i), DSGD_PS_TAG_DATA, buf->data, dsgd_vec_bytes(buf),
+                      &b->reqs[i]);
 }
 
 /* Worker i's buffer is free again: the first queued push takes it. */
@@ -177,7 +202,7 @@ static int ps_release(dsgd_comm *c, const dsgd_layout *l, ps_inbox *b, int i)
 {
     if (b->buf_of[i] < 0)
         return DSGD_OK;
-    b->free_bufs[b->n_free++] = b->buf_of[i];
+    ps_pool_give(&b->pool, b->buf_of[i]);
     b->buf_of[i] = -1;
     if (b->q_len == 0)
         return DSGD_OK;
@@ -187,46 +212,153 @@ static int ps_release(dsgd_comm *c, const dsgd_layout *l, ps_inbox *b, int i)
     return ps_post_data(c, l, b, next);
 }
 
+/* The asynchronous server's replies: the header and a snapshot of the
+ * vector the handler chose (the shard moves on under later pushes while a
+ * reply is in flight), each sent with dsgd_isend and completed in the
+ * server's dsgd_waitany loop, so replies to many workers move side by side
+ * as the pushes do; at most --server-outflow snapshots at a time (the
+ * pool's buffers).  A worker's next reply waits for its previous one. */
+typedef struct ps_outbox {
+    int W;
+    dsgd_request **reqs; /* [2W]: worker i's reply header send at i, its vector's at W + i
+                            (not owned) */
+    dsgd_ps_header *hdr; /* [W]: the reply headers in flight */
+    int *buf_of;         /* [W]: the buffer of worker i's reply in flight, -1: none */
+    ps_pool pool;
+} ps_outbox;
+
+static void ps_outbox_free(ps_outbox *o)
+{
+    ps_pool_free(&o->pool);
+    free(o->hdr);
+    free(o->buf_of);
+}
+
+static int ps_outbox_init(ps_outbox *o, int W, int outflow, const dsgd_vec *shard,
+                          dsgd_request **reqs)
+{
+    *o = (ps_outbox){.W = W, .reqs = reqs};
+    o->hdr = calloc((size_t)W, sizeof *o->hdr);
+    o->buf_of = calloc((size_t)W, sizeof *o->buf_of);
+    if (!o->hdr || !o->buf_of)
+        return DSGD_ENOMEM;
+    for (int i = 0; i < W; i++)
+        o->buf_of[i] = -1;
+    return ps_pool_init(&o->pool, ps_pool_size(outflow, W), shard);
+}
+
+/* Send j of the outbox (a header or a vector) completed with rc: a failed
+ * worker's is forgiven; once both of a reply's sends are done, its buffer
+ * is free. */
+static int ps_outbox_done(dsgd_comm *c, const dsgd_layout *l, ps_outbox *o, int j, int rc)
+{
+    int i = j % o->W;
+    if (!o->reqs[i] && !o->reqs[o->W + i] && o->buf_of[i] >= 0) {
+        ps_pool_give(&o->pool, o->buf_of[i]);
+        o->buf_of[i] = -1;
+    }
+    return dsgd_forgive(c, rc, dsgd_layout_worker(l, i));
+}
+
+/* Sends worker i the reply r: once its previous reply has completed and a
+ * buffer is free (meanwhile completing replies only: the receives stay
+ * posted), snapshots r->vec into that buffer, charged as memory traffic,
+ * and posts the sends. */
+static int ps_reply(dsgd_comm *c, const dsgd_layout *l, ps_outbox *o, int i, const dsgd_ps_reply *r)
+{
+    int rc = DSGD_OK, W = o->W, dst = dsgd_layout_worker(l, i);
+    while (rc == DSGD_OK && (o->reqs[i] || o->reqs[W + i] || (r->vec && o->pool.n_free == 0))) {
+        int j = -1;
+        rc = dsgd_waitany(c, o->reqs, 2 * W, &j, NULL);
+        if (j >= 0)
+            rc = ps_outbox_done(c, l, o, j, rc);
+    }
+    if (rc == DSGD_OK && r->has_header) {
+        o->hdr[i] = r->header;
+        rc = dsgd_isend(c, dst, DSGD_PS_TAG_REPLY_HDR, &o->hdr[i], sizeof o->hdr[i], &o->reqs[i]);
+    }
+    if ((rc = dsgd_forgive(c, rc, dst)) != DSGD_OK || !r->vec)
+        return rc;
+    int k = ps_pool_take(&o->pool);
+    dsgd_vec *buf = &o->pool.bufs[k];
+    o->buf_of[i] = k;
+    double t0 = dsgd_now(c);
+    rc = dsgd_memory(c, "reply_snapshot", dsgd_vec_copy(buf, r->vec), t0);
+    if (rc == DSGD_OK)
+        rc = dsgd_isend(c, dst, DSGD_PS_TAG_REPLY, buf->data, dsgd_vec_bytes(buf), &o->reqs[W + i]);
+    if (!o->reqs[W + i] && !o->reqs[i]) { /* (not posted: dst has failed) */
+        ps_pool_give(&o->pool, k);
+        o->buf_of[i] = -1;
+    }
+    return dsgd_forgive(c, rc, dst);
+}
+
+/* Worker i's message (header h, and its pushed shard if any) completed:
+ * hand it to the handler, send the reply (snapshot first: the reply may be
+ * the push's buffer, as easgd's d is), free the push's buffer, post i's
+ * next header receive. */
+static int ps_serve_one(dsgd_node *n, dsgd_comm *c, ps_inbox *b, ps_outbox *o, int i,
+                        dsgd_ps_handler handle, void *ctx)
+{
+    const dsgd_layout *l = &n->l;
+    const dsgd_ps_header *h = &b->hdr[i];
+    int src = dsgd_layout_worker(l, i), pushed = b->buf_of[i];
+    dsgd_ps_reply reply = {0};
+    dsgd_set_iter(c, (long)h->iter);
+    int rc = handle(n, c, h, src, pushed < 0 ? NULL : &b->pool.bufs[pushed], &reply, ctx);
+    if ((rc = dsgd_forgive(c, rc, src)) == DSGD_OK && !dsgd_failed(c, src))
+        rc = ps_reply(c, l, o, i, &reply);
+    if (rc == DSGD_OK)
+        rc = ps_release(c, l, b, i);
+    if (rc == DSGD_OK && !((int)h->kind & DSGD_PS_DONE) && !dsgd_failed(c, src))
+        rc = ps_post_header(c, l, b, i);
+    return rc;
+}
+
 int dsgd_ps_serve_async(dsgd_node *n, dsgd_comm *c, const dsgd_vec *shard, dsgd_ps_handler handle,
                         void *ctx)
 {
     const dsgd_layout *l = &n->l;
-    const dsgd_ps_options *o = n->opt;
+    const dsgd_ps_options *opt = n->opt;
     int W = l->n_workers;
-    ps_inbox b;
-    int rc = ps_inbox_init(&b, W, o->inflow, shard);
+    /* One waitany over every request: [0, W) the receives, [W, 3W) the replies. */
+    dsgd_request **reqs = calloc(3 * (size_t)W, sizeof *reqs);
+    ps_inbox b = {0};
+    ps_outbox o = {0};
+    int rc = reqs ? DSGD_OK : DSGD_ENOMEM;
+    if (rc == DSGD_OK && (rc = ps_inbox_init(&b, W, opt->inflow, shard, reqs)) == DSGD_OK)
+        rc = ps_outbox_init(&o, W, opt->outflow, shard, reqs + W);
     for (int i = 0; rc == DSGD_OK && i < W; i++)
         rc = ps_post_header(c, l, &b, i);
-    /* Until every worker has said done or failed: a failed worker's
-     * receive fails (dsgd_forgive) and the others go on. */
+    /* Until every worker has said done or failed and every reply has gone:
+     * a failed worker's receives and sends fail (dsgd_forgive) and the
+     * others go on. */
     while (rc == DSGD_OK) {
-        int i = -1, any = 0;
-        for (int k = 0; k < W && !any; k++)
-            any = b.reqs[k] != NULL;
+        int k = -1, any = 0;
+        for (int j = 0; j < 3 * W && !any; j++)
+            any = reqs[j] != NULL;
         if (!any) /* (a queued push waits for a posted one) */
             break;
-        rc = dsgd_waitany(c, b.reqs, W, &i, NULL);
-        if (i < 0)
+        rc = dsgd_waitany(c, reqs, 3 * W, &k, NULL);
+        if (k < 0)
             break;
-        int src = dsgd_layout_worker(l, i), pushed = b.buf_of[i];
+        if (k >= W) { /* a reply's send */
+            rc = ps_outbox_done(c, l, &o, k - W, rc);
+            continue;
+        }
         if (rc != DSGD_OK) { /* died before its header or whole shard came */
-            if ((rc = dsgd_forgive(c, rc, src)) == DSGD_OK)
-                rc = ps_release(c, l, &b, i);
+            if ((rc = dsgd_forgive(c, rc, dsgd_layout_worker(l, k))) == DSGD_OK)
+                rc = ps_release(c, l, &b, k);
             continue;
         }
-        const dsgd_ps_header *h = &b.hdr[i];
-        if (pushed < 0 && ((int)h->kind & DSGD_PS_PUSH)) {
-            rc = ps_post_data(c, l, &b, i);
-            continue;
-        }
-        dsgd_set_iter(c, (long)h->iter);
-        rc = dsgd_forgive(c, handle(n, c, h, src, pushed < 0 ? NULL : &b.bufs[pushed], ctx), src);
-        if (rc == DSGD_OK)
-            rc = ps_release(c, l, &b, i);
-        if (rc == DSGD_OK && !((int)h->kind & DSGD_PS_DONE) && !dsgd_failed(c, src))
-            rc = ps_post_header(c, l, &b, i);
+        if (b.buf_of[k] < 0 && ((int)b.hdr[k].kind & DSGD_PS_PUSH))
+            rc = ps_post_data(c, l, &b, k);
+        else
+            rc = ps_serve_one(n, c, &b, &o, k, handle, ctx);
     }
     ps_inbox_free(&b);
+    ps_outbox_free(&o);
+    free(reqs);
     dsgd_set_iter(c, -1);
     return rc;
 }

@@ -28,7 +28,8 @@ typedef struct dsgd_ps_header {
  * (its first member, named ps), and their table entry. */
 typedef struct dsgd_ps_options {
     int servers;
-    int inflow; /* asynchronous servers: shard receives posted at once (0: one per worker) */
+    int inflow;  /* asynchronous servers: shard receives posted at once (0: one per worker) */
+    int outflow; /* asynchronous servers: reply snapshots in flight at once (0: one per worker) */
 } dsgd_ps_options;
 #define DSGD_PS_SERVERS_OPTION(T)                                                                  \
     {"servers", DSGD_OPT_INT, DSGD_OPT_AT(T, ps.servers), .def = "1", .min = 1, .metavar = "S",    \
@@ -39,6 +40,16 @@ typedef struct dsgd_ps_options {
     {"server-inflow", DSGD_OPT_INT, DSGD_OPT_AT(T, ps.inflow), .min = 0, .metavar = "K",           \
      .help = "a server receives at most K pushes at once, each into a buffer of its shard "        \
              "(default or 0: one per worker, every push moves side by side)"}
+
+/* --server-outflow, for the variants served by dsgd_ps_serve_async. */
+#define DSGD_PS_OUTFLOW_OPTION(T)                                                                  \
+    {                                                                                              \
+        "server-outflow", DSGD_OPT_INT, DSGD_OPT_AT(T, ps.outflow),                                \
+            .min = 0, .metavar = "K",                                                              \
+            .help =                                                                                \
+                "a server has at most K replies in flight at once, each from a snapshot of its "   \
+                "shard (default or 0: one per worker, every reply moves side by side)"             \
+    }
 
 /* Roles: the last --servers ranks are servers, the others workers (at
  * least one of each). */
@@ -69,22 +80,34 @@ int dsgd_ps_exchange(dsgd_comm *c, const dsgd_layout *l, int kind, long t, const
  * every worker. */
 int dsgd_ps_serve_sync(dsgd_node *n, dsgd_comm *c);
 
+/* What an asynchronous server answers a worker: a header (if has_header,
+ * DSGD_PS_TAG_REPLY_HDR), then a vector (if vec, DSGD_PS_TAG_REPLY). */
+typedef struct dsgd_ps_reply {
+    int has_header;
+    dsgd_ps_header header;
+    const dsgd_vec *vec; /* copied when the handler returns: it may change after */
+} dsgd_ps_reply;
+
 /* What an asynchronous server does with one worker's message: header h
  * from src and, for a push, its shard in `in` (NULL otherwise; the handler
  * may overwrite it: it is that push's own buffer until handle returns).
- * A DSGD_ENETWORK with a failed src is forgiven. */
+ * It fills *reply (zeroed: no reply) and sends nothing itself. */
 typedef int (*dsgd_ps_handler)(dsgd_node *n, dsgd_comm *c, const dsgd_ps_header *h, int src,
-                               dsgd_vec *in, void *ctx);
+                               dsgd_vec *in, dsgd_ps_reply *reply, void *ctx);
 /* Server of the asynchronous variants.  It keeps a receive posted for
  * every worker, its next header or, once that header says push, its shard
  * (into a buffer shaped like `shard`; at most --server-inflow of them at a
  * time, the other pushes queue in the order their headers came), so the
  * pushes of many workers arrive side by side.  As each message completes,
  * in any order (dsgd_waitany), it calls handle (the updates stay one at a
- * time: the shard is one memory) and posts that worker's next header
- * receive.  It returns when every worker has said done (DSGD_PS_DONE) or
- * failed (a failed worker's receive is forgiven; the others go on).
- * Memory: min(inflow, workers) shard buffers. */
+ * time: the shard is one memory), copies the reply's vector into a reply
+ * buffer (at most --server-outflow of them; a reply waits for a free one,
+ * and for that worker's previous reply), posts the reply's sends, which
+ * complete in the same dsgd_waitany as the receives, and posts that
+ * worker's next header receive.  It returns when every worker has said
+ * done (DSGD_PS_DONE) or failed, and every reply has gone (a failed
+ * worker's receives and sends are forgiven; the others go on).
+ * Memory: min(inflow, workers) + min(outflow, workers) shard buffers. */
 int dsgd_ps_serve_async(dsgd_node *n, dsgd_comm *c, const dsgd_vec *shard, dsgd_ps_handler handle,
                         void *ctx);
 
