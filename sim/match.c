@@ -34,6 +34,7 @@
  * reports it once (DSGD_EFAILED).  Ports created later get markers of the
  * ranks already dead.  A *sink* on d's host drains each of d's ports so
  * that sends still in flight to d complete; they report DSGD_ENETWORK. */
+#include <simgrid/comm.h>
 #include <simgrid/actor.h>
 #include <simgrid/semaphore.h>
 #include <stdio.h>
@@ -622,8 +623,12 @@ void sim_ports_free(sim_rank *r)
         free(p->dead_seen);
         for (sim_transfer *t = p->gets, *next; t; t = next) {
             next = t->next;
-            if (t->landed)
-                free(t->payload);
+            /* A get still pending when the run ended holds the receiving
+             * actor (SimGrid's comm keeps a reference to it): release it,
+             * and the message, if one came that nobody received. */
+            if (!t->landed && t->comm)
+                sg_comm_unref(t->comm);
+            free(t->payload);
             free(t);
         }
         for (sim_transfer *t = p->pool, *next; t; t = next) {
