@@ -124,7 +124,8 @@ static const dsgd_option core_options[] = {
              "optionally only from T0 to T1 s (repeatable)"},
     {"jitter", DSGD_OPT_STR, AT(jitter), .metavar = "CV[:normal|lognormal]", SIM,
      .help = "every compute charge times a random factor of mean 1 and this coefficient of "
-             "variation, per rank from --seed (default normal; lognormal: a heavy tail)"},
+             "variation, per rank from --seed (default normal; lognormal: a heavy tail); default: "
+             "the cost profile's jitter_cv (dsgd-calibrate measures it), else none; 0: none"},
     {"fail", DSGD_OPT_LIST, AT(fail), .metavar = "HOST@T", SIM,
      .help = "kill a rank, or the ranks on a host, at simulated time T (repeatable); "
              "synchronous variants then stall (exit 3), asynchronous ones go on without a "

@@ -31,6 +31,8 @@ void dsgd_cost_defaults(dsgd_cost_profile *p)
     p->io_bw_Bps = 1e9;
     p->mem_bw_Bps = 1e10;
     p->peak_flops = 0.0;
+    p->jitter_cv = 0.0;
+    p->jitter_lognormal = 0.0;
 }
 
 /* The kind named after prefix in key ("efficiency.conv"), or -1. */
@@ -55,6 +57,10 @@ static double *field_of(dsgd_cost_profile *p, const char *key)
         return &p->mem_bw_Bps;
     if (strcmp(key, "peak_flops") == 0)
         return &p->peak_flops;
+    if (strcmp(key, "jitter_cv") == 0)
+        return &p->jitter_cv;
+    if (strcmp(key, "jitter_lognormal") == 0)
+        return &p->jitter_lognormal;
     int k = kind_after(key, "efficiency.");
     if (k >= 0)
         return &p->efficiency[k];
@@ -70,6 +76,10 @@ static int valid(const char *key, double v)
         return v > 0 && v <= 1;
     if (strcmp(key, "layer_overhead_s") == 0 || strncmp(key, "overhead_s.", 11) == 0)
         return v >= 0;
+    if (strcmp(key, "jitter_cv") == 0) /* as --jitter takes it */
+        return v >= 0 && v <= 1;
+    if (strcmp(key, "jitter_lognormal") == 0)
+        return v == 0 || v == 1;
     return v > 0;
 }
 
@@ -154,6 +164,9 @@ static int write_profile(FILE *f, void *ctx)
             p->layer_overhead_s, p->io_bw_Bps, p->mem_bw_Bps);
     if (p->peak_flops > 0)
         fprintf(f, "peak_flops = %.17g\n", p->peak_flops);
+    if (p->jitter_cv > 0)
+        fprintf(f, "jitter_cv = %.17g\njitter_lognormal = %g\n", p->jitter_cv,
+                p->jitter_lognormal);
     return 0;
 }
 

@@ -15,6 +15,7 @@
  *                        of kinds without their own overhead
  *     io_bw_Bps          data-loading bandwidth per host
  *     mem_bw_Bps         memory bandwidth of vector ops
+ *     jitter_cv, jitter_lognormal  spread of compute times (sim/jitter.h)
  *     peak_flops         the speed S the efficiencies were measured
  *                        against (dsgd-calibrate writes it, and the host
  *                        speed of its platform equals it); informative:
@@ -36,6 +37,11 @@ typedef struct dsgd_cost_profile {
     double io_bw_Bps;
     double mem_bw_Bps;
     double peak_flops; /* 0: not said */
+    /* Run-to-run spread of compute times as the calibration measured it
+     * (dsgd-sim uses it when --jitter is not given): the coefficient of
+     * variation (0: none) and whether its tail is heavy (1: lognormal). */
+    double jitter_cv;
+    double jitter_lognormal;
 } dsgd_cost_profile;
 
 /* Uncalibrated defaults, typical of a GPU running a framework: GEMM-heavy

@@ -553,6 +553,12 @@ static int simulate(dsgd_config *cfg, const dsgd_algo *algo, dsgd_dataset *data,
     dsgd_sim_options opt = sim_options(cfg, &cost);
     opt.faults = &faults;
     opt.jitter = *jitter;
+    if (!cfg->jitter[0] && cost.jitter_cv > 0) { /* the calibrated spread, unless --jitter says */
+        opt.jitter.kind = cost.jitter_lognormal ? DSGD_JITTER_LOGNORMAL : DSGD_JITTER_NORMAL;
+        opt.jitter.cv = cost.jitter_cv;
+        snprintf(cfg->jitter, sizeof cfg->jitter, "%.4g:%s", cost.jitter_cv,
+                 cost.jitter_lognormal ? "lognormal" : "normal");
+    }
     opt.seed = cfg->seed;
     dsgd_sim_world *world = dsgd_sim_world_create(n, hosts, &opt);
     dsgd_result *results = calloc((size_t)n, sizeof *results);

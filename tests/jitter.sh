@@ -49,4 +49,16 @@ t1=$(field "$("$sim" "${eight[@]}" --jitter 0.2)" iter_time_s)
 echo "ssgd, 8 ranks: iteration $t0 s without jitter, $t1 s with CV 0.2"
 awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b > a * 1.01) }' ||
   { echo "FAIL: ssgd does not wait for its slowest worker"; fail=1; }
+# A calibrated profile's spread (jitter_cv, dsgd-calibrate) is the default;
+# --jitter overrides it, --jitter 0 turns it off.  The JSON says which.
+printf 'jitter_cv = 0.2\njitter_lognormal = 1\n' > "$out/spread.profile"
+j=$("$sim" "${one[@]}" --cost-profile "$out/spread.profile" --json --trace "$out/profile.csv")
+read -r n m cv med < <(stats "$out/profile.csv")
+echo "profile jitter_cv 0.2 lognormal: JSON jitter $(field "$j" jitter), trace cv $cv"
+[ "$(field "$j" jitter)" = '"0.2:lognormal"' ] && cmp -s "$out/profile.csv" "$out/lognormal.csv" ||
+  { echo "FAIL: the profile's jitter is not --jitter 0.2:lognormal"; fail=1; }
+j=$("$sim" "${one[@]}" --cost-profile "$out/spread.profile" --jitter 0 --json --trace "$out/off.csv")
+read -r n m cv med < <(stats "$out/off.csv")
+[ "$(field "$j" jitter)" = '"0"' ] && awk -v c="$cv" 'BEGIN { exit !(c < 1e-4) }' ||
+  { echo "FAIL: --jitter 0 did not turn the profile's jitter off (cv $cv)"; fail=1; }
 exit $fail

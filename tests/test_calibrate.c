@@ -304,6 +304,41 @@ static int check_simulation(const char *argv0, const char *dir, const dsgd_calib
     return failures;
 }
 
+/* The spread of compute times: 2 ranks x 3000 calls of the same work,
+ * times a factor of mean 1 and coefficient of variation cv, normal or
+ * lognormal (as sim/jitter.c draws them); the fit recovers cv within 8 %
+ * (sampling) and the shape of the tail. */
+static int check_jitter(double cv, int lognormal)
+{
+    dsgd_trace t;
+    dsgd_trace_init(&t);
+    dsgd_rng rng;
+    dsgd_rng_seed(&rng, lognormal ? 31 : 32);
+    double s = sqrt(log(1 + cv * cv));
+    for (int rank = 0; rank < 2; rank++) {
+        writer w = {&t, 0.0, &rng};
+        for (long i = 0; i < 3000; i++) {
+            double z = dsgd_rng_normal(&rng);
+            double factor = lognormal ? exp(s * z - s * s / 2) : 1 + cv * z;
+            event(&w, rank, DSGD_EV_COMPUTE, "fwdbwd", 0.01 * factor, 0, 1e9, -1, i, 0);
+        }
+    }
+    dsgd_calibration cal;
+    char err[512];
+    int rc = dsgd_calibrate(&t, 1, 1, 1, 0, &cal, err, sizeof err);
+    dsgd_trace_free(&t);
+    if (rc != 0) {
+        fprintf(stderr, "jitter: %s\n", err);
+        return 1;
+    }
+    char what[64];
+    snprintf(what, sizeof what, "jitter cv (%s)", lognormal ? "lognormal" : "normal");
+    int failures = within(what, cal.jitter_cv, cv, 0.08);
+    printf("%-34s skewness %.3f: %s (want %s)\n", "jitter tail", cal.jitter_skewness,
+           cal.jitter_lognormal ? "lognormal" : "normal", lognormal ? "lognormal" : "normal");
+    return failures + (cal.jitter_lognormal != lognormal);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -329,6 +364,9 @@ int main(int argc, char **argv)
         return 1;
     }
     int failures = check_fit(&cal);
+    /* the synthetic benchmarks' own noise: normal, NOISE */
+    failures += within("jitter cv (the benchmarks' noise)", cal.jitter_cv, NOISE, 0.10);
+    failures += check_jitter(0.1, 1) + check_jitter(0.05, 0);
     snprintf(path, sizeof path, "%s/synth", argv[1]);
     if (dsgd_calib_write(&cal, path, "synthetic traces (test_calibrate)", err, sizeof err) != 0) {
         fprintf(stderr, "%s\n", err);

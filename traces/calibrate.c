@@ -357,6 +357,79 @@ static void fit_mem_io(const dsgd_trace *traces, size_t n, collected *c, dsgd_ca
     cal->mem_streams = streams;
 }
 
+/* One compute call: what identifies repeated work, and its duration. */
+typedef struct timed_call {
+    int rank;
+    const char *name;
+    double flops, seconds;
+} timed_call;
+
+static int call_order(const void *a, const void *b)
+{
+    const timed_call *x = a, *y = b;
+    if (x->rank != y->rank)
+        return x->rank < y->rank ? -1 : 1;
+    int c = strcmp(x->name, y->name);
+    if (c)
+        return c;
+    return x->flops < y->flops ? -1 : x->flops > y->flops;
+}
+
+static int same_work(const timed_call *x, const timed_call *y)
+{
+    return x->rank == y->rank && strcmp(x->name, y->name) == 0 && x->flops == y->flops;
+}
+
+/* The spread of compute times (--jitter): the calls of the same work on
+ * the same rank (groups of at least 5) divided by their group's mean,
+ * pooled; their coefficient of variation and skewness. */
+#define JITTER_MIN_GROUP 5
+static void fit_jitter(const dsgd_trace *traces, size_t n, dsgd_calibration *cal)
+{
+    size_t total = 0, k = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t e = 0; e < traces[i].count; e++)
+            total += traces[i].events[e].kind == DSGD_EV_COMPUTE;
+    timed_call *calls = total ? malloc(sizeof *calls * total) : NULL;
+    for (size_t i = 0; calls && i < n; i++)
+        for (size_t e = 0; e < traces[i].count; e++) {
+            const dsgd_event *ev = &traces[i].events[e];
+            if (ev->kind == DSGD_EV_COMPUTE && ev->t1 > ev->t0)
+                calls[k++] = (timed_call){ev->rank, ev->name, ev->flops, ev->t1 - ev->t0};
+        }
+    if (!calls)
+        return;
+    qsort(calls, k, sizeof *calls, call_order);
+    double m2 = 0, m3 = 0;
+    size_t used = 0, groups = 0;
+    for (size_t a = 0, b; a < k; a = b) {
+        double sum = 0;
+        for (b = a; b < k && same_work(&calls[a], &calls[b]); b++)
+            sum += calls[b].seconds;
+        if (b - a < JITTER_MIN_GROUP)
+            continue;
+        double mean = sum / (double)(b - a);
+        for (size_t i = a; i < b; i++) {
+            double d = calls[i].seconds / mean - 1.0;
+            m2 += d * d;
+            m3 += d * d * d;
+        }
+        used += b - a;
+        groups++;
+    }
+    free(calls);
+    if (used < 2 * JITTER_MIN_GROUP)
+        return;
+    /* each group's mean is estimated from it: n - 1 degrees of freedom each */
+    double cv = sqrt(m2 / (double)(used - groups));
+    cal->jitter_events = used;
+    cal->jitter_groups = groups;
+    cal->jitter_cv = cv;
+    cal->jitter_skewness = cv > 0 ? m3 / (double)(used - groups) / (cv * cv * cv) : 0.0;
+    double lognormal = 3 * cv + cv * cv * cv;
+    cal->jitter_lognormal = fabs(cal->jitter_skewness - lognormal) < fabs(cal->jitter_skewness);
+}
+
 int dsgd_calibrate(const dsgd_trace *traces, size_t n, int cores, int hosts, double peak_flops,
                    dsgd_calibration *cal, char *err, size_t errlen)
 {
@@ -401,9 +474,11 @@ int dsgd_calibrate(const dsgd_trace *traces, size_t n, int cores, int hosts, dou
     }
     fit_network(&c.net, &cal->net, cal);
     fit_mem_io(traces, n, &c, cal);
+    fit_jitter(traces, n, cal);
     check_allreduce(&c, cal);
     collected_free(&c);
-    if (fastest_kind < 0 && !cal->net.fitted && !cal->mem.fitted && !cal->io.fitted) {
+    if (fastest_kind < 0 && !cal->net.fitted && !cal->mem.fitted && !cal->io.fitted &&
+        !(cal->jitter_cv > 0)) {
         snprintf(err, errlen,
                  "nothing to fit in %zu events: no bench:<kind> compute events, ping-pongs, "
                  "memory or io events with a size and a duration (dsgd-run --bench)",
@@ -443,6 +518,8 @@ void dsgd_calib_profile(const dsgd_calibration *cal, dsgd_cost_profile *p)
     if (cal->io.fitted)
         p->io_bw_Bps = cal->io.rate;
     p->peak_flops = cal->peak_flops;
+    p->jitter_cv = cal->jitter_cv > 1 ? 1 : cal->jitter_cv;
+    p->jitter_lognormal = cal->jitter_lognormal;
 }
 
 /* The base of SMPI's factors (calibrate.h): the first segment's latency,

@@ -69,6 +69,12 @@ typedef struct dsgd_calibration {
     double peak_flops; /* host speed: the fastest kind's rate unless given */
     int peak_given;
     int cores, hosts;
+    /* Run-to-run spread of compute times: repeated calls of the same work
+     * (rank, name, flops) relative to their group's mean, pooled. */
+    size_t jitter_events, jitter_groups;
+    double jitter_cv;       /* coefficient of variation (0: not measured) */
+    double jitter_skewness; /* of the relative times */
+    int jitter_lognormal;   /* the skewness is closer to a lognormal's (3 cv + cv^3) than 0 */
     size_t traces, events;
     char notes[1024]; /* what was skipped and why ("; "-separated) */
 } dsgd_calibration;

@@ -273,6 +273,13 @@ static void print_table(const dsgd_calibration *cal, const char *name)
                "%.3f, range %.3f..%.3f\n",
                cal->allreduce.points, cal->allreduce.median_ratio, cal->allreduce.min_ratio,
                cal->allreduce.max_ratio);
+    if (cal->jitter_cv > 0)
+        printf("jitter: compute times of the same work vary with CV %.4f, skewness %.3f (%s): "
+               "dsgd-sim uses --jitter %.4f:%s from the profile\n  (%zu calls in %zu groups)\n",
+               cal->jitter_cv, cal->jitter_skewness,
+               cal->jitter_lognormal ? "a heavy tail" : "symmetric", cal->jitter_cv,
+               cal->jitter_lognormal ? "lognormal" : "normal", cal->jitter_events,
+               cal->jitter_groups);
     if (cal->notes[0])
         printf("notes: %s\n", cal->notes);
     printf("wrote %s.xml and %s.profile (%d host(s) of %d core(s))\n", name, name, cal->hosts,
@@ -326,6 +333,11 @@ static void print_json(const dsgd_calibration *cal, const char *name)
                "\"max_ratio\":%.6g}",
                cal->allreduce.points, cal->allreduce.median_ratio, cal->allreduce.min_ratio,
                cal->allreduce.max_ratio);
+    if (cal->jitter_cv > 0)
+        printf(",\"jitter\":{\"cv\":%.6g,\"skewness\":%.6g,\"kind\":\"%s\",\"events\":%zu,"
+               "\"groups\":%zu}",
+               cal->jitter_cv, cal->jitter_skewness, cal->jitter_lognormal ? "lognormal" : "normal",
+               cal->jitter_events, cal->jitter_groups);
     printf(",\"notes\":\"");
     for (const char *p = cal->notes; *p; p++)
         putchar(*p == '"' ? '\'' : *p);
