@@ -154,7 +154,13 @@ int dsgd_worker_load(dsgd_worker *w, dsgd_comm *c, long iter)
     double t0 = dsgd_now(c);
     if (w->x)
         dsgd_sampler_load(&w->sampler, ds, iter, w->x, w->y);
-    return dsgd_io(c, "load_batch", dsgd_data_batch_bytes(ds, batch), t0);
+    /* The model's input, one float per element, and a label per sample:
+     * a descriptor model (ResNet-50) loads its own input size whatever
+     * stands in for the data; for executable models it is the data set's
+     * sample (dsgd_data_batch_bytes, what dsgd-run --bench io times). */
+    double bytes =
+        (double)batch * ((double)dsgd_shape_size(w->model.input) * sizeof(float) + sizeof(int));
+    return dsgd_io(c, "load_batch", bytes, t0);
 }
 
 int dsgd_worker_gradient(dsgd_worker *w, dsgd_comm *c, dsgd_result *out)

@@ -51,7 +51,8 @@ void dsgd_data_load_batch(const dsgd_dataset *ds, size_t shard_begin, size_t sha
                           int batch, float *x, int *y);
 
 /* Bytes a minibatch of `batch` samples loads: a float per input element
- * and a label per sample (what a worker's io charge counts). */
+ * and a label per sample (a worker with an executable model charges as
+ * much; a descriptor model charges its own input size). */
 static inline double dsgd_data_batch_bytes(const dsgd_dataset *ds, int batch)
 {
     return (double)batch * ((double)ds->dim * sizeof(float) + sizeof(int));

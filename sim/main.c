@@ -414,11 +414,12 @@ static int choose_coll_model(dsgd_config *cfg, const dsgd_algo *algo, const sg_h
     return 0;
 }
 
-/* The roles of n ranks on a provisional placement (workers while
- * accelerator hosts have room, then CPU hosts) into roles[], with the
- * placement in provisional[]; lsgd's default node size is set here. */
+/* The roles of n ranks on a provisional placement into roles[], with the
+ * placement in provisional[]: machine by machine where machines have CPU
+ * hosts, else workers while accelerator hosts have room, then the rest;
+ * lsgd's default node size is set here. */
 static int provisional_roles(const dsgd_algo *algo, dsgd_config *cfg, const sg_host_t *all,
-                             size_t n_all, int n, int by_machine, int *is_worker, int *node_of,
+                             size_t n_all, int n, int *is_worker, int *node_of,
                              dsgd_role *roles, sg_host_t *provisional, char *err, size_t errlen)
 {
     int per_host = ranks_per_host(cfg);
@@ -426,6 +427,10 @@ static int provisional_roles(const dsgd_algo *algo, dsgd_config *cfg, const sg_h
     dsgd_sim_slots(all, n_all, per_host, &worker_slots);
     for (int r = 0; r < n; r++)
         is_worker[r] = r < worker_slots;
+    /* Machines of accelerators and a CPU host: each machine's ranks are
+     * consecutive (its accelerators, then its CPU host), so that nodes of
+     * consecutive ranks are machines and their roles can stay on them. */
+    int by_machine = dsgd_sim_worker_hosts(all, n_all) < n_all;
     if ((by_machine ? dsgd_sim_place_by_machine(all, n_all, n, per_host, provisional, err, errlen)
                     : dsgd_sim_place(all, n_all, n, is_worker, NULL, per_host, provisional, err,
                                      errlen)) != 0)
@@ -473,7 +478,7 @@ static int place_by_role(const dsgd_algo *algo, dsgd_config *cfg, const sg_host_
         snprintf(err, errlen, "out of memory");
         goto done;
     }
-    if (provisional_roles(algo, cfg, all, n_all, *n, 0, is_worker, node_of, roles, provisional,
+    if (provisional_roles(algo, cfg, all, n_all, *n, is_worker, node_of, roles, provisional,
                           err, errlen) != 0)
         goto done;
     /* default --nodes: give the non-workers CPU hosts, not accelerators */
@@ -481,11 +486,11 @@ static int place_by_role(const dsgd_algo *algo, dsgd_config *cfg, const sg_host_
                                                            grown <= slots;) {
         int keep = cfg->node_size;
         cfg->node_size = node_size;
-        if (provisional_roles(algo, cfg, all, n_all, grown, 1, is_worker, node_of, roles,
+        if (provisional_roles(algo, cfg, all, n_all, grown, is_worker, node_of, roles,
                               provisional, err, errlen) != 0 ||
             count_workers(roles, grown) != worker_slots) { /* no better: as it was */
             cfg->node_size = keep;
-            if (provisional_roles(algo, cfg, all, n_all, *n, 0, is_worker, node_of, roles,
+            if (provisional_roles(algo, cfg, all, n_all, *n, is_worker, node_of, roles,
                                   provisional, err, errlen) != 0)
                 goto done;
             break;
