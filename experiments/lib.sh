@@ -116,7 +116,8 @@ exp_race() { # CSV A B TARGET
   local ta tb ba bb fig
   ta=$(exp_time_to "$1" "$2" "$4") tb=$(exp_time_to "$1" "$3" "$4")
   ba=$(exp_first_budget "$1" "$2" "$4") bb=$(exp_first_budget "$1" "$3" "$4")
-  fig="${2%% *} ${ta:-never (within the budgets)} s, ${3%% *} ${tb:-never} s to $(exp_fmt "$4 * 100" %g) %"
+  local a_at=${ta:+$ta s} b_at=${tb:+$tb s}
+  fig="${2%% *} ${a_at:-never (within the budgets)}, ${3%% *} ${b_at:-never (within the budgets)} to $(exp_fmt "$4 * 100" %g) %"
   if [ -z "$ta$tb" ]; then echo "$fig|x"
   elif [ -z "$tb" ]; then echo "$fig|1"
   elif [ -z "$ta" ]; then echo "$fig|0"

@@ -35,7 +35,11 @@ for algo in $algos; do
     leader) extra=(--node-size 8 --l-comm 2 --g-comm 3) ;;
     localsgd) extra=(--sync-every 2) ;;
     lasgd) extra=(--sync-every 2) ;;
-    ssgd-ps | asgd | odsgd | easgd) extra=(--servers 8) ;;
+    ssgd-ps | odsgd) extra=(--servers 8) ;;
+    # Asynchronous servers take every worker's push and reply side by
+    # side: thousands of transfers in flight and a waitany over them make
+    # 1,024 workers cost ~3 minutes of wall time an iteration (issue 13)
+    asgd | easgd) extra=(--servers 8) points=16,64,256 ;;
   esac
   step "simulating $algo with ResNet-50 on ${points//,/, } nodes (fat tree, flow model)"
   "$sim" --platform fattree-4096.xml --algo "$algo" --model resnet50 --payload phantom \
