@@ -5,7 +5,6 @@
 #include <simgrid/engine.h>
 #include <simgrid/exec.h>
 #include <simgrid/host.h>
-#include <simgrid/link.h>
 #include <simgrid/zone.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -458,35 +457,8 @@ static void inherit(sg_netzone_t zone)
 
 void dsgd_sim_inherit_properties(void) { inherit(sg_zone_get_root()); }
 
-/* Whether SimGrid has a route from a to b (distinct hosts): one with links
- * or with a latency.  Without one, a message between them aborts the
- * engine. */
-static int routed(sg_host_t a, sg_host_t b)
-{
-    if (a == b)
-        return 1;
-    xbt_dynar_t links = xbt_dynar_new(sizeof(sg_link_t), NULL);
-    sg_host_get_route(a, b, links);
-    int ok = !xbt_dynar_is_empty(links) || sg_host_get_route_latency(a, b) > 0;
-    xbt_dynar_free(&links);
-    return ok;
-}
-
 int dsgd_sim_check_hosts(const sg_host_t *hosts, int n, char *err, size_t errlen)
 {
-    /* Routes: every host to the first and back, and to the next rank's
-     * (3n lookups, not n^2: a platform cut in parts shows here). */
-    for (int i = 1; i < n; i++) {
-        sg_host_t pairs[3][2] = {{hosts[0], hosts[i]}, {hosts[i], hosts[0]},
-                                 {hosts[i - 1], hosts[i]}};
-        for (int k = 0; k < 3; k++)
-            if (!routed(pairs[k][0], pairs[k][1])) {
-                snprintf(err, errlen,
-                         "no route from host %s to host %s (ranks there could never talk)",
-                         sg_host_get_name(pairs[k][0]), sg_host_get_name(pairs[k][1]));
-                return -1;
-            }
-    }
     for (int i = 0; i < n; i++) {
         const char *text = sg_host_get_property_value(hosts[i], "mem_bw");
         double bw;
