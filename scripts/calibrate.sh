@@ -44,7 +44,7 @@ else
 fi
 
 step "micro-benchmarks on 2 ranks"
-"${mpirun[@]}" -np 2 "$build/dsgd-run" --bench all --bench-max-bytes $max_bytes \
+"${mpirun[@]}" -np 2 "$build/dsgd-run" --bench all --bench-max-bytes $max_bytes --data fashion-mnist \
   --trace "$out/bench.csv" --json > "$out/bench.json"
 step "fitting"
 "$build/dsgd-calibrate" "$out/bench.csv" -o platforms/local | tee "$out/fit.txt" >&2
