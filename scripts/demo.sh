@@ -9,8 +9,8 @@
 #     simulated nodes (real numerics, simulated time) and on 4 real MPI
 #     processes, compared;
 #  3. plots: scaling, convergence, timelines (simulated above real).
-# Takes about 2 minutes on a 2-core machine once built (measured 84 s on
-# 2026-12-02 before odsgd ran past its warm-up), most of it ssgd-ps at
+# Takes about a minute on a 2-core machine once built (measured 53 s on
+# 2026-12-02), most of it ssgd-ps at
 # 4,096 nodes, whose point-to-point traffic only message level simulates;
 # the asynchronous parameter-server variants stop earlier (below).
 set -euo pipefail
