@@ -523,6 +523,7 @@ static int simulate(dsgd_config *cfg, const dsgd_algo *algo, dsgd_dataset *data,
         return rc;
     init_simgrid(cfg);
     simgrid_load_platform(cfg->platform);
+    dsgd_sim_seal_platform(); /* routes are looked up before the run */
     load_guard_done(&guard);
     dsgd_sim_inherit_properties();
     size_t n_hosts;

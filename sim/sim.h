@@ -121,14 +121,17 @@ int dsgd_sim_hosts_used(const sg_host_t *hosts, int n);
  * Returns how many there are. */
 int dsgd_sim_number_nodes(const sg_host_t *hosts, int n, int *node);
 
+/* Seals the loaded platform (sim/seal.cpp: C++ only in SimGrid 3.32), so
+ * that routes can be looked up before the run. */
+void dsgd_sim_seal_platform(void);
 /* Host properties (after loading a platform): a zone's mem_bw (a <prop>
  * inside a <cluster>) goes to its hosts that set none. */
 void dsgd_sim_inherit_properties(void);
 /* Checks the properties dsgd reads on hosts[0..n-1] (mem_bw: the speed of
  * memory-bound work there; without it, the cost profile's).  Returns 0, or
  * -1 with a reason naming the host and the value.  (Routes are not
- * checked: before the run SimGrid 3.32's Dijkstra zones crash on a route
- * lookup; a platform cut in parts aborts at message level.) */
+ * checked: SimGrid 3.32 aborts on a lookup between zones without
+ * gateways, as it does on a message between hosts with no route.) */
 int dsgd_sim_check_hosts(const sg_host_t *hosts, int n, char *err, size_t errlen);
 
 /* Ranks 0..n-1 on hosts[0..n-1].  Returns NULL when out of memory or when

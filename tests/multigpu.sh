@@ -49,4 +49,12 @@ for a in lsgd:28 ssgd-ps:25; do
   [ "$got" = "$want" ] && [ "$w" = 24 ] && [ "$slow" = 0 ] ||
     { echo "FAIL: $algo defaults: $got ranks (want $want), $w workers (want 24), a worker on a CPU host: $slow"; fail=1; }
 done
+# 66 GPUs on 11 machines: --coll-model auto checks the flow model against
+# the routes before the run, in a Dijkstra zone (SimGrid 3.32 aborted
+# there unless the platform is sealed first: dsgd_sim_seal_platform)
+"$gen" summit 11 > "$out/summit11.xml"
+j=$("$sim" --platform "$out/summit11.xml" --model resnet50 --iters 2 --quiet --json) ||
+  { echo "FAIL: ssgd with the defaults on 66 GPUs failed"; fail=1; }
+grep -q '"coll_model":"flow"' <<< "$j" && grep -q '"workers":66' <<< "$j" ||
+  { echo "FAIL: 66 GPUs: want the flow model and 66 workers: $j"; fail=1; }
 exit $fail
