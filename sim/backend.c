@@ -333,17 +333,28 @@ static size_t host_with_room_near(const sg_host_t *hosts, size_t n_hosts, const 
     return host_with_room(hosts, n_hosts, room, cpu);
 }
 
-int dsgd_sim_place(const sg_host_t *hosts, size_t n_hosts, int n, const int *is_worker,
-                   const sg_host_t *near, int per_host, sg_host_t *placed, char *err,
-                   size_t errlen)
+/* The ranks each host can still take (dsgd_sim_host_slots); NULL with a
+ * reason when out of memory. */
+static int *new_room(const sg_host_t *hosts, size_t n_hosts, int n, int per_host, char *err,
+                     size_t errlen)
 {
     int *room = malloc(sizeof *room * (n_hosts ? n_hosts : 1));
     if (!room) {
         snprintf(err, errlen, "out of memory placing %d ranks", n);
-        return -1;
+        return NULL;
     }
     for (size_t h = 0; h < n_hosts; h++)
         room[h] = dsgd_sim_host_slots(hosts[h], per_host);
+    return room;
+}
+
+int dsgd_sim_place(const sg_host_t *hosts, size_t n_hosts, int n, const int *is_worker,
+                   const sg_host_t *near, int per_host, sg_host_t *placed, char *err,
+                   size_t errlen)
+{
+    int *room = new_room(hosts, n_hosts, n, per_host, err, errlen);
+    if (!room)
+        return -1;
     /* Workers first, on non-cpu hosts; then the other roles, on cpu hosts
      * and, failing those, on whatever is left.  A host fills up before
      * the next one is used: consecutive ranks share it.  Without cpu
@@ -375,13 +386,9 @@ int dsgd_sim_place(const sg_host_t *hosts, size_t n_hosts, int n, const int *is_
 int dsgd_sim_place_by_machine(const sg_host_t *hosts, size_t n_hosts, int n, int per_host,
                               sg_host_t *placed, char *err, size_t errlen)
 {
-    int *room = malloc(sizeof *room * (n_hosts ? n_hosts : 1));
-    if (!room) {
-        snprintf(err, errlen, "out of memory placing %d ranks", n);
+    int *room = new_room(hosts, n_hosts, n, per_host, err, errlen);
+    if (!room)
         return -1;
-    }
-    for (size_t h = 0; h < n_hosts; h++)
-        room[h] = dsgd_sim_host_slots(hosts[h], per_host);
     int r = 0;
     /* machines in the order of their first host; in each, accelerators
      * (and plain hosts) first, then its cpu hosts */
