@@ -230,7 +230,8 @@ static void collect(const dsgd_trace *t, collected *c, dsgd_calibration *cal, si
         }
         case DSGD_EV_MEMORY:
             if (e->bytes > 0)
-                samples_add(starts_with(e->name, "bench:vec:") ? &c->mem : &c->mem_any, e->bytes, dt);
+                samples_add(starts_with(e->name, "bench:vec:") ? &c->mem : &c->mem_any, e->bytes,
+                            dt);
             break;
         case DSGD_EV_IO:
             if (e->bytes > 0)
@@ -242,8 +243,7 @@ static void collect(const dsgd_trace *t, collected *c, dsgd_calibration *cal, si
                 samples_add(&c->allreduce[group], e->bytes, dt);
             break;
         }
-        default:
-            break;
+        default: break;
         }
     }
     (void)cal;
@@ -259,7 +259,8 @@ static void fit_network(const samples *s, dsgd_calib_network *net, dsgd_calibrat
     size_t m = medians(s, &xs, &ys);
     net->points = m;
     /* A segment needs 3 sizes: 2 coefficients and a residual to judge. */
-    if (m >= 2 && dsgd_fit_segments(xs, ys, m, DSGD_FIT_MAX_SEGMENTS, m >= 3 ? 3 : 2, &net->fit) == 0) {
+    if (m >= 2 &&
+        dsgd_fit_segments(xs, ys, m, DSGD_FIT_MAX_SEGMENTS, m >= 3 ? 3 : 2, &net->fit) == 0) {
         net->fitted = 1;
         net->min_bytes = xs[0];
         net->max_bytes = xs[m - 1];
@@ -279,11 +280,16 @@ double dsgd_calib_oneway_seconds(const dsgd_calib_network *net, double bytes)
     return f->line[k].a + f->line[k].c * bytes;
 }
 
-/* Measured allreduce medians against a ring: 2(N-1) steps of S/N bytes,
- * N-1 of them summing S/N floats (3 bytes of memory traffic per byte). */
-static void check_allreduce(collected *c, dsgd_calibration *cal)
+/* Measured allreduce medians against the algorithm that ran, priced with
+ * the fitted network and memory (a sum streams 3 bytes per byte):
+ *  - ring: 2(N-1) steps of S/N bytes, N-1 of them summing S/N floats;
+ *  - tree: a binomial reduce to one rank then a binomial broadcast,
+ *    2 ceil(log2 N) rounds of S bytes, ceil(log2 N) of them summing S. */
+static void check_allreduce(collected *c, const char *algo, dsgd_calibration *cal)
 {
     memset(&cal->allreduce, 0, sizeof cal->allreduce);
+    int tree = algo && strcmp(algo, "tree") == 0;
+    snprintf(cal->allreduce.algo, sizeof cal->allreduce.algo, "%s", tree ? "tree" : "ring");
     if (!cal->net.fitted)
         return;
     double mem_bw = cal->mem.fitted ? cal->mem.rate * cal->mem_streams : 1e10;
@@ -300,9 +306,11 @@ static void check_allreduce(collected *c, dsgd_calibration *cal)
         }
         ratios = grown;
         for (size_t i = 0; i < m; i++) {
-            double chunk = xs[i] / g;
-            double predicted = 2.0 * (g - 1) * dsgd_calib_oneway_seconds(&cal->net, chunk) +
-                               (g - 1) * 3.0 * chunk / mem_bw;
+            double rounds = ceil(log2(g)), chunk = xs[i] / g;
+            double predicted = tree ? 2.0 * rounds * dsgd_calib_oneway_seconds(&cal->net, xs[i]) +
+                                          rounds * 3.0 * xs[i] / mem_bw
+                                    : 2.0 * (g - 1) * dsgd_calib_oneway_seconds(&cal->net, chunk) +
+                                          (g - 1) * 3.0 * chunk / mem_bw;
             ratios[n++] = ys[i] / predicted;
         }
         if (c->allreduce[g].n)
@@ -332,7 +340,8 @@ static void collected_free(collected *c)
 
 static int any_failed(const collected *c)
 {
-    int failed = c->net.failed || c->mem.failed || c->io.failed || c->mem_any.failed || c->io_any.failed;
+    int failed =
+        c->net.failed || c->mem.failed || c->io.failed || c->mem_any.failed || c->io_any.failed;
     for (int k = 0; k < DSGD_LAYER_KIND_COUNT; k++)
         failed |= c->kind[k].failed;
     for (int g = 0; g < 64; g++)
@@ -430,12 +439,13 @@ static void fit_jitter(const dsgd_trace *traces, size_t n, dsgd_calibration *cal
     cal->jitter_lognormal = fabs(cal->jitter_skewness - lognormal) < fabs(cal->jitter_skewness);
 }
 
-int dsgd_calibrate(const dsgd_trace *traces, size_t n, int cores, int hosts, double peak_flops,
+int dsgd_calibrate(const dsgd_trace *traces, size_t n, const dsgd_calib_setup *setup,
                    dsgd_calibration *cal, char *err, size_t errlen)
 {
     memset(cal, 0, sizeof *cal);
-    cal->cores = cores;
-    cal->hosts = hosts;
+    cal->cores = setup->cores;
+    cal->hosts = setup->hosts;
+    double peak_flops = setup->peak_flops;
     cal->traces = n;
     collected c;
     memset(&c, 0, sizeof c);
@@ -475,7 +485,7 @@ int dsgd_calibrate(const dsgd_trace *traces, size_t n, int cores, int hosts, dou
     fit_network(&c.net, &cal->net, cal);
     fit_mem_io(traces, n, &c, cal);
     fit_jitter(traces, n, cal);
-    check_allreduce(&c, cal);
+    check_allreduce(&c, setup->allreduce, cal);
     collected_free(&c);
     if (fastest_kind < 0 && !cal->net.fitted && !cal->mem.fitted && !cal->io.fitted &&
         !(cal->jitter_cv > 0)) {
@@ -556,7 +566,8 @@ static void write_factors(FILE *f, const dsgd_segments *fit, double lat, double 
     }
     fprintf(f, "\"/>\n    <prop id=\"smpi/lat-factor\" value=\"");
     for (int k = 0; k < fit->count; k++)
-        fprintf(f, "%s%.17g:%.17g", k ? ";" : "", k ? fit->last_x[k - 1] : 0.0, fit->line[k].a / lat);
+        fprintf(f, "%s%.17g:%.17g", k ? ";" : "", k ? fit->last_x[k - 1] : 0.0,
+                fit->line[k].a / lat);
     fprintf(f, "\"/>\n");
 }
 
@@ -579,9 +590,10 @@ static int write_platform(FILE *f, void *ctx)
     }
     if (pf->header && *pf->header && pf->header[strlen(pf->header) - 1] != '\n')
         fputs("\n     ", f);
-    fprintf(f, "Hosts: %d core(s) of the fitted peak, memory as fitted; every message,\n"
-               "     between hosts or within one (loopback), takes the fitted one-way time. -->\n"
-               "<platform version=\"4.1\">\n",
+    fprintf(f,
+            "Hosts: %d core(s) of the fitted peak, memory as fitted; every message,\n"
+            "     between hosts or within one (loopback), takes the fitted one-way time. -->\n"
+            "<platform version=\"4.1\">\n",
             cal->cores);
     int piecewise = cal->net.fitted && cal->net.fit.count > 1;
     /* network/TCP-gamma caps a flow at gamma / (2 latency): raise it where
