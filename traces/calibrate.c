@@ -523,10 +523,15 @@ void dsgd_calib_profile(const dsgd_calibration *cal, dsgd_cost_profile *p)
     /* Kinds not measured: the typical measured call overhead. */
     if (fitted)
         p->layer_overhead_s = dsgd_fit_median(overheads, fitted);
-    if (cal->mem.fitted)
+    /* a negative fitted overhead is noise around none */
+    if (cal->mem.fitted) {
         p->mem_bw_Bps = cal->mem.rate * cal->mem_streams;
-    if (cal->io.fitted)
+        p->mem_overhead_s = fmax(cal->mem.overhead_s, 0.0);
+    }
+    if (cal->io.fitted) {
         p->io_bw_Bps = cal->io.rate;
+        p->io_overhead_s = fmax(cal->io.overhead_s, 0.0);
+    }
     p->peak_flops = cal->peak_flops;
     p->jitter_cv = cal->jitter_cv > 1 ? 1 : cal->jitter_cv;
     p->jitter_lognormal = cal->jitter_lognormal;
