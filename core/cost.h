@@ -19,6 +19,8 @@
  *     mem_bw_Bps         memory bandwidth of vector ops
  *     mem_overhead_s     seconds per vector op (>= 0; default 0)
  *     jitter_cv, jitter_lognormal  spread of compute times (sim/jitter.h)
+ *     wake_latency_s     how much longer than asked a waiting rank's nap
+ *                        lasts (dsgd-sim --waits polled; core/idle.h)
  *     peak_flops         the speed S the efficiencies were measured
  *                        against (dsgd-calibrate writes it, and the host
  *                        speed of its platform equals it); informative:
@@ -46,6 +48,7 @@ typedef struct dsgd_cost_profile {
      * variation (0: none) and whether its tail is heavy (1: lognormal). */
     double jitter_cv;
     double jitter_lognormal;
+    double wake_latency_s; /* core/idle.h */
 } dsgd_cost_profile;
 
 /* Uncalibrated defaults, typical of a GPU running a framework: GEMM-heavy

@@ -8,6 +8,7 @@
 
 #include "algorithms/comm_backend.h"
 
+#include "core/idle.h"
 #include "core/progress.h"
 
 #include <limits.h>
@@ -57,28 +58,30 @@ static int status_of(int mpi_rc) { return mpi_rc == MPI_SUCCESS ? DSGD_OK : DSGD
  * core only under mpi_yield_when_idle, and then only for a sched_yield),
  * so a rank that waits for a slower one takes a core the working ranks
  * of a busy machine need.  Under DSGD_EXEC_IDLE_SLEEP every blocking verb
- * posts its non-blocking form and polls it with MPI_Test: for SPIN_S
- * without pause (a message about to land costs no sleep), then with naps
- * doubling from 1 us to MAX_NAP_NS between polls, each poll also driving
- * MPI's progress.  The longest nap bounds the latency a wait can add. */
-#define SPIN_S 20e-6
-#define MAX_NAP_NS 64000L
-
+ * posts its non-blocking form and polls it with MPI_Test: for
+ * DSGD_IDLE_SPIN_S without pause (a message about to land costs no
+ * sleep), then with naps doubling from DSGD_IDLE_NAP_MIN_S to
+ * DSGD_IDLE_NAP_MAX_S between polls (core/idle.h, which dsgd-sim's
+ * --waits polled follows), each poll also driving MPI's progress.  The
+ * longest nap bounds the latency a wait can add. */
 typedef struct idle_wait {
     double start;
     long nap_ns;
 } idle_wait;
 
-static idle_wait idle_start(void) { return (idle_wait){dsgd_wall_seconds(), 1000}; }
+static idle_wait idle_start(void)
+{
+    return (idle_wait){dsgd_wall_seconds(), (long)(DSGD_IDLE_NAP_MIN_S * 1e9)};
+}
 
 /* Between two polls of a request that has not completed. */
 static void idle_pause(idle_wait *w)
 {
-    if (dsgd_wall_seconds() - w->start < SPIN_S)
+    if (dsgd_wall_seconds() - w->start < DSGD_IDLE_SPIN_S)
         return;
     struct timespec nap = {0, w->nap_ns};
     nanosleep(&nap, NULL);
-    if (w->nap_ns < MAX_NAP_NS)
+    if (w->nap_ns < (long)(DSGD_IDLE_NAP_MAX_S * 1e9))
         w->nap_ns *= 2;
 }
 

@@ -96,13 +96,16 @@ awk -v e="$e" -v i="$i" 'BEGIN { exit !(e < -10 && i < -10) }' && echo "ok: buil
   { echo "FAIL: without --cost-profile: compute '$e' %, io '$i' %, want both < -10"; fail=1; }
 
 # 6. a real run names its MPI's allreduce (exec's JSON "allreduce", e.g.
-#    "tree" under Open MPI; no flag): the replay simulates that algorithm
-#    (exact), not the simulator's own choice (here a tree, 2 % off a ring)
-"$sim" --platform "$platform" --nodes 4 --algo ssgd --hidden 64 --iters 20 --allreduce ring \
+#    "tree" under Open MPI; no flag) and how its ranks waited ("idle":
+#    "sleep", dsgd-run's default): the replay simulates that algorithm with
+#    waits seen at the polls of that schedule (--waits polled): exact; not
+#    the simulator's own choice of allreduce (here a tree, 2 % off a ring)
+"$sim" --platform "$platform" --nodes 4 --algo ssgd --hidden 64 --iters 20 --allreduce ring --waits polled \
   --cost-profile "$profile" --trace "$dir/mpi.csv" --json --quiet > "$dir/ring.json" || { echo "FAIL: dsgd-sim ring"; exit 1; }
-sed -E 's/"backend":"sim"/"backend":"exec"/; s/,"--allreduce=ring"//; s/,"ranks_per_host":"[^"]*"//' \
+sed -E 's/"backend":"sim"/"backend":"exec"/; s/,"--allreduce=ring"//; s/,"--waits=polled"//;
+        s/,"ranks_per_host":"[^"]*"/,"idle":"sleep"/' \
   "$dir/ring.json" > "$dir/mpi.json"
-grep -q -- '--allreduce' "$dir/mpi.json" && { echo "FAIL: the test's run still has the flag"; fail=1; }
+grep -q -- '--allreduce\|--waits' "$dir/mpi.json" && { echo "FAIL: the test's run still has the flags"; fail=1; }
 "$validate" --quiet --platform "$platform" --cost-profile "$profile" -o "$dir/mpi-out.csv" "$dir/mpi.json" > /dev/null
 e=$(col "$dir/mpi-out.csv" mpi.json error_pct)
 near "$e" 0 1e-9 && echo "ok: the run's MPI allreduce replayed (error $e)" || { echo "FAIL: MPI allreduce replay: error '$e', want 0"; fail=1; }

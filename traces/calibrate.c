@@ -393,6 +393,33 @@ static int same_work(const timed_call *x, const timed_call *y)
  * the same rank (groups of at least 5) divided by their group's mean,
  * pooled; their coefficient of variation and skewness. */
 #define JITTER_MIN_GROUP 5
+/* The naps' overshoot: bench:nap waits' duration minus the nap asked
+ * for (value), median over every one. */
+static void fit_wake(const dsgd_trace *traces, size_t n, dsgd_calibration *cal)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < traces[i].count; k++)
+            count += traces[i].events[k].kind == DSGD_EV_WAIT &&
+                     strcmp(traces[i].events[k].name, "bench:nap") == 0;
+    double *over = count ? malloc(sizeof *over * count) : NULL;
+    if (!over)
+        return;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < traces[i].count; k++) {
+            const dsgd_event *e = &traces[i].events[k];
+            if (e->kind == DSGD_EV_WAIT && strcmp(e->name, "bench:nap") == 0 && e->value > 0 &&
+                e->t1 >= e->t0)
+                over[m++] = e->t1 - e->t0 - e->value;
+        }
+    if (m) {
+        cal->nap_events = m;
+        cal->wake_latency_s = fmax(dsgd_fit_median(over, m), 0.0);
+    }
+    free(over);
+}
+
 static void fit_jitter(const dsgd_trace *traces, size_t n, dsgd_calibration *cal)
 {
     size_t total = 0, k = 0;
@@ -485,10 +512,11 @@ int dsgd_calibrate(const dsgd_trace *traces, size_t n, const dsgd_calib_setup *s
     fit_network(&c.net, &cal->net, cal);
     fit_mem_io(traces, n, &c, cal);
     fit_jitter(traces, n, cal);
+    fit_wake(traces, n, cal);
     check_allreduce(&c, setup->allreduce, cal);
     collected_free(&c);
     if (fastest_kind < 0 && !cal->net.fitted && !cal->mem.fitted && !cal->io.fitted &&
-        !(cal->jitter_cv > 0)) {
+        !(cal->jitter_cv > 0) && !cal->nap_events) {
         snprintf(err, errlen,
                  "nothing to fit in %zu events: no bench:<kind> compute events, ping-pongs, "
                  "memory or io events with a size and a duration (dsgd-run --bench)",
@@ -535,6 +563,8 @@ void dsgd_calib_profile(const dsgd_calibration *cal, dsgd_cost_profile *p)
     p->peak_flops = cal->peak_flops;
     p->jitter_cv = cal->jitter_cv > 1 ? 1 : cal->jitter_cv;
     p->jitter_lognormal = cal->jitter_lognormal;
+    if (cal->nap_events)
+        p->wake_latency_s = cal->wake_latency_s;
 }
 
 /* The base of SMPI's factors (calibrate.h): the first segment's latency,

@@ -12,6 +12,8 @@
  *   - memory: bytes / mem_bw over the `bench:vec:*` memory events (else any
  *     memory event), scaled by the ranks that streamed at once per host;
  *   - I/O: bytes / io_bw over the `bench:io` io events (else any io event);
+ *   - waking: the median overshoot of `bench:nap` waits (a nap's actual
+ *     length minus the one asked for) -> wake_latency_s;
  *   - a check: the allreduce events against the runs' allreduce algorithm
  *     (ring, or the binomial tree of Open MPI's libnbc) priced with the
  *     fitted network (reported, not fitted).
@@ -77,6 +79,9 @@ typedef struct dsgd_calibration {
     double jitter_cv;       /* coefficient of variation (0: not measured) */
     double jitter_skewness; /* of the relative times */
     int jitter_lognormal;   /* the skewness is closer to a lognormal's (3 cv + cv^3) than 0 */
+    /* bench:nap waits: how much longer than asked a nap lasts (median) */
+    size_t nap_events;
+    double wake_latency_s;
     size_t traces, events;
     char notes[1024]; /* what was skipped and why ("; "-separated) */
 } dsgd_calibration;

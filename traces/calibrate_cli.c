@@ -278,6 +278,10 @@ static void print_table(const dsgd_calibration *cal, const char *name)
                "%.3f, range %.3f..%.3f\n",
                cal->allreduce.points, cal->allreduce.algo, cal->allreduce.median_ratio,
                cal->allreduce.min_ratio, cal->allreduce.max_ratio);
+    if (cal->nap_events)
+        printf("waking: a nap lasts %.3g us longer than asked (median of %zu bench:nap): "
+               "wake_latency_s\n",
+               cal->wake_latency_s * 1e6, cal->nap_events);
     if (cal->jitter_cv > 0)
         printf("jitter: compute times of the same work vary with CV %.4f, skewness %.3f (%s): "
                "dsgd-sim uses --jitter %.4f:%s from the profile\n  (%zu calls in %zu groups)\n",
@@ -344,6 +348,8 @@ static void print_json(const dsgd_calibration *cal, const char *name)
                "\"groups\":%zu}",
                cal->jitter_cv, cal->jitter_skewness, cal->jitter_lognormal ? "lognormal" : "normal",
                cal->jitter_events, cal->jitter_groups);
+    if (cal->nap_events)
+        printf(",\"wake_latency_s\":%.6g,\"nap_events\":%zu", cal->wake_latency_s, cal->nap_events);
     printf(",\"notes\":\"");
     for (const char *p = cal->notes; *p; p++)
         putchar(*p == '"' ? '\'' : *p);

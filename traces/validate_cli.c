@@ -289,6 +289,19 @@ static int load_run(const char *path, row *r)
             return die(EXIT_BAD_INPUT, "out of memory");
         }
     }
+    /* A real run whose ranks slept between polls (dsgd-run --idle sleep,
+     * the default) is replayed with waits seen at those polls. */
+    const char *idle = dsgd_json_string(&j, "idle");
+    if (rc == 0 && r->flags && !(backend && strcmp(backend, "sim") == 0) && idle &&
+        strcmp(idle, "sleep") == 0) {
+        char **grown = realloc(r->flags, (r->n_flags + 1) * sizeof *grown);
+        if (grown)
+            r->flags = grown;
+        if (!grown || !(r->flags[r->n_flags++] = strdup("--waits=polled"))) {
+            dsgd_json_free(&j);
+            return die(EXIT_BAD_INPUT, "out of memory");
+        }
+    }
     dsgd_json_free(&j);
     if (rc)
         return rc;
