@@ -13,6 +13,7 @@
  *      each with its own rate and per-call overhead;
  *    - vector ops 4 KiB .. 256 MiB at 12 GB/s + 0.3 us, minibatch loads at
  *      600 MB/s + 20 us;
+ *    - naps of 1..64 us overshooting by 12 us (the wake-up latency);
  *    - allreduces of 4 ranks, 4 B .. 64 MiB, as a ring on that network.
  * 2. Fits them (the library of dsgd-calibrate) and checks every parameter
  *    within 1 %, the two breakpoints exactly, the ring check within 2 %.
@@ -54,6 +55,7 @@ static const struct {
 #define N_KINDS (sizeof true_kinds / sizeof true_kinds[0])
 
 static const double true_mem_bw = 12e9, true_mem_overhead = 0.3e-6;
+static const double true_wake = 12e-6; /* a nap's overshoot */
 static const double true_io_bw = 6e8, true_io_overhead = 20e-6;
 
 static double true_oneway(double bytes)
@@ -135,6 +137,11 @@ static int write_synthetic(const char *dir)
             event(&w0, 0, DSGD_EV_IO, "bench:io", noisy(&w0, true_io_overhead + bytes / true_io_bw),
                   bytes, 0, -1, rep, batch);
         }
+    /* Naps of 1 to 64 us, each overshooting by the true wake-up latency. */
+    for (double asked = 1e-6; asked <= 64e-6; asked *= 2)
+        for (long rep = 0; rep < REPS; rep++)
+            event(&w0, 0, DSGD_EV_WAIT, "bench:nap", asked + noisy(&w0, true_wake), 0, 0, -1, rep,
+                  asked);
     /* Allreduces on 4 ranks: a ring on the true network. */
     for (double bytes = 4; bytes <= 64.0 * (1 << 20); bytes *= 4)
         for (long rep = 0; rep < REPS; rep++) {
@@ -209,6 +216,7 @@ static int check_fit(const dsgd_calibration *cal)
     failures += within("memory overhead (s)", cal->mem.overhead_s, true_mem_overhead, 0.01);
     failures += within("io bandwidth (B/s)", cal->io.rate, true_io_bw, 0.01);
     failures += within("io overhead (s)", cal->io.overhead_s, true_io_overhead, 0.01);
+    failures += within("wake-up latency (s)", cal->wake_latency_s, true_wake, 0.01);
     failures += within("allreduce check, median ratio", cal->allreduce.median_ratio, 1.0, 0.02);
     int ok =
         cal->cores == 4 && cal->hosts == 2 && cal->peak_flops == cal->kind[DSGD_LAYER_DENSE].rate;

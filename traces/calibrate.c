@@ -394,7 +394,8 @@ static int same_work(const timed_call *x, const timed_call *y)
  * pooled; their coefficient of variation and skewness. */
 #define JITTER_MIN_GROUP 5
 /* The naps' overshoot: bench:nap waits' duration minus the nap asked
- * for (value), median over every one. */
+ * for (value), the mean over every one: a wait's expected cost, which a
+ * heavy tail (a core handed back late) raises and a median would hide. */
 static void fit_wake(const dsgd_trace *traces, size_t n, dsgd_calibration *cal)
 {
     size_t count = 0;
@@ -413,9 +414,12 @@ static void fit_wake(const dsgd_trace *traces, size_t n, dsgd_calibration *cal)
                 e->t1 >= e->t0)
                 over[m++] = e->t1 - e->t0 - e->value;
         }
+    double sum = 0;
+    for (size_t i = 0; i < m; i++)
+        sum += over[i];
     if (m) {
         cal->nap_events = m;
-        cal->wake_latency_s = fmax(dsgd_fit_median(over, m), 0.0);
+        cal->wake_latency_s = fmax(sum / (double)m, 0.0);
     }
     free(over);
 }

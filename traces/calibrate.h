@@ -12,7 +12,7 @@
  *   - memory: bytes / mem_bw over the `bench:vec:*` memory events (else any
  *     memory event), scaled by the ranks that streamed at once per host;
  *   - I/O: bytes / io_bw over the `bench:io` io events (else any io event);
- *   - waking: the median overshoot of `bench:nap` waits (a nap's actual
+ *   - waking: the mean overshoot of `bench:nap` waits (a nap's actual
  *     length minus the one asked for) -> wake_latency_s;
  *   - a check: the allreduce events against the runs' allreduce algorithm
  *     (ring, or the binomial tree of Open MPI's libnbc) priced with the

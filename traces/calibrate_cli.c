@@ -279,7 +279,7 @@ static void print_table(const dsgd_calibration *cal, const char *name)
                cal->allreduce.points, cal->allreduce.algo, cal->allreduce.median_ratio,
                cal->allreduce.min_ratio, cal->allreduce.max_ratio);
     if (cal->nap_events)
-        printf("waking: a nap lasts %.3g us longer than asked (median of %zu bench:nap): "
+        printf("waking: a nap lasts %.3g us longer than asked (mean of %zu bench:nap): "
                "wake_latency_s\n",
                cal->wake_latency_s * 1e6, cal->nap_events);
     if (cal->jitter_cv > 0)
