@@ -55,7 +55,7 @@ int sim_send(sim_rank *r, int dst, long tag, const void *buf, size_t bytes)
 
 void sim_polled(sim_rank *r, double t_start)
 {
-    if (!r->world->opt.polled_waits)
+    if (!r->world->opt.polled_waits || r->spinning)
         return;
     double happened = simgrid_get_clock() - t_start;
     double late = dsgd_idle_noticed(happened, r->world->opt.cost.wake_latency_s) - happened;

@@ -46,6 +46,7 @@ typedef struct sim_rank {
      * at once sleeps on wake (asleep set) until one of them ends. */
     sg_sem_t wake;
     int asleep;
+    int spinning; /* in a verb whose real waits spin (--waits polled ignores them) */
 } sim_rank;
 
 /* The flow model (flow.c): the members of one collective meet at a

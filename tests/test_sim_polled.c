@@ -17,7 +17,10 @@
  *    nap + W, at a poll of the schedule (not at a).  The allreduce (a
  *    binomial tree here: rank 0 receives, sums, sends back) holds two
  *    receives in series, rank 0's and then rank 1's, each seen at a poll:
- *    later than exact by more than 0 and less than two naps + 2 W. */
+ *    later than exact by more than 0 and less than two naps + 2 W.  A
+ *    reduce (MPI_Reduce in dsgd-run, which spins in every --idle mode)
+ *    ends as long after rank 0 enters it polled as exact (the message's
+ *    time, seen at once). */
 #include <math.h>
 #include <simgrid/engine.h>
 #include <stdio.h>
@@ -28,7 +31,8 @@
 #include "core/idle.h"
 #include "sim/sim.h"
 
-static double waited[2][2]; /* [polled][recv, allreduce]: rank 1's waits */
+static double waited[2][3];    /* [polled][recv, allreduce, reduce]: rank 1's waits */
+static double reduce_start[2]; /* [polled]: when rank 0 entered the reduce */
 
 static int polled_run;
 
@@ -40,14 +44,20 @@ static int program(dsgd_comm *c, const dsgd_job *job, dsgd_result *out)
         dsgd_io(c, "load", 1e6, dsgd_now(c)); /* 1 ms at 1e9 B/s */
         dsgd_send(c, 1, 7, &x, sizeof x);
         dsgd_io(c, "load", 1e6, dsgd_now(c));
-        return dsgd_allreduce(c, NULL, &x, 1);
+        int rc = dsgd_allreduce(c, NULL, &x, 1);
+        dsgd_io(c, "load", 1e6, dsgd_now(c));
+        reduce_start[polled_run] = dsgd_now(c);
+        return rc ? rc : dsgd_reduce(c, NULL, 1, &x, 1);
     }
     double t0 = dsgd_now(c);
     dsgd_recv(c, 0, 7, &x, sizeof x, NULL);
     double t1 = dsgd_now(c);
     int rc = dsgd_allreduce(c, NULL, &x, 1);
-    waited[polled_run][0] = t1 - t0;
     waited[polled_run][1] = dsgd_now(c) - t1;
+    if (rc == DSGD_OK)
+        rc = dsgd_reduce(c, NULL, 1, &x, 1);
+    waited[polled_run][0] = t1 - t0;
+    waited[polled_run][2] = dsgd_now(c) - reduce_start[polled_run]; /* the message's time */
     return rc;
 }
 
@@ -102,6 +112,10 @@ int main(int argc, char **argv)
         dsgd_sim_world_destroy(w);
     }
     static const char *const what[2] = {"recv", "allreduce"};
+    int same = waited[0][2] > 0 && fabs(waited[1][2] - waited[0][2]) < 1e-12;
+    printf("reduce    from rank 0's start: exact %.9f s, polled %.9f s (spins: equal) %s\n",
+           waited[0][2], waited[1][2], same ? "ok" : "FAIL");
+    failures += !same;
     for (int k = 0; k < 2; k++) {
         double exact = waited[0][k], polled = waited[1][k];
         int ok = exact > 0.9e-3 && polled > exact;
