@@ -123,9 +123,17 @@ void dsgd_pool_flops(double pooled, double *fwd, double *bwd)
     *bwd = pooled;
 }
 
+/* The layer kind of block cb's convolution under algo: by the algorithm
+ * the CPU runs (FFT convolutions are priced apart, model.h). */
+static dsgd_layer_kind conv_kind(const conv_block *cb, dsgd_conv_algo algo)
+{
+    return dsgd_cpu_conv_choice(&cb->g, algo) == DSGD_CONV_FFT ? DSGD_LAYER_CONV_FFT
+                                                               : DSGD_LAYER_CONV;
+}
+
 /* Adds conv block l's layers (conv, ReLU, pool) to the model's list; the
  * first block's input needs no gradient. */
-static int describe_block(dsgd_model *m, const conv_block *cb, int l)
+static int describe_block(dsgd_model *m, const conv_block *cb, int l, dsgd_conv_algo algo)
 {
     double cout = cb->out_channels;
     double out = cout * cb->g.out_height * cb->g.out_width;
@@ -133,7 +141,7 @@ static int describe_block(dsgd_model *m, const conv_block *cb, int l)
     dsgd_conv_layer_flops(&cb->g, cb->out_channels, l > 0, &fwd, &bwd);
     char name[24];
     snprintf(name, sizeof name, "conv%d", l + 1);
-    if (dsgd_model_add_layer(m, DSGD_LAYER_CONV, name, (size_t)(cb->rows * cout + cout), fwd,
+    if (dsgd_model_add_layer(m, conv_kind(cb, algo), name, (size_t)(cb->rows * cout + cout), fwd,
                              bwd) != 0)
         return -1;
     snprintf(name, sizeof name, "relu_conv%d", l + 1);
@@ -182,7 +190,7 @@ int dsgd_cnn_create_custom(const int *channels, int n_conv, const char *hidden, 
         cb->w_off = off;
         cb->b_off = off + cb->rows * (size_t)channels[l];
         off = cb->b_off + (size_t)channels[l];
-        if (describe_block(m, cb, l) != 0) {
+        if (describe_block(m, cb, l, p->algo) != 0) {
             free(p);
             snprintf(err, errlen, "--model cnn: too many layers");
             return -1;
@@ -228,6 +236,9 @@ void dsgd_cnn_set_conv_algo(dsgd_model *m, dsgd_conv_algo algo)
     cnn *p = m->impl;
     free_workspace(p);
     p->algo = algo;
+    for (int i = 0, l = 0; i < m->n_layers && l < p->n_conv; i++) /* the kinds follow */
+        if (m->layers[i].kind == DSGD_LAYER_CONV || m->layers[i].kind == DSGD_LAYER_CONV_FFT)
+            m->layers[i].kind = conv_kind(&p->conv[l++], algo);
 }
 
 static void cnn_destroy(dsgd_model *m)

@@ -22,7 +22,7 @@ void dsgd_cost_defaults(dsgd_cost_profile *p)
         [DSGD_LAYER_POOL] = 0.05,         [DSGD_LAYER_ACT] = 0.05,
         [DSGD_LAYER_NORM] = 0.05,         [DSGD_LAYER_ATTENTION] = 0.40,
         [DSGD_LAYER_EMBEDDING] = 0.02,    [DSGD_LAYER_ELEMENTWISE] = 0.05,
-        [DSGD_LAYER_SOFTMAX_XENT] = 0.05,
+        [DSGD_LAYER_SOFTMAX_XENT] = 0.05, [DSGD_LAYER_CONV_FFT] = 0.55,
     };
     memcpy(p->efficiency, eff, sizeof eff);
     for (int k = 0; k < DSGD_LAYER_KIND_COUNT; k++)

@@ -33,6 +33,10 @@ typedef struct dsgd_conv dsgd_conv;
 /* How a device may compute a convolution; AUTO lets it choose by shape. */
 typedef enum dsgd_conv_algo { DSGD_CONV_AUTO, DSGD_CONV_IM2COL, DSGD_CONV_FFT } dsgd_conv_algo;
 
+/* The algorithm the CPU device runs for a convolution of geometry g asked
+ * to run `algo` (AUTO: its choice by shape), as its conv_create decides. */
+dsgd_conv_algo dsgd_cpu_conv_choice(const dsgd_conv_geom *g, dsgd_conv_algo algo);
+
 typedef struct dsgd_device {
     const char *name;
     void *(*alloc)(size_t bytes); /* zeroed; NULL when out of memory */

@@ -256,6 +256,13 @@ static void cpu_conv_destroy(dsgd_conv *cv)
 /* FFT where it pays: stride 1 and enough input channels that the per-
  * frequency products dominate the transforms (measured: 8x faster than
  * im2col for the CNN's 32->64 layer; slower for its 1->32 layer). */
+dsgd_conv_algo dsgd_cpu_conv_choice(const dsgd_conv_geom *g, dsgd_conv_algo algo)
+{
+    if (algo == DSGD_CONV_AUTO)
+        return g->stride == 1 && g->in_channels >= 8 ? DSGD_CONV_FFT : DSGD_CONV_IM2COL;
+    return algo;
+}
+
 static dsgd_conv *cpu_conv_create(const dsgd_conv_geom *g, int out_channels, int max_batch,
                                   dsgd_conv_algo algo)
 {
@@ -264,8 +271,7 @@ static dsgd_conv *cpu_conv_create(const dsgd_conv_geom *g, int out_channels, int
         return NULL;
     cv->g = *g;
     cv->out_channels = out_channels;
-    if (algo == DSGD_CONV_AUTO)
-        algo = g->stride == 1 && g->in_channels >= 8 ? DSGD_CONV_FFT : DSGD_CONV_IM2COL;
+    algo = dsgd_cpu_conv_choice(g, algo);
     if (algo == DSGD_CONV_FFT) {
         if (!(cv->fft = dsgd_conv_fft_create(g, out_channels, max_batch))) {
             free(cv);

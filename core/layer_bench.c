@@ -15,7 +15,10 @@
 enum {
     DENSE_IN = 784,
     DENSE_OUT = 128,
-    CONV_IN = 32,
+    CONV1_IN = 1, /* the CNN's first block (im2col, no dX) */
+    CONV1_OUT = 32,
+    CONV1_SIDE = 28,
+    CONV_IN = 32, /* its second block (FFT) */
     CONV_OUT = 64,
     CONV_SIDE = 14,
     PLANES = 32, /* act and pool: channels of 28 x 28 */
@@ -29,14 +32,16 @@ struct dsgd_layer_bench {
     int max_batch;
     size_t in, out; /* values per sample in and out */
     dsgd_conv_geom g;
+    int conv_out; /* output channels */
     dsgd_conv *conv;
     float *x, *w, *bias, *y, *dy, *dw, *db, *dx;
     int *labels, *argmax;
     double fwd_flops, bwd_flops; /* per sample */
 };
 
-static const dsgd_layer_kind executable[] = {DSGD_LAYER_DENSE, DSGD_LAYER_CONV, DSGD_LAYER_POOL,
-                                             DSGD_LAYER_ACT, DSGD_LAYER_SOFTMAX_XENT};
+static const dsgd_layer_kind executable[] = {DSGD_LAYER_DENSE,    DSGD_LAYER_CONV,
+                                             DSGD_LAYER_CONV_FFT, DSGD_LAYER_POOL,
+                                             DSGD_LAYER_ACT,      DSGD_LAYER_SOFTMAX_XENT};
 
 int dsgd_layer_bench_kinds(dsgd_layer_kind *kinds)
 {
@@ -68,15 +73,20 @@ static int shape(dsgd_layer_bench *b, size_t *weights, size_t *biases)
         dsgd_dense_layer_flops(DENSE_IN, DENSE_OUT, 1, &b->fwd_flops, &b->bwd_flops);
         return 0;
     case DSGD_LAYER_CONV:
-        if (dsgd_conv_geom_init(&b->g, CONV_IN, CONV_SIDE, CONV_SIDE, DSGD_CNN_KERNEL, DSGD_CNN_PAD,
-                                1) != 0)
-            return -1;
-        b->in = (size_t)CONV_IN * CONV_SIDE * CONV_SIDE;
-        b->out = (size_t)CONV_OUT * b->g.out_height * b->g.out_width;
-        *weights = (size_t)CONV_OUT * CONV_IN * DSGD_CNN_KERNEL * DSGD_CNN_KERNEL;
-        *biases = CONV_OUT;
-        dsgd_conv_layer_flops(&b->g, CONV_OUT, 1, &b->fwd_flops, &b->bwd_flops);
+    case DSGD_LAYER_CONV_FFT: {
+        int first = b->kind == DSGD_LAYER_CONV;
+        int cin = first ? CONV1_IN : CONV_IN, side = first ? CONV1_SIDE : CONV_SIDE;
+        b->conv_out = first ? CONV1_OUT : CONV_OUT;
+        if (dsgd_conv_geom_init(&b->g, cin, side, side, DSGD_CNN_KERNEL, DSGD_CNN_PAD, 1) != 0 ||
+            (dsgd_cpu_conv_choice(&b->g, DSGD_CONV_AUTO) == DSGD_CONV_FFT) == first)
+            return -1; /* the shape must take the algorithm its kind names */
+        b->in = (size_t)cin * side * side;
+        b->out = (size_t)b->conv_out * b->g.out_height * b->g.out_width;
+        *weights = (size_t)b->conv_out * cin * DSGD_CNN_KERNEL * DSGD_CNN_KERNEL;
+        *biases = (size_t)b->conv_out;
+        dsgd_conv_layer_flops(&b->g, b->conv_out, !first, &b->fwd_flops, &b->bwd_flops);
         return 0;
+    }
     case DSGD_LAYER_POOL:
         b->in = (size_t)PLANES * PLANE_SIDE * PLANE_SIDE;
         b->out = b->in / 4;
@@ -119,8 +129,8 @@ dsgd_layer_bench *dsgd_layer_bench_create(dsgd_layer_kind kind, int max_batch, u
              (b->bias = floats(b, biases, &r, 1)) && (b->db = floats(b, biases, &r, 0)) &&
              (b->labels = b->dev->alloc(sizeof(int) * (size_t)max_batch)) &&
              (b->argmax = b->dev->alloc(sizeof(int) * (out ? out : 1)));
-    if (ok && kind == DSGD_LAYER_CONV)
-        ok = (b->conv = b->dev->conv_create(&b->g, CONV_OUT, max_batch, DSGD_CONV_AUTO)) != NULL;
+    if (ok && (kind == DSGD_LAYER_CONV || kind == DSGD_LAYER_CONV_FFT))
+        ok = (b->conv = b->dev->conv_create(&b->g, b->conv_out, max_batch, DSGD_CONV_AUTO)) != NULL;
     for (int i = 0; ok && i < max_batch; i++)
         b->labels[i] = (int)dsgd_rng_below(&r, CLASSES);
     if (!ok) {
@@ -167,8 +177,10 @@ void dsgd_layer_bench_run(dsgd_layer_bench *b, int batch, int backward)
     switch (b->kind) {
     case DSGD_LAYER_DENSE: run_dense(b, batch, backward); break;
     case DSGD_LAYER_CONV:
-        if (backward)
-            d->conv_backward(b->conv, batch, b->x, b->w, b->dy, b->dw, b->db, b->dx);
+    case DSGD_LAYER_CONV_FFT:
+        if (backward) /* a first layer (conv here) computes no dX */
+            d->conv_backward(b->conv, batch, b->x, b->w, b->dy, b->dw, b->db,
+                             b->kind == DSGD_LAYER_CONV ? NULL : b->dx);
         else
             d->conv_forward(b->conv, batch, b->x, b->w, b->bias, b->y);
         break;

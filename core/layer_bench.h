@@ -4,12 +4,15 @@
  * layer kind's forward and backward pass over batch sizes, to fit a rate
  * and a per-call overhead per kind.  A benchmark layer has the shape of a
  * layer of the executable models (dense: the MLP's 784 -> 128; conv: the
- * CNN's second block, 32 -> 64 channels on 14x14; act and pool: the CNN's
- * first block, 32 x 28 x 28; softmax_xent: 10 classes), runs the same
- * device kernels (device.h) the layer code calls, and counts the flops the
- * models' layer lists record (the same functions compute them), so that a
- * rate fitted on it prices the models' own layers.  Both passes of dense
- * and conv compute dX, as every layer but a network's first does. */
+ * CNN's first block, 1 -> 32 channels on 28x28, by im2col, without dX as
+ * a network's first layer; conv_fft: its second block, 32 -> 64 channels
+ * on 14x14, by FFT; act and pool: the CNN's first block, 32 x 28 x 28;
+ * softmax_xent: 10 classes), runs the same device kernels (device.h) the
+ * layer code calls with the algorithm it would choose, and counts the
+ * flops the models' layer lists record (the same functions compute them),
+ * so that a rate fitted on it prices the models' own layers.  Both passes
+ * of dense and conv_fft compute dX, as every layer but a network's first
+ * does. */
 #ifndef DSGD_LAYER_BENCH_H
 #define DSGD_LAYER_BENCH_H
 

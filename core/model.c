@@ -75,7 +75,7 @@ const char *dsgd_layer_kind_name(dsgd_layer_kind kind)
 {
     static const char *const names[DSGD_LAYER_KIND_COUNT] = {
         "dense",     "conv",      "pool",        "act",         "norm",
-        "attention", "embedding", "elementwise", "softmax_xent"};
+        "attention", "embedding", "elementwise", "softmax_xent", "conv_fft"};
     return kind < DSGD_LAYER_KIND_COUNT ? names[kind] : "unknown";
 }
 

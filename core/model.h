@@ -28,6 +28,11 @@ typedef enum dsgd_layer_kind {
     DSGD_LAYER_EMBEDDING,    /* table lookup */
     DSGD_LAYER_ELEMENTWISE,  /* residual adds, dropout, ... */
     DSGD_LAYER_SOFTMAX_XENT, /* softmax + cross-entropy loss */
+    /* convolution computed by FFT on the CPU (core/conv_fft.c): its time
+     * does not follow the direct-convolution flops it is counted by, and
+     * each call transforms the layer's weights, a large fixed cost — so it
+     * is calibrated apart from im2col's convolutions */
+    DSGD_LAYER_CONV_FFT,
     DSGD_LAYER_KIND_COUNT
 } dsgd_layer_kind;
 

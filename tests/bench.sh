@@ -13,10 +13,11 @@
 #     the best at 1 B, and a 1 MiB one is at least 2 MiB over 100 GB/s;
 #   - allreduce, reduce, bcast, allgather on both ranks, 4 B x4 to 1 MiB
 #     (allgather to 512 KiB: 2 x bytes received), value = group size 2;
-#   - layers: bench:<kind>:fwd and :bwd for dense, conv, pool, act,
-#     softmax_xent at batches 1, 8, 32, 128 on both ranks, value = batch,
-#     flops = batch x the models' per-sample count (dense 784 -> 128:
-#     2*784*128 + 128 forward; conv 32 -> 64 on 14x14: 2*800*64*196 +
+#   - layers: bench:<kind>:fwd and :bwd for dense, conv, conv_fft, pool,
+#     act, softmax_xent at batches 1, 8, 32, 128 on both ranks, value =
+#     batch, flops = batch x the models' per-sample count (dense 784 ->
+#     128: 2*784*128 + 128 forward; conv 1 -> 32 on 28x28: 2*25*32*784 +
+#     32*784 both ways, no dX; conv_fft 32 -> 64 on 14x14: 2*800*64*196 +
 #     64*196), each event a positive duration;
 #   - vector: bytes = 12, 8, 8, 20 per float (axpy, scale, copy,
 #     sgd_step, as core/vec.c and core/optim.c count), 1 Ki..256 Ki floats;
@@ -87,7 +88,7 @@ check "collectives: 4 B x4 to 1 MiB on both ranks, value 2" '
 
 check "layers: every kind, fwd and bwd, batches 1 8 32 128, flops = batch x per sample" '
   NR > 1 && $2 == "compute" {
-    if ($3 !~ /^bench:(dense|conv|pool|act|softmax_xent):(fwd|bwd)$/) bad = bad " name " $3
+    if ($3 !~ /^bench:(dense|conv|conv_fft|pool|act|softmax_xent):(fwd|bwd)$/) bad = bad " name " $3
     if (!($5 > $4)) bad = bad " empty " $3
     count[$1 " " $3 " " $10 " " $9]++
     per[$3] = $10 == 1 ? $7 : per[$3]
@@ -95,16 +96,18 @@ check "layers: every kind, fwd and bwd, batches 1 8 32 128, flops = batch x per 
   }
   END {
     n = 0; for (key in count) n++
-    split("dense conv pool act softmax_xent", kinds, " ")
+    split("dense conv conv_fft pool act softmax_xent", kinds, " ")
     split("1 8 32 128", batches, " ")
-    for (r = 0; r < 2; r++) for (k = 1; k <= 5; k++) for (d = 0; d < 2; d++) for (j = 1; j <= 4; j++) for (i = 0; i < 3; i++) {
+    for (r = 0; r < 2; r++) for (k = 1; k <= 6; k++) for (d = 0; d < 2; d++) for (j = 1; j <= 4; j++) for (i = 0; i < 3; i++) {
       name = "bench:" kinds[k] ":" (d ? "bwd" : "fwd")
       if (count[r " " name " " batches[j] " " i] != 1) bad = bad " " r "/" name "/" batches[j] "/" i
       if (flops[name " " batches[j]] != per[name] * batches[j]) bad = bad " flops " name " " batches[j]
     }
     if (per["bench:dense:fwd"] != 2 * 784 * 128 + 128) bad = bad " dense fwd " per["bench:dense:fwd"]
-    if (per["bench:conv:fwd"] != 2 * 800 * 64 * 196 + 64 * 196) bad = bad " conv fwd " per["bench:conv:fwd"]
-    if (n != 2 * 5 * 2 * 4 * 3) bad = bad " " n " events"
+    if (per["bench:conv:fwd"] != 2 * 25 * 32 * 784 + 32 * 784) bad = bad " conv fwd " per["bench:conv:fwd"]
+    if (per["bench:conv:bwd"] != 2 * 25 * 32 * 784 + 32 * 784) bad = bad " conv bwd (no dX) " per["bench:conv:bwd"]
+    if (per["bench:conv_fft:fwd"] != 2 * 800 * 64 * 196 + 64 * 196) bad = bad " conv_fft fwd " per["bench:conv_fft:fwd"]
+    if (n != 2 * 6 * 2 * 4 * 3) bad = bad " " n " events"
     if (bad) { print bad; exit 1 }
   }'
 

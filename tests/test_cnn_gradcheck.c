@@ -133,6 +133,12 @@ static void check_gradients(dsgd_conv_algo algo, const char *algo_name)
           "layer kinds do not match the architecture");
 
     dsgd_cnn_set_conv_algo(&m, algo);
+    /* the convolutions' kind follows the algorithm that runs them (their
+     * channels, 2 and 3 in, are below the FFT's choice: im2col by default) */
+    dsgd_layer_kind want_kind = algo == DSGD_CONV_FFT ? DSGD_LAYER_CONV_FFT : DSGD_LAYER_CONV;
+    CHECK(m.layers[0].kind == want_kind && m.layers[3].kind == want_kind,
+          "conv layer kinds %d %d under algo %d, want %d", (int)m.layers[0].kind,
+          (int)m.layers[3].kind, (int)algo, (int)want_kind);
     dsgd_vec params, grad;
     dsgd_vec_alloc(&params, m.n_params, 0);
     dsgd_vec_alloc(&grad, m.n_params, 0);
