@@ -61,7 +61,8 @@ static int cmp_point(const void *a, const void *b)
 /* The median time at each distinct size, sizes increasing, into xs/ys
  * (allocated, n entries); the repetitions of a point vary with the
  * machine's other work: the median ignores the outliers. */
-static size_t medians(const samples *s, double **xs, double **ys)
+/* Per distinct x of s, the median of its times, or their mean (mean). */
+static size_t centres(const samples *s, double **xs, double **ys, int mean)
 {
     point *p = malloc(sizeof *p * (s->n ? s->n : 1));
     *xs = malloc(sizeof **xs * (s->n ? s->n : 1));
@@ -79,8 +80,13 @@ static size_t medians(const samples *s, double **xs, double **ys)
         while (j < s->n && p[j].x == p[i].x)
             j++;
         size_t mid = i + (j - i) / 2;
+        double sum = 0;
+        for (size_t k = i; k < j; k++)
+            sum += p[k].t;
         (*xs)[m] = p[i].x;
-        (*ys)[m++] = (j - i) % 2 ? p[mid].t : 0.5 * (p[mid - 1].t + p[mid].t);
+        (*ys)[m++] = mean          ? sum / (double)(j - i)
+                     : (j - i) % 2 ? p[mid].t
+                                   : 0.5 * (p[mid - 1].t + p[mid].t);
         i = j;
     }
     free(p);
@@ -101,7 +107,10 @@ static void note(dsgd_calibration *cal, const char *fmt, ...)
     va_end(ap);
 }
 
-/* time = overhead + x / rate over the medians of s. */
+/* time = overhead + x / rate over the means of s's repetitions: the
+ * expected time, which is what a run pays and what dsgd-sim's jitter
+ * (a factor of mean 1, fitted around the same means) spreads; a median
+ * would leave out what a busy machine's preemptions cost. */
 static void fit_rate(const samples *s, dsgd_calib_rate *r, dsgd_calibration *cal, const char *what)
 {
     memset(r, 0, sizeof *r);
@@ -109,7 +118,7 @@ static void fit_rate(const samples *s, dsgd_calib_rate *r, dsgd_calibration *cal
     if (s->n == 0)
         return;
     double *xs, *ys;
-    size_t m = medians(s, &xs, &ys);
+    size_t m = centres(s, &xs, &ys, 1);
     r->points = m;
     dsgd_line l;
     if (m < 3) {
@@ -256,7 +265,7 @@ static void fit_network(const samples *s, dsgd_calib_network *net, dsgd_calibrat
     if (s->n == 0)
         return;
     double *xs, *ys;
-    size_t m = medians(s, &xs, &ys);
+    size_t m = centres(s, &xs, &ys, 0); /* medians: the protocols' shape, not the stalls */
     net->points = m;
     /* A segment needs 3 sizes: 2 coefficients and a residual to judge. */
     if (m >= 2 &&
@@ -297,7 +306,7 @@ static void check_allreduce(collected *c, const char *algo, dsgd_calibration *ca
     size_t n = 0;
     for (int g = 2; g < 64; g++) {
         double *xs = NULL, *ys = NULL;
-        size_t m = c->allreduce[g].n ? medians(&c->allreduce[g], &xs, &ys) : 0;
+        size_t m = c->allreduce[g].n ? centres(&c->allreduce[g], &xs, &ys, 0) : 0;
         double *grown = m ? realloc(ratios, sizeof *ratios * (n + m)) : ratios;
         if (!grown) {
             if (c->allreduce[g].n)
