@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# hardening.sh — bad input that used to hang, crash, eat memory or leave
+# files behind (issue 14), one case per ctest test.  Each case makes its
+# inputs in a fresh directory and checks, through expect_error.sh where the
+# program must refuse, the one-line message, the exit status and that no
+# output or temporary is left.
+#
+# usage: hardening.sh CASE BUILD_DIR SOURCE_DIR WORK_DIR
+set -uo pipefail
+case_name=$1 build=$2 src=$3 work=$4/$1
+expect=$src/tests/expect_error.sh
+small=$src/platforms/small.xml
+rm -rf "$work" && mkdir -p "$work" || exit 1
+fail=0
+check() { # what command...: the command must succeed
+  local what=$1
+  shift
+  "$@" || { echo "FAIL: $what"; fail=1; }
+}
+refused() { # status pattern absent command...
+  "$expect" "$@" || fail=1
+}
+# Under ASan, address-space limits (ulimit -v) break the sanitizer itself.
+asan() { grep -q __asan_init "$1"; }
+no_temporaries() { # dir
+  local left
+  left=$(find "$1" -name '*.tmp.*' -o -name '*.probe.*' | head -3)
+  [ -z "$left" ] || { echo "FAIL: temporaries left: $left"; fail=1; }
+}
+trace_header=rank,kind,name,t0,t1,bytes,flops,peer,iter,value
+
+case $case_name in
+  # Times beyond 1e9 s would overflow the export's int64 nanoseconds.
+  trace_times)
+    for t in "0,1e12" "-1e12,0" "0,9.3e9"; do
+      printf '%s\n0,compute,fwd,%s,0,0,-1,0,0\n' $trace_header "$t" > "$work/t.csv"
+      refused 2 "t.csv:2: column 't[01]': bad value" "$work/t.json" \
+        "$build/dsgd-trace" export --chrome "$work/t.csv" -o "$work/t.json"
+      refused 2 "t.csv:2: column 't[01]': bad value" - "$build/dsgd-trace" check "$work/t.csv"
+    done
+    no_temporaries "$work" ;;
+  # Names that JSON cannot hold as they are: refused by every reader.
+  trace_names)
+    for name in 'a\b' $'a\tb' $'a\001b' $'a\xffb' 'a"b' $'\xc3\xa9t\xc3\xa9'; do
+      printf '%s\n0,compute,%s,0,1,0,0,-1,0,0\n' $trace_header "$name" > "$work/n.csv"
+      refused 2 "n.csv:2: column 'name': bad value '[^']*'$" "$work/n.json" \
+        "$build/dsgd-trace" export --chrome "$work/n.csv" -o "$work/n.json"
+      refused 2 "n.csv:2: column 'name': bad value" - "$build/dsgd-trace" check "$work/n.csv"
+    done ;;
+  # Memory follows the ranks present, not the largest rank number.
+  trace_sparse_ranks)
+    printf '%s\n0,compute,fwd,0,1,0,0,-1,0,0\n16777216,compute,fwd,0,2,0,0,-1,0,0\n' \
+      $trace_header > "$work/r.csv"
+    limit=""
+    asan "$build/dsgd-trace" || limit="ulimit -v 400000;"
+    out=$(bash -c "$limit \"\$@\"" _ "$build/dsgd-trace" summary --csv "$work/r.csv") ||
+      { echo "FAIL: summary of ranks 0 and 2^24 exited $? (under '$limit')"; fail=1; }
+    [ "$(grep -c ',compute,' <<< "$out")" = 2 ] && grep -q '^16777216,compute,1,2' <<< "$out" ||
+      { echo "FAIL: summary: '$out'"; fail=1; } ;;
+  *) echo "unknown case '$case_name'"; exit 2 ;;
+esac
+[ $fail = 0 ] && echo "$case_name: ok"
+exit $fail
