@@ -325,7 +325,7 @@ static int report(const dsgd_config *cfg, int n, int hosts_used, const dsgd_resu
                     results[i].status == DSGD_ENETWORK && faults->n_fail
                         ? " (a peer was killed by --fail)"
                         : "");
-            return EXIT_RUN_FAILED;
+            return results[i].bad_input ? EXIT_BAD_INPUT : EXIT_RUN_FAILED;
         }
     if (reporter < 0) {
         fprintf(stderr, "dsgd-sim: every rank was killed by --fail\n");

@@ -57,6 +57,21 @@ case $case_name in
       { echo "FAIL: summary of ranks 0 and 2^24 exited $? (under '$limit')"; fail=1; }
     [ "$(grep -c ',compute,' <<< "$out")" = 2 ] && grep -q '^16777216,compute,1,2' <<< "$out" ||
       { echo "FAIL: summary: '$out'"; fail=1; } ;;
+  # Damage found while the run sets up, a layout that does not fit the
+  # ranks: bad input, exit 2, in both programs.
+  checkpoint_programs)
+    sim=("$build/dsgd-sim" --platform "$small" --nodes 2 --algo ssgd --iters 4 --quiet)
+    check "a checkpoint to start from" "${sim[@]}" --checkpoint "$work/ck"
+    cp -r "$work/ck" "$work/flipped"
+    printf '\x55' | dd of="$work/flipped/rank-1.ckpt" bs=1 seek=500 conv=notrunc status=none
+    refused 2 "flipped/rank-1.ckpt: checksum mismatch \\(damaged file\\)" - "${sim[@]}" --resume "$work/flipped"
+    refused 2 "ck/rank-0.ckpt: written by --algo ssgd, this run is --algo localsgd" - \
+      "${sim[@]}" --algo localsgd --resume "$work/ck"
+    cp -r "$work/ck" "$work/trailing" && echo >> "$work/trailing/rank-0.ckpt"
+    refused 2 "trailing/rank-0.ckpt: damaged: [0-9]+ bytes" - \
+      "$build/dsgd-run" --iters 4 --quiet --resume "$work/trailing"
+    refused 2 "--servers 2: needs at least 3 ranks" - "$build/dsgd-run" --algo ssgd-ps --servers 2 --quiet
+    no_temporaries "$work" ;;
   *) echo "unknown case '$case_name'"; exit 2 ;;
 esac
 [ $fail = 0 ] && echo "$case_name: ok"
