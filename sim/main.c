@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <xbt/config.h>
@@ -19,6 +20,7 @@
 #include "core/config.h"
 #include "core/data.h"
 #include "core/model.h"
+#include "core/paths.h"
 #include "core/progress.h"
 #include "core/report.h"
 #include "core/trace.h"
@@ -191,22 +193,21 @@ static void load_guard_done(load_guard *g)
 
 /* A bare file name that is not in the current directory is looked up in the
  * platforms/ folder of the source tree, so `--platform small.xml` works from
- * anywhere.  Returns 0 if the (resolved) file is readable, else -1. */
-static int resolve_platform(dsgd_config *cfg)
+ * anywhere.  Returns 0 if the (resolved) file is a readable regular file
+ * (a FIFO would block SimGrid's parser forever) of hosts this machine can
+ * hold (SimGrid expands a cluster's radical without limit), else -1 with
+ * err. */
+static int resolve_platform(dsgd_config *cfg, char *err, size_t errlen)
 {
-    FILE *f = fopen(cfg->platform, "r");
-    if (!f && errno == ENOENT && !strchr(cfg->platform, '/')) {
+    struct stat st;
+    if (stat(cfg->platform, &st) != 0 && errno == ENOENT && !strchr(cfg->platform, '/')) {
         char path[sizeof cfg->platform];
         int len = snprintf(path, sizeof path, "%s/%s", DSGD_PLATFORM_DIR, cfg->platform);
-        if (len > 0 && (size_t)len < sizeof path && (f = fopen(path, "r")) != NULL)
+        if (len > 0 && (size_t)len < sizeof path && stat(path, &st) == 0)
             memcpy(cfg->platform, path, (size_t)len + 1);
-        else
-            errno = ENOENT;
     }
-    if (!f)
-        return -1;
-    fclose(f);
-    return 0;
+    long hosts;
+    return dsgd_sim_platform_check_size(cfg->platform, &hosts, err, errlen);
 }
 
 /* --ranks-per-host as a number (0: each host's cores); checked by
@@ -604,9 +605,8 @@ static int start(dsgd_config *cfg, int argc, char **argv, double wall_start)
     if (rc != DSGD_CONFIG_OK)
         return die(EXIT_BAD_INPUT, "%s", err);
     const dsgd_algo *algo = dsgd_algo_of(cfg->choice[DSGD_SEL_ALGO].component);
-    if (resolve_platform(cfg) != 0)
-        return die(EXIT_BAD_INPUT, "--platform %s: cannot read: %s", cfg->platform,
-                   strerror(errno));
+    if (resolve_platform(cfg, err, sizeof err) != 0)
+        return die(EXIT_BAD_INPUT, "--platform %s", err);
     dsgd_dataset data;
     dsgd_sim_jitter jitter;
     if (dsgd_data_open(cfg->data, cfg->seed, &data, err, sizeof err) != 0)

@@ -72,6 +72,32 @@ case $case_name in
       "$build/dsgd-run" --iters 4 --quiet --resume "$work/trailing"
     refused 2 "--servers 2: needs at least 3 ranks" - "$build/dsgd-run" --algo ssgd-ps --servers 2 --quiet
     no_temporaries "$work" ;;
+  # A FIFO (or a directory) where a file is read: refused up front, not a
+  # program blocked forever (timeout: a hang fails with status 124).
+  fifo_inputs)
+    mkfifo "$work/fifo" && mkdir "$work/data" "$work/ck" &&
+      mkfifo "$work/data/train-images-idx3-ubyte" "$work/ck/rank-0.ckpt" || exit 1
+    sim=(timeout 20 "$build/dsgd-sim" --platform "$small" --nodes 2 --iters 1 --quiet)
+    refused 2 "^dsgd-sim: --platform $work/fifo: not a regular file \\(a FIFO\\)$" - \
+      timeout 20 "$build/dsgd-sim" --platform "$work/fifo"
+    refused 2 "^dsgd-sim: --cost-profile $work/fifo: not a regular file \\(a FIFO\\)$" - \
+      "${sim[@]}" --cost-profile "$work/fifo"
+    refused 2 "^dsgd-sim: --cost-profile $work: not a regular file \\(a directory\\)$" - \
+      "${sim[@]}" --cost-profile "$work"
+    refused 2 "data/train-images-idx3-ubyte: not a regular file \\(a FIFO\\)$" - \
+      "${sim[@]}" --data "$work/data"
+    refused 2 "^dsgd-sim: --resume $work/ck/rank-0.ckpt: not a regular file \\(a FIFO\\)$" - \
+      "${sim[@]}" --resume "$work/ck"
+    refused 2 "^dsgd-trace: $work/fifo: not a regular file \\(a FIFO\\)$" - \
+      timeout 20 "$build/dsgd-trace" summary "$work/fifo" ;;
+  # A 186-byte platform whose cluster has 10^8 hosts: refused before
+  # SimGrid expands it (it grew without bound).
+  huge_platform)
+    printf '%s\n' '<?xml version="1.0"?>' '<platform version="4.1"><zone id="w" routing="Full">' \
+      '<cluster id="c" prefix="n-" suffix="" radical="0-99999999" speed="1Gf" bw="1GBps" lat="1us"/>' \
+      '</zone></platform>' > "$work/huge.xml"
+    refused 2 "huge.xml: declares 100000000 hosts \\(radical '0-99999999'\\), more than dsgd-sim loads" - \
+      timeout 20 "$build/dsgd-sim" --platform "$work/huge.xml" --nodes 2 ;;
   *) echo "unknown case '$case_name'"; exit 2 ;;
 esac
 [ $fail = 0 ] && echo "$case_name: ok"

@@ -25,6 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/paths.h"
 #include "core/report.h"
 #include "core/trace.h"
 #include "traces/json.h"
@@ -153,11 +154,9 @@ static int parse_options(int argc, char **argv, options *o)
  * before it) into a new buffer; *line_no its number.  NULL with err. */
 static char *last_line(const char *path, long *line_no, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+    FILE *f = dsgd_input_fopen(path, "r", err, errlen);
+    if (!f)
         return NULL;
-    }
     char *line = NULL, *last = NULL;
     size_t cap = 0;
     long n = 0;
