@@ -4,12 +4,14 @@
  * failure); 2 bad flags or input files; 3 ranks never finished (deadlock). */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <signal.h>
 #include <simgrid/engine.h>
 #include <simgrid/host.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -108,6 +110,45 @@ typedef struct load_guard {
 
 #define LOADED_MARK "\001dsgd-sim: platform loaded\n"
 
+/* Signals that end a program, which the parent passes on to the
+ * simulation child: `kill -TERM` of dsgd-sim (a batch scheduler's, a
+ * timeout's) must end the simulation too, which removes any temporary it is
+ * writing (core/atomic.c), and not leave it running to write --trace after
+ * its parent is gone.  The child's pid is the handler's only state. */
+static const int forwarded_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT};
+static volatile pid_t simulation_child;
+
+static void forward_signal(int sig)
+{
+    if (simulation_child > 0)
+        kill(simulation_child, sig);
+}
+
+static void forward_signals_to(pid_t child)
+{
+    simulation_child = child;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = forward_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    for (size_t i = 0; i < sizeof forwarded_signals / sizeof forwarded_signals[0]; i++)
+        sigaction(forwarded_signals[i], &sa, NULL);
+}
+
+/* The child ended by a signal the parent forwarded: the parent ends the
+ * same way (its shell sees "Terminated", status 128 + signal). */
+static void die_like_child(int status)
+{
+    if (!WIFSIGNALED(status))
+        return;
+    for (size_t i = 0; i < sizeof forwarded_signals / sizeof forwarded_signals[0]; i++)
+        if (WTERMSIG(status) == forwarded_signals[i]) {
+            signal(forwarded_signals[i], SIG_DFL);
+            raise(forwarded_signals[i]);
+        }
+}
+
 /* Parent side: returns the exit status to give. */
 static int parent_wait(pid_t pid, int fd, const char *platform)
 {
@@ -140,6 +181,7 @@ static int parent_wait(pid_t pid, int fd, const char *platform)
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
+    die_like_child(status);
     if (!loaded) {
         fprintf(stderr, "dsgd-sim: --platform/--cfg %s: SimGrid refused it: %s\n", platform,
                 why[0] ? why : "it could not load the platform");
@@ -160,6 +202,7 @@ static int load_guard_begin(load_guard *g, const char *platform)
     if (pipe(fds) != 0)
         return -1;
     fflush(NULL);
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
         close(fds[0]);
@@ -168,8 +211,14 @@ static int load_guard_begin(load_guard *g, const char *platform)
     }
     if (pid > 0) {
         close(fds[1]);
+        forward_signals_to(pid);
         return parent_wait(pid, fds[0], platform);
     }
+    /* The parent killed outright (SIGKILL) cannot forward: the kernel
+     * then ends the child. */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent)
+        _exit(128 + SIGTERM);
     close(fds[0]);
     g->fd = fds[1];
     g->saved_stderr = dup(STDERR_FILENO);

@@ -98,6 +98,38 @@ case $case_name in
       '</zone></platform>' > "$work/huge.xml"
     refused 2 "huge.xml: declares 100000000 hosts \\(radical '0-99999999'\\), more than dsgd-sim loads" - \
       timeout 20 "$build/dsgd-sim" --platform "$work/huge.xml" --nodes 2 ;;
+  # SIGTERM (or SIGKILL) to dsgd-sim ends its simulation child too: no
+  # orphan that writes --trace later, no temporaries.
+  sigterm_sim)
+    for sig in TERM KILL; do
+      "$build/dsgd-sim" --platform "$small" --nodes 4 --iters 1000000 --quiet \
+        --trace "$work/$sig.csv" --checkpoint "$work/ck-$sig" --checkpoint-every 50 &
+      parent=$!
+      child=""
+      for _ in $(seq 100); do
+        child=$(pgrep -P $parent | head -1)
+        [ -n "$child" ] && [ -e "$work/ck-$sig/rank-0.ckpt" ] && break
+        sleep 0.1
+      done
+      [ -n "$child" ] || { echo "FAIL: no simulation child of $parent"; fail=1; }
+      kill -$sig $parent
+      wait $parent
+      status=$?
+      want=$([ $sig = TERM ] && echo 143 || echo 137)
+      [ $status = "$want" ] || { echo "FAIL: SIG$sig: dsgd-sim exited $status, want $want"; fail=1; }
+      for _ in $(seq 50); do
+        [ -n "$child" ] && kill -0 "$child" 2> /dev/null || break
+        sleep 0.1
+      done
+      if [ -n "$child" ] && kill -0 "$child" 2> /dev/null; then
+        echo "FAIL: SIG$sig: simulation child $child still running"
+        kill -KILL "$child"
+        fail=1
+      fi
+      [ ! -e "$work/$sig.csv" ] || { echo "FAIL: SIG$sig: --trace written"; fail=1; }
+      echo "SIG$sig: dsgd-sim exited $status, child ${child:-?} gone"
+    done
+    no_temporaries "$work" ;;
   *) echo "unknown case '$case_name'"; exit 2 ;;
 esac
 [ $fail = 0 ] && echo "$case_name: ok"
