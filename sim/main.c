@@ -298,6 +298,8 @@ static int check_inputs(const dsgd_config *cfg, dsgd_sim_jitter *jitter)
         return EXIT_BAD_INPUT;
     if (cfg->trace[0] && dsgd_trace_check_writable(cfg->trace, err, sizeof err) != 0)
         return die(EXIT_BAD_INPUT, "--trace %s", err);
+    if (cfg->sweep_out[0] && dsgd_output_check(cfg->sweep_out, err, sizeof err) != 0)
+        return die(EXIT_BAD_INPUT, "--sweep-out %s", err);
     if (dsgd_sim_jitter_parse(cfg->jitter, jitter, err, sizeof err) != 0)
         return die(EXIT_BAD_INPUT, "%s", err);
     return 0;

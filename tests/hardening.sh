@@ -130,6 +130,21 @@ case $case_name in
       echo "SIG$sig: dsgd-sim exited $status, child ${child:-?} gone"
     done
     no_temporaries "$work" ;;
+  # Outputs that cannot be written are refused before the run (the whole
+  # job ran and then failed); runs long enough that a late check times out.
+  output_paths)
+    long=(--platform "$small" --nodes 2 --iters 1000000 --quiet)
+    refused 2 "^dsgd-sim: --trace $work: cannot write: it is a directory$" - \
+      timeout 20 "$build/dsgd-sim" "${long[@]}" --trace "$work"
+    refused 2 "^dsgd-sim: --sweep-out $work: cannot write: it is a directory$" - \
+      timeout 20 "$build/dsgd-sim" "${long[@]}" --sweep nodes=1,2 --sweep-out "$work"
+    refused 2 "^dsgd-sim: --sweep-out /nonexistent/x: cannot write: No such file or directory$" - \
+      timeout 20 "$build/dsgd-sim" "${long[@]}" --sweep nodes=1,2 --sweep-out /nonexistent/x
+    refused 2 "^dsgd-run: --trace $work: cannot write: it is a directory$" - \
+      timeout 20 "$build/dsgd-run" --iters 1000000 --quiet --trace "$work"
+    refused 2 "^dsgd-validate: -o $work: cannot write: it is a directory$" - \
+      timeout 20 "$build/dsgd-validate" --platform "$small" "$src/tests/data/summary-ssgd.json" -o "$work"
+    no_temporaries "$work" ;;
   *) echo "unknown case '$case_name'"; exit 2 ;;
 esac
 [ $fail = 0 ] && echo "$case_name: ok"

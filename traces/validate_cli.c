@@ -692,6 +692,9 @@ int main(int argc, char **argv)
     else if (o.cost_profile && access(o.cost_profile, R_OK) != 0)
         rc = die(EXIT_BAD_INPUT, "--cost-profile %s: cannot read: %s", o.cost_profile,
                  strerror(errno));
+    char why[PATH_MAX + 200];
+    if (!rc && o.csv && dsgd_output_check(o.csv, why, sizeof why) != 0) /* before simulating */
+        rc = die(EXIT_BAD_INPUT, "-o %s", why);
     row *rows = calloc((size_t)o.n_runs, sizeof *rows);
     int n = rc || !rows ? 0 : load_rows(&o, rows);
     if (!rc && !rows)
