@@ -145,6 +145,47 @@ case $case_name in
     refused 2 "^dsgd-validate: -o $work: cannot write: it is a directory$" - \
       timeout 20 "$build/dsgd-validate" --platform "$small" "$src/tests/data/summary-ssgd.json" -o "$work"
     no_temporaries "$work" ;;
+  # gnuplot exits 0 on a full disk with a cut PNG: it must not replace a
+  # good plot (here the disk is "full" at 8 KiB: ulimit -f, SIGXFSZ
+  # ignored, as a full disk fails writes).  And -o naming a directory
+  # wrote the plot inside it.
+  plot_output)
+    plot=("$build/dsgd-plot" timeline "$src/tests/data/ps4.csv")
+    check "a good plot" "${plot[@]}" -o "$work/good.png"
+    cp "$work/good.png" "$work/before.png"
+    refused 1 "gnuplot wrote an incomplete $work/good.png \\([0-9]+ bytes, no end of png data\\): disk full\\?" - \
+      bash -c 'trap "" XFSZ; ulimit -f 8; exec "$@"' _ "${plot[@]}" -o "$work/good.png"
+    cmp -s "$work/good.png" "$work/before.png" || { echo "FAIL: the good plot was replaced"; fail=1; }
+    refused 1 "gnuplot wrote an incomplete $work/good.svg" "$work/good.svg" \
+      bash -c 'trap "" XFSZ; ulimit -f 4; exec "$@"' _ "${plot[@]}" -o "$work/good.svg" --size 4000x4000
+    mkdir "$work/dir.png"
+    refused 2 "-o $work/dir.png: cannot write: not a regular file" - "${plot[@]}" -o "$work/dir.png"
+    [ -z "$(ls "$work/dir.png")" ] || { echo "FAIL: written inside dir.png"; fail=1; }
+    no_temporaries "$work" ;;
+  # Inputs the plot kinds failed on: staleness all equal, a trace with test
+  # accuracy alone; numbers with leading zeros (octal to bash and gnuplot).
+  plot_inputs)
+    printf '%s\n' $trace_header 0,update,staleness,0,0.1,0,0,-1,0,0 \
+      1,update,staleness,0.1,0.2,0,0,-1,1,0 > "$work/stale0.csv"
+    printf '%s\n' $trace_header 0,eval,test_accuracy,0,0.1,0,0,-1,10,0.5 \
+      0,eval,test_accuracy,0.2,0.3,0,0,-1,20,0.7 > "$work/acc.csv"
+    check "staleness all 0" "$build/dsgd-plot" staleness "$work/stale0.csv" -o "$work/s.png"
+    check "accuracy alone" "$build/dsgd-plot" convergence "$work/acc.csv" -o "$work/c.png"
+    err=$("$build/dsgd-plot" timeline "$src/tests/data/ps4.csv" --size 0800x0600 -o "$work/z.png" 2>&1) ||
+      { echo "FAIL: --size 0800x0600: $err"; fail=1; }
+    [ -z "$err" ] || { echo "FAIL: --size 0800x0600 said: $err"; fail=1; }
+    dims=$(od -An -tu1 -j16 -N8 "$work/z.png" | awk '{ printf "%dx%d", $3*256 + $4, $7*256 + $8 }')
+    [ "$dims" = 800x600 ] || { echo "FAIL: --size 0800x0600 drew $dims"; fail=1; }
+    # The window gnuplot receives, printed by a stand-in timeline script.
+    mkdir "$work/gp"
+    printf '%s\n' 'print sprintf("window %g %g", tmin, tmax)' \
+      'set terminal pngcairo size 200,100' 'set output output' 'plot x notitle' > "$work/gp/timeline.gp"
+    for w in 010:020 0:08; do
+      got=$(DSGD_PLOT_DIR="$work/gp" "$build/dsgd-plot" timeline "$src/tests/data/ps4.csv" \
+        --window $w -o "$work/w.png" 2>&1)
+      want=$([ $w = 010:020 ] && echo "window 10 20" || echo "window 0 8")
+      [ "$got" = "$want" ] || { echo "FAIL: --window $w: gnuplot got '$got', want '$want'"; fail=1; }
+    done ;;
   *) echo "unknown case '$case_name'"; exit 2 ;;
 esac
 [ $fail = 0 ] && echo "$case_name: ok"
