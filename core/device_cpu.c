@@ -264,14 +264,19 @@ static dsgd_conv *cpu_conv_create(const dsgd_conv_geom *g, int out_channels, int
         return NULL;
     cv->g = *g;
     cv->out_channels = out_channels;
-    if (algo == DSGD_CONV_AUTO)
+    int chosen = algo == DSGD_CONV_AUTO;
+    if (chosen)
         algo = g->stride == 1 && g->in_channels >= 8 ? DSGD_CONV_FFT : DSGD_CONV_IM2COL;
     if (algo == DSGD_CONV_FFT) {
-        if (!(cv->fft = dsgd_conv_fft_create(g, out_channels, max_batch))) {
+        if ((cv->fft = dsgd_conv_fft_create(g, out_channels, max_batch)) != NULL)
+            return cv;
+        /* The FFT cannot take inputs smaller than the kernel (a 4x4 image's
+         * second block: 2x2 padded to 4x4 under a 5x5 kernel); where it was
+         * only chosen, im2col takes them. */
+        if (!chosen) {
             free(cv);
             return NULL;
         }
-        return cv;
     }
     size_t cols =
         (size_t)g->in_channels * g->kernel * g->kernel * max_batch * g->out_height * g->out_width;
