@@ -68,7 +68,8 @@ int dsgd_event_kind_parse(const char *name);
 int dsgd_trace_write_csv(const char *path, const dsgd_trace *traces, size_t n, char *err,
                          size_t errlen);
 
-/* Checks that path can be created (the directory exists and is writable),
+/* Checks that path can be created (the directory exists and is writable,
+ * path is no directory or other non-regular file: dsgd_output_check),
  * without leaving a file behind.  Returns 0, or -1 with a reason in err. */
 int dsgd_trace_check_writable(const char *path, char *err, size_t errlen);
 
