@@ -67,8 +67,16 @@ int dsgd_worker_check_config(dsgd_config *cfg, const dsgd_dataset *data, char *e
         snprintf(err, errlen, "--checkpoint %s", why);
         return -1;
     }
-    if (cfg->resume[0] && dsgd_checkpoint_probe(cfg->resume, err, errlen) != 0)
-        return -1;
+    if (cfg->resume[0]) { /* what the run knows before it starts: the rest at load */
+        dsgd_checkpoint_meta expect;
+        memset(&expect, 0, sizeof expect);
+        snprintf(expect.model, sizeof expect.model, "%s", cfg->model);
+        snprintf(expect.algo, sizeof expect.algo, "%s", cfg->algo);
+        expect.batch = cfg->batch;
+        expect.seed = cfg->seed;
+        if (dsgd_checkpoint_probe(cfg->resume, &expect, err, errlen) != 0)
+            return -1;
+    }
     return 0;
 }
 
@@ -76,6 +84,7 @@ static void checkpoint_meta(const dsgd_worker *w, dsgd_checkpoint_meta *meta)
 {
     memset(meta, 0, sizeof *meta);
     snprintf(meta->model, sizeof meta->model, "%s", w->job->cfg->model);
+    snprintf(meta->algo, sizeof meta->algo, "%s", w->job->cfg->algo);
     meta->n_params = w->model.n_params;
     meta->rank = w->index;
     meta->ranks = w->count;
@@ -126,7 +135,7 @@ int dsgd_worker_init(dsgd_worker *w, const dsgd_job *job, int index, int count, 
     }
     dsgd_checkpoint_meta meta;
     checkpoint_meta(w, &meta);
-    if (dsgd_checkpoint_load(cfg->resume, &meta, &w->start_iter, w->params.data,
+    if (dsgd_checkpoint_load(cfg->resume, &meta, w->iters, &w->start_iter, w->params.data,
                              w->opt.velocity.data, out->error, sizeof out->error) != 0)
         return DSGD_EINVAL;
     out->start_iter = out->iters = w->start_iter;
@@ -237,11 +246,15 @@ int dsgd_worker_setup(dsgd_worker *w, dsgd_layout *l, const dsgd_algo *algo, dsg
 {
     memset(w, 0, sizeof *w);
     int rc = dsgd_layout_init(l, algo, c, job->cfg, out);
-    if (rc != DSGD_OK)
-        return rc; /* a bad layout is the same on every rank: all return */
+    if (rc != DSGD_OK) { /* a bad layout is the same on every rank: all return */
+        out->bad_input = rc == DSGD_EINVAL;
+        return rc;
+    }
     int index = l->my_worker >= 0 ? l->my_worker : 0;
     rc = dsgd_worker_init(w, job, index, l->n_workers, out);
     rc = dsgd_worker_ready(w, c, rc, out);
+    /* Every rank learns a setup failure's status: all agree it is bad input. */
+    out->bad_input = rc == DSGD_EINVAL;
     w->eval_group = l->worker_group;
     w->measure_spread = 1;
     out->staleness_mean = out->staleness_max = out->spread = NAN;

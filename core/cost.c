@@ -3,6 +3,7 @@
 #include "core/cost.h"
 
 #include "core/atomic.h"
+#include "core/paths.h"
 
 #include <errno.h>
 #include <math.h>
@@ -77,21 +78,40 @@ static double *field_of(dsgd_cost_profile *p, const char *key)
     return k >= 0 ? &p->overhead_s[k] : NULL;
 }
 
-static int valid(const char *key, double v)
+/* The range a key's value must lie in, as "[lo, hi]" bounds (lo_open: lo
+ * itself excluded), and the words that say it.  The upper bounds are far
+ * beyond any machine (a second per layer call, a petabyte per second) but
+ * keep simulated times finite: 1e300 s per call is no calibration, and the
+ * simulation would report it as a deadlock. */
+typedef struct value_range {
+    double lo, hi;
+    int lo_open;
+    const char *words;
+} value_range;
+
+static value_range range_of(const char *key)
 {
-    if (!isfinite(v))
-        return 0;
     if (strncmp(key, "efficiency.", 11) == 0)
-        return v > 0 && v <= 1;
+        return (value_range){0, 1, 1, "a fraction of peak in (0, 1]"};
     if (strcmp(key, "layer_overhead_s") == 0 || strncmp(key, "overhead_s.", 11) == 0 ||
         strcmp(key, "io_overhead_s") == 0 || strcmp(key, "mem_overhead_s") == 0 ||
         strcmp(key, "wake_latency_s") == 0)
-        return v >= 0;
+        return (value_range){0, 1, 0, "seconds per call, 0 to 1"};
     if (strcmp(key, "jitter_cv") == 0) /* as --jitter takes it */
-        return v >= 0 && v <= 1;
+        return (value_range){0, 1, 0, "0 to 1"};
     if (strcmp(key, "jitter_lognormal") == 0)
-        return v == 0 || v == 1;
-    return v > 0;
+        return (value_range){0, 1, 0, "0 or 1"};
+    if (strcmp(key, "peak_flops") == 0)
+        return (value_range){1e3, 1e20, 0, "flop/s, 1e3 to 1e20"};
+    return (value_range){1e3, 1e16, 0, "bytes/s, 1e3 to 1e16"}; /* io_bw_Bps, mem_bw_Bps */
+}
+
+static int valid(const char *key, double v)
+{
+    value_range r = range_of(key);
+    if (!isfinite(v) || v > r.hi || v < r.lo || (r.lo_open && v == r.lo))
+        return 0;
+    return strcmp(key, "jitter_lognormal") != 0 || v == 0 || v == 1;
 }
 
 static char *trim(char *s)
@@ -106,15 +126,16 @@ static char *trim(char *s)
 
 int dsgd_cost_load(const char *path, dsgd_cost_profile *p, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+    FILE *f = dsgd_input_fopen(path, "r", err, errlen);
+    if (!f)
         return -1;
-    }
     dsgd_cost_profile loaded = *p;
-    char line[512];
+    char *line = NULL;
+    size_t cap = 0;
     int lineno = 0, rc = 0;
-    while (rc == 0 && fgets(line, sizeof line, f)) {
+    /* Whole lines, however long: a comment's tail must never be read as a
+     * setting of its own. */
+    while (rc == 0 && getline(&line, &cap, f) >= 0) {
         lineno++;
         char *hash = strchr(line, '#');
         if (hash)
@@ -124,7 +145,7 @@ int dsgd_cost_load(const char *path, dsgd_cost_profile *p, char *err, size_t err
             continue;
         char *eq = strchr(text, '=');
         if (!eq) {
-            snprintf(err, errlen, "%s:%d: expected 'key = value', got '%s'", path, lineno, text);
+            snprintf(err, errlen, "%s:%d: expected 'key = value', got '%.60s'", path, lineno, text);
             rc = -1;
             break;
         }
@@ -134,15 +155,21 @@ int dsgd_cost_load(const char *path, dsgd_cost_profile *p, char *err, size_t err
         errno = 0;
         double v = strtod(value, &end);
         if (!field) {
-            snprintf(err, errlen, "%s:%d: unknown key '%s'", path, lineno, key);
+            snprintf(err, errlen, "%s:%d: unknown key '%.60s'", path, lineno, key);
             rc = -1;
         } else if (end == value || *end || errno || !valid(key, v)) {
-            snprintf(err, errlen, "%s:%d: bad value '%s' for %s", path, lineno, value, key);
+            snprintf(err, errlen, "%s:%d: bad value '%.40s' for %s (want %s)", path, lineno, value,
+                     key, range_of(key).words);
             rc = -1;
         } else {
             *field = v;
         }
     }
+    if (rc == 0 && ferror(f)) {
+        snprintf(err, errlen, "%s:%d: read error: %s", path, lineno, strerror(errno));
+        rc = -1;
+    }
+    free(line);
     fclose(f);
     if (rc == 0)
         *p = loaded;

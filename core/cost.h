@@ -25,7 +25,10 @@
  *                        against (dsgd-calibrate writes it, and the host
  *                        speed of its platform equals it); informative:
  *                        prices use the simulated host's own speed
- * Keys not in the file keep their defaults (dsgd_cost_defaults).  The
+ * Values outside what any machine does (a second per layer call, 1e16 B/s,
+ * 1e20 flop/s) are refused with the line's number: they would make
+ * simulated times absurd or infinite.  Keys not in the file keep their
+ * defaults (dsgd_cost_defaults).  The
  * calibration step (dsgd-calibrate) writes measured profiles in this
  * format, with a '#' header saying what was measured, where and when. */
 #ifndef DSGD_COST_H

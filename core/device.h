@@ -47,7 +47,7 @@ typedef struct dsgd_device {
      * forward on the same x and w, writes dw, db and (if not NULL) dx.
      * batch may be below the max_batch the layer was created for.
      * conv_create returns NULL when out of memory or if `algo` cannot do
-     * this geometry. */
+     * this geometry (DSGD_CONV_AUTO picks one that can). */
     dsgd_conv *(*conv_create)(const dsgd_conv_geom *g, int out_channels, int max_batch,
                               dsgd_conv_algo algo);
     void (*conv_destroy)(dsgd_conv *cv);

@@ -258,8 +258,11 @@ static void cpu_conv_destroy(dsgd_conv *cv)
  * im2col for the CNN's 32->64 layer; slower for its 1->32 layer). */
 dsgd_conv_algo dsgd_cpu_conv_choice(const dsgd_conv_geom *g, dsgd_conv_algo algo)
 {
+    /* the FFT cannot take a padded input smaller than the kernel (a 4x4
+     * image's second block); cpu_conv_create falls back there too */
+    int fits = g->height + 2 * g->pad >= g->kernel && g->width + 2 * g->pad >= g->kernel;
     if (algo == DSGD_CONV_AUTO)
-        return g->stride == 1 && g->in_channels >= 8 ? DSGD_CONV_FFT : DSGD_CONV_IM2COL;
+        return g->stride == 1 && g->in_channels >= 8 && fits ? DSGD_CONV_FFT : DSGD_CONV_IM2COL;
     return algo;
 }
 
@@ -271,13 +274,18 @@ static dsgd_conv *cpu_conv_create(const dsgd_conv_geom *g, int out_channels, int
         return NULL;
     cv->g = *g;
     cv->out_channels = out_channels;
+    int chosen = algo == DSGD_CONV_AUTO;
     algo = dsgd_cpu_conv_choice(g, algo);
     if (algo == DSGD_CONV_FFT) {
-        if (!(cv->fft = dsgd_conv_fft_create(g, out_channels, max_batch))) {
+        if ((cv->fft = dsgd_conv_fft_create(g, out_channels, max_batch)) != NULL)
+            return cv;
+        /* The FFT cannot take inputs smaller than the kernel (a 4x4 image's
+         * second block: 2x2 padded to 4x4 under a 5x5 kernel); where it was
+         * only chosen, im2col takes them. */
+        if (!chosen) {
             free(cv);
             return NULL;
         }
-        return cv;
     }
     size_t cols =
         (size_t)g->in_channels * g->kernel * g->kernel * max_batch * g->out_height * g->out_width;

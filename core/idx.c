@@ -1,5 +1,6 @@
 /* idx.c — IDX reader (through zlib, which reads plain files as they are)
  * and the data set built from four IDX files. */
+#define _POSIX_C_SOURCE 200809L
 #include "core/idx.h"
 
 #include <errno.h>
@@ -8,7 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
+
+#include "core/paths.h"
 
 #define IDX_UBYTE 0x08
 
@@ -44,6 +49,21 @@ static int stream_error(gzFile f, const char *path, char *err, size_t errlen)
     return fail(err, errlen, path, what);
 }
 
+/* Limits on what a header may announce, checked before anything is
+ * allocated: an item (an image) of at most 2^24 bytes (4096 x 4096 pixels;
+ * the models index pixels with int), and data that fits in memory. */
+#define IDX_MAX_ITEM_BYTES ((size_t)1 << 24)
+#define IDX_MAX_BYTES ((size_t)1 << 34)
+
+/* The machine's memory in bytes (SIZE_MAX if unknown). */
+static size_t physical_memory(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || page <= 0 || (size_t)pages > SIZE_MAX / (size_t)page)
+        return SIZE_MAX;
+    return (size_t)pages * (size_t)page;
+}
+
 static int read_header(gzFile f, const char *path, int ndims, dsgd_idx *idx, char *err,
                        size_t errlen)
 {
@@ -75,10 +95,91 @@ static int read_header(gzFile f, const char *path, int ndims, dsgd_idx *idx, cha
             return fail(err, errlen, path, "a dimension is 0 or absurdly large");
         if (d > 0)
             idx->item_bytes *= idx->dims[d];
-        if (idx->item_bytes * idx->dims[0] > ((size_t)1 << 34))
-            return fail(err, errlen, path, "announces more than 16 GiB of data");
+        if (idx->item_bytes > IDX_MAX_ITEM_BYTES) {
+            char what[160];
+            snprintf(what, sizeof what, "items of more than %zu bytes (images of %zux%zu pixels)",
+                     IDX_MAX_ITEM_BYTES, idx->dims[1], d > 1 ? idx->dims[2] : (size_t)1);
+            return fail(err, errlen, path, what);
+        }
     }
     idx->count = idx->dims[0];
+    return 0;
+}
+
+/* Is the data the header announces possible for a file of file_bytes on
+ * disk, and does it fit in memory?  Checked before allocating. */
+static int check_announced(gzFile f, const char *path, const dsgd_idx *idx, size_t bytes,
+                           long long file_bytes, char *err, size_t errlen)
+{
+    char what[200];
+    size_t header = 4 + 4 * (size_t)idx->ndims;
+    size_t memory = physical_memory();
+    if (bytes > IDX_MAX_BYTES || bytes > memory / 2) {
+        snprintf(what, sizeof what,
+                 "announces %zu data bytes, more than dsgd loads (16 GiB or half this machine's "
+                 "memory)",
+                 bytes);
+        return fail(err, errlen, path, what);
+    }
+    if (gzdirect(f)) { /* plain file: its length says exactly what is there */
+        size_t data = file_bytes > (long long)header ? (size_t)file_bytes - header : 0;
+        if (data < bytes) {
+            snprintf(what, sizeof what, "truncated: %zu of the %zu data bytes its header announces",
+                     data, bytes);
+            return fail(err, errlen, path, what);
+        }
+        if (data > bytes)
+            return fail(err, errlen, path, "longer than its header announces");
+        return 0;
+    }
+    /* deflate expands at most 1032 to 1 */
+    if (file_bytes >= 0 && bytes / 1032 > (size_t)file_bytes) {
+        snprintf(what, sizeof what,
+                 "truncated: its header announces %zu data bytes, more than %lld compressed "
+                 "bytes can hold",
+                 bytes, file_bytes);
+        return fail(err, errlen, path, what);
+    }
+    return 0;
+}
+
+/* Reads the data into idx->data, growing the buffer as data arrives (a
+ * compressed file's real length is known only at its end): memory follows
+ * what the file holds, not what its header claims. */
+static int read_data(gzFile f, const char *path, dsgd_idx *idx, size_t bytes, char *err,
+                     size_t errlen)
+{
+    size_t have = 0, cap = bytes < ((size_t)1 << 26) ? bytes : (size_t)1 << 26;
+    idx->data = malloc(cap ? cap : 1);
+    if (!idx->data)
+        return fail(err, errlen, path, "out of memory");
+    while (have < bytes) {
+        if (have == cap) {
+            cap = cap > bytes / 2 ? bytes : 2 * cap;
+            unsigned char *grown = realloc(idx->data, cap);
+            if (!grown)
+                return fail(err, errlen, path, "out of memory");
+            idx->data = grown;
+        }
+        size_t got;
+        int r = read_exact(f, idx->data + have, cap - have, &got);
+        have += got;
+        if (r < 0)
+            return stream_error(f, path, err, errlen);
+        if (r > 0) {
+            char what[160];
+            snprintf(what, sizeof what, "truncated: %zu of the %zu data bytes its header announces",
+                     have, bytes);
+            return fail(err, errlen, path, what);
+        }
+    }
+    unsigned char extra;
+    size_t got;
+    int r = read_exact(f, &extra, 1, &got);
+    if (r < 0)
+        return stream_error(f, path, err, errlen);
+    if (r == 0)
+        return fail(err, errlen, path, "longer than its header announces");
     return 0;
 }
 
@@ -87,36 +188,23 @@ int dsgd_idx_load(const char *path, int ndims, dsgd_idx *idx, char *err, size_t 
     memset(idx, 0, sizeof *idx);
     if (ndims < 1 || ndims > DSGD_IDX_MAX_DIMS)
         return fail(err, errlen, path, "unsupported number of dimensions");
-    gzFile f = gzopen(path, "rb");
+    int fd = dsgd_input_open(path, err, errlen);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    long long file_bytes = fstat(fd, &st) == 0 ? (long long)st.st_size : -1;
+    gzFile f = gzdopen(fd, "rb");
     if (!f) {
-        char what[160];
-        snprintf(what, sizeof what, "cannot open: %s", errno ? strerror(errno) : "out of memory");
-        return fail(err, errlen, path, what);
+        close(fd);
+        return fail(err, errlen, path, "cannot open: out of memory");
     }
     gzbuffer(f, 1 << 17);
     int rc = read_header(f, path, ndims, idx, err, errlen);
     size_t bytes = idx->count * idx->item_bytes;
-    if (rc == 0 && !(idx->data = malloc(bytes ? bytes : 1)))
-        rc = fail(err, errlen, path, "out of memory");
-    if (rc == 0) {
-        size_t got;
-        int r = read_exact(f, idx->data, bytes, &got);
-        if (r < 0)
-            rc = stream_error(f, path, err, errlen);
-        else if (r > 0) {
-            char what[160];
-            snprintf(what, sizeof what, "truncated: %zu of the %zu data bytes its header announces",
-                     got, bytes);
-            rc = fail(err, errlen, path, what);
-        } else {
-            unsigned char extra;
-            r = read_exact(f, &extra, 1, &got);
-            if (r < 0)
-                rc = stream_error(f, path, err, errlen);
-            else if (r == 0)
-                rc = fail(err, errlen, path, "longer than its header announces");
-        }
-    }
+    if (rc == 0)
+        rc = check_announced(f, path, idx, bytes, file_bytes, err, errlen);
+    if (rc == 0)
+        rc = read_data(f, path, idx, bytes, err, errlen);
     gzclose(f);
     if (rc != 0)
         dsgd_idx_free(idx);
@@ -162,10 +250,8 @@ static int load_member(const char *dir, const char *base, int ndims, dsgd_idx *i
 {
     char path[1024];
     snprintf(path, sizeof path, "%s/%s.gz", dir, base);
-    FILE *probe = fopen(path, "rb");
-    if (probe)
-        fclose(probe);
-    else
+    struct stat st; /* not opened here: a FIFO would block (dsgd_idx_load refuses it) */
+    if (stat(path, &st) != 0)
         snprintf(path, sizeof path, "%s/%s", dir, base);
     return dsgd_idx_load(path, ndims, idx, err, errlen);
 }

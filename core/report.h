@@ -25,9 +25,11 @@ typedef struct dsgd_result {
     double staleness_mean; /* asgd: mean and max staleness of the server's updates (NaN: n/a) */
     double staleness_max;
     double spread;      /* RMS distance of the workers' final models to their mean (NaN: n/a) */
-    int failed_ranks;   /* ranks that failed during the run and that it went on without (set by main) */
+    int failed_ranks; /* ranks that failed during the run and that it went on without (set by main)
+                       */
     int hosts;          /* machines the ranks occupy (set by main; 0: unknown) */
     char error[200];    /* why status != 0, one line */
+    int bad_input;      /* the run was refused at setup (layout, checkpoint): exit 2, not 1 */
     double wall_s;      /* wall-clock seconds of the whole program run (set by main) */
     double peak_rss_mb; /* peak resident memory of this process (set by main) */
 } dsgd_result;

@@ -3,6 +3,7 @@
 #include "core/trace.h"
 
 #include "core/atomic.h"
+#include "core/paths.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -108,23 +109,7 @@ int dsgd_trace_write_csv(const char *path, const dsgd_trace *traces, size_t n, c
 
 int dsgd_trace_check_writable(const char *path, char *err, size_t errlen)
 {
-    size_t len = strlen(path) + 32;
-    char *tmp = malloc(len);
-    if (!tmp) {
-        snprintf(err, errlen, "%s: out of memory", path);
-        return -1;
-    }
-    snprintf(tmp, len, "%s.probe.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
-        free(tmp);
-        return -1;
-    }
-    fclose(f);
-    remove(tmp);
-    free(tmp);
-    return 0;
+    return dsgd_output_check(path, err, errlen);
 }
 
 /* ---- reading a trace back ------------------------------------------------ */
@@ -199,6 +184,25 @@ static int parse_long(const char *s, long min, long max, long *out)
 /* Largest rank a reader accepts: bigger means a corrupt file, not a run. */
 #define TRACE_MAX_RANK (1 << 24)
 
+/* Largest time a reader accepts, in seconds either side of the start (31
+ * years): readers convert times to int64 nanoseconds (the Chrome export),
+ * and spans of up to twice this still fit. */
+#define TRACE_MAX_SECONDS 1e9
+
+/* Names are identifiers the programs chose ("allreduce", "test_loss"):
+ * printable ASCII without quotes or backslashes, so that every writer
+ * (CSV, JSON) can copy them as they are. */
+static int valid_name(const char *name, size_t size)
+{
+    size_t len = strlen(name);
+    if (len == 0 || len >= size)
+        return 0;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        if (*p < 0x20 || *p > 0x7e || *p == '"' || *p == '\\')
+            return 0;
+    return 1;
+}
+
 /* Parses one data line's fields into ev; on error names the bad column. */
 static int parse_event(char **f, const int *pos, dsgd_event *ev, int *bad_column)
 {
@@ -215,12 +219,12 @@ static int parse_event(char **f, const int *pos, dsgd_event *ev, int *bad_column
     if ((ev->kind = dsgd_event_kind_parse(f[pos[COL_KIND]])) < 0)
         BAD(COL_KIND);
     const char *name = f[pos[COL_NAME]];
-    if (name[0] == '\0' || strlen(name) >= sizeof ev->name || strchr(name, '"'))
+    if (!valid_name(name, sizeof ev->name))
         BAD(COL_NAME);
     memcpy(ev->name, name, strlen(name) + 1);
-    if (parse_double(f[pos[COL_T0]], 0, &ev->t0))
+    if (parse_double(f[pos[COL_T0]], 0, &ev->t0) || fabs(ev->t0) > TRACE_MAX_SECONDS)
         BAD(COL_T0);
-    if (parse_double(f[pos[COL_T1]], 0, &ev->t1) || ev->t1 < ev->t0)
+    if (parse_double(f[pos[COL_T1]], 0, &ev->t1) || ev->t1 < ev->t0 || ev->t1 > TRACE_MAX_SECONDS)
         BAD(COL_T1);
     if (parse_double(f[pos[COL_BYTES]], 0, &ev->bytes) || ev->bytes < 0)
         BAD(COL_BYTES);
@@ -297,8 +301,14 @@ static int read_lines(FILE *f, const char *path, dsgd_trace *out, char *err, siz
         dsgd_event ev;
         int bad;
         if (parse_event(fields, pos, &ev, &bad) != 0) {
-            snprintf(err, errlen, "%s:%ld: column '%s': bad value '%.40s'", path, lineno,
-                     column_names[bad], fields[pos[bad]]);
+            /* The value as it can be shown on one line of a terminal. */
+            char shown[41];
+            snprintf(shown, sizeof shown, "%s", fields[pos[bad]]);
+            for (char *p = shown; *p; p++)
+                if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+                    *p = '?';
+            snprintf(err, errlen, "%s:%ld: column '%s': bad value '%s'", path, lineno,
+                     column_names[bad], shown);
             goto done;
         }
         if (dsgd_trace_add(out, &ev) != 0) {
@@ -319,11 +329,9 @@ done:
 int dsgd_trace_read_csv(const char *path, dsgd_trace *out, char *err, size_t errlen)
 {
     dsgd_trace_init(out);
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+    FILE *f = dsgd_input_fopen(path, "r", err, errlen);
+    if (!f)
         return -1;
-    }
     int rc = read_lines(f, path, out, err, errlen);
     fclose(f);
     if (rc != 0)

@@ -68,7 +68,8 @@ int dsgd_event_kind_parse(const char *name);
 int dsgd_trace_write_csv(const char *path, const dsgd_trace *traces, size_t n, char *err,
                          size_t errlen);
 
-/* Checks that path can be created (the directory exists and is writable),
+/* Checks that path can be created (the directory exists and is writable,
+ * path is no directory or other non-regular file: dsgd_output_check),
  * without leaving a file behind.  Returns 0, or -1 with a reason in err. */
 int dsgd_trace_check_writable(const char *path, char *err, size_t errlen);
 
@@ -76,7 +77,9 @@ int dsgd_trace_check_writable(const char *path, char *err, size_t errlen);
  * all ranks in one list, in file order.  Columns are found by name in the
  * header (any order; extra columns are ignored).  Empty lines are skipped.
  * `value` may be nan (an eval with no loss, e.g. under phantom payloads);
- * every other number must be finite.  Returns 0, or -1 with a one-line
+ * every other number must be finite, times within 1e9 s of the start, ranks
+ * at most 2^24, and names printable ASCII without '"' or '\\' (so that
+ * JSON and CSV writers copy them as they are).  Returns 0, or -1 with a one-line
  * reason naming the file, the line and the bad field or column in err
  * (out is then empty). */
 int dsgd_trace_read_csv(const char *path, dsgd_trace *out, char *err, size_t errlen);

@@ -54,7 +54,10 @@ static int die(int status, const char *fmt, ...)
 }
 
 /* After the run: every rank learns the lowest failing rank, which alone
- * prints its reason.  Returns the exit status (same on every rank). */
+ * prints its reason, and whether it refused bad input (a layout that does
+ * not fit the ranks, an unusable checkpoint: exit 2, as dsgd-sim, which
+ * finds them before its run).  Returns the exit status (same on every
+ * rank). */
 static int agree_on_outcome(dsgd_comm *c, const dsgd_result *r)
 {
     int failed_rank = r->status != DSGD_OK ? dsgd_rank(c) : dsgd_size(c);
@@ -62,10 +65,12 @@ static int agree_on_outcome(dsgd_comm *c, const dsgd_result *r)
     MPI_Allreduce(&failed_rank, &first, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
     if (first == dsgd_size(c))
         return 0;
+    int bad_input = r->bad_input;
+    MPI_Bcast(&bad_input, 1, MPI_INT, first, MPI_COMM_WORLD);
     if (first == dsgd_rank(c))
         fprintf(stderr, "dsgd-run: rank %d failed: %s\n", dsgd_rank(c),
                 r->error[0] ? r->error : dsgd_status_str(r->status));
-    return EXIT_RUN_FAILED;
+    return bad_input ? EXIT_BAD_INPUT : EXIT_RUN_FAILED;
 }
 
 /* Rank 0 writes the trace: it checks the path, and all ranks stop together

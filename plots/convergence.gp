@@ -2,8 +2,9 @@
 # one colour per input trace (an algorithm, a backend, a platform...).
 # Input: traces (CSV, core/trace.h) with eval events: train_loss (per rank
 # and iteration; averaged over ranks), test_loss and test_accuracy (a
-# fraction 0..1, plotted in %).  The accuracy row appears only when some
-# input has test_accuracy events.
+# fraction 0..1, plotted in %).  The loss row appears only when some input
+# has train_loss or test_loss events, the accuracy row only when some has
+# test_accuracy events (a trace of accuracies alone gets that row alone).
 # x axes: the time of the event (seconds: simulated for dsgd-sim traces,
 # wall for dsgd-run) and iter / iters_per_epoch (iterations when
 # iters_per_epoch is 0); evals with iter -1 (end of run) count as last + 1.
@@ -20,9 +21,13 @@ label(i) = exists(sprintf('label%d', i)) ? value(sprintf('label%d', i)) : basena
 trace(mode, name, i) = sprintf("awk -f \"%s/trace.awk\" -v mode=%s -v name=%s \"%s\"", plotdir, mode, name, input(i))
 count(name, i) = int(system(trace('count', name, i)))
 
-has_accuracy = 0
-do for [i=1:n_inputs] { if (count('test_accuracy', i) > 0) { has_accuracy = 1 } }
-default_width = 1200; default_height = has_accuracy ? 900 : 500
+has_accuracy = 0; has_loss = 0
+do for [i=1:n_inputs] {
+    if (count('test_accuracy', i) > 0) { has_accuracy = 1 }
+    if (count('train_loss', i) + count('test_loss', i) > 0) { has_loss = 1 }
+}
+rows = has_loss + has_accuracy
+default_width = 1200; default_height = rows > 1 ? 900 : 500
 load plotdir.'/common.gp'
 
 epochs = iters_per_epoch > 0
@@ -34,8 +39,9 @@ set key top right
 # no panel warns about empty data.
 set xrange [0:*]
 set offsets 0, graph 0.03, 0, 0  # room for the end-of-run test point
-set multiplot layout (has_accuracy ? 2 : 1),2 title title font ',13'
-do for [row=1:(has_accuracy ? 2 : 1)] {
+set multiplot layout rows,2 title title font ',13'
+do for [panel_row=1:rows] {
+    row = has_loss ? panel_row : 2  # 1: loss, 2: accuracy
     do for [col=1:2] {
         xcol = col == 1 ? '2' : xepoch
         set xlabel (col == 1 ? 'time (s)' : xlabel_epoch)

@@ -17,7 +17,8 @@ load plotdir.'/common.gp'
 
 s_min = 0; s_max = 0
 do for [i=1:n_inputs] {
-    h = system(trace('staleness', i).' | sed -n "1s/ .*//p;\$s/ .*//p"')
+    # lowest and highest staleness (the same when every gradient was equally stale)
+    h = system(trace('staleness', i).' | awk "NR == 1 { lo = \$1 } { hi = \$1 } END { print lo + 0, hi + 0 }"')
     s_min = int(word(h, 1)) < s_min ? int(word(h, 1)) : s_min
     s_max = int(word(h, 2)) > s_max ? int(word(h, 2)) : s_max
 }

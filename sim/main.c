@@ -4,12 +4,15 @@
  * failure); 2 bad flags or input files; 3 ranks never finished (deadlock). */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <signal.h>
 #include <simgrid/engine.h>
 #include <simgrid/host.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <xbt/config.h>
@@ -19,6 +22,7 @@
 #include "core/config.h"
 #include "core/data.h"
 #include "core/model.h"
+#include "core/paths.h"
 #include "core/progress.h"
 #include "core/report.h"
 #include "core/trace.h"
@@ -106,6 +110,45 @@ typedef struct load_guard {
 
 #define LOADED_MARK "\001dsgd-sim: platform loaded\n"
 
+/* Signals that end a program, which the parent passes on to the
+ * simulation child: `kill -TERM` of dsgd-sim (a batch scheduler's, a
+ * timeout's) must end the simulation too, which removes any temporary it is
+ * writing (core/atomic.c), and not leave it running to write --trace after
+ * its parent is gone.  The child's pid is the handler's only state. */
+static const int forwarded_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT};
+static volatile pid_t simulation_child;
+
+static void forward_signal(int sig)
+{
+    if (simulation_child > 0)
+        kill(simulation_child, sig);
+}
+
+static void forward_signals_to(pid_t child)
+{
+    simulation_child = child;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = forward_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    for (size_t i = 0; i < sizeof forwarded_signals / sizeof forwarded_signals[0]; i++)
+        sigaction(forwarded_signals[i], &sa, NULL);
+}
+
+/* The child ended by a signal the parent forwarded: the parent ends the
+ * same way (its shell sees "Terminated", status 128 + signal). */
+static void die_like_child(int status)
+{
+    if (!WIFSIGNALED(status))
+        return;
+    for (size_t i = 0; i < sizeof forwarded_signals / sizeof forwarded_signals[0]; i++)
+        if (WTERMSIG(status) == forwarded_signals[i]) {
+            signal(forwarded_signals[i], SIG_DFL);
+            raise(forwarded_signals[i]);
+        }
+}
+
 /* Parent side: returns the exit status to give. */
 static int parent_wait(pid_t pid, int fd, const char *platform)
 {
@@ -138,6 +181,7 @@ static int parent_wait(pid_t pid, int fd, const char *platform)
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
+    die_like_child(status);
     if (!loaded) {
         fprintf(stderr, "dsgd-sim: --platform/--cfg %s: SimGrid refused it: %s\n", platform,
                 why[0] ? why : "it could not load the platform");
@@ -158,6 +202,7 @@ static int load_guard_begin(load_guard *g, const char *platform)
     if (pipe(fds) != 0)
         return -1;
     fflush(NULL);
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
         close(fds[0]);
@@ -166,8 +211,14 @@ static int load_guard_begin(load_guard *g, const char *platform)
     }
     if (pid > 0) {
         close(fds[1]);
+        forward_signals_to(pid);
         return parent_wait(pid, fds[0], platform);
     }
+    /* The parent killed outright (SIGKILL) cannot forward: the kernel
+     * then ends the child. */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent)
+        _exit(128 + SIGTERM);
     close(fds[0]);
     g->fd = fds[1];
     g->saved_stderr = dup(STDERR_FILENO);
@@ -191,22 +242,21 @@ static void load_guard_done(load_guard *g)
 
 /* A bare file name that is not in the current directory is looked up in the
  * platforms/ folder of the source tree, so `--platform small.xml` works from
- * anywhere.  Returns 0 if the (resolved) file is readable, else -1. */
-static int resolve_platform(dsgd_config *cfg)
+ * anywhere.  Returns 0 if the (resolved) file is a readable regular file
+ * (a FIFO would block SimGrid's parser forever) of hosts this machine can
+ * hold (SimGrid expands a cluster's radical without limit), else -1 with
+ * err. */
+static int resolve_platform(dsgd_config *cfg, char *err, size_t errlen)
 {
-    FILE *f = fopen(cfg->platform, "r");
-    if (!f && errno == ENOENT && !strchr(cfg->platform, '/')) {
+    struct stat st;
+    if (stat(cfg->platform, &st) != 0 && errno == ENOENT && !strchr(cfg->platform, '/')) {
         char path[sizeof cfg->platform];
         int len = snprintf(path, sizeof path, "%s/%s", DSGD_PLATFORM_DIR, cfg->platform);
-        if (len > 0 && (size_t)len < sizeof path && (f = fopen(path, "r")) != NULL)
+        if (len > 0 && (size_t)len < sizeof path && stat(path, &st) == 0)
             memcpy(cfg->platform, path, (size_t)len + 1);
-        else
-            errno = ENOENT;
     }
-    if (!f)
-        return -1;
-    fclose(f);
-    return 0;
+    long hosts;
+    return dsgd_sim_platform_check_size(cfg->platform, &hosts, err, errlen);
 }
 
 /* --ranks-per-host as a number (0: each host's cores); checked by
@@ -248,6 +298,8 @@ static int check_inputs(const dsgd_config *cfg, dsgd_sim_jitter *jitter)
         return EXIT_BAD_INPUT;
     if (cfg->trace[0] && dsgd_trace_check_writable(cfg->trace, err, sizeof err) != 0)
         return die(EXIT_BAD_INPUT, "--trace %s", err);
+    if (cfg->sweep_out[0] && dsgd_output_check(cfg->sweep_out, err, sizeof err) != 0)
+        return die(EXIT_BAD_INPUT, "--sweep-out %s", err);
     if (dsgd_sim_jitter_parse(cfg->jitter, jitter, err, sizeof err) != 0)
         return die(EXIT_BAD_INPUT, "%s", err);
     return 0;
@@ -325,7 +377,7 @@ static int report(const dsgd_config *cfg, int n, int hosts_used, const dsgd_resu
                     results[i].status == DSGD_ENETWORK && faults->n_fail
                         ? " (a peer was killed by --fail)"
                         : "");
-            return EXIT_RUN_FAILED;
+            return results[i].bad_input ? EXIT_BAD_INPUT : EXIT_RUN_FAILED;
         }
     if (reporter < 0) {
         fprintf(stderr, "dsgd-sim: every rank was killed by --fail\n");
@@ -609,9 +661,8 @@ static int start(dsgd_config *cfg, int argc, char **argv, double wall_start)
     if (rc != DSGD_CONFIG_OK)
         return die(EXIT_BAD_INPUT, "%s", err);
     const dsgd_algo *algo = dsgd_algo_of(cfg->choice[DSGD_SEL_ALGO].component);
-    if (resolve_platform(cfg) != 0)
-        return die(EXIT_BAD_INPUT, "--platform %s: cannot read: %s", cfg->platform,
-                   strerror(errno));
+    if (resolve_platform(cfg, err, sizeof err) != 0)
+        return die(EXIT_BAD_INPUT, "--platform %s", err);
     dsgd_dataset data;
     dsgd_sim_jitter jitter;
     if (dsgd_data_open(cfg->data, cfg->seed, &data, err, sizeof err) != 0)

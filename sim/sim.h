@@ -59,6 +59,12 @@ int dsgd_sim_network_read(const char *model, dsgd_sim_network *net, char *why, s
  * network model (dsgd-calibrate) is the one in force. */
 int dsgd_sim_platform_config(const char *platform, const char *key, char *value, size_t len);
 
+/* Counts the hosts platform declares (its <host> tags and clusters'
+ * radicals) from its text, before SimGrid loads it (sim/platform_size.c),
+ * into *hosts.  Returns 0, or -1 with a one-line reason naming the file if
+ * it cannot be read or declares more hosts than this machine can hold. */
+int dsgd_sim_platform_check_size(const char *platform, long *hosts, char *err, size_t errlen);
+
 typedef struct dsgd_sim_options {
     dsgd_cost_profile cost; /* prices of compute, I/O, memory */
     int trace;              /* record events (dsgd_sim_trace) */

@@ -8,9 +8,11 @@
 #include "core/atomic.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -118,6 +120,9 @@ static int start(const dsgd_config *cfg, point *p, int argc, char **argv)
     fflush(NULL);
     p->pid = fork();
     if (p->pid == 0) {
+        /* A sweep ended by a signal ends its points too (they would go on
+         * running and writing otherwise). */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
         dup2(fileno(p->out), STDOUT_FILENO);
         dup2(fileno(p->errout), STDERR_FILENO);
         execv("/proc/self/exe", cargv);

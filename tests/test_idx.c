@@ -9,13 +9,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "core/data.h"
 #include "core/idx.h"
 
 static int failures;
+
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+#ifndef UNDER_ASAN
+#define UNDER_ASAN 0
+#endif
 
 #define CHECK(cond, ...)                                                                           \
     do {                                                                                           \
@@ -147,6 +160,45 @@ static void truncate_file(const char *path, long keep)
     fclose(f);
 }
 
+/* Headers that announce more than the file holds or dsgd takes are refused
+ * before anything is allocated: the loads run under an address-space limit
+ * of 1 GiB more than the process has (not under ASan, whose shadow memory
+ * needs terabytes of address space), where allocating the announced 4 GiB
+ * first would fail with "out of memory". */
+static void check_announcements(const char *dir)
+{
+    unsigned char hdr[32], one = 7;
+    unsigned huge_count[3] = {1u << 20, 64, 64}; /* 4 GiB in 17 bytes */
+    unsigned huge_image[3] = {1, 65536, 32768};  /* one image of 2^31 pixels */
+    size_t n17 = make_idx(hdr, 3, huge_count, &one, 1);
+#if !UNDER_ASAN
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_AS, &limit) == 0) {
+        FILE *statm = fopen("/proc/self/statm", "r");
+        unsigned long pages = 0;
+        if (statm && fscanf(statm, "%lu", &pages) == 1) {
+            limit.rlim_cur = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + (1ul << 30);
+            setrlimit(RLIMIT_AS, &limit);
+        }
+        if (statm)
+            fclose(statm);
+    }
+#endif
+    check_bad(dir, "announces-4GiB.idx", hdr, n17, 0, 3,
+              "truncated: 1 of the 4294967296 data bytes its header announces");
+    check_bad(dir, "announces-4GiB.idx.gz", hdr, n17, 1, 3,
+              "its header announces 4294967296 data bytes, more than");
+    check_bad(dir, "huge-image.idx", hdr, make_idx(hdr, 3, huge_image, &one, 1), 0, 3,
+              "items of more than 16777216 bytes (images of 65536x32768 pixels)");
+#if !UNDER_ASAN
+    struct rlimit unlimited;
+    if (getrlimit(RLIMIT_AS, &unlimited) == 0) {
+        unlimited.rlim_cur = unlimited.rlim_max;
+        setrlimit(RLIMIT_AS, &unlimited);
+    }
+#endif
+}
+
 int main(int argc, char **argv)
 {
     const char *root = argc > 1 ? argv[1] : ".";
@@ -173,6 +225,7 @@ int main(int argc, char **argv)
     check_bad(dir, "short-data.idx.gz", good, n - 3, 1, 3, "truncated: 5 of the 8 data bytes");
     good[n] = 42;
     check_bad(dir, "trailing.idx", good, n + 1, 0, 3, "longer than its header");
+    check_announcements(dir);
     /* A gzip stream cut in the middle. */
     char path[1024];
     snprintf(path, sizeof path, "%s/cut.idx.gz", dir);
@@ -190,7 +243,7 @@ int main(int argc, char **argv)
           "cut gzip stream: '%s'", err);
     printf("cut.idx.gz: %s\n", err);
     CHECK(dsgd_idx_load("/nonexistent/x.idx", 3, &idx, err, sizeof err) != 0 &&
-              strstr(err, "/nonexistent/x.idx: cannot open"),
+              strstr(err, "/nonexistent/x.idx: cannot read"),
           "missing file: '%s'", err);
 
     /* Whole sets for the dsgd-run tests: a bad magic, a cut plain file, a

@@ -72,6 +72,40 @@ static int expect_rejected(const char *dir, const char *text, const char *patter
     return !rejected;
 }
 
+/* A comment longer than any line buffer stays a comment: its tail must not
+ * become a setting (at 512 bytes a line, "io_bw_Bps = 5e3" after 509 x's
+ * used to set the loading bandwidth). */
+static int expect_long_comment_ignored(const char *dir)
+{
+    char path[512], err[512] = "", text[1024];
+    snprintf(path, sizeof path, "%s/long-comment.cost", dir);
+    snprintf(text, sizeof text, "# %0509d", 0);
+    for (char *c = text + 2; *c; c++)
+        *c = 'x';
+    FILE *f = fopen(path, "w");
+    fprintf(f, "%sio_bw_Bps = 5e3\nlayer_overhead_s = 3e-5\n", text);
+    fclose(f);
+    dsgd_cost_profile p;
+    dsgd_cost_defaults(&p);
+    int ok = dsgd_cost_load(path, &p, err, sizeof err) == 0 && p.io_bw_Bps == 1e9 &&
+             p.layer_overhead_s == 3e-5;
+    printf("a 520-byte comment stays a comment (io_bw_Bps %g) %s %s\n", p.io_bw_Bps, err,
+           ok ? "ok" : "FAIL");
+    return !ok;
+}
+
+/* A directory is no profile (it read as an empty one). */
+static int expect_directory_refused(const char *dir)
+{
+    char err[512] = "";
+    dsgd_cost_profile p;
+    dsgd_cost_defaults(&p);
+    int ok = dsgd_cost_load(dir, &p, err, sizeof err) != 0 &&
+             strstr(err, ": not a regular file (a directory)");
+    printf("a directory as profile -> %s %s\n", err, ok ? "ok" : "FAIL");
+    return !ok;
+}
+
 /* A profile in the format before per-kind overheads and peak_flops. */
 static int expect_old_profile_loads(const char *dir)
 {
@@ -127,7 +161,13 @@ int main(int argc, char **argv)
     failures += expect_rejected(argv[2], "\n\npeak_flops = 0\n", "bad.cost:3: bad value");
     failures += expect_rejected(argv[2], "overhead_s.lstm = 1\n",
                                 "bad.cost:1: unknown key 'overhead_s.lstm'");
+    failures += expect_rejected(argv[2], "\nlayer_overhead_s = 1e300\n",
+                                "bad.cost:2: bad value '1e300' for layer_overhead_s (want seconds "
+                                "per call, 0 to 1)");
+    failures += expect_rejected(argv[2], "io_bw_Bps = 1e-300\n", "bad.cost:1: bad value");
     failures += expect_old_profile_loads(argv[2]);
+    failures += expect_long_comment_ignored(argv[2]);
+    failures += expect_directory_refused(argv[2]);
 
     int sg_argc = 2;
     char *sg_argv[] = {argv[0], "--log=root.thresh:warning", NULL};

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/paths.h"
 #include "core/report.h"
 #include "core/trace.h"
 #include "traces/calibrate.h"
@@ -177,7 +178,8 @@ static void read_meta(const char *trace, trace_meta *m)
     if (len > 4 && strcmp(trace + len - 4, ".csv") == 0)
         len -= 4;
     snprintf(path, sizeof path, "%.*s.json", (int)len, trace);
-    FILE *f = fopen(path, "r");
+    char why[4200];
+    FILE *f = dsgd_input_fopen(path, "r", why, sizeof why); /* optional: none, no metadata */
     if (!f)
         return;
     char json[16384];

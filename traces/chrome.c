@@ -233,7 +233,8 @@ static void write_metadata(FILE *f, const int *rank_threads, int max_rank)
 static void write_event(FILE *f, const slot *s)
 {
     const dsgd_event *e = s->ev;
-    /* Names come from a validated CSV: no quotes, commas or control bytes. */
+    /* Names come from a validated CSV (dsgd_trace_read_csv): printable
+     * ASCII without quotes or backslashes, valid in JSON as they are. */
     fprintf(f, ",\n{\"name\":\"%s\",\"cat\":\"%s\",\"pid\":%d,\"tid\":%d,\"ts\":%.3f,", e->name,
             dsgd_event_kind_name(e->kind), e->rank, s->thread, us(s->t0_ns));
     if (is_instant(s))

@@ -220,7 +220,7 @@ static int cmd_check(const cli_args *a)
 int main(int argc, char **argv)
 {
     if (argc < 2)
-        return usage(stderr), EXIT_BAD_INPUT;
+        return die(EXIT_BAD_INPUT, "no command given: export, summary or check (see --help)");
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0)
         return usage(stdout), 0;

@@ -25,6 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/paths.h"
 #include "core/report.h"
 #include "core/trace.h"
 #include "traces/json.h"
@@ -153,11 +154,9 @@ static int parse_options(int argc, char **argv, options *o)
  * before it) into a new buffer; *line_no its number.  NULL with err. */
 static char *last_line(const char *path, long *line_no, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+    FILE *f = dsgd_input_fopen(path, "r", err, errlen);
+    if (!f)
         return NULL;
-    }
     char *line = NULL, *last = NULL;
     size_t cap = 0;
     long n = 0;
@@ -721,6 +720,9 @@ int main(int argc, char **argv)
     else if (o.cost_profile && access(o.cost_profile, R_OK) != 0)
         rc = die(EXIT_BAD_INPUT, "--cost-profile %s: cannot read: %s", o.cost_profile,
                  strerror(errno));
+    char why[PATH_MAX + 200];
+    if (!rc && o.csv && dsgd_output_check(o.csv, why, sizeof why) != 0) /* before simulating */
+        rc = die(EXIT_BAD_INPUT, "-o %s", why);
     row *rows = calloc((size_t)o.n_runs, sizeof *rows);
     int n = rc || !rows ? 0 : load_rows(&o, rows);
     if (!rc && !rows)
