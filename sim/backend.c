@@ -90,7 +90,8 @@ static int sim_op_compute(dsgd_comm *c, const char *name, const dsgd_work *work,
 {
     (void)name, (void)t_start;
     sim_rank *r = sim_self(c);
-    double seconds = dsgd_cost_compute_seconds(&r->world->opt.cost, work, sg_host_get_speed(r->host));
+    double seconds =
+        dsgd_cost_compute_seconds(&r->world->opt.cost, work, sg_host_get_speed(r->host));
     execute(r, seconds * dsgd_sim_jitter_factor(&r->world->opt.jitter, &r->jitter_rng));
     return DSGD_OK;
 }
@@ -185,7 +186,7 @@ static int host_order(const void *x, const void *y)
 sg_host_t *dsgd_sim_hosts(size_t *count)
 {
     *count = sg_host_count();
-    sg_host_t *all = sg_host_list();
+    sg_host_t *all = *count ? sg_host_list() : NULL; /* (it aborts on none) */
     if (all)
         qsort(all, *count, sizeof *all, host_order);
     return all;
@@ -322,8 +323,8 @@ static const char *machine_of(sg_host_t h)
 }
 
 /* host_with_room, preferring the machine of `near` (NULL: any). */
-static size_t host_with_room_near(const sg_host_t *hosts, size_t n_hosts, const int *room,
-                                  int cpu, sg_host_t near)
+static size_t host_with_room_near(const sg_host_t *hosts, size_t n_hosts, const int *room, int cpu,
+                                  sg_host_t near)
 {
     const char *machine = near ? machine_of(near) : NULL;
     for (size_t h = 0; machine && h < n_hosts; h++)
@@ -349,8 +350,7 @@ static int *new_room(const sg_host_t *hosts, size_t n_hosts, int n, int per_host
 }
 
 int dsgd_sim_place(const sg_host_t *hosts, size_t n_hosts, int n, const int *is_worker,
-                   const sg_host_t *near, int per_host, sg_host_t *placed, char *err,
-                   size_t errlen)
+                   const sg_host_t *near, int per_host, sg_host_t *placed, char *err, size_t errlen)
 {
     int *room = new_room(hosts, n_hosts, n, per_host, err, errlen);
     if (!room)
@@ -421,10 +421,22 @@ static int parse_bandwidth(const char *text, double *Bps)
     static const struct {
         const char *unit;
         double scale;
-    } units[] = {{"", 1},          {"Bps", 1},         {"kBps", 1e3},     {"KBps", 1e3},
-                 {"MBps", 1e6},    {"GBps", 1e9},      {"TBps", 1e12},    {"KiBps", 1024.0},
-                 {"MiBps", 1 << 20}, {"GiBps", 1 << 30}, {"TiBps", 0x1p40}, {"bps", 0.125},
-                 {"kbps", 125.0},  {"Mbps", 125e3},    {"Gbps", 125e6},   {"Tbps", 125e9}};
+    } units[] = {{"", 1},
+                 {"Bps", 1},
+                 {"kBps", 1e3},
+                 {"KBps", 1e3},
+                 {"MBps", 1e6},
+                 {"GBps", 1e9},
+                 {"TBps", 1e12},
+                 {"KiBps", 1024.0},
+                 {"MiBps", 1 << 20},
+                 {"GiBps", 1 << 30},
+                 {"TiBps", 0x1p40},
+                 {"bps", 0.125},
+                 {"kbps", 125.0},
+                 {"Mbps", 125e3},
+                 {"Gbps", 125e6},
+                 {"Tbps", 125e9}};
     char *end;
     double v = strtod(text, &end);
     if (end == text || !(v > 0) || !isfinite(v))
@@ -469,6 +481,13 @@ int dsgd_sim_check_hosts(const sg_host_t *hosts, int n, char *err, size_t errlen
     for (int i = 0; i < n; i++) {
         const char *text = sg_host_get_property_value(hosts[i], "mem_bw");
         double bw;
+        if (!sg_host_is_on(hosts[i])) { /* SimGrid aborts starting an actor there */
+            snprintf(err, errlen,
+                     "host %s (rank %d's) is off at time 0 (its state profile): no rank can "
+                     "start there",
+                     sg_host_get_name(hosts[i]), i);
+            return -1;
+        }
         if (text && parse_bandwidth(text, &bw) != 0) {
             snprintf(err, errlen, "host %s: mem_bw '%s' is not a bandwidth (e.g. 900GBps)",
                      sg_host_get_name(hosts[i]), text);

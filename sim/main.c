@@ -106,6 +106,27 @@ typedef struct load_guard {
 
 #define LOADED_MARK "\001dsgd-sim: platform loaded\n"
 
+/* Why SimGrid died loading the platform without saying why (its parser
+ * crashes on a platform without a zone): what the file lacks, else how it
+ * died. */
+static void crash_reason(const char *platform, int status, char *why, size_t len)
+{
+    FILE *f = fopen(platform, "r");
+    char line[1024];
+    int zone = 0;
+    while (f && !zone && fgets(line, sizeof line, f))
+        zone = strstr(line, "<zone") || strstr(line, "<cluster");
+    if (f)
+        fclose(f);
+    if (f && !zone)
+        snprintf(why, len, "it declares no <zone> (hosts and links go inside one, or a <cluster>)");
+    else if (WIFSIGNALED(status))
+        snprintf(why, len, "it crashed loading the platform (signal %d)", WTERMSIG(status));
+    else
+        snprintf(why, len, "it could not load the platform (exit status %d)",
+                 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
 /* Parent side: returns the exit status to give. */
 static int parent_wait(pid_t pid, int fd, const char *platform)
 {
@@ -117,19 +138,12 @@ static int parent_wait(pid_t pid, int fd, const char *platform)
             loaded = 1;
             break;
         }
-        line[strcspn(line, "\n")] = '\0';
         /* Keep the first ERROR or CRITICAL line (it names the problem);
-         * without one, the first line. */
-        int telling = strstr(line, "/ERROR]") || strstr(line, "/CRITICAL]");
-        if (!why[0] || (telling && !why_telling)) {
-            /* Drop SimGrid's "[time] file:line: [category/LEVEL] " prefix
-             * and an "Uncaught exception TYPE: " preamble. */
-            const char *msg = line, *tag;
-            while ((tag = strstr(msg, "] ")) != NULL)
-                msg = tag + 2;
-            if (strncmp(msg, "Uncaught exception ", 19) == 0 && strstr(msg, ": "))
-                msg = strstr(msg, ": ") + 2;
-            snprintf(why, sizeof why, "%s", msg);
+         * without one, the first line that says something. */
+        char reason[512];
+        int telling = dsgd_sim_log_reason(line, reason, sizeof reason);
+        if (telling >= 0 && (!why[0] || (telling && !why_telling))) {
+            snprintf(why, sizeof why, "%s", reason);
             why_telling = telling;
         }
     }
@@ -139,8 +153,9 @@ static int parent_wait(pid_t pid, int fd, const char *platform)
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
     if (!loaded) {
-        fprintf(stderr, "dsgd-sim: --platform/--cfg %s: SimGrid refused it: %s\n", platform,
-                why[0] ? why : "it could not load the platform");
+        if (!why[0])
+            crash_reason(platform, status, why, sizeof why);
+        fprintf(stderr, "dsgd-sim: --platform/--cfg %s: SimGrid refused it: %s\n", platform, why);
         return EXIT_BAD_INPUT;
     }
     if (WIFEXITED(status))
@@ -376,14 +391,14 @@ static void json_safe(char *text)
  * prices only approximately is run, and the JSON says so
  * (coll_model_why).  Returns 0, or -1 with the reason in err. */
 #define FLOW_MIN_RANKS 64
-static int choose_coll_model(dsgd_config *cfg, const dsgd_algo *algo, const sg_host_t *hosts,
-                             int n, char *err, size_t errlen)
+static int choose_coll_model(dsgd_config *cfg, const dsgd_algo *algo, const sg_host_t *hosts, int n,
+                             char *err, size_t errlen)
 {
     dsgd_sim_network net;
     char why[160] = "", reach[200] = "";
     int replayable = flow_network(cfg, &net, why, sizeof why) == 0;
-    int asked = strcmp(cfg->coll_model, "flow") == 0, automatic = !asked &&
-                                                                   strcmp(cfg->coll_model, "auto") == 0;
+    int asked = strcmp(cfg->coll_model, "flow") == 0,
+        automatic = !asked && strcmp(cfg->coll_model, "auto") == 0;
     if (asked && !replayable) {
         snprintf(err, errlen, "--coll-model flow: %s (use --coll-model message)", why);
         return -1;
@@ -419,8 +434,8 @@ static int choose_coll_model(dsgd_config *cfg, const dsgd_algo *algo, const sg_h
  * hosts, else workers while accelerator hosts have room, then the rest;
  * lsgd's default node size is set here. */
 static int provisional_roles(const dsgd_algo *algo, dsgd_config *cfg, const sg_host_t *all,
-                             size_t n_all, int n, int *is_worker, int *node_of,
-                             dsgd_role *roles, sg_host_t *provisional, char *err, size_t errlen)
+                             size_t n_all, int n, int *is_worker, int *node_of, dsgd_role *roles,
+                             sg_host_t *provisional, char *err, size_t errlen)
 {
     int per_host = ranks_per_host(cfg);
     long worker_slots;
@@ -478,20 +493,20 @@ static int place_by_role(const dsgd_algo *algo, dsgd_config *cfg, const sg_host_
         snprintf(err, errlen, "out of memory");
         goto done;
     }
-    if (provisional_roles(algo, cfg, all, n_all, *n, is_worker, node_of, roles, provisional,
-                          err, errlen) != 0)
+    if (provisional_roles(algo, cfg, all, n_all, *n, is_worker, node_of, roles, provisional, err,
+                          errlen) != 0)
         goto done;
     /* default --nodes: give the non-workers CPU hosts, not accelerators */
-    for (int grown = *n + (*n - count_workers(roles, *n)); !cfg->nodes && grown > *n &&
-                                                           grown <= slots;) {
+    for (int grown = *n + (*n - count_workers(roles, *n));
+         !cfg->nodes && grown > *n && grown <= slots;) {
         int keep = cfg->node_size;
         cfg->node_size = node_size;
-        if (provisional_roles(algo, cfg, all, n_all, grown, is_worker, node_of, roles,
-                              provisional, err, errlen) != 0 ||
+        if (provisional_roles(algo, cfg, all, n_all, grown, is_worker, node_of, roles, provisional,
+                              err, errlen) != 0 ||
             count_workers(roles, grown) != worker_slots) { /* no better: as it was */
             cfg->node_size = keep;
-            if (provisional_roles(algo, cfg, all, n_all, *n, is_worker, node_of, roles,
-                                  provisional, err, errlen) != 0)
+            if (provisional_roles(algo, cfg, all, n_all, *n, is_worker, node_of, roles, provisional,
+                                  err, errlen) != 0)
                 goto done;
             break;
         }
@@ -525,11 +540,25 @@ static int simulate(dsgd_config *cfg, const dsgd_algo *algo, dsgd_dataset *data,
     simgrid_load_platform(cfg->platform);
     dsgd_sim_seal_platform(); /* routes are looked up before the run */
     load_guard_done(&guard);
+    const char *bad_key = NULL;
+    if (dsgd_sim_check_config(&bad_key, err, sizeof err) != 0)
+        return user_cfg(cfg, bad_key)
+                   ? die(EXIT_BAD_INPUT, "--cfg %s", err)
+                   : die(EXIT_BAD_INPUT, "--platform %s: <config> %s", cfg->platform, err);
+    if (dsgd_sim_check_platform(cfg->platform, err, sizeof err) != 0)
+        return die(EXIT_BAD_INPUT, "--platform %s: %s", cfg->platform, err);
     dsgd_sim_inherit_properties();
     size_t n_hosts;
     sg_host_t *all_hosts = dsgd_sim_hosts(&n_hosts);
     long n_workers;
     dsgd_sim_slots(all_hosts, n_hosts, ranks_per_host(cfg), &n_workers);
+    if (!cfg->nodes && n_workers == 0) {
+        free(all_hosts);
+        return die(EXIT_BAD_INPUT,
+                   "--platform %s: no host can take a worker: all %zu hosts are kind=cpu (kept "
+                   "for servers and communicators)",
+                   cfg->platform, n_hosts);
+    }
     long n_slots = dsgd_sim_slots(all_hosts, n_hosts, ranks_per_host(cfg), NULL);
     int n = cfg->nodes ? cfg->nodes : (int)n_workers;
     long room = cfg->nodes || n_slots < n ? n : n_slots; /* the default may grow (place_by_role) */
@@ -541,7 +570,8 @@ static int simulate(dsgd_config *cfg, const dsgd_algo *algo, dsgd_dataset *data,
                    cfg->platform);
     }
     free(all_hosts);
-    if (dsgd_sim_check_hosts(hosts, n, err, sizeof err) != 0) {
+    if (dsgd_sim_check_hosts(hosts, n, err, sizeof err) != 0 ||
+        dsgd_sim_check_routes(hosts, n, err, sizeof err) != 0) {
         free(hosts);
         return die(EXIT_BAD_INPUT, "--platform %s: %s", cfg->platform, err);
     }
