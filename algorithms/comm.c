@@ -231,6 +231,17 @@ int dsgd_wait(dsgd_comm *c, dsgd_request **req, dsgd_msg_info *info)
     return rc;
 }
 
+int dsgd_cancel(dsgd_comm *c, dsgd_request **req)
+{
+    REQUIRE(c, cancel);
+    if (!req || !*req || (*req)->kind != DSGD_REQ_RECV)
+        return DSGD_EINVAL;
+    int rc = c->ops->cancel(c, (*req)->handle);
+    free(*req);
+    *req = NULL;
+    return rc;
+}
+
 int dsgd_test(dsgd_comm *c, dsgd_request **req, int *done, dsgd_msg_info *info)
 {
     REQUIRE(c, test);

@@ -45,6 +45,9 @@ typedef struct dsgd_comm_ops {
      * its position.  The completed handle is released, the others stay
      * pending. */
     int (*waitany)(dsgd_comm *c, void **handles, int n, int *index, dsgd_msg_info *info);
+    /* Withdraws a receive handle and releases it: nothing lands in its
+     * buffer afterwards. */
+    int (*cancel)(dsgd_comm *c, void *handle);
     int (*probe)(dsgd_comm *c, int src, int tag, int *flag, dsgd_msg_info *info);
     int (*failed)(dsgd_comm *c, int rank);
 

@@ -36,7 +36,8 @@ typedef struct exec_state {
     char *scratch; /* stands in for phantom buffers */
     size_t scratch_bytes;
     int *node; /* node index of every rank */
-    /* The control plane (comm.h): on rank 0, the stop word and the tally, reached by one-sided atomics under a lock_all epoch. */
+    /* The control plane (comm.h): on rank 0, the stop word and the tally, reached by one-sided
+     * atomics under a lock_all epoch. */
     MPI_Win control;
     long *control_base;
     dsgd_exec_idle idle; /* what the rank does while it waits */
@@ -190,9 +191,9 @@ static int exec_send(dsgd_comm *c, int dst, int tag, const void *buf, size_t byt
     if (rc != DSGD_OK)
         return rc;
     MPI_Request req;
-    return status_of(finish_posted(
-        c, MPI_Isend(p, (int)bytes, MPI_BYTE, dst, tag, MPI_COMM_WORLD, &req), &req,
-        MPI_STATUS_IGNORE));
+    return status_of(
+        finish_posted(c, MPI_Isend(p, (int)bytes, MPI_BYTE, dst, tag, MPI_COMM_WORLD, &req), &req,
+                      MPI_STATUS_IGNORE));
 }
 
 static int exec_recv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, dsgd_msg_info *info)
@@ -205,8 +206,8 @@ static int exec_recv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, ds
     MPI_Request req;
     rc = finish_posted(c,
                        MPI_Irecv(p, (int)bytes, MPI_BYTE,
-                                 src == DSGD_ANY_SOURCE ? MPI_ANY_SOURCE : src, tag,
-                                 MPI_COMM_WORLD, &req),
+                                 src == DSGD_ANY_SOURCE ? MPI_ANY_SOURCE : src, tag, MPI_COMM_WORLD,
+                                 &req),
                        &req, &st);
     int class = rc;
     if (rc != MPI_SUCCESS)
@@ -257,6 +258,19 @@ static int exec_wait(dsgd_comm *c, void *handle, dsgd_msg_info *info)
     int rc = finish(c, &q->req, &st);
     if (rc == MPI_SUCCESS)
         fill_info(&st, info);
+    free(q);
+    return status_of(rc);
+}
+
+/* MPI_Cancel, then the wait it needs: the receive is either withdrawn or,
+ * if a message had matched it already, complete. */
+static int exec_cancel(dsgd_comm *c, void *handle)
+{
+    (void)c;
+    exec_request *q = handle;
+    int rc = MPI_Cancel(&q->req);
+    if (rc == MPI_SUCCESS)
+        rc = MPI_Wait(&q->req, MPI_STATUS_IGNORE);
     free(q);
     return status_of(rc);
 }
@@ -385,9 +399,9 @@ static int exec_bcast(dsgd_comm *c, dsgd_group *g, int root, void *buf, size_t b
     if (rc != DSGD_OK)
         return rc;
     MPI_Request req;
-    return status_of(finish_posted(
-        c, MPI_Ibcast(p, (int)bytes, MPI_BYTE, root, mpi_comm_of(g), &req), &req,
-        MPI_STATUS_IGNORE));
+    return status_of(finish_posted(c,
+                                   MPI_Ibcast(p, (int)bytes, MPI_BYTE, root, mpi_comm_of(g), &req),
+                                   &req, MPI_STATUS_IGNORE));
 }
 
 static int exec_allgather(dsgd_comm *c, dsgd_group *g, const void *sendbuf, size_t bytes,
@@ -403,8 +417,8 @@ static int exec_allgather(dsgd_comm *c, dsgd_group *g, const void *sendbuf, size
         return rc != DSGD_OK ? rc
                              : status_of(finish_posted(
                                    c,
-                                   MPI_Iallgather(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, p,
-                                                  (int)bytes, MPI_BYTE, mpi_comm_of(g), &req),
+                                   MPI_Iallgather(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, p, (int)bytes,
+                                                  MPI_BYTE, mpi_comm_of(g), &req),
                                    &req, MPI_STATUS_IGNORE));
     }
     return status_of(finish_posted(c,
@@ -416,8 +430,7 @@ static int exec_allgather(dsgd_comm *c, dsgd_group *g, const void *sendbuf, size
 static int exec_barrier(dsgd_comm *c, dsgd_group *g)
 {
     MPI_Request req;
-    return status_of(
-        finish_posted(c, MPI_Ibarrier(mpi_comm_of(g), &req), &req, MPI_STATUS_IGNORE));
+    return status_of(finish_posted(c, MPI_Ibarrier(mpi_comm_of(g), &req), &req, MPI_STATUS_IGNORE));
 }
 
 enum { STOP_SLOT, TALLY_SLOT, LOCK_SLOT, CONTROL_SLOTS };
@@ -485,6 +498,7 @@ static const dsgd_comm_ops exec_ops = {
     .recv = exec_recv,
     .isend = exec_isend,
     .irecv = exec_irecv,
+    .cancel = exec_cancel,
     .wait = exec_wait,
     .test = exec_test,
     .waitany = exec_waitany,
@@ -571,12 +585,12 @@ dsgd_comm *dsgd_exec_comm_create(int trace, int control, const char **why)
     clock_skew = skew ? atof(skew) * s->comm.rank : 0.0;
     dsgd_exec_set_idle(&s->comm, DSGD_EXEC_IDLE_SLEEP);
     s->control = MPI_WIN_NULL;
-    const char *failed = discover_nodes(s) != 0           ? "discovering the nodes"
-                         : align_clocks(s) != 0           ? "aligning the clocks"
+    const char *failed = discover_nodes(s) != 0         ? "discovering the nodes"
+                         : align_clocks(s) != 0         ? "aligning the clocks"
                          : control && control_create(s) ? "opening the control plane (an MPI "
-                                                            "window for one-sided atomics: "
-                                                            "does this MPI offer an osc component?)"
-                                                          : NULL;
+                                                          "window for one-sided atomics: "
+                                                          "does this MPI offer an osc component?)"
+                                                        : NULL;
     if (why)
         *why = failed;
     if (failed) {

@@ -54,12 +54,29 @@ static int die(int status, const char *fmt, ...)
 }
 
 /* After the run: every rank learns the lowest failing rank, which alone
- * prints its reason.  Returns the exit status (same on every rank). */
+ * prints its reason.  Returns the exit status (same on every rank).  A
+ * rank that failed while others still wait for it (the workers of a
+ * server whose loss turned NaN, a server for its workers) would wait in
+ * that agreement forever: after FAILED_GRACE_S it prints its own reason
+ * and takes the job down (MPI_Abort, exit status 1). */
+#define FAILED_GRACE_S 2.0
 static int agree_on_outcome(dsgd_comm *c, const dsgd_result *r)
 {
-    int failed_rank = r->status != DSGD_OK ? dsgd_rank(c) : dsgd_size(c);
-    int first = dsgd_size(c);
-    MPI_Allreduce(&failed_rank, &first, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    int failed = r->status != DSGD_OK;
+    int failed_rank = failed ? dsgd_rank(c) : dsgd_size(c);
+    int first = dsgd_size(c), done = 0;
+    MPI_Request req;
+    MPI_Iallreduce(&failed_rank, &first, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD, &req);
+    for (double t0 = dsgd_wall_seconds();
+         MPI_Test(&req, &done, MPI_STATUS_IGNORE) == MPI_SUCCESS && !done;) {
+        if (failed && dsgd_wall_seconds() - t0 > FAILED_GRACE_S) {
+            fprintf(stderr, "dsgd-run: rank %d failed: %s\n", dsgd_rank(c),
+                    r->error[0] ? r->error : dsgd_status_str(r->status));
+            fflush(stderr);
+            MPI_Abort(MPI_COMM_WORLD, EXIT_RUN_FAILED);
+        }
+        nanosleep(&(struct timespec){0, 1000000}, NULL);
+    }
     if (first == dsgd_size(c))
         return 0;
     if (first == dsgd_rank(c))
@@ -90,8 +107,9 @@ static int write_trace(dsgd_comm *c, const dsgd_config *cfg)
     char err[512];
     int status = 0;
     int rc = dsgd_exec_gather_traces(c, &all);
-    if (dsgd_rank(c) == 0 && (rc != DSGD_OK || dsgd_trace_write_csv(cfg->trace, all, (size_t)dsgd_size(c),
-                                                               err, sizeof err) != 0)) {
+    if (dsgd_rank(c) == 0 &&
+        (rc != DSGD_OK ||
+         dsgd_trace_write_csv(cfg->trace, all, (size_t)dsgd_size(c), err, sizeof err) != 0)) {
         fprintf(stderr, "dsgd-run: --trace %s\n",
                 rc != DSGD_OK ? "gathering the events failed" : err);
         status = EXIT_RUN_FAILED;
@@ -104,7 +122,7 @@ static int write_trace(dsgd_comm *c, const dsgd_config *cfg)
 /* --idle: how the ranks wait. */
 static dsgd_exec_idle idle_mode(const dsgd_config *cfg)
 {
-    return cfg->idle[1] == 'p' ? DSGD_EXEC_IDLE_SPIN
+    return cfg->idle[1] == 'p'   ? DSGD_EXEC_IDLE_SPIN
            : cfg->idle[0] == 'y' ? DSGD_EXEC_IDLE_YIELD
                                  : DSGD_EXEC_IDLE_SLEEP;
 }
@@ -132,7 +150,7 @@ static int run(const dsgd_config *cfg, const dsgd_algo *algo, const dsgd_dataset
     if (!c)
         return die(EXIT_RUN_FAILED, "%s failed%s", why ? why : "out of memory",
                    why && dsgd_config_stops_early(cfg) ? " (needed by --time-budget, --samples)"
-                                                        : "");
+                                                       : "");
     if (!trace_path_ok(cfg, dsgd_rank(c))) {
         dsgd_exec_comm_destroy(c);
         return EXIT_BAD_INPUT;

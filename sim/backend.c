@@ -135,6 +135,7 @@ static const dsgd_comm_ops sim_ops = {
     .recv = sim_user_recv,
     .isend = sim_user_isend,
     .irecv = sim_user_irecv,
+    .cancel = sim_user_cancel,
     .wait = sim_user_wait,
     .test = sim_user_test,
     .waitany = sim_user_waitany,

@@ -317,12 +317,23 @@ static dsgd_sim_options sim_options(const dsgd_config *cfg, const dsgd_cost_prof
 static int report(const dsgd_config *cfg, int n, int hosts_used, const dsgd_result *results,
                   const dsgd_sim_faults *faults, double wall_start)
 {
-    int unfinished = 0, first_unfinished = -1, reporter = -1;
+    int unfinished = 0, first_unfinished = -1, reporter = -1, failed = -1;
     for (int i = 0; i < n; i++) {
         if (results[i].finished && reporter < 0)
             reporter = i;
         if (!results[i].finished && !dsgd_sim_failed_rank(faults, i) && unfinished++ == 0)
             first_unfinished = i;
+        if (results[i].finished && results[i].status != DSGD_OK && failed < 0)
+            failed = i;
+    }
+    /* A rank that failed on its own (a NaN loss) left the others waiting
+     * for it: its reason is the run's, not their stall.  (A network error
+     * after --fail is the stall's consequence.) */
+    if (unfinished && failed >= 0 && results[failed].status != DSGD_ENETWORK) {
+        fprintf(stderr, "dsgd-sim: rank %d failed: %s\n", failed,
+                results[failed].error[0] ? results[failed].error
+                                         : dsgd_status_str(results[failed].status));
+        return EXIT_RUN_FAILED;
     }
     if (unfinished) {
         fprintf(stderr,

@@ -34,8 +34,8 @@
  * reports it once (DSGD_EFAILED).  Ports created later get markers of the
  * ranks already dead.  A *sink* on d's host drains each of d's ports so
  * that sends still in flight to d complete; they report DSGD_ENETWORK. */
-#include <simgrid/comm.h>
 #include <simgrid/actor.h>
+#include <simgrid/comm.h>
 #include <simgrid/semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,12 +70,13 @@ typedef struct sim_transfer {
 
 struct sim_port {
     int tag;
-    sim_transfer *gets, *gets_tail; /* pending gets, in the order posted; the first has not landed */
-    sim_transfer *pool;             /* gets that landed, for reuse (block() may still look at one) */
-    int n_pending;                  /* gets not landed */
-    int n_held;                     /* gets landed behind an earlier one */
-    int n_queued;                   /* messages in the queue */
-    int wanted;                     /* receive requests posted and not complete */
+    sim_transfer *gets,
+        *gets_tail;     /* pending gets, in the order posted; the first has not landed */
+    sim_transfer *pool; /* gets that landed, for reuse (block() may still look at one) */
+    int n_pending;      /* gets not landed */
+    int n_held;         /* gets landed behind an earlier one */
+    int n_queued;       /* messages in the queue */
+    int wanted;         /* receive requests posted and not complete */
     queued *head, *tail;
     int *dead_seen; /* ranks whose marker this port has pumped */
     int n_dead_seen;
@@ -477,6 +478,18 @@ int sim_user_waitany(dsgd_comm *c, void **handles, int n, int *index, dsgd_msg_i
     free(transfers);
     free(allreduces);
     return rc;
+}
+
+/* A receive lands in its buffer only when waited for (try_receive):
+ * withdrawing it is forgetting it. */
+int sim_user_cancel(dsgd_comm *c, void *handle)
+{
+    sim_request *q = handle;
+    sim_port *p = port_of(sim_self(c), q->tag);
+    if (p && p->wanted > 0)
+        p->wanted--;
+    free(q);
+    return DSGD_OK;
 }
 
 int sim_user_wait(dsgd_comm *c, void *handle, dsgd_msg_info *info)

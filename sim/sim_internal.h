@@ -99,8 +99,8 @@ void sim_schedule_free(sim_schedule *s);
  * receives when transfer i ends, *shared whether some shared link carries
  * more than one of them.  Returns DSGD_OK, or an error with a one-line
  * reason in err (no route between two hosts). */
-int sim_fluid_step(const dsgd_sim_network *net, const sg_host_t *hosts, const sim_xfer *x,
-                   int n, double *end_s, int *shared, char *err, size_t errlen);
+int sim_fluid_step(const dsgd_sim_network *net, const sg_host_t *hosts, const sim_xfer *x, int n,
+                   double *end_s, int *shared, char *err, size_t errlen);
 
 /* A collective's price on one group: each member's end after its start. */
 typedef struct sim_flow_price {
@@ -221,6 +221,7 @@ int sim_user_recv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, dsgd_
 int sim_user_isend(dsgd_comm *c, int dst, int tag, const void *buf, size_t bytes, void **handle);
 int sim_user_irecv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, void **handle);
 int sim_user_wait(dsgd_comm *c, void *handle, dsgd_msg_info *info);
+int sim_user_cancel(dsgd_comm *c, void *handle);
 int sim_user_test(dsgd_comm *c, void *handle, int *done, dsgd_msg_info *info);
 int sim_user_waitany(dsgd_comm *c, void **handles, int n, int *index, dsgd_msg_info *info);
 int sim_user_probe(dsgd_comm *c, int src, int tag, int *flag, dsgd_msg_info *info);
