@@ -85,6 +85,12 @@ struct dsgd_comm {
     int size;
     dsgd_trace *trace; /* this rank's event list; NULL: no trace */
     long iter;         /* iteration stamped on events (-1 outside the loop) */
+    /* What the rank's program holds (dsgd_hold), for a backend that ends
+     * the rank without its program returning; ending is set while it
+     * releases it (blocking waits then fail at once). */
+    void (*release)(dsgd_comm *c, void *held);
+    void *held;
+    int ending;
 };
 
 #endif

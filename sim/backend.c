@@ -733,6 +733,19 @@ void dsgd_sim_launch(dsgd_sim_world *w, dsgd_node_program program, const dsgd_jo
     }
     start_failures(w);
     simgrid_run();
+    /* Ranks that never returned (killed by --fail, or by SimGrid at a
+     * stall: it kills the actors left waiting) had their stacks unwound
+     * without running their code: release what their programs hold. */
+    for (int i = 0; i < w->n; i++) {
+        dsgd_comm *c = &w->ranks[i].comm;
+        if (!results[i].finished)
+            sim_release_sends(&w->ranks[i]);
+        if (!results[i].finished && c->release) {
+            c->ending = 1;
+            c->release(c, c->held);
+            dsgd_hold(c, NULL, NULL);
+        }
+    }
 }
 
 const dsgd_trace *dsgd_sim_traces(const dsgd_sim_world *w) { return w->traces; }

@@ -65,7 +65,7 @@ static int sendrecv(sim_rank *r, const sim_members *m, int to, const void *sendb
     if (rc != DSGD_OK)
         return rc;
     int rc_recv = sim_recv(r, world_rank(m, from), m->tag, recvbuf, recv_bytes, land, NULL);
-    int rc_send = sg_comm_wait(send) == SG_OK ? DSGD_OK : DSGD_ENETWORK;
+    int rc_send = sim_send_wait(r, send);
     return rc_recv != DSGD_OK ? rc_recv : rc_send;
 }
 
@@ -342,12 +342,11 @@ const dsgd_component *dsgd_sim_allreduce_choice(dsgd_comm *c, dsgd_group *g, siz
 
 /* Prices one schedule as the flow model would; 1 exact, 0 not, -1 error. */
 static int probe(const sg_host_t *hosts, const int *node, int n, const dsgd_sim_network *net,
-                 const char *name, sim_schedule_fn schedule, double bytes, char *why,
-                 size_t whylen)
+                 const char *name, sim_schedule_fn schedule, double bytes, char *why, size_t whylen)
 {
     double *end_s = malloc(sizeof *end_s * (size_t)n);
-    int exact = 0, rc = end_s ? sim_flow_price_schedule(net, hosts, node, NULL, n, schedule, bytes, end_s,
-                                                         &exact, why, whylen)
+    int exact = 0, rc = end_s ? sim_flow_price_schedule(net, hosts, node, NULL, n, schedule, bytes,
+                                                        end_s, &exact, why, whylen)
                               : DSGD_ENOMEM;
     free(end_s);
     if (rc != DSGD_OK)

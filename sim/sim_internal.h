@@ -30,6 +30,9 @@
 
 typedef struct sim_port sim_port; /* match.c */
 
+/* Collective sends a rank may have in flight at once (sendrecv: one). */
+#define SIM_MAX_SENDING 4
+
 typedef struct sim_rank {
     dsgd_comm comm; /* first member: a dsgd_comm * is a sim_rank * */
     dsgd_sim_world *world;
@@ -46,6 +49,14 @@ typedef struct sim_rank {
      * at once sleeps on wake (asleep set) until one of them ends. */
     sg_sem_t wake;
     int asleep;
+    /* p2p.c: collective messages sent whose transfer has not ended.  The
+     * receiver frees a message it gets; one never got (the sender killed
+     * waiting for it, at a stall) is the sender's to free. */
+    struct {
+        sg_comm_t comm;
+        struct sim_msg *msg;
+    } sending[SIM_MAX_SENDING];
+    int n_sending;
 } sim_rank;
 
 /* The flow model (flow.c): the members of one collective meet at a
@@ -194,6 +205,11 @@ sim_msg *sim_msg_new(int src, long tag, const void *buf, size_t bytes);
 /* Point to point for collectives, keyed by (src, dst, tag); buf NULL =
  * phantom. */
 int sim_isend(sim_rank *r, int dst, long tag, const void *buf, size_t bytes, sg_comm_t *comm);
+/* Waits for a comm from sim_isend: DSGD_OK, or DSGD_ENETWORK (the message,
+ * never got, is freed). */
+int sim_send_wait(sim_rank *r, sg_comm_t comm);
+/* Frees the messages of r's sends that never ended (r was killed). */
+void sim_release_sends(sim_rank *r);
 int sim_send(sim_rank *r, int dst, long tag, const void *buf, size_t bytes);
 /* How a received payload lands in the receive buffer. */
 typedef enum { SIM_COPY, SIM_ACCUMULATE } sim_land;

@@ -14,7 +14,7 @@ check() { # label status stderr-file
   local why
   why=$(grep -E "failed: iteration [0-9]+: loss is NaN" "$3" | head -1)
   echo "$1: exit $2: ${why:-no reason}"
-  [ "$2" = 1 ] && [ -n "$why" ] && ! grep -q "AddressSanitizer" "$3" ||
+  [ "$2" = 1 ] && [ -n "$why" ] && ! grep -q "ERROR: AddressSanitizer" "$3" ||
     { echo "FAIL: $1: want exit 1 and the NaN as the reason"; cat "$3"; fail=1; }
 }
 err=$(mktemp)
