@@ -217,6 +217,13 @@ int dsgd_wait(dsgd_comm *c, dsgd_request **req, dsgd_msg_info *info)
     REQUIRE(c, wait);
     if (!req || !*req)
         return DSGD_EINVAL;
+    if (c->ending) { /* released after the run (dsgd_hold): nothing completes any more */
+        if ((*req)->kind == DSGD_REQ_RECV)
+            dsgd_cancel(c, req);
+        free(*req);
+        *req = NULL;
+        return DSGD_ENETWORK;
+    }
     dsgd_msg_info local;
     if (!info)
         info = &local;
@@ -227,6 +234,23 @@ int dsgd_wait(dsgd_comm *c, dsgd_request **req, dsgd_msg_info *info)
         return rc;
     }
     complete(c, *req, t0, rc, info);
+    *req = NULL;
+    return rc;
+}
+
+void dsgd_hold(dsgd_comm *c, void (*release)(dsgd_comm *c, void *held), void *held)
+{
+    c->release = release;
+    c->held = held;
+}
+
+int dsgd_cancel(dsgd_comm *c, dsgd_request **req)
+{
+    REQUIRE(c, cancel);
+    if (!req || !*req || (*req)->kind != DSGD_REQ_RECV)
+        return DSGD_EINVAL;
+    int rc = c->ops->cancel(c, (*req)->handle);
+    free(*req);
     *req = NULL;
     return rc;
 }

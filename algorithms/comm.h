@@ -121,6 +121,19 @@ int dsgd_isend(dsgd_comm *c, int dst, int tag, const void *buf, size_t bytes, ds
 int dsgd_irecv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, dsgd_request **req);
 /* Waits for *req (from isend, irecv or iallreduce) and sets *req to NULL. */
 int dsgd_wait(dsgd_comm *c, dsgd_request **req, dsgd_msg_info *info);
+/* Registers what the calling rank's program holds (NULL release: nothing),
+ * for the backend to release should the rank end without its program
+ * returning: in the simulator, SimGrid kills the actors a stall leaves
+ * waiting (and --fail kills its victims), unwinding their stacks without
+ * running any of their code.  release runs outside the rank, after the
+ * run: it may free and withdraw receives (dsgd_cancel); a dsgd_wait there
+ * fails at once with DSGD_ENETWORK, releasing its request. */
+void dsgd_hold(dsgd_comm *c, void (*release)(dsgd_comm *c, void *held), void *held);
+/* Withdraws a receive from irecv that will never be waited for (a run
+ * ending on an error) and sets *req to NULL: once it returns, nothing
+ * lands in its buffer any more, which may be freed (MPI would otherwise
+ * still write a matching message into it). */
+int dsgd_cancel(dsgd_comm *c, dsgd_request **req);
 /* Sets *done; when done, consumes *req (set to NULL) as dsgd_wait would. */
 int dsgd_test(dsgd_comm *c, dsgd_request **req, int *done, dsgd_msg_info *info);
 /* Waits for one of reqs[0..n-1]; consumes it (reqs[*index] becomes NULL).

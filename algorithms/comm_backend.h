@@ -45,6 +45,9 @@ typedef struct dsgd_comm_ops {
      * its position.  The completed handle is released, the others stay
      * pending. */
     int (*waitany)(dsgd_comm *c, void **handles, int n, int *index, dsgd_msg_info *info);
+    /* Withdraws a receive handle and releases it: nothing lands in its
+     * buffer afterwards. */
+    int (*cancel)(dsgd_comm *c, void *handle);
     int (*probe)(dsgd_comm *c, int src, int tag, int *flag, dsgd_msg_info *info);
     int (*failed)(dsgd_comm *c, int rank);
 
@@ -82,6 +85,12 @@ struct dsgd_comm {
     int size;
     dsgd_trace *trace; /* this rank's event list; NULL: no trace */
     long iter;         /* iteration stamped on events (-1 outside the loop) */
+    /* What the rank's program holds (dsgd_hold), for a backend that ends
+     * the rank without its program returning; ending is set while it
+     * releases it (blocking waits then fail at once). */
+    void (*release)(dsgd_comm *c, void *held);
+    void *held;
+    int ending;
 };
 
 #endif

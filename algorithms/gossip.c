@@ -26,8 +26,8 @@ typedef struct gossip_options {
 
 static const dsgd_option gossip_options_table[] = {
     {"gossip", DSGD_OPT_STR, DSGD_OPT_AT(gossip_options, mode), .def = "push",
-     .metavar = "push|pull",
-     .help = "push parameters to a random peer, or pull a random peer's", .choices = "push|pull"},
+     .metavar = "push|pull", .help = "push parameters to a random peer, or pull a random peer's",
+     .choices = "push|pull"},
     {"gossip-every", DSGD_OPT_LONG, DSGD_OPT_AT(gossip_options, every), .def = "1", .min = 1,
      .metavar = "N", .help = "steps between gossip exchanges"},
     {.name = NULL},
@@ -177,9 +177,19 @@ static int gossip_drain(dsgd_node *n, dsgd_comm *c)
 
 static void gossip_stop(dsgd_node *n, dsgd_comm *c)
 {
-    (void)c;
     gossip_state *s = n->state;
-    dsgd_vec_free_all(&s->in, &s->out, NULL);
+    /* A failed run left the listener's receive posted into in (a pull's
+     * into request): withdraw it, or MPI lands a peer's message in freed
+     * memory. */
+    if (s->listener.req)
+        dsgd_cancel(c, &s->listener.req);
+    /* A push still in flight may still be read from out by its peer (MPI
+     * copies it when the peer matches it, maybe as that peer withdraws its
+     * own receive): out stays allocated, the failing process ends soon. */
+    if (s->send)
+        dsgd_vec_free(&s->in);
+    else
+        dsgd_vec_free_all(&s->in, &s->out, NULL);
 }
 
 const dsgd_algo dsgd_algo_gossip = {

@@ -265,6 +265,19 @@ static int exec_wait(dsgd_comm *c, void *handle, dsgd_msg_info *info)
     return status_of(rc);
 }
 
+/* MPI_Cancel, then the wait it needs: the receive is either withdrawn or,
+ * if a message had matched it already, complete. */
+static int exec_cancel(dsgd_comm *c, void *handle)
+{
+    (void)c;
+    exec_request *q = handle;
+    int rc = MPI_Cancel(&q->req);
+    if (rc == MPI_SUCCESS)
+        rc = MPI_Wait(&q->req, MPI_STATUS_IGNORE);
+    free(q);
+    return status_of(rc);
+}
+
 static int exec_test(dsgd_comm *c, void *handle, int *done, dsgd_msg_info *info)
 {
     (void)c;
@@ -504,6 +517,7 @@ static const dsgd_comm_ops exec_ops = {
     .recv = exec_recv,
     .isend = exec_isend,
     .irecv = exec_irecv,
+    .cancel = exec_cancel,
     .wait = exec_wait,
     .test = exec_test,
     .waitany = exec_waitany,

@@ -57,12 +57,28 @@ static int die(int status, const char *fmt, ...)
  * prints its reason, and whether it refused bad input (a layout that does
  * not fit the ranks, an unusable checkpoint: exit 2, as dsgd-sim, which
  * finds them before its run).  Returns the exit status (same on every
- * rank). */
+ * rank).  A rank that failed while others still wait for it (the workers
+ * of a server whose loss turned NaN, a server for its workers) would wait
+ * in that agreement forever: after FAILED_GRACE_S it prints its own reason
+ * and takes the job down (MPI_Abort, exit status 1). */
+#define FAILED_GRACE_S 2.0
 static int agree_on_outcome(dsgd_comm *c, const dsgd_result *r)
 {
-    int failed_rank = r->status != DSGD_OK ? dsgd_rank(c) : dsgd_size(c);
-    int first = dsgd_size(c);
-    MPI_Allreduce(&failed_rank, &first, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    int failed = r->status != DSGD_OK;
+    int failed_rank = failed ? dsgd_rank(c) : dsgd_size(c);
+    int first = dsgd_size(c), done = 0;
+    MPI_Request req;
+    MPI_Iallreduce(&failed_rank, &first, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD, &req);
+    for (double t0 = dsgd_wall_seconds();
+         MPI_Test(&req, &done, MPI_STATUS_IGNORE) == MPI_SUCCESS && !done;) {
+        if (failed && dsgd_wall_seconds() - t0 > FAILED_GRACE_S) {
+            fprintf(stderr, "dsgd-run: rank %d failed: %s\n", dsgd_rank(c),
+                    r->error[0] ? r->error : dsgd_status_str(r->status));
+            fflush(stderr);
+            MPI_Abort(MPI_COMM_WORLD, EXIT_RUN_FAILED);
+        }
+        nanosleep(&(struct timespec){0, 1000000}, NULL);
+    }
     if (first == dsgd_size(c))
         return 0;
     int bad_input = r->bad_input;

@@ -137,6 +137,7 @@ static const dsgd_comm_ops sim_ops = {
     .recv = sim_user_recv,
     .isend = sim_user_isend,
     .irecv = sim_user_irecv,
+    .cancel = sim_user_cancel,
     .wait = sim_user_wait,
     .test = sim_user_test,
     .waitany = sim_user_waitany,
@@ -188,7 +189,7 @@ static int host_order(const void *x, const void *y)
 sg_host_t *dsgd_sim_hosts(size_t *count)
 {
     *count = sg_host_count();
-    sg_host_t *all = sg_host_list();
+    sg_host_t *all = *count ? sg_host_list() : NULL; /* (it aborts on none) */
     if (all)
         qsort(all, *count, sizeof *all, host_order);
     return all;
@@ -483,6 +484,13 @@ int dsgd_sim_check_hosts(const sg_host_t *hosts, int n, char *err, size_t errlen
     for (int i = 0; i < n; i++) {
         const char *text = sg_host_get_property_value(hosts[i], "mem_bw");
         double bw;
+        if (!sg_host_is_on(hosts[i])) { /* SimGrid aborts starting an actor there */
+            snprintf(err, errlen,
+                     "host %s (rank %d's) is off at time 0 (its state profile): no rank can "
+                     "start there",
+                     sg_host_get_name(hosts[i]), i);
+            return -1;
+        }
         if (text && parse_bandwidth(text, &bw) != 0) {
             snprintf(err, errlen, "host %s: mem_bw '%s' is not a bandwidth (e.g. 900GBps)",
                      sg_host_get_name(hosts[i]), text);
@@ -727,6 +735,19 @@ void dsgd_sim_launch(dsgd_sim_world *w, dsgd_node_program program, const dsgd_jo
     }
     start_failures(w);
     simgrid_run();
+    /* Ranks that never returned (killed by --fail, or by SimGrid at a
+     * stall: it kills the actors left waiting) had their stacks unwound
+     * without running their code: release what their programs hold. */
+    for (int i = 0; i < w->n; i++) {
+        dsgd_comm *c = &w->ranks[i].comm;
+        if (!results[i].finished)
+            sim_release_sends(&w->ranks[i]);
+        if (!results[i].finished && c->release) {
+            c->ending = 1;
+            c->release(c, c->held);
+            dsgd_hold(c, NULL, NULL);
+        }
+    }
 }
 
 const dsgd_trace *dsgd_sim_traces(const dsgd_sim_world *w) { return w->traces; }

@@ -65,7 +65,7 @@ static int sendrecv(sim_rank *r, const sim_members *m, int to, const void *sendb
     if (rc != DSGD_OK)
         return rc;
     int rc_recv = sim_recv(r, world_rank(m, from), m->tag, recvbuf, recv_bytes, land, NULL);
-    int rc_send = sg_comm_wait(send) == SG_OK ? DSGD_OK : DSGD_ENETWORK;
+    int rc_send = sim_send_wait(r, send);
     return rc_recv != DSGD_OK ? rc_recv : rc_send;
 }
 

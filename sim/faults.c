@@ -58,14 +58,40 @@ static int parse_time(const char *s, double *t)
     return end != s && *end == '\0' && isfinite(*t) && *t >= 0 ? 0 : -1;
 }
 
+/* A value of at most SPEC_MAX bytes copied into buf, its last `sep`
+ * replaced by '\0'; returns what follows the separator, or NULL with the
+ * reason in err (too long, no separator, nothing before it, an empty item
+ * in the comma-separated list before it). */
+#define SPEC_MAX 511
+static char *split_spec(const char *flag, const char *spec, char sep, const char *want, char *buf,
+                        char *err, size_t errlen)
+{
+    size_t len = strlen(spec);
+    char *at = len <= SPEC_MAX ? strrchr(memcpy(buf, spec, len + 1), sep) : NULL;
+    const char *why = len > SPEC_MAX ? "too long (at most 511 bytes)"
+                      : !at          ? want
+                      : at == buf    ? "no host or rank before it"
+                                     : NULL;
+    if (at) {
+        *at = '\0';
+        if (!why && (buf[0] == ',' || at[-1] == ',' || strstr(buf, ",,")))
+            why = "an empty item in its list of hosts and ranks";
+    }
+    if (why) {
+        snprintf(err, errlen, "--%s %.200s%s: %s", flag, spec, len > 200 ? "..." : "", why);
+        return NULL;
+    }
+    return at + 1;
+}
+
 static int parse_slow(const char *spec, const sg_host_t *hosts, int n, dsgd_sim_faults *f,
                       char *err, size_t errlen)
 {
-    char buf[512];
-    snprintf(buf, sizeof buf, "%s", spec);
-    char *colon = strrchr(buf, ':');
-    *colon = '\0';
-    char *factor_s = colon + 1, *at = strchr(factor_s, '@');
+    char buf[SPEC_MAX + 1];
+    char *factor_s = split_spec("slow", spec, ':', "want HOSTS:F[@T0-T1]", buf, err, errlen);
+    if (!factor_s)
+        return -1;
+    char *at = strchr(factor_s, '@');
     double t0 = 0, t1 = INFINITY;
     if (at) {
         *at = '\0';
@@ -88,22 +114,27 @@ static int parse_slow(const char *spec, const sg_host_t *hosts, int n, dsgd_sim_
     }
     int *ranks = malloc(sizeof *ranks * (size_t)n);
     int count = 0, rc = 0;
+    if (!ranks) {
+        snprintf(err, errlen, "--slow %s: out of memory", spec);
+        return -1;
+    }
     for (char *item = strtok(buf, ","); item && rc == 0; item = strtok(NULL, ","))
         if (for_each_rank(item, hosts, n, ranks, &count, n) != 0) {
             snprintf(err, errlen, "--slow %s: '%s' is neither a host nor a rank of this run", spec,
                      item);
             rc = -1;
         }
+    /* (count > 0 here: realloc to 0 bytes would free f->slow) */
     dsgd_slow_window *grown =
         rc ? NULL : realloc(f->slow, sizeof *grown * (size_t)(f->n_slow + count));
     if (rc == 0 && !grown) {
         snprintf(err, errlen, "--slow %s: out of memory", spec);
         rc = -1;
     }
-    for (int i = 0; rc == 0 && i < count; i++) {
+    if (grown)
         f->slow = grown;
+    for (int i = 0; rc == 0 && i < count; i++)
         f->slow[f->n_slow++] = (dsgd_slow_window){ranks[i], factor, t0, t1};
-    }
     free(ranks);
     return rc;
 }
@@ -111,13 +142,13 @@ static int parse_slow(const char *spec, const sg_host_t *hosts, int n, dsgd_sim_
 static int parse_fail(const char *spec, const sg_host_t *hosts, int n, dsgd_sim_faults *f,
                       char *err, size_t errlen)
 {
-    char buf[512];
-    snprintf(buf, sizeof buf, "%s", spec);
-    char *at = strrchr(buf, '@');
-    *at = '\0';
+    char buf[SPEC_MAX + 1];
+    const char *time_s = split_spec("fail", spec, '@', "want HOST@T", buf, err, errlen);
+    if (!time_s)
+        return -1;
     double t;
-    if (parse_time(at + 1, &t)) {
-        snprintf(err, errlen, "--fail %s: bad time '%s'", spec, at + 1);
+    if (parse_time(time_s, &t)) {
+        snprintf(err, errlen, "--fail %s: bad time '%s'", spec, time_s);
         return -1;
     }
     /* a host: every rank on it (the machine fails); a rank: that one */
@@ -135,10 +166,10 @@ static int parse_fail(const char *spec, const sg_host_t *hosts, int n, dsgd_sim_
                  buf);
     else if (!grown)
         snprintf(err, errlen, "--fail %s: out of memory", spec);
-    for (int i = 0; grown && i < count; i++) {
+    if (grown)
         f->fail = grown;
+    for (int i = 0; grown && i < count; i++)
         f->fail[f->n_fail++] = (dsgd_failure){ranks[i], t};
-    }
     free(ranks);
     return grown ? 0 : -1;
 }
@@ -147,12 +178,15 @@ int dsgd_sim_faults_parse(const dsgd_config *cfg, const sg_host_t *hosts, int n,
                           dsgd_sim_faults *faults, char *err, size_t errlen)
 {
     memset(faults, 0, sizeof *faults);
-    for (int i = 0; i < cfg->slow.n; i++)
-        if (parse_slow(cfg->slow.items[i], hosts, n, faults, err, errlen) != 0)
-            return -1;
-    for (int i = 0; i < cfg->fail.n; i++)
-        if (parse_fail(cfg->fail.items[i], hosts, n, faults, err, errlen) != 0)
-            return -1;
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < cfg->slow.n; i++)
+        rc = parse_slow(cfg->slow.items[i], hosts, n, faults, err, errlen);
+    for (int i = 0; rc == 0 && i < cfg->fail.n; i++)
+        rc = parse_fail(cfg->fail.items[i], hosts, n, faults, err, errlen);
+    if (rc != 0) { /* the caller gets nothing to free */
+        dsgd_sim_faults_free(faults);
+        return -1;
+    }
     for (int i = 0; i < faults->n_slow; i++) {
         const dsgd_slow_window *w = &faults->slow[i];
         XBT_VERB("--slow: rank %d on %s computes %g times slower from %g s to %g s", w->rank,

@@ -149,6 +149,27 @@ static void die_like_child(int status)
         }
 }
 
+/* Why SimGrid died loading the platform without saying why (its parser
+ * crashes on a platform without a zone): what the file lacks, else how it
+ * died. */
+static void crash_reason(const char *platform, int status, char *why, size_t len)
+{
+    FILE *f = fopen(platform, "r");
+    char line[1024];
+    int zone = 0;
+    while (f && !zone && fgets(line, sizeof line, f))
+        zone = strstr(line, "<zone") || strstr(line, "<cluster");
+    if (f)
+        fclose(f);
+    if (f && !zone)
+        snprintf(why, len, "it declares no <zone> (hosts and links go inside one, or a <cluster>)");
+    else if (WIFSIGNALED(status))
+        snprintf(why, len, "it crashed loading the platform (signal %d)", WTERMSIG(status));
+    else
+        snprintf(why, len, "it could not load the platform (exit status %d)",
+                 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
 /* Parent side: returns the exit status to give. */
 static int parent_wait(pid_t pid, int fd, const char *platform)
 {
@@ -160,19 +181,12 @@ static int parent_wait(pid_t pid, int fd, const char *platform)
             loaded = 1;
             break;
         }
-        line[strcspn(line, "\n")] = '\0';
         /* Keep the first ERROR or CRITICAL line (it names the problem);
-         * without one, the first line. */
-        int telling = strstr(line, "/ERROR]") || strstr(line, "/CRITICAL]");
-        if (!why[0] || (telling && !why_telling)) {
-            /* Drop SimGrid's "[time] file:line: [category/LEVEL] " prefix
-             * and an "Uncaught exception TYPE: " preamble. */
-            const char *msg = line, *tag;
-            while ((tag = strstr(msg, "] ")) != NULL)
-                msg = tag + 2;
-            if (strncmp(msg, "Uncaught exception ", 19) == 0 && strstr(msg, ": "))
-                msg = strstr(msg, ": ") + 2;
-            snprintf(why, sizeof why, "%s", msg);
+         * without one, the first line that says something. */
+        char reason[512];
+        int telling = dsgd_sim_log_reason(line, reason, sizeof reason);
+        if (telling >= 0 && (!why[0] || (telling && !why_telling))) {
+            snprintf(why, sizeof why, "%s", reason);
             why_telling = telling;
         }
     }
@@ -183,8 +197,9 @@ static int parent_wait(pid_t pid, int fd, const char *platform)
         ;
     die_like_child(status);
     if (!loaded) {
-        fprintf(stderr, "dsgd-sim: --platform/--cfg %s: SimGrid refused it: %s\n", platform,
-                why[0] ? why : "it could not load the platform");
+        if (!why[0])
+            crash_reason(platform, status, why, sizeof why);
+        fprintf(stderr, "dsgd-sim: --platform/--cfg %s: SimGrid refused it: %s\n", platform, why);
         return EXIT_BAD_INPUT;
     }
     if (WIFEXITED(status))
@@ -354,12 +369,23 @@ static dsgd_sim_options sim_options(const dsgd_config *cfg, const dsgd_cost_prof
 static int report(const dsgd_config *cfg, int n, int hosts_used, const dsgd_result *results,
                   const dsgd_sim_faults *faults, double wall_start)
 {
-    int unfinished = 0, first_unfinished = -1, reporter = -1;
+    int unfinished = 0, first_unfinished = -1, reporter = -1, failed = -1;
     for (int i = 0; i < n; i++) {
         if (results[i].finished && reporter < 0)
             reporter = i;
         if (!results[i].finished && !dsgd_sim_failed_rank(faults, i) && unfinished++ == 0)
             first_unfinished = i;
+        if (results[i].finished && results[i].status != DSGD_OK && failed < 0)
+            failed = i;
+    }
+    /* A rank that failed on its own (a NaN loss) left the others waiting
+     * for it: its reason is the run's, not their stall.  (A network error
+     * after --fail is the stall's consequence.) */
+    if (unfinished && failed >= 0 && results[failed].status != DSGD_ENETWORK) {
+        fprintf(stderr, "dsgd-sim: rank %d failed: %s\n", failed,
+                results[failed].error[0] ? results[failed].error
+                                         : dsgd_status_str(results[failed].status));
+        return EXIT_RUN_FAILED;
     }
     if (unfinished) {
         fprintf(stderr,
@@ -581,11 +607,25 @@ static int simulate(dsgd_config *cfg, const dsgd_algo *algo, dsgd_dataset *data,
     simgrid_load_platform(cfg->platform);
     dsgd_sim_seal_platform(); /* routes are looked up before the run */
     load_guard_done(&guard);
+    const char *bad_key = NULL;
+    if (dsgd_sim_check_config(&bad_key, err, sizeof err) != 0)
+        return user_cfg(cfg, bad_key)
+                   ? die(EXIT_BAD_INPUT, "--cfg %s", err)
+                   : die(EXIT_BAD_INPUT, "--platform %s: <config> %s", cfg->platform, err);
+    if (dsgd_sim_check_platform(cfg->platform, err, sizeof err) != 0)
+        return die(EXIT_BAD_INPUT, "--platform %s: %s", cfg->platform, err);
     dsgd_sim_inherit_properties();
     size_t n_hosts;
     sg_host_t *all_hosts = dsgd_sim_hosts(&n_hosts);
     long n_workers;
     dsgd_sim_slots(all_hosts, n_hosts, ranks_per_host(cfg), &n_workers);
+    if (!cfg->nodes && n_workers == 0) {
+        free(all_hosts);
+        return die(EXIT_BAD_INPUT,
+                   "--platform %s: no host can take a worker: all %zu hosts are kind=cpu (kept "
+                   "for servers and communicators)",
+                   cfg->platform, n_hosts);
+    }
     long n_slots = dsgd_sim_slots(all_hosts, n_hosts, ranks_per_host(cfg), NULL);
     int n = cfg->nodes ? cfg->nodes : (int)n_workers;
     long room = cfg->nodes || n_slots < n ? n : n_slots; /* the default may grow (place_by_role) */
@@ -597,7 +637,8 @@ static int simulate(dsgd_config *cfg, const dsgd_algo *algo, dsgd_dataset *data,
                    cfg->platform);
     }
     free(all_hosts);
-    if (dsgd_sim_check_hosts(hosts, n, err, sizeof err) != 0) {
+    if (dsgd_sim_check_hosts(hosts, n, err, sizeof err) != 0 ||
+        dsgd_sim_check_routes(hosts, n, err, sizeof err) != 0) {
         free(hosts);
         return die(EXIT_BAD_INPUT, "--platform %s: %s", cfg->platform, err);
     }

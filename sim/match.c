@@ -490,6 +490,18 @@ int sim_user_waitany(dsgd_comm *c, void **handles, int n, int *index, dsgd_msg_i
     return rc;
 }
 
+/* A receive lands in its buffer only when waited for (try_receive):
+ * withdrawing it is forgetting it. */
+int sim_user_cancel(dsgd_comm *c, void *handle)
+{
+    sim_request *q = handle;
+    sim_port *p = port_of(sim_self(c), q->tag);
+    if (p && p->wanted > 0)
+        p->wanted--;
+    free(q);
+    return DSGD_OK;
+}
+
 int sim_user_wait(dsgd_comm *c, void *handle, dsgd_msg_info *info)
 {
     int index;

@@ -41,16 +41,37 @@ int sim_isend(sim_rank *r, int dst, long tag, const void *buf, size_t bytes, sg_
     if (!m)
         return DSGD_ENOMEM;
     *comm = sg_mailbox_put_async(sim_mailbox(r->comm.rank, dst, tag), m, (long)bytes);
+    if (r->n_sending < SIM_MAX_SENDING) {
+        r->sending[r->n_sending].comm = *comm;
+        r->sending[r->n_sending++].msg = m;
+    }
     return DSGD_OK;
+}
+
+int sim_send_wait(sim_rank *r, sg_comm_t comm)
+{
+    int ok = sg_comm_wait(comm) == SG_OK;
+    for (int i = 0; i < r->n_sending; i++)
+        if (r->sending[i].comm == comm) {
+            if (!ok) /* not delivered: still ours */
+                free(r->sending[i].msg);
+            r->sending[i] = r->sending[--r->n_sending];
+            break;
+        }
+    return ok ? DSGD_OK : DSGD_ENETWORK;
+}
+
+void sim_release_sends(sim_rank *r)
+{
+    while (r->n_sending > 0)
+        free(r->sending[--r->n_sending].msg);
 }
 
 int sim_send(sim_rank *r, int dst, long tag, const void *buf, size_t bytes)
 {
     sg_comm_t comm;
     int rc = sim_isend(r, dst, tag, buf, bytes, &comm);
-    if (rc != DSGD_OK)
-        return rc;
-    return sg_comm_wait(comm) == SG_OK ? DSGD_OK : DSGD_ENETWORK;
+    return rc != DSGD_OK ? rc : sim_send_wait(r, comm);
 }
 
 void sim_polled(sim_rank *r, double t_start)

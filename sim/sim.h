@@ -83,7 +83,8 @@ typedef struct dsgd_sim_options {
 typedef struct dsgd_sim_world dsgd_sim_world;
 
 /* Hosts of the loaded platform in natural name order (node-2 before
- * node-10); *count receives their number.  The caller frees the array. */
+ * node-10); *count receives their number (NULL when 0).  The caller frees
+ * the array. */
 sg_host_t *dsgd_sim_hosts(size_t *count);
 
 /* How many ranks a host takes (--ranks-per-host): per_host 0 means its
@@ -137,12 +138,35 @@ void dsgd_sim_seal_platform(void);
 /* Host properties (after loading a platform): a zone's mem_bw (a <prop>
  * inside a <cluster>) goes to its hosts that set none. */
 void dsgd_sim_inherit_properties(void);
-/* Checks the properties dsgd reads on hosts[0..n-1] (mem_bw: the speed of
- * memory-bound work there; without it, the cost profile's).  Returns 0, or
- * -1 with a reason naming the host and the value.  (Routes are not
- * checked: SimGrid 3.32 aborts on a lookup between zones without
- * gateways, as it does on a message between hosts with no route.) */
+/* Checks hosts[0..n-1]: each is on at time 0 (a state profile may turn
+ * it off: SimGrid aborts starting an actor there), and the properties
+ * dsgd reads (mem_bw: the speed of memory-bound work there; without it,
+ * the cost profile's).  Returns 0, or -1 with a reason naming the host
+ * and the value.  (Routes: dsgd_sim_check_routes.) */
 int dsgd_sim_check_hosts(const sg_host_t *hosts, int n, char *err, size_t errlen);
+
+/* Checks made before a run, because SimGrid 3.32 aborts, crashes or hangs
+ * on what they refuse (check.c).  Each returns 0, or -1 with a one-line
+ * reason naming the item and its value in err.
+ * dsgd_sim_check_config: SimGrid's numeric configuration items in force
+ * (from --cfg or the platform's <config>): precisions, factors, stack
+ * size...; *bad_key receives the item refused.
+ * dsgd_sim_check_platform: after loading it: hosts exist, every host's
+ * speed (each pstate) is finite and > 0, every link's bandwidth finite
+ * and > 0 and latency finite and >= 0, no cluster radical counts down.
+ * dsgd_sim_check_routes: a route from each of hosts[0..n-1] to the first
+ * and back, and to the next (a platform cut in parts); the lookups run in
+ * a child process, since SimGrid crashes on some missing routes.  Call on
+ * a sealed platform (dsgd_sim_seal_platform). */
+int dsgd_sim_check_config(const char **bad_key, char *err, size_t errlen);
+int dsgd_sim_check_platform(const char *platform, char *err, size_t errlen);
+int dsgd_sim_check_routes(const sg_host_t *hosts, int n, char *err, size_t errlen);
+/* What a line SimGrid logged says, without its "[time] file:line:
+ * [category/LEVEL] " prefix nor an "Uncaught exception TYPE: " preamble,
+ * into why.  Returns 1 for an ERROR or CRITICAL line, 0 for another line,
+ * -1 for a line that says nothing about the input (a backtrace, a
+ * sanitizer's report of a crash). */
+int dsgd_sim_log_reason(const char *line, char *why, size_t len);
 
 /* Ranks 0..n-1 on hosts[0..n-1].  Returns NULL when out of memory or when
  * opt->allreduce names no algorithm of dsgd_sim_allreduce_algos. */

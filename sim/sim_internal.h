@@ -30,6 +30,9 @@
 
 typedef struct sim_port sim_port; /* match.c */
 
+/* Collective sends a rank may have in flight at once (sendrecv: one). */
+#define SIM_MAX_SENDING 4
+
 typedef struct sim_rank {
     dsgd_comm comm; /* first member: a dsgd_comm * is a sim_rank * */
     dsgd_sim_world *world;
@@ -47,6 +50,14 @@ typedef struct sim_rank {
     sg_sem_t wake;
     int asleep;
     int spinning; /* in a verb whose real waits spin (--waits polled ignores them) */
+    /* p2p.c: collective messages sent whose transfer has not ended.  The
+     * receiver frees a message it gets; one never got (the sender killed
+     * waiting for it, at a stall) is the sender's to free. */
+    struct {
+        sg_comm_t comm;
+        struct sim_msg *msg;
+    } sending[SIM_MAX_SENDING];
+    int n_sending;
 } sim_rank;
 
 /* The flow model (flow.c): the members of one collective meet at a
@@ -195,6 +206,11 @@ sim_msg *sim_msg_new(int src, long tag, const void *buf, size_t bytes);
 /* Point to point for collectives, keyed by (src, dst, tag); buf NULL =
  * phantom. */
 int sim_isend(sim_rank *r, int dst, long tag, const void *buf, size_t bytes, sg_comm_t *comm);
+/* Waits for a comm from sim_isend: DSGD_OK, or DSGD_ENETWORK (the message,
+ * never got, is freed). */
+int sim_send_wait(sim_rank *r, sg_comm_t comm);
+/* Frees the messages of r's sends that never ended (r was killed). */
+void sim_release_sends(sim_rank *r);
 int sim_send(sim_rank *r, int dst, long tag, const void *buf, size_t bytes);
 /* How a received payload lands in the receive buffer. */
 typedef enum { SIM_COPY, SIM_ACCUMULATE } sim_land;
@@ -226,6 +242,7 @@ int sim_user_recv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, dsgd_
 int sim_user_isend(dsgd_comm *c, int dst, int tag, const void *buf, size_t bytes, void **handle);
 int sim_user_irecv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, void **handle);
 int sim_user_wait(dsgd_comm *c, void *handle, dsgd_msg_info *info);
+int sim_user_cancel(dsgd_comm *c, void *handle);
 int sim_user_test(dsgd_comm *c, void *handle, int *done, dsgd_msg_info *info);
 int sim_user_waitany(dsgd_comm *c, void **handles, int n, int *index, dsgd_msg_info *info);
 int sim_user_probe(dsgd_comm *c, int src, int tag, int *flag, dsgd_msg_info *info);
