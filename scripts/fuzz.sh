@@ -41,11 +41,12 @@ for t in "${targets[@]}"; do
   fi
   mkdir -p "$scratch/corpus-$t"
   log=$scratch/$t.log
+  start=$SECONDS
   if "$exe" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 -print_final_stats=1 \
       -artifact_prefix="$findings/" "$scratch/corpus-$t" "tests/fuzz/corpus/$t" > "$log" 2>&1; then
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
     cov=$(grep -Eo 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -n 1)
-    echo "fuzz $t: ${runs:-?} runs in ${seconds} s, ${cov:-no coverage line}, ${#old[@]} past crashes replayed"
+    echo "fuzz $t: ${runs:-?} runs in $((SECONDS - start)) s, ${cov:-no coverage line}, ${#old[@]} past crashes replayed"
   else
     echo "fuzz $t: FOUND A CRASH (input saved in $findings/):" >&2
     grep -E "ERROR|runtime error|SUMMARY|fuzz_|#[0-9]+ 0x|Test unit written" "$log" | head -n 30 >&2
