@@ -2,7 +2,7 @@
  * dsgd-sim and dsgd-run see it, with the checks dsgd-sim makes before it
  * needs a platform (--ranks-per-host, --jitter, --lr-steps).
  *
- * Input: the arguments, one per line (a NUL also ends one); the first
+ * Input: the arguments, one per line (a NUL cuts one short); the first
  * byte picks the program: 'r' dsgd-run, anything else dsgd-sim. */
 #include <stdint.h>
 #include <stdlib.h>
