@@ -69,7 +69,8 @@ static const dsgd_option core_options[] = {
      .help = "seed of data and initial weights"},
     {"trace", DSGD_OPT_STR, AT(trace), .metavar = "FILE",
      .help = "write the event trace (CSV) to FILE", .output = 1},
-    {"json", DSGD_OPT_BOOL, AT(json), .help = "print a one-line JSON summary at the end", .output = 1},
+    {"json", DSGD_OPT_BOOL, AT(json), .help = "print a one-line JSON summary at the end",
+     .output = 1},
     {"quiet", DSGD_OPT_BOOL, AT(quiet), .help = "no progress output", .output = 1},
     {"laplacian-sigma", DSGD_OPT_DOUBLE, AT(laplacian_sigma), .def = "0", .metavar = "S",
      .help = "any variant: Laplacian smoothing of the gradient, g <- (I - S L)^-1 g (0: off)"},
@@ -88,13 +89,13 @@ static const dsgd_option core_options[] = {
              "ranks 0 and 1, 1 B doubling up to --bench-max-bytes), allreduce (allreduce, "
              "reduce, bcast, allgather over sizes), layers (each CPU layer kind's forward and "
              "backward over batches 1, 8, 32, 128), vector (axpy, scale, copy, sgd_step), io "
-             "(minibatch loads of --data), or all"},
+             "(minibatch loads of --data), naps (how long a waiting rank's naps last), or all"},
     {"bench-reps", DSGD_OPT_INT, AT(bench_reps), .def = "10", .min = 1, .max = 100000,
      .metavar = "R", RUN, .help = "timed repetitions of each --bench point (trace column iter)"},
     {"bench-warmup", DSGD_OPT_INT, AT(bench_warmup), .def = "2", .min = 0, .max = 100000,
      .metavar = "W", RUN, .help = "untimed repetitions before them (not in the trace)"},
-    {"bench-max-bytes", DSGD_OPT_STR, AT(bench_max_bytes), .def = "64M", .metavar = "N[K|M|G]",
-     RUN, .help = "largest message and vector of --bench (p2p goes to 64M at most, vectors to 256M)"},
+    {"bench-max-bytes", DSGD_OPT_STR, AT(bench_max_bytes), .def = "64M", .metavar = "N[K|M|G]", RUN,
+     .help = "largest message and vector of --bench (p2p goes to 64M at most, vectors to 256M)"},
     {"platform", DSGD_OPT_STR, AT(platform), .def = "small.xml", .metavar = "FILE", SIM,
      .help = "SimGrid platform XML, or a name in platforms/"},
     {"nodes", DSGD_OPT_INT, AT(nodes), .min = 1, .metavar = "N", SIM,
@@ -126,6 +127,12 @@ static const dsgd_option core_options[] = {
      .help = "every compute charge times a random factor of mean 1 and this coefficient of "
              "variation, per rank from --seed (default normal; lognormal: a heavy tail); default: "
              "the cost profile's jitter_cv (dsgd-calibrate measures it), else none; 0: none"},
+    {"waits", DSGD_OPT_STR, AT(waits), .def = "exact", .metavar = "exact|polled", SIM,
+     .choices = "exact|polled",
+     .help = "when a waiting rank sees what it waited for: exact (at once), polled (as dsgd-run "
+             "--idle sleep polls: after a 20 us spin, at the end of the nap it is in, naps "
+             "doubling from 1 us to 64 us and each overshooting by the cost profile's "
+             "wake_latency_s; dsgd-validate replays runs that slept so)"},
     {"fail", DSGD_OPT_LIST, AT(fail), .metavar = "HOST@T", SIM,
      .help = "kill a rank, or the ranks on a host, at simulated time T (repeatable); "
              "synchronous variants then stall (exit 3), asynchronous ones go on without a "
@@ -138,17 +145,17 @@ static const dsgd_option core_options[] = {
 static const struct {
     const char *flag;
     size_t name_offset; /* the name's field in dsgd_config */
-    const char *noun;  /* what one of them is called */
-    const char *title; /* what --help calls them all */
-    int open;          /* a value outside the list is allowed (a directory) */
-    const char *other; /* ... and what it is */
+    const char *noun;   /* what one of them is called */
+    const char *title;  /* what --help calls them all */
+    int open;           /* a value outside the list is allowed (a directory) */
+    const char *other;  /* ... and what it is */
 } selectors[DSGD_SEL_COUNT] = {
-    [DSGD_SEL_ALGO] = {"algo", offsetof(dsgd_config, algo), "variant", "SGD variants (--algo)",
-                       0},
+    [DSGD_SEL_ALGO] = {"algo", offsetof(dsgd_config, algo), "variant", "SGD variants (--algo)", 0},
     [DSGD_SEL_MODEL] = {"model", offsetof(dsgd_config, model), "model", "models (--model)", 0},
-    [DSGD_SEL_DATA] = {"data", offsetof(dsgd_config, data), "data set", "data sets (--data)", 1,
-                       "a directory of MNIST-style IDX files ({train,t10k}-{images-idx3,labels-idx1}"
-                       "-ubyte[.gz])"},
+    [DSGD_SEL_DATA] =
+        {"data", offsetof(dsgd_config, data), "data set", "data sets (--data)", 1,
+         "a directory of MNIST-style IDX files ({train,t10k}-{images-idx3,labels-idx1}"
+         "-ubyte[.gz])"},
     [DSGD_SEL_ALLREDUCE] = {"allreduce", offsetof(dsgd_config, allreduce), "allreduce algorithm",
                             "allreduce algorithms of the message-level model (--allreduce)", 0},
     [DSGD_SEL_COLL_MODEL] = {"coll-model", offsetof(dsgd_config, coll_model), "collective model",
@@ -201,8 +208,8 @@ static const dsgd_component *find_component(const dsgd_component *const *list, c
 
 /* The option named name[0..len) of any component the program offers, and
  * into *owners the names of every component that has it ("a, b"). */
-static const dsgd_option *find_anywhere(const dsgd_cli *cli, const char *name, size_t len,
-                                        int *sel, char *owners, size_t owners_len)
+static const dsgd_option *find_anywhere(const dsgd_cli *cli, const char *name, size_t len, int *sel,
+                                        char *owners, size_t owners_len)
 {
     const dsgd_option *found = NULL;
     size_t used = 0;
@@ -217,8 +224,8 @@ static const dsgd_option *find_anywhere(const dsgd_cli *cli, const char *name, s
                 *sel = s;
             }
             if (used < owners_len)
-                used += (size_t)snprintf(owners + used, owners_len - used, "%s%s",
-                                         used ? ", " : "", (*c)->name);
+                used += (size_t)snprintf(owners + used, owners_len - used, "%s%s", used ? ", " : "",
+                                         (*c)->name);
         }
     return found;
 }
@@ -231,8 +238,8 @@ typedef struct flag_arg {
 
 /* Splits argv[*i]; takes the next argv entry as the value when the option
  * wants one and none came with '='.  Returns 0 or -1 with err. */
-static int take_value(flag_arg *f, const dsgd_option *o, int argc, char **argv, int *i,
-                      char *err, size_t errlen)
+static int take_value(flag_arg *f, const dsgd_option *o, int argc, char **argv, int *i, char *err,
+                      size_t errlen)
 {
     if (o->type == DSGD_OPT_BOOL) {
         if (f->value) {
@@ -291,8 +298,9 @@ static int resolve(dsgd_config *cfg, const dsgd_cli *cli, char *err, size_t errl
         dsgd_choice *ch = &cfg->choice[s];
         ch->component = find_component(list, name);
         if (!ch->component && !selectors[s].open) {
-            size_t used = (size_t)snprintf(err, errlen, "--%s: unknown %s '%.100s' (one of:",
-                                           selectors[s].flag, selectors[s].noun, name);
+            size_t used = (size_t)snprintf(err, errlen,
+                                           "--%s: unknown %s '%.100s' (one of:", selectors[s].flag,
+                                           selectors[s].noun, name);
             for (const dsgd_component *const *c = list; *c && used < errlen; c++)
                 used += (size_t)snprintf(err + used, errlen - used, " %s", (*c)->name);
             if (used < errlen)
@@ -313,9 +321,8 @@ static int set_component_flag(dsgd_config *cfg, const dsgd_cli *cli, flag_arg *f
 {
     for (int s = 0; s < DSGD_SEL_COUNT; s++) {
         const dsgd_choice *ch = &cfg->choice[s];
-        const dsgd_option *o = ch->component ? dsgd_option_find(ch->component->options, f->name,
-                                                                 f->len)
-                                             : NULL;
+        const dsgd_option *o =
+            ch->component ? dsgd_option_find(ch->component->options, f->name, f->len) : NULL;
         if (o)
             return take_value(f, o, argc, argv, i, err, errlen) ||
                    dsgd_option_set(o, ch->options, f->value, err, errlen);
@@ -474,8 +481,7 @@ static void table_flags(const dsgd_option *table, const void *base,
     }
 }
 
-void dsgd_config_flags(const dsgd_config *cfg, void (*emit)(void *ctx, const char *flag),
-                       void *ctx)
+void dsgd_config_flags(const dsgd_config *cfg, void (*emit)(void *ctx, const char *flag), void *ctx)
 {
     table_flags(core_options, cfg, emit, ctx);
     /* the components both programs offer: --algo, --model, --data */

@@ -46,7 +46,7 @@ typedef struct dsgd_config {
     char model[32];
     char data[512];
     char payload[16]; /* "auto", "real" or "phantom" (auto is resolved before a run) */
-    long iters; /* DSGD_ITERS_UNBOUNDED: until --time-budget or --samples */
+    long iters;       /* DSGD_ITERS_UNBOUNDED: until --time-budget or --samples */
     int batch;
     double lr;
     double momentum;
@@ -75,25 +75,26 @@ typedef struct dsgd_config {
     /* dsgd-run only: how ranks wait (exec/exec.h) */
     char idle[8]; /* "spin", "yield" or "sleep" */
     /* dsgd-run only: micro-benchmarks instead of training (exec/bench.h) */
-    char bench[64];        /* "": train; else kinds, comma-separated */
-    int bench_reps;        /* timed repetitions per point */
-    int bench_warmup;      /* untimed repetitions before them */
+    char bench[64];           /* "": train; else kinds, comma-separated */
+    int bench_reps;           /* timed repetitions per point */
+    int bench_warmup;         /* untimed repetitions before them */
     char bench_max_bytes[16]; /* largest message/vector, with K/M/G suffix */
     /* dsgd-sim only */
     char platform[1024];
-    int nodes;               /* 0: every host of the platform */
-    char ranks_per_host[16]; /* "cores" or a number: ranks per host (sim/sim.h) */
-    char cost_profile[1024]; /* "": built-in defaults */
-    char allreduce[24];      /* a name of dsgd_sim_allreduce_algos */
-    char coll_model[16];     /* a name of dsgd_sim_coll_models */
+    int nodes;                /* 0: every host of the platform */
+    char ranks_per_host[16];  /* "cores" or a number: ranks per host (sim/sim.h) */
+    char cost_profile[1024];  /* "": built-in defaults */
+    char allreduce[24];       /* a name of dsgd_sim_allreduce_algos */
+    char coll_model[16];      /* a name of dsgd_sim_coll_models */
     char coll_model_why[200]; /* why dsgd-sim simulates collectives that way (the JSON says) */
-    char sweep[256];         /* "nodes=16,64,...": one run per point */
-    char sweep_out[1024];    /* where the sweep's table goes ("": stdout) */
-    dsgd_strlist sim_cfg;    /* --cfg KEY:VALUE, passed to SimGrid */
-    dsgd_strlist slow;       /* --slow HOSTS:FACTOR[@T0-T1] */
-    dsgd_strlist fail;       /* --fail HOST@T */
-    char jitter[32];         /* --jitter CV[:normal|lognormal] ("": none) */
-    dsgd_strlist log;        /* --log CATEGORY.thres:LEVEL, SimGrid's syntax */
+    char sweep[256];          /* "nodes=16,64,...": one run per point */
+    char sweep_out[1024];     /* where the sweep's table goes ("": stdout) */
+    dsgd_strlist sim_cfg;     /* --cfg KEY:VALUE, passed to SimGrid */
+    dsgd_strlist slow;        /* --slow HOSTS:FACTOR[@T0-T1] */
+    dsgd_strlist fail;        /* --fail HOST@T */
+    char jitter[32];          /* --jitter CV[:normal|lognormal] ("": none) */
+    char waits[8];            /* --waits exact|polled (core/idle.h) */
+    dsgd_strlist log;         /* --log CATEGORY.thres:LEVEL, SimGrid's syntax */
     /* the components chosen, with their options (dsgd_config_free) */
     dsgd_choice choice[DSGD_SEL_COUNT];
 } dsgd_config;

@@ -30,9 +30,12 @@ void dsgd_cost_defaults(dsgd_cost_profile *p)
     p->layer_overhead_s = 10e-6;
     p->io_bw_Bps = 1e9;
     p->mem_bw_Bps = 1e10;
+    p->io_overhead_s = 0.0;
+    p->mem_overhead_s = 0.0;
     p->peak_flops = 0.0;
     p->jitter_cv = 0.0;
     p->jitter_lognormal = 0.0;
+    p->wake_latency_s = 0.0;
 }
 
 /* The kind named after prefix in key ("efficiency.conv"), or -1. */
@@ -55,12 +58,18 @@ static double *field_of(dsgd_cost_profile *p, const char *key)
         return &p->io_bw_Bps;
     if (strcmp(key, "mem_bw_Bps") == 0)
         return &p->mem_bw_Bps;
+    if (strcmp(key, "io_overhead_s") == 0)
+        return &p->io_overhead_s;
+    if (strcmp(key, "mem_overhead_s") == 0)
+        return &p->mem_overhead_s;
     if (strcmp(key, "peak_flops") == 0)
         return &p->peak_flops;
     if (strcmp(key, "jitter_cv") == 0)
         return &p->jitter_cv;
     if (strcmp(key, "jitter_lognormal") == 0)
         return &p->jitter_lognormal;
+    if (strcmp(key, "wake_latency_s") == 0)
+        return &p->wake_latency_s;
     int k = kind_after(key, "efficiency.");
     if (k >= 0)
         return &p->efficiency[k];
@@ -74,7 +83,9 @@ static int valid(const char *key, double v)
         return 0;
     if (strncmp(key, "efficiency.", 11) == 0)
         return v > 0 && v <= 1;
-    if (strcmp(key, "layer_overhead_s") == 0 || strncmp(key, "overhead_s.", 11) == 0)
+    if (strcmp(key, "layer_overhead_s") == 0 || strncmp(key, "overhead_s.", 11) == 0 ||
+        strcmp(key, "io_overhead_s") == 0 || strcmp(key, "mem_overhead_s") == 0 ||
+        strcmp(key, "wake_latency_s") == 0)
         return v >= 0;
     if (strcmp(key, "jitter_cv") == 0) /* as --jitter takes it */
         return v >= 0 && v <= 1;
@@ -162,11 +173,15 @@ static int write_profile(FILE *f, void *ctx)
                     p->overhead_s[k]);
     fprintf(f, "layer_overhead_s = %.17g\nio_bw_Bps = %.17g\nmem_bw_Bps = %.17g\n",
             p->layer_overhead_s, p->io_bw_Bps, p->mem_bw_Bps);
+    if (p->io_overhead_s > 0 || p->mem_overhead_s > 0)
+        fprintf(f, "io_overhead_s = %.17g\nmem_overhead_s = %.17g\n", p->io_overhead_s,
+                p->mem_overhead_s);
     if (p->peak_flops > 0)
         fprintf(f, "peak_flops = %.17g\n", p->peak_flops);
+    if (p->wake_latency_s > 0)
+        fprintf(f, "wake_latency_s = %.17g\n", p->wake_latency_s);
     if (p->jitter_cv > 0)
-        fprintf(f, "jitter_cv = %.17g\njitter_lognormal = %g\n", p->jitter_cv,
-                p->jitter_lognormal);
+        fprintf(f, "jitter_cv = %.17g\njitter_lognormal = %g\n", p->jitter_cv, p->jitter_lognormal);
     return 0;
 }
 

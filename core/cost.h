@@ -7,15 +7,20 @@
  * where overhead_k is the kind's own per-call overhead if the profile has
  * one, else layer_overhead_s (so work that does not say its calls' kinds
  * pays layer_overhead_s per call, as before per-kind overheads existed).
- * Data loading costs bytes / io_bw_Bps, vector ops bytes / mem_bw_Bps.
+ * Data loading costs io_overhead_s + bytes / io_bw_Bps a load, vector ops
+ * mem_overhead_s + bytes / mem_bw_Bps an op.
  * A profile file holds `key = value` lines ('#' starts a comment):
  *     efficiency.<kind>  fraction of peak, (0, 1]   (kinds: model.h)
  *     overhead_s.<kind>  seconds per call of that kind (>= 0)
  *     layer_overhead_s   seconds per layer invocation (launch, framework)
  *                        of kinds without their own overhead
  *     io_bw_Bps          data-loading bandwidth per host
+ *     io_overhead_s      seconds per load (>= 0; default 0)
  *     mem_bw_Bps         memory bandwidth of vector ops
+ *     mem_overhead_s     seconds per vector op (>= 0; default 0)
  *     jitter_cv, jitter_lognormal  spread of compute times (sim/jitter.h)
+ *     wake_latency_s     how much longer than asked a waiting rank's nap
+ *                        lasts (dsgd-sim --waits polled; core/idle.h)
  *     peak_flops         the speed S the efficiencies were measured
  *                        against (dsgd-calibrate writes it, and the host
  *                        speed of its platform equals it); informative:
@@ -36,12 +41,14 @@ typedef struct dsgd_cost_profile {
     double layer_overhead_s;
     double io_bw_Bps;
     double mem_bw_Bps;
-    double peak_flops; /* 0: not said */
+    double io_overhead_s, mem_overhead_s; /* a call's fixed cost */
+    double peak_flops;                    /* 0: not said */
     /* Run-to-run spread of compute times as the calibration measured it
      * (dsgd-sim uses it when --jitter is not given): the coefficient of
      * variation (0: none) and whether its tail is heavy (1: lognormal). */
     double jitter_cv;
     double jitter_lognormal;
+    double wake_latency_s; /* core/idle.h */
 } dsgd_cost_profile;
 
 /* Uncalibrated defaults, typical of a GPU running a framework: GEMM-heavy

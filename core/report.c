@@ -82,9 +82,11 @@ void dsgd_report_json(FILE *out, const char *backend, const dsgd_config *cfg, in
     if (strcmp(backend, "sim") == 0)
         fprintf(out,
                 ",\"coll_model\":\"%s\",\"coll_model_why\":\"%s\",\"allreduce\":\"%s\","
-                "\"jitter\":\"%s\"",
+                "\"jitter\":\"%s\",\"waits\":\"%s\"",
                 cfg->coll_model, cfg->coll_model_why, cfg->allreduce,
-                cfg->jitter[0] ? cfg->jitter : "none");
+                cfg->jitter[0] ? cfg->jitter : "none", cfg->waits);
+    else /* the simulator's name for the MPI library's allreduce (exec/exec.h), how ranks waited */
+        fprintf(out, ",\"allreduce\":\"%s\",\"idle\":\"%s\"", cfg->allreduce, cfg->idle);
     if (strcmp(backend, "sim") == 0) /* where the ranks ran */
         fprintf(out, ",\"ranks_per_host\":\"%s\"", cfg->ranks_per_host);
     if (r->hosts > 0)

@@ -8,6 +8,7 @@
 
 #include "algorithms/comm_backend.h"
 
+#include "core/idle.h"
 #include "core/progress.h"
 
 #include <limits.h>
@@ -36,7 +37,8 @@ typedef struct exec_state {
     char *scratch; /* stands in for phantom buffers */
     size_t scratch_bytes;
     int *node; /* node index of every rank */
-    /* The control plane (comm.h): on rank 0, the stop word and the tally, reached by one-sided atomics under a lock_all epoch. */
+    /* The control plane (comm.h): on rank 0, the stop word and the tally, reached by one-sided
+     * atomics under a lock_all epoch. */
     MPI_Win control;
     long *control_base;
     dsgd_exec_idle idle; /* what the rank does while it waits */
@@ -56,28 +58,30 @@ static int status_of(int mpi_rc) { return mpi_rc == MPI_SUCCESS ? DSGD_OK : DSGD
  * core only under mpi_yield_when_idle, and then only for a sched_yield),
  * so a rank that waits for a slower one takes a core the working ranks
  * of a busy machine need.  Under DSGD_EXEC_IDLE_SLEEP every blocking verb
- * posts its non-blocking form and polls it with MPI_Test: for SPIN_S
- * without pause (a message about to land costs no sleep), then with naps
- * doubling from 1 us to MAX_NAP_NS between polls, each poll also driving
- * MPI's progress.  The longest nap bounds the latency a wait can add. */
-#define SPIN_S 20e-6
-#define MAX_NAP_NS 64000L
-
+ * posts its non-blocking form and polls it with MPI_Test: for
+ * DSGD_IDLE_SPIN_S without pause (a message about to land costs no
+ * sleep), then with naps doubling from DSGD_IDLE_NAP_MIN_S to
+ * DSGD_IDLE_NAP_MAX_S between polls (core/idle.h, which dsgd-sim's
+ * --waits polled follows), each poll also driving MPI's progress.  The
+ * longest nap bounds the latency a wait can add. */
 typedef struct idle_wait {
     double start;
     long nap_ns;
 } idle_wait;
 
-static idle_wait idle_start(void) { return (idle_wait){dsgd_wall_seconds(), 1000}; }
+static idle_wait idle_start(void)
+{
+    return (idle_wait){dsgd_wall_seconds(), (long)(DSGD_IDLE_NAP_MIN_S * 1e9)};
+}
 
 /* Between two polls of a request that has not completed. */
 static void idle_pause(idle_wait *w)
 {
-    if (dsgd_wall_seconds() - w->start < SPIN_S)
+    if (dsgd_wall_seconds() - w->start < DSGD_IDLE_SPIN_S)
         return;
     struct timespec nap = {0, w->nap_ns};
     nanosleep(&nap, NULL);
-    if (w->nap_ns < MAX_NAP_NS)
+    if (w->nap_ns < (long)(DSGD_IDLE_NAP_MAX_S * 1e9))
         w->nap_ns *= 2;
 }
 
@@ -190,9 +194,9 @@ static int exec_send(dsgd_comm *c, int dst, int tag, const void *buf, size_t byt
     if (rc != DSGD_OK)
         return rc;
     MPI_Request req;
-    return status_of(finish_posted(
-        c, MPI_Isend(p, (int)bytes, MPI_BYTE, dst, tag, MPI_COMM_WORLD, &req), &req,
-        MPI_STATUS_IGNORE));
+    return status_of(
+        finish_posted(c, MPI_Isend(p, (int)bytes, MPI_BYTE, dst, tag, MPI_COMM_WORLD, &req), &req,
+                      MPI_STATUS_IGNORE));
 }
 
 static int exec_recv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, dsgd_msg_info *info)
@@ -205,8 +209,8 @@ static int exec_recv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, ds
     MPI_Request req;
     rc = finish_posted(c,
                        MPI_Irecv(p, (int)bytes, MPI_BYTE,
-                                 src == DSGD_ANY_SOURCE ? MPI_ANY_SOURCE : src, tag,
-                                 MPI_COMM_WORLD, &req),
+                                 src == DSGD_ANY_SOURCE ? MPI_ANY_SOURCE : src, tag, MPI_COMM_WORLD,
+                                 &req),
                        &req, &st);
     int class = rc;
     if (rc != MPI_SUCCESS)
@@ -344,6 +348,22 @@ static int exec_allreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count)
         &req, MPI_STATUS_IGNORE));
 }
 
+/* Open MPI (2.x to 5.x) serves MPI_Iallreduce from coll/libnbc, whose
+ * selection (ompi/mca/coll/libnbc/nbc_iallreduce.c) takes its binomial
+ * algorithm whenever the call is in place, as dsgd's always is: a reduce
+ * to rank 0 up a binomial tree (ceil(log2 n) rounds of the whole vector,
+ * summed at each receiver), then a binomial broadcast of it.  That is
+ * dsgd-sim's "tree".  At 2 ranks it moves the vector twice one way where
+ * a ring moves half of it each way: twice the ring's time. */
+const char *dsgd_exec_allreduce_algo(void)
+{
+    char version[MPI_MAX_LIBRARY_VERSION_STRING];
+    int len = 0;
+    if (MPI_Get_library_version(version, &len) != MPI_SUCCESS)
+        return "unknown";
+    return strstr(version, "Open MPI") ? "tree" : "unknown";
+}
+
 static int exec_iallreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count, void **handle)
 {
     void *p;
@@ -385,9 +405,9 @@ static int exec_bcast(dsgd_comm *c, dsgd_group *g, int root, void *buf, size_t b
     if (rc != DSGD_OK)
         return rc;
     MPI_Request req;
-    return status_of(finish_posted(
-        c, MPI_Ibcast(p, (int)bytes, MPI_BYTE, root, mpi_comm_of(g), &req), &req,
-        MPI_STATUS_IGNORE));
+    return status_of(finish_posted(c,
+                                   MPI_Ibcast(p, (int)bytes, MPI_BYTE, root, mpi_comm_of(g), &req),
+                                   &req, MPI_STATUS_IGNORE));
 }
 
 static int exec_allgather(dsgd_comm *c, dsgd_group *g, const void *sendbuf, size_t bytes,
@@ -403,8 +423,8 @@ static int exec_allgather(dsgd_comm *c, dsgd_group *g, const void *sendbuf, size
         return rc != DSGD_OK ? rc
                              : status_of(finish_posted(
                                    c,
-                                   MPI_Iallgather(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, p,
-                                                  (int)bytes, MPI_BYTE, mpi_comm_of(g), &req),
+                                   MPI_Iallgather(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, p, (int)bytes,
+                                                  MPI_BYTE, mpi_comm_of(g), &req),
                                    &req, MPI_STATUS_IGNORE));
     }
     return status_of(finish_posted(c,
@@ -416,8 +436,7 @@ static int exec_allgather(dsgd_comm *c, dsgd_group *g, const void *sendbuf, size
 static int exec_barrier(dsgd_comm *c, dsgd_group *g)
 {
     MPI_Request req;
-    return status_of(
-        finish_posted(c, MPI_Ibarrier(mpi_comm_of(g), &req), &req, MPI_STATUS_IGNORE));
+    return status_of(finish_posted(c, MPI_Ibarrier(mpi_comm_of(g), &req), &req, MPI_STATUS_IGNORE));
 }
 
 enum { STOP_SLOT, TALLY_SLOT, LOCK_SLOT, CONTROL_SLOTS };
@@ -571,12 +590,12 @@ dsgd_comm *dsgd_exec_comm_create(int trace, int control, const char **why)
     clock_skew = skew ? atof(skew) * s->comm.rank : 0.0;
     dsgd_exec_set_idle(&s->comm, DSGD_EXEC_IDLE_SLEEP);
     s->control = MPI_WIN_NULL;
-    const char *failed = discover_nodes(s) != 0           ? "discovering the nodes"
-                         : align_clocks(s) != 0           ? "aligning the clocks"
+    const char *failed = discover_nodes(s) != 0         ? "discovering the nodes"
+                         : align_clocks(s) != 0         ? "aligning the clocks"
                          : control && control_create(s) ? "opening the control plane (an MPI "
-                                                            "window for one-sided atomics: "
-                                                            "does this MPI offer an osc component?)"
-                                                          : NULL;
+                                                          "window for one-sided atomics: "
+                                                          "does this MPI offer an osc component?)"
+                                                        : NULL;
     if (why)
         *why = failed;
     if (failed) {

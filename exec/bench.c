@@ -6,14 +6,17 @@
  * (layers, vector ops, loads) is recorded here, with the call's flops or
  * bytes and the batch in `value`.  This file is part of the exec backend:
  * it reaches the trace through comm_backend.h. */
+#define _POSIX_C_SOURCE 200809L /* nanosleep */
 #include "exec/bench.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "algorithms/comm_backend.h"
+#include "core/idle.h"
 #include "core/layer_bench.h"
 #include "core/optim.h"
 #include "core/progress.h"
@@ -25,7 +28,8 @@ static const struct {
 } kind_names[] = {
     {"p2p", DSGD_BENCH_P2P},       {"allreduce", DSGD_BENCH_ALLREDUCE},
     {"layers", DSGD_BENCH_LAYERS}, {"vector", DSGD_BENCH_VECTOR},
-    {"io", DSGD_BENCH_IO},         {"all", DSGD_BENCH_ALL},
+    {"io", DSGD_BENCH_IO},         {"naps", DSGD_BENCH_NAPS},
+    {"all", DSGD_BENCH_ALL},
 };
 #define N_KIND_NAMES (sizeof kind_names / sizeof kind_names[0])
 
@@ -45,9 +49,10 @@ static int parse_kinds(const char *list, unsigned *kinds, char *err, size_t errl
             if (strlen(kind_names[i].name) == len && strncmp(s, kind_names[i].name, len) == 0)
                 bit = kind_names[i].bit;
         if (!bit) {
-            snprintf(err, errlen,
-                     "--bench: unknown kind '%.*s' (one of: p2p allreduce layers vector io all)",
-                     (int)len, s);
+            snprintf(
+                err, errlen,
+                "--bench: unknown kind '%.*s' (one of: p2p allreduce layers vector io naps all)",
+                (int)len, s);
             return -1;
         }
         *kinds |= bit;
@@ -407,6 +412,33 @@ static int bench_io(bench_run *b, char *err, size_t errlen)
 }
 
 /* ------------------------------------------------------------------------ */
+/* naps: what a nap of a waiting rank (--idle sleep) really lasts.          */
+
+/* Every rank naps at once, as waiting ranks do, for each length the
+ * waits use (DSGD_IDLE_NAP_MIN_S doubling to DSGD_IDLE_NAP_MAX_S); the
+ * events are waits named bench:nap whose value is the nap asked for, so
+ * that dsgd-calibrate fits the overshoot (wake_latency_s). */
+static int bench_naps(bench_run *b, char *err, size_t errlen)
+{
+    int rc = DSGD_OK;
+    for (double asked = DSGD_IDLE_NAP_MIN_S; asked <= DSGD_IDLE_NAP_MAX_S * 1.0001 && rc == DSGD_OK;
+         asked *= 2) {
+        rc = line_up(b);
+        for (int rep = -b->p->warmup; rep < b->p->reps && rc == DSGD_OK; rep++) {
+            begin_rep(b, rep);
+            struct timespec nap = {0, (long)(asked * 1e9 + 0.5)};
+            double t0 = dsgd_now(b->c);
+            nanosleep(&nap, NULL);
+            record_local(b, DSGD_EV_WAIT, "bench:nap", t0, 0, 0, asked);
+        }
+        end_point(b);
+    }
+    if (rc != DSGD_OK)
+        snprintf(err, errlen, "--bench naps: %s", dsgd_status_str(rc));
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ */
 
 int dsgd_bench_run(dsgd_comm *c, const dsgd_bench_plan *p, char *err, size_t errlen)
 {
@@ -420,6 +452,7 @@ int dsgd_bench_run(dsgd_comm *c, const dsgd_bench_plan *p, char *err, size_t err
         {DSGD_BENCH_LAYERS, "layers", bench_layers},
         {DSGD_BENCH_VECTOR, "vector", bench_vector},
         {DSGD_BENCH_IO, "io", bench_io},
+        {DSGD_BENCH_NAPS, "naps", bench_naps},
     };
     bench_run b = {c, p, c->trace};
     int rc = DSGD_OK;

@@ -22,7 +22,8 @@ enum {
     DSGD_BENCH_LAYERS = 1 << 2,    /* each CPU layer kind's forward and backward */
     DSGD_BENCH_VECTOR = 1 << 3,    /* axpy, scale, copy, sgd_step */
     DSGD_BENCH_IO = 1 << 4,        /* minibatch loads of --data */
-    DSGD_BENCH_ALL = (1 << 5) - 1,
+    DSGD_BENCH_NAPS = 1 << 5,      /* the naps of a waiting rank (core/idle.h) */
+    DSGD_BENCH_ALL = (1 << 6) - 1,
 };
 
 /* Largest message (p2p, collectives) and vector (vector) whatever

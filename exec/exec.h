@@ -41,4 +41,13 @@ void dsgd_exec_comm_destroy(dsgd_comm *c);
 int dsgd_exec_gather_traces(dsgd_comm *c, dsgd_trace **all);
 void dsgd_exec_traces_free(dsgd_trace *all, int n);
 
+/* The name of the dsgd-sim allreduce algorithm (--allreduce) that runs
+ * the same messages as this MPI library's allreduce in dsgd's calls
+ * (in-place MPI_Iallreduce of floats), or "unknown" when the library is
+ * not one whose choice is known.  MPI must be initialised.  The run's
+ * JSON says it, and dsgd-validate replays the run with it: a simulator
+ * that prices another algorithm than the one that ran is not a model of
+ * the run. */
+const char *dsgd_exec_allreduce_algo(void);
+
 #endif

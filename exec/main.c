@@ -90,8 +90,9 @@ static int write_trace(dsgd_comm *c, const dsgd_config *cfg)
     char err[512];
     int status = 0;
     int rc = dsgd_exec_gather_traces(c, &all);
-    if (dsgd_rank(c) == 0 && (rc != DSGD_OK || dsgd_trace_write_csv(cfg->trace, all, (size_t)dsgd_size(c),
-                                                               err, sizeof err) != 0)) {
+    if (dsgd_rank(c) == 0 &&
+        (rc != DSGD_OK ||
+         dsgd_trace_write_csv(cfg->trace, all, (size_t)dsgd_size(c), err, sizeof err) != 0)) {
         fprintf(stderr, "dsgd-run: --trace %s\n",
                 rc != DSGD_OK ? "gathering the events failed" : err);
         status = EXIT_RUN_FAILED;
@@ -104,7 +105,7 @@ static int write_trace(dsgd_comm *c, const dsgd_config *cfg)
 /* --idle: how the ranks wait. */
 static dsgd_exec_idle idle_mode(const dsgd_config *cfg)
 {
-    return cfg->idle[1] == 'p' ? DSGD_EXEC_IDLE_SPIN
+    return cfg->idle[1] == 'p'   ? DSGD_EXEC_IDLE_SPIN
            : cfg->idle[0] == 'y' ? DSGD_EXEC_IDLE_YIELD
                                  : DSGD_EXEC_IDLE_SLEEP;
 }
@@ -132,7 +133,7 @@ static int run(const dsgd_config *cfg, const dsgd_algo *algo, const dsgd_dataset
     if (!c)
         return die(EXIT_RUN_FAILED, "%s failed%s", why ? why : "out of memory",
                    why && dsgd_config_stops_early(cfg) ? " (needed by --time-budget, --samples)"
-                                                        : "");
+                                                       : "");
     if (!trace_path_ok(cfg, dsgd_rank(c))) {
         dsgd_exec_comm_destroy(c);
         return EXIT_BAD_INPUT;
@@ -172,9 +173,10 @@ static void bench_json(dsgd_comm *c, const dsgd_config *cfg, const dsgd_bench_pl
         strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", &utc);
     printf("{\"backend\": \"exec\", \"bench\": \"%s\", \"ranks\": %d, \"hosts\": %d, "
            "\"cores_per_host\": %ld, \"hostname\": \"%s\", \"date\": \"%s\", \"reps\": %d, "
-           "\"warmup\": %d, \"max_bytes\": %zu, \"idle\": \"%s\", \"wall_s\": %.3f}\n",
+           "\"warmup\": %d, \"max_bytes\": %zu, \"idle\": \"%s\", \"allreduce\": \"%s\", "
+           "\"wall_s\": %.3f}\n",
            kinds, dsgd_size(c), dsgd_node_count(c), sysconf(_SC_NPROCESSORS_ONLN), host, date,
-           plan->reps, plan->warmup, plan->max_bytes, cfg->idle, wall_s);
+           plan->reps, plan->warmup, plan->max_bytes, cfg->idle, cfg->allreduce, wall_s);
 }
 
 /* dsgd-run --bench: the micro-benchmarks instead of training. */
@@ -227,6 +229,8 @@ static int start(dsgd_config *cfg, int argc, char **argv)
 
     prepare_idle(cfg);
     MPI_Init(&argc, &argv);
+    /* what the library's allreduce is, for the JSON (dsgd-validate replays it) */
+    snprintf(cfg->allreduce, sizeof cfg->allreduce, "%s", dsgd_exec_allreduce_algo());
     int status = cfg->bench[0] ? run_bench(cfg, &plan) : run(cfg, algo, &data);
     MPI_Finalize();
     dsgd_data_close(&data);

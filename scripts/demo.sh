@@ -5,9 +5,12 @@
 #     phantom payloads, batch 32 per worker, the 4,096-host fat tree
 #     (platforms/fattree-4096.xml, V100-class hosts, 100 Gb/s links),
 #     16 to 4,096 nodes, flow-level collectives;
-#  2. a functional run on Fashion-MNIST: the MLP trained by ssgd on 4
-#     simulated nodes (real numerics, simulated time) and on 4 real MPI
-#     processes, compared;
+#  2. a functional run on Fashion-MNIST: the MLP trained by ssgd on 4 real
+#     MPI processes, and the same run simulated (real numerics, simulated
+#     time) on this machine as dsgd-calibrate measured it (micro-benchmarks
+#     first: platform and cost profile in out/demo/local.*), with the
+#     Open MPI allreduce and the napping waits the real run had;
+#     dsgd-validate prints how far apart the two are;
 #  3. plots: scaling, convergence, timelines (simulated above real).
 # Takes about a minute on a 2-core machine once built (measured 53 s on
 # 2026-12-02), most of it ssgd-ps at
@@ -55,11 +58,21 @@ mv "$table.tmp" "$table"
 column -s, -t < "$table" >&2
 
 common=(--algo ssgd --model mlp --data fashion-mnist --iters 600 --seed 1 --eval-every 100 --json --quiet)
-step "functional simulation: ssgd, MLP, Fashion-MNIST, 4 simulated nodes, 600 iterations"
-"$sim" --platform small.xml --nodes 4 "${common[@]}" --trace "$out/sim.csv" > "$out/sim.json"
-step "the same run for real: mpirun -np 4 dsgd-run"
+step "calibrating this machine: micro-benchmarks on 2 ranks, fit"
+mpirun --oversubscribe -np 2 "$run" --bench all --bench-max-bytes 4M --data fashion-mnist --quiet \
+  --trace "$out/bench.csv" --json > "$out/bench.json"
+build/dsgd-calibrate "$out/bench.csv" -o "$out/local" > "$out/fit.txt"
+step "real run: ssgd, MLP, Fashion-MNIST, mpirun -np 4 dsgd-run, 600 iterations"
 mpirun --oversubscribe -np 4 "$run" "${common[@]}" --trace "$out/run.csv" > "$out/run.json"
+step "the same run simulated on the calibrated machine (4 ranks on its cores, as the real run)"
+allreduce=$(sed -n 's/.*"allreduce":"\([a-z-]*\)".*/\1/p' "$out/run.json") # Open MPI's: tree
+[ -n "$allreduce" ] && [ "$allreduce" != unknown ] || allreduce=auto
+"$sim" --platform "$out/local.xml" --cost-profile "$out/local.profile" --nodes 4 --ranks-per-host 4 \
+  --allreduce "$allreduce" --waits polled \
+  "${common[@]}" --trace "$out/sim.csv" > "$out/sim.json"
 cat "$out/sim.json" "$out/run.json" >&2
+build/dsgd-validate --quiet --platform "$out/local.xml" --cost-profile "$out/local.profile" \
+  "$out/run.json" | head -2 >&2
 
 step "plotting"
 "$plot" scaling "$table" -o "$out/scaling.png" \

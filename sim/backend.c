@@ -90,7 +90,8 @@ static int sim_op_compute(dsgd_comm *c, const char *name, const dsgd_work *work,
 {
     (void)name, (void)t_start;
     sim_rank *r = sim_self(c);
-    double seconds = dsgd_cost_compute_seconds(&r->world->opt.cost, work, sg_host_get_speed(r->host));
+    double seconds =
+        dsgd_cost_compute_seconds(&r->world->opt.cost, work, sg_host_get_speed(r->host));
     execute(r, seconds * dsgd_sim_jitter_factor(&r->world->opt.jitter, &r->jitter_rng));
     return DSGD_OK;
 }
@@ -98,8 +99,9 @@ static int sim_op_compute(dsgd_comm *c, const char *name, const dsgd_work *work,
 static int sim_op_io(dsgd_comm *c, const char *name, double bytes, double t_start)
 {
     (void)name, (void)t_start;
+    const dsgd_cost_profile *cost = &sim_self(c)->world->opt.cost;
     if (bytes > 0)
-        sg_actor_sleep_for(bytes / sim_self(c)->world->opt.cost.io_bw_Bps);
+        sg_actor_sleep_for(cost->io_overhead_s + bytes / cost->io_bw_Bps);
     return DSGD_OK;
 }
 
@@ -107,7 +109,8 @@ static int sim_op_memory(dsgd_comm *c, const char *name, double bytes, double t_
 {
     (void)name, (void)t_start;
     if (bytes > 0)
-        sg_actor_sleep_for(bytes / sim_self(c)->mem_bw_Bps);
+        sg_actor_sleep_for(sim_self(c)->world->opt.cost.mem_overhead_s +
+                           bytes / sim_self(c)->mem_bw_Bps);
     return DSGD_OK;
 }
 
@@ -322,8 +325,8 @@ static const char *machine_of(sg_host_t h)
 }
 
 /* host_with_room, preferring the machine of `near` (NULL: any). */
-static size_t host_with_room_near(const sg_host_t *hosts, size_t n_hosts, const int *room,
-                                  int cpu, sg_host_t near)
+static size_t host_with_room_near(const sg_host_t *hosts, size_t n_hosts, const int *room, int cpu,
+                                  sg_host_t near)
 {
     const char *machine = near ? machine_of(near) : NULL;
     for (size_t h = 0; machine && h < n_hosts; h++)
@@ -349,8 +352,7 @@ static int *new_room(const sg_host_t *hosts, size_t n_hosts, int n, int per_host
 }
 
 int dsgd_sim_place(const sg_host_t *hosts, size_t n_hosts, int n, const int *is_worker,
-                   const sg_host_t *near, int per_host, sg_host_t *placed, char *err,
-                   size_t errlen)
+                   const sg_host_t *near, int per_host, sg_host_t *placed, char *err, size_t errlen)
 {
     int *room = new_room(hosts, n_hosts, n, per_host, err, errlen);
     if (!room)
@@ -421,10 +423,22 @@ static int parse_bandwidth(const char *text, double *Bps)
     static const struct {
         const char *unit;
         double scale;
-    } units[] = {{"", 1},          {"Bps", 1},         {"kBps", 1e3},     {"KBps", 1e3},
-                 {"MBps", 1e6},    {"GBps", 1e9},      {"TBps", 1e12},    {"KiBps", 1024.0},
-                 {"MiBps", 1 << 20}, {"GiBps", 1 << 30}, {"TiBps", 0x1p40}, {"bps", 0.125},
-                 {"kbps", 125.0},  {"Mbps", 125e3},    {"Gbps", 125e6},   {"Tbps", 125e9}};
+    } units[] = {{"", 1},
+                 {"Bps", 1},
+                 {"kBps", 1e3},
+                 {"KBps", 1e3},
+                 {"MBps", 1e6},
+                 {"GBps", 1e9},
+                 {"TBps", 1e12},
+                 {"KiBps", 1024.0},
+                 {"MiBps", 1 << 20},
+                 {"GiBps", 1 << 30},
+                 {"TiBps", 0x1p40},
+                 {"bps", 0.125},
+                 {"kbps", 125.0},
+                 {"Mbps", 125e3},
+                 {"Gbps", 125e6},
+                 {"Tbps", 125e9}};
     char *end;
     double v = strtod(text, &end);
     if (end == text || !(v > 0) || !isfinite(v))

@@ -342,12 +342,11 @@ const dsgd_component *dsgd_sim_allreduce_choice(dsgd_comm *c, dsgd_group *g, siz
 
 /* Prices one schedule as the flow model would; 1 exact, 0 not, -1 error. */
 static int probe(const sg_host_t *hosts, const int *node, int n, const dsgd_sim_network *net,
-                 const char *name, sim_schedule_fn schedule, double bytes, char *why,
-                 size_t whylen)
+                 const char *name, sim_schedule_fn schedule, double bytes, char *why, size_t whylen)
 {
     double *end_s = malloc(sizeof *end_s * (size_t)n);
-    int exact = 0, rc = end_s ? sim_flow_price_schedule(net, hosts, node, NULL, n, schedule, bytes, end_s,
-                                                         &exact, why, whylen)
+    int exact = 0, rc = end_s ? sim_flow_price_schedule(net, hosts, node, NULL, n, schedule, bytes,
+                                                        end_s, &exact, why, whylen)
                               : DSGD_ENOMEM;
     free(end_s);
     if (rc != DSGD_OK)
@@ -469,14 +468,22 @@ int sim_tree_bcast(dsgd_comm *c, dsgd_group *g, int root, void *buf, size_t byte
     return tree_bcast(sim_self(c), &m, root, buf, bytes);
 }
 
+/* dsgd-run's reduce is MPI_Reduce, blocking in every --idle mode
+ * (exec/backend.c says why): its waits spin, so --waits polled leaves
+ * them exact. */
 int sim_tree_reduce(dsgd_comm *c, dsgd_group *g, int root, float *buf, size_t count)
 {
     sim_members m = members_of(c, g);
-    return tree_reduce(sim_self(c), &m, root, buf, count);
+    sim_rank *r = sim_self(c);
+    r->spinning++;
+    int rc = tree_reduce(r, &m, root, buf, count);
+    r->spinning--;
+    return rc;
 }
 
 int sim_barrier(dsgd_comm *c, dsgd_group *g)
 {
-    int rc = sim_tree_reduce(c, g, 0, NULL, 0);
+    sim_members m = members_of(c, g);
+    int rc = tree_reduce(sim_self(c), &m, 0, NULL, 0);
     return rc != DSGD_OK ? rc : sim_tree_bcast(c, g, 0, NULL, 0);
 }

@@ -376,14 +376,18 @@ static void json_safe(char *text)
  * prices only approximately is run, and the JSON says so
  * (coll_model_why).  Returns 0, or -1 with the reason in err. */
 #define FLOW_MIN_RANKS 64
-static int choose_coll_model(dsgd_config *cfg, const dsgd_algo *algo, const sg_host_t *hosts,
-                             int n, char *err, size_t errlen)
+static int choose_coll_model(dsgd_config *cfg, const dsgd_algo *algo, const sg_host_t *hosts, int n,
+                             char *err, size_t errlen)
 {
     dsgd_sim_network net;
     char why[160] = "", reach[200] = "";
     int replayable = flow_network(cfg, &net, why, sizeof why) == 0;
-    int asked = strcmp(cfg->coll_model, "flow") == 0, automatic = !asked &&
-                                                                   strcmp(cfg->coll_model, "auto") == 0;
+    int asked = strcmp(cfg->coll_model, "flow") == 0,
+        automatic = !asked && strcmp(cfg->coll_model, "auto") == 0;
+    if (replayable && strcmp(cfg->waits, "polled") == 0) { /* polls are per message */
+        replayable = 0;
+        snprintf(why, sizeof why, "--waits polled: a rank polls for each message");
+    }
     if (asked && !replayable) {
         snprintf(err, errlen, "--coll-model flow: %s (use --coll-model message)", why);
         return -1;
@@ -419,8 +423,8 @@ static int choose_coll_model(dsgd_config *cfg, const dsgd_algo *algo, const sg_h
  * hosts, else workers while accelerator hosts have room, then the rest;
  * lsgd's default node size is set here. */
 static int provisional_roles(const dsgd_algo *algo, dsgd_config *cfg, const sg_host_t *all,
-                             size_t n_all, int n, int *is_worker, int *node_of,
-                             dsgd_role *roles, sg_host_t *provisional, char *err, size_t errlen)
+                             size_t n_all, int n, int *is_worker, int *node_of, dsgd_role *roles,
+                             sg_host_t *provisional, char *err, size_t errlen)
 {
     int per_host = ranks_per_host(cfg);
     long worker_slots;
@@ -478,20 +482,20 @@ static int place_by_role(const dsgd_algo *algo, dsgd_config *cfg, const sg_host_
         snprintf(err, errlen, "out of memory");
         goto done;
     }
-    if (provisional_roles(algo, cfg, all, n_all, *n, is_worker, node_of, roles, provisional,
-                          err, errlen) != 0)
+    if (provisional_roles(algo, cfg, all, n_all, *n, is_worker, node_of, roles, provisional, err,
+                          errlen) != 0)
         goto done;
     /* default --nodes: give the non-workers CPU hosts, not accelerators */
-    for (int grown = *n + (*n - count_workers(roles, *n)); !cfg->nodes && grown > *n &&
-                                                           grown <= slots;) {
+    for (int grown = *n + (*n - count_workers(roles, *n));
+         !cfg->nodes && grown > *n && grown <= slots;) {
         int keep = cfg->node_size;
         cfg->node_size = node_size;
-        if (provisional_roles(algo, cfg, all, n_all, grown, is_worker, node_of, roles,
-                              provisional, err, errlen) != 0 ||
+        if (provisional_roles(algo, cfg, all, n_all, grown, is_worker, node_of, roles, provisional,
+                              err, errlen) != 0 ||
             count_workers(roles, grown) != worker_slots) { /* no better: as it was */
             cfg->node_size = keep;
-            if (provisional_roles(algo, cfg, all, n_all, *n, is_worker, node_of, roles,
-                                  provisional, err, errlen) != 0)
+            if (provisional_roles(algo, cfg, all, n_all, *n, is_worker, node_of, roles, provisional,
+                                  err, errlen) != 0)
                 goto done;
             break;
         }
@@ -566,6 +570,7 @@ static int simulate(dsgd_config *cfg, const dsgd_algo *algo, dsgd_dataset *data,
                  cost.jitter_lognormal ? "lognormal" : "normal");
     }
     opt.seed = cfg->seed;
+    opt.polled_waits = strcmp(cfg->waits, "polled") == 0;
     dsgd_sim_world *world = dsgd_sim_world_create(n, hosts, &opt);
     dsgd_result *results = calloc((size_t)n, sizeof *results);
     free(hosts);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/idle.h"
 #include "sim/sim_internal.h"
 
 sg_mailbox_t sim_mailbox(int src, int dst, long tag)
@@ -52,6 +53,16 @@ int sim_send(sim_rank *r, int dst, long tag, const void *buf, size_t bytes)
     return sg_comm_wait(comm) == SG_OK ? DSGD_OK : DSGD_ENETWORK;
 }
 
+void sim_polled(sim_rank *r, double t_start)
+{
+    if (!r->world->opt.polled_waits || r->spinning)
+        return;
+    double happened = simgrid_get_clock() - t_start;
+    double late = dsgd_idle_noticed(happened, r->world->opt.cost.wake_latency_s) - happened;
+    if (late >= SIM_TIME_PRECISION)
+        sg_actor_sleep_for(late);
+}
+
 int sim_deliver(sim_msg *m, void *buf, size_t cap, sim_land land, dsgd_msg_info *info)
 {
     if (info) {
@@ -79,9 +90,11 @@ int sim_recv(sim_rank *r, int src, long tag, void *buf, size_t cap, sim_land lan
              dsgd_msg_info *info)
 {
     void *payload = NULL;
+    double t_start = simgrid_get_clock();
     sg_comm_t comm = sg_mailbox_get_async(sim_mailbox(src, r->comm.rank, tag), &payload);
     if (sg_comm_wait(comm) != SG_OK)
         return DSGD_ENETWORK;
+    sim_polled(r, t_start); /* the sum, if any, runs in the poll that sees the message */
     double bytes = payload ? (double)((sim_msg *)payload)->bytes : 0;
     int rc = sim_deliver(payload, buf, cap, land, info);
     /* A reduction's sum runs on this rank's host, at its memory speed,

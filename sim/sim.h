@@ -12,8 +12,8 @@
 
 #include "algorithms/algo.h"
 #include "core/cost.h"
-#include "sim/jitter.h"
 #include "core/option.h"
+#include "sim/jitter.h"
 
 /* Allreduce algorithms of the message-level model (--allreduce), each a
  * component (core/option.h) with the function that runs it, like SimGrid
@@ -68,6 +68,10 @@ typedef struct dsgd_sim_options {
     const struct dsgd_sim_faults *faults; /* --slow / --fail, or NULL */
     dsgd_sim_jitter jitter;               /* --jitter (zero: none) */
     uint64_t seed;                        /* of the ranks' jitter streams */
+    /* --waits polled: a rank notices the end of a wait at its next poll
+     * of dsgd-run's --idle sleep schedule (core/idle.h), each nap
+     * overshooting by cost.wake_latency_s; 0: at once */
+    int polled_waits;
 } dsgd_sim_options;
 
 typedef struct dsgd_sim_world dsgd_sim_world;

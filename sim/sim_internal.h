@@ -46,6 +46,7 @@ typedef struct sim_rank {
      * at once sleeps on wake (asleep set) until one of them ends. */
     sg_sem_t wake;
     int asleep;
+    int spinning; /* in a verb whose real waits spin (--waits polled ignores them) */
 } sim_rank;
 
 /* The flow model (flow.c): the members of one collective meet at a
@@ -99,8 +100,8 @@ void sim_schedule_free(sim_schedule *s);
  * receives when transfer i ends, *shared whether some shared link carries
  * more than one of them.  Returns DSGD_OK, or an error with a one-line
  * reason in err (no route between two hosts). */
-int sim_fluid_step(const dsgd_sim_network *net, const sg_host_t *hosts, const sim_xfer *x,
-                   int n, double *end_s, int *shared, char *err, size_t errlen);
+int sim_fluid_step(const dsgd_sim_network *net, const sg_host_t *hosts, const sim_xfer *x, int n,
+                   double *end_s, int *shared, char *err, size_t errlen);
 
 /* A collective's price on one group: each member's end after its start. */
 typedef struct sim_flow_price {
@@ -206,6 +207,10 @@ typedef enum { SIM_COPY, SIM_ACCUMULATE } sim_land;
 #define SIM_TIME_PRECISION 1e-9
 int sim_recv(sim_rank *r, int src, long tag, void *buf, size_t cap, sim_land land,
              dsgd_msg_info *info);
+/* A blocking wait of r begun at simulated time t_start has just ended:
+ * under --waits polled the rank sees it only at its next poll (core/idle.h),
+ * so it sleeps until then; otherwise nothing. */
+void sim_polled(sim_rank *r, double t_start);
 sg_mailbox_t sim_mailbox(int src, int dst, long tag);
 /* Delivers a received message into buf (or accumulates floats) and frees it. */
 int sim_deliver(sim_msg *m, void *buf, size_t cap, sim_land land, dsgd_msg_info *info);

@@ -21,6 +21,8 @@
 #   - vector: bytes = 12, 8, 8, 20 per float (axpy, scale, copy,
 #     sgd_step, as core/vec.c and core/optim.c count), 1 Ki..256 Ki floats;
 #   - io: bytes = batch x (64 x 4 + 4), value = batch;
+#   - naps: wait events bench:nap on both ranks, value = the nap asked for
+#     (1 us doubling to 64 us), each lasting at least that;
 #   - the JSON says ranks 2, hosts 1, the online cores, reps 3, warmup 1.
 set -euo pipefail
 out=$1
@@ -129,12 +131,24 @@ check "io: bytes = batch x 260, value = batch" '
     if (n != 2 * 4 * 3 || bad) { print n " events" bad; exit 1 }
   }'
 
+check "naps: 1 us doubling to 64 us on both ranks, each at least as long as asked" '
+  NR > 1 && $2 == "wait" {
+    if ($3 != "bench:nap" || $5 - $4 < $10 * 0.999) bad = bad " " $3 "/" $10 ": " ($5 - $4)
+    count[$1 " " sprintf("%.0f", $10 * 1e6) " " $9]++
+    asked[sprintf("%.0f", $10 * 1e6)] = 1
+  }
+  END {
+    n = 0; for (key in count) n++
+    for (us = 1; us <= 64; us *= 2) if (!(us in asked)) bad = bad " no " us " us nap"
+    if (n != 2 * 7 * 3 || bad) { print n " events" bad; exit 1 }
+  }'
+
 check "no event outside the benchmarks (barriers, warm-up)" '
   NR > 1 && ($9 < 0 || $9 > 2 || $3 == "barrier") { print "stray: " $0; bad = 1 }
   END { exit bad }'
 
 json=$(cat "$out/bench.json")
-for kv in '"bench": "p2p,allreduce,layers,vector,io"' '"ranks": 2' '"hosts": 1' \
+for kv in '"bench": "p2p,allreduce,layers,vector,io,naps"' '"ranks": 2' '"hosts": 1' \
   "\"cores_per_host\": $(getconf _NPROCESSORS_ONLN)" '"reps": 3' '"warmup": 1' '"max_bytes": 1048576'; do
   grep -qF "$kv" <<< "$json" || { echo "FAIL: the JSON lacks $kv"; fail=1; }
 done

@@ -2,7 +2,8 @@
 # idle.sh — dsgd-run --idle spin|yield|sleep changes how ranks wait, never
 # what they compute: the same 2-rank run (ssgd, and asgd whose server waits
 # on any source) ends with the same final loss and parameter norm in
-# every mode.
+# every mode.  The run's JSON names the simulator's equivalent of its
+# MPI's allreduce: "tree" under Open MPI (libnbc's in-place choice).
 #
 # usage: idle.sh LAUNCH...   (LAUNCH: mpirun ... -np 2 dsgd-run)
 set -euo pipefail
@@ -18,4 +19,9 @@ for algo in ssgd asgd; do
     [ "$got" = "$want" ] || { echo "FAIL: $algo --idle $mode ends at $got, spin at $want"; fail=1; }
   done
 done
+if "$1" --version 2>&1 | grep -q "Open MPI"; then
+  got=$(field allreduce <<< "$json")
+  [ "$got" = '"tree"' ] && echo "ok: Open MPI's allreduce is the simulator's tree" ||
+    { echo "FAIL: JSON allreduce $got under Open MPI, want \"tree\""; fail=1; }
+fi
 exit $fail

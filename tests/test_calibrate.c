@@ -13,6 +13,7 @@
  *      each with its own rate and per-call overhead;
  *    - vector ops 4 KiB .. 256 MiB at 12 GB/s + 0.3 us, minibatch loads at
  *      600 MB/s + 20 us;
+ *    - naps of 1..64 us overshooting by 12 us (the wake-up latency);
  *    - allreduces of 4 ranks, 4 B .. 64 MiB, as a ring on that network.
  * 2. Fits them (the library of dsgd-calibrate) and checks every parameter
  *    within 1 %, the two breakpoints exactly, the ring check within 2 %.
@@ -47,13 +48,14 @@ static const struct {
     dsgd_layer_kind kind;
     double rate, overhead, fwd_flops; /* fwd_flops per sample; backward: twice */
 } true_kinds[] = {
-    {DSGD_LAYER_DENSE, 40e9, 4e-6, 2e5},   {DSGD_LAYER_CONV, 15e9, 12e-6, 2e5},
-    {DSGD_LAYER_ACT, 1.5e9, 1.5e-6, 1e4},  {DSGD_LAYER_POOL, 2e9, 2e-6, 2e4},
+    {DSGD_LAYER_DENSE, 40e9, 4e-6, 2e5},         {DSGD_LAYER_CONV, 15e9, 12e-6, 2e5},
+    {DSGD_LAYER_ACT, 1.5e9, 1.5e-6, 1e4},        {DSGD_LAYER_POOL, 2e9, 2e-6, 2e4},
     {DSGD_LAYER_SOFTMAX_XENT, 0.8e9, 3e-6, 1e4},
 };
 #define N_KINDS (sizeof true_kinds / sizeof true_kinds[0])
 
 static const double true_mem_bw = 12e9, true_mem_overhead = 0.3e-6;
+static const double true_wake = 12e-6; /* a nap's overshoot */
 static const double true_io_bw = 6e8, true_io_overhead = 20e-6;
 
 static double true_oneway(double bytes)
@@ -79,8 +81,15 @@ static double noisy(writer *w, double seconds)
 static void event(writer *w, int rank, int kind, const char *name, double seconds, double bytes,
                   double flops, int peer, long iter, double value)
 {
-    dsgd_event ev = {.rank = rank, .kind = kind, .t0 = w->now, .t1 = w->now + seconds,
-                     .bytes = bytes, .flops = flops, .peer = peer, .iter = iter, .value = value};
+    dsgd_event ev = {.rank = rank,
+                     .kind = kind,
+                     .t0 = w->now,
+                     .t1 = w->now + seconds,
+                     .bytes = bytes,
+                     .flops = flops,
+                     .peer = peer,
+                     .iter = iter,
+                     .value = value};
     snprintf(ev.name, sizeof ev.name, "%s", name);
     dsgd_trace_add(w->t, &ev);
     w->now += seconds + 1e-6;
@@ -128,11 +137,16 @@ static int write_synthetic(const char *dir)
             event(&w0, 0, DSGD_EV_IO, "bench:io", noisy(&w0, true_io_overhead + bytes / true_io_bw),
                   bytes, 0, -1, rep, batch);
         }
+    /* Naps of 1 to 64 us, each overshooting by the true wake-up latency. */
+    for (double asked = 1e-6; asked <= 64e-6; asked *= 2)
+        for (long rep = 0; rep < REPS; rep++)
+            event(&w0, 0, DSGD_EV_WAIT, "bench:nap", asked + noisy(&w0, true_wake), 0, 0, -1, rep,
+                  asked);
     /* Allreduces on 4 ranks: a ring on the true network. */
     for (double bytes = 4; bytes <= 64.0 * (1 << 20); bytes *= 4)
         for (long rep = 0; rep < REPS; rep++) {
-            double chunk = bytes / 4, seconds = noisy(&w0, 6 * true_oneway(chunk) +
-                                                                3 * 3 * chunk / true_mem_bw);
+            double chunk = bytes / 4,
+                   seconds = noisy(&w0, 6 * true_oneway(chunk) + 3 * 3 * chunk / true_mem_bw);
             double start = w0.now;
             for (int r = 0; r < 4; r++) {
                 writer wr = {&ranks[r], start, &rng};
@@ -153,8 +167,9 @@ static int write_synthetic(const char *dir)
     FILE *f = fopen(path, "w");
     if (!f)
         return -1;
-    fprintf(f, "{\"bench\":\"all\",\"ranks\":4,\"hosts\":2,\"cores_per_host\":4,"
-               "\"hostname\":\"synth-host\",\"date\":\"2026-12-03T10:00:00Z\",\"reps\":%d}\n",
+    fprintf(f,
+            "{\"bench\":\"all\",\"ranks\":4,\"hosts\":2,\"cores_per_host\":4,"
+            "\"hostname\":\"synth-host\",\"date\":\"2026-12-03T10:00:00Z\",\"reps\":%d}\n",
             REPS);
     return fclose(f);
 }
@@ -201,9 +216,12 @@ static int check_fit(const dsgd_calibration *cal)
     failures += within("memory overhead (s)", cal->mem.overhead_s, true_mem_overhead, 0.01);
     failures += within("io bandwidth (B/s)", cal->io.rate, true_io_bw, 0.01);
     failures += within("io overhead (s)", cal->io.overhead_s, true_io_overhead, 0.01);
+    failures += within("wake-up latency (s)", cal->wake_latency_s, true_wake, 0.01);
     failures += within("allreduce check, median ratio", cal->allreduce.median_ratio, 1.0, 0.02);
-    int ok = cal->cores == 4 && cal->hosts == 2 && cal->peak_flops == cal->kind[DSGD_LAYER_DENSE].rate;
-    printf("cores %d, hosts %d, peak = dense rate: %s\n", cal->cores, cal->hosts, ok ? "ok" : "FAIL");
+    int ok =
+        cal->cores == 4 && cal->hosts == 2 && cal->peak_flops == cal->kind[DSGD_LAYER_DENSE].rate;
+    printf("cores %d, hosts %d, peak = dense rate: %s\n", cal->cores, cal->hosts,
+           ok ? "ok" : "FAIL");
     return failures + !ok;
 }
 
@@ -247,7 +265,8 @@ static int program(dsgd_comm *c, const dsgd_job *job, dsgd_result *out)
 static int close_to(const char *what, double simulated, double fitted)
 {
     int ok = fabs(simulated - fitted) <= 1e-6 * fitted;
-    printf("%-34s simulated %.9g s fitted %.9g s %s\n", what, simulated, fitted, ok ? "ok" : "FAIL");
+    printf("%-34s simulated %.9g s fitted %.9g s %s\n", what, simulated, fitted,
+           ok ? "ok" : "FAIL");
     return !ok;
 }
 
@@ -292,7 +311,8 @@ static int check_simulation(const char *argv0, const char *dir, const dsgd_calib
         for (size_t i = 0; i < N_SIZES; i++) {
             snprintf(what, sizeof what, "one way %s, %.0f B", where ? "loopback" : "host-host",
                      sizes[i]);
-            failures += close_to(what, oneway[where][i], dsgd_calib_oneway_seconds(&cal->net, sizes[i]));
+            failures +=
+                close_to(what, oneway[where][i], dsgd_calib_oneway_seconds(&cal->net, sizes[i]));
         }
     for (int k = 0; k < 2; k++) {
         const dsgd_calib_rate *r = &cal->kind[k ? DSGD_LAYER_CONV : DSGD_LAYER_DENSE];
@@ -325,7 +345,7 @@ static int check_jitter(double cv, int lognormal)
     }
     dsgd_calibration cal;
     char err[512];
-    int rc = dsgd_calibrate(&t, 1, 1, 1, 0, &cal, err, sizeof err);
+    int rc = dsgd_calibrate(&t, 1, &(dsgd_calib_setup){1, 1, 0, NULL}, &cal, err, sizeof err);
     dsgd_trace_free(&t);
     if (rc != 0) {
         fprintf(stderr, "jitter: %s\n", err);
@@ -337,6 +357,50 @@ static int check_jitter(double cv, int lognormal)
     printf("%-34s skewness %.3f: %s (want %s)\n", "jitter tail", cal.jitter_skewness,
            cal.jitter_lognormal ? "lognormal" : "normal", lognormal ? "lognormal" : "normal");
     return failures + (cal.jitter_lognormal != lognormal);
+}
+
+/* Allreduces that ran as Open MPI's libnbc runs them in place (a binomial
+ * reduce then a binomial broadcast: 2 ceil(log2 4) rounds of S bytes, 2 of
+ * them summing S) on the true network: the check prices them with the
+ * algorithm it is told (ratio 1) and says so when told a ring (ratio off). */
+static int check_allreduce_algo(void)
+{
+    dsgd_trace t;
+    dsgd_trace_init(&t);
+    dsgd_rng rng;
+    dsgd_rng_seed(&rng, 41);
+    writer w = {&t, 0.0, &rng};
+    for (double s = 1; s <= 64.0 * (1 << 20); s *= 2)
+        for (long rep = 0; rep < REPS; rep++) {
+            double round_trip = noisy(&w, 2 * true_oneway(s));
+            event(&w, 0, DSGD_EV_SEND, "send", round_trip / 2, s, 0, 1, rep, 0);
+            w.now -= 1e-6;
+            event(&w, 0, DSGD_EV_RECV, "recv", round_trip / 2, s, 0, 1, rep, 0);
+        }
+    for (double bytes = 4; bytes <= 64.0 * (1 << 20); bytes *= 4)
+        for (long rep = 0; rep < REPS; rep++)
+            event(&w, 0, DSGD_EV_COLLECTIVE, "allreduce",
+                  noisy(&w, 4 * true_oneway(bytes) + 2 * 3 * bytes / 1e10), bytes, 0, -1, rep, 4);
+    int failures = 0;
+    for (int told_tree = 1; told_tree >= 0; told_tree--) {
+        dsgd_calibration cal;
+        char err[512];
+        dsgd_calib_setup setup = {1, 1, 0, told_tree ? "tree" : NULL};
+        if (dsgd_calibrate(&t, 1, &setup, &cal, err, sizeof err) != 0) {
+            fprintf(stderr, "allreduce algo: %s\n", err);
+            dsgd_trace_free(&t);
+            return 1;
+        }
+        int ok = strcmp(cal.allreduce.algo, told_tree ? "tree" : "ring") == 0 &&
+                 (told_tree ? fabs(cal.allreduce.median_ratio - 1) < 0.02
+                            : fabs(cal.allreduce.median_ratio - 1) > 0.2);
+        printf("allreduce check told %-4s          priced as %s, median ratio %.3f %s\n",
+               told_tree ? "tree" : "ring", cal.allreduce.algo, cal.allreduce.median_ratio,
+               ok ? "ok" : "FAIL");
+        failures += !ok;
+    }
+    dsgd_trace_free(&t);
+    return failures;
 }
 
 int main(int argc, char **argv)
@@ -357,7 +421,7 @@ int main(int argc, char **argv)
         return 1;
     }
     dsgd_calibration cal;
-    int rc = dsgd_calibrate(&t, 1, 4, 2, 0, &cal, err, sizeof err);
+    int rc = dsgd_calibrate(&t, 1, &(dsgd_calib_setup){4, 2, 0, NULL}, &cal, err, sizeof err);
     dsgd_trace_free(&t);
     if (rc != 0) {
         fprintf(stderr, "%s\n", err);
@@ -367,6 +431,7 @@ int main(int argc, char **argv)
     /* the synthetic benchmarks' own noise: normal, NOISE */
     failures += within("jitter cv (the benchmarks' noise)", cal.jitter_cv, NOISE, 0.10);
     failures += check_jitter(0.1, 1) + check_jitter(0.05, 0);
+    failures += check_allreduce_algo();
     snprintf(path, sizeof path, "%s/synth", argv[1]);
     if (dsgd_calib_write(&cal, path, "synthetic traces (test_calibrate)", err, sizeof err) != 0) {
         fprintf(stderr, "%s\n", err);

@@ -11,8 +11,8 @@
  *   compute, 10 of the calls conv (overhead_s.conv = 3e-4), 5 dense
  *            (no own overhead: layer_overhead_s), 35 of no stated kind:
  *            t = 0.0225 + 10*3e-4 + 5*1e-4 + 35*1e-4 = 0.0295 s
- *   io:      3e8 bytes at 2e8 B/s    = 1.5 s
- *   memory:  4e9 bytes at 8e9 B/s    = 0.5 s
+ *   io:      3e8 bytes at 2e8 B/s + 0.25 s a load    = 1.75 s
+ *   memory:  4e9 bytes at 8e9 B/s + 0.125 s an op    = 0.625 s
  * and each must take exactly that simulated time (1e-9 relative).  Bad
  * profile lines must be rejected with the file and line. */
 #include <math.h>
@@ -84,10 +84,12 @@ static int expect_old_profile_loads(const char *dir)
     fclose(f);
     dsgd_cost_profile p;
     dsgd_cost_defaults(&p);
-    int ok = dsgd_cost_load(path, &p, err, sizeof err) == 0 && p.efficiency[DSGD_LAYER_DENSE] == 0.25 &&
-             p.peak_flops == 0 && dsgd_cost_overhead(&p, DSGD_LAYER_DENSE) == 2e-5 &&
+    int ok = dsgd_cost_load(path, &p, err, sizeof err) == 0 &&
+             p.efficiency[DSGD_LAYER_DENSE] == 0.25 && p.peak_flops == 0 &&
+             dsgd_cost_overhead(&p, DSGD_LAYER_DENSE) == 2e-5 &&
              dsgd_cost_overhead(&p, DSGD_LAYER_CONV) == 2e-5;
-    printf("old profile loads, overheads default to layer_overhead_s %s %s\n", err, ok ? "ok" : "FAIL");
+    printf("old profile loads, overheads default to layer_overhead_s %s %s\n", err,
+           ok ? "ok" : "FAIL");
     return !ok;
 }
 
@@ -105,6 +107,8 @@ int main(int argc, char **argv)
     p.layer_overhead_s = 1e-4;
     p.io_bw_Bps = 2e8;
     p.mem_bw_Bps = 8e9;
+    p.io_overhead_s = 0.25;
+    p.mem_overhead_s = 0.125;
     p.overhead_s[DSGD_LAYER_CONV] = 3e-4;
     p.peak_flops = 1e11;
     char path[512], err[512];
@@ -136,8 +140,8 @@ int main(int argc, char **argv)
     dsgd_result result;
     dsgd_sim_launch(w, program, NULL, &result);
     failures += check("compute", measured[0], 1e9 / (1e11 * 0.5) + 2e8 / (1e11 * 0.8) + 50 * 1e-4);
-    failures += check("io", measured[1], 3e8 / 2e8);
-    failures += check("memory", measured[2], 4e9 / 8e9);
+    failures += check("io", measured[1], 0.25 + 3e8 / 2e8);
+    failures += check("memory", measured[2], 0.125 + 4e9 / 8e9);
     failures += check("kinds", measured[3],
                       1e9 / (1e11 * 0.5) + 2e8 / (1e11 * 0.8) + 10 * 3e-4 + 5 * 1e-4 + 35 * 1e-4);
     dsgd_sim_world_destroy(w);

@@ -95,7 +95,28 @@ e=$(col "$dir/default.csv" ssgd.json compute_error_pct) i=$(col "$dir/default.cs
 awk -v e="$e" -v i="$i" 'BEGIN { exit !(e < -10 && i < -10) }' && echo "ok: built-in profile: compute $e %, io $i %" ||
   { echo "FAIL: without --cost-profile: compute '$e' %, io '$i' %, want both < -10"; fail=1; }
 
-# 6. the figure
+# 6. a real run names its MPI's allreduce (exec's JSON "allreduce", e.g.
+#    "tree" under Open MPI; no flag) and how its ranks waited ("idle":
+#    "sleep", dsgd-run's default): the replay simulates that algorithm with
+#    waits seen at the polls of that schedule (--waits polled): exact; not
+#    the simulator's own choice of allreduce (here a tree, 2 % off a ring)
+"$sim" --platform "$platform" --nodes 4 --algo ssgd --hidden 64 --iters 20 --allreduce ring --waits polled \
+  --cost-profile "$profile" --trace "$dir/mpi.csv" --json --quiet > "$dir/ring.json" || { echo "FAIL: dsgd-sim ring"; exit 1; }
+sed -E 's/"backend":"sim"/"backend":"exec"/; s/,"--allreduce=ring"//; s/,"--waits=polled"//;
+        s/,"ranks_per_host":"[^"]*"/,"idle":"sleep"/' \
+  "$dir/ring.json" > "$dir/mpi.json"
+grep -q -- '--allreduce\|--waits' "$dir/mpi.json" && { echo "FAIL: the test's run still has the flags"; fail=1; }
+"$validate" --quiet --platform "$platform" --cost-profile "$profile" -o "$dir/mpi-out.csv" "$dir/mpi.json" > /dev/null
+e=$(col "$dir/mpi-out.csv" mpi.json error_pct)
+near "$e" 0 1e-9 && echo "ok: the run's MPI allreduce replayed (error $e)" || { echo "FAIL: MPI allreduce replay: error '$e', want 0"; fail=1; }
+sed -E 's/"allreduce":"ring"/"allreduce":"unknown"/' "$dir/mpi.json" > "$dir/unknown.json"
+cp "$dir/mpi.csv" "$dir/unknown.csv"
+"$validate" --quiet --platform "$platform" --cost-profile "$profile" -o "$dir/unknown-out.csv" "$dir/unknown.json" > /dev/null
+e=$(col "$dir/unknown-out.csv" unknown.json error_pct)
+awk -v e="$e" 'BEGIN { exit !(e < -1 || e > 1) }' && echo "ok: an unknown MPI's allreduce: the simulator's own choice (error $e)" ||
+  { echo "FAIL: 'unknown' allreduce replayed as a ring? error '$e'"; fail=1; }
+
+# 7. the figure
 "$plot" validation "$dir/exact.csv" -o "$dir/validation.png" && [ -s "$dir/validation.png" ] &&
   echo "ok: plot" || { echo "FAIL: dsgd-plot validation"; fail=1; }
 exit $fail

@@ -230,7 +230,8 @@ static void collect(const dsgd_trace *t, collected *c, dsgd_calibration *cal, si
         }
         case DSGD_EV_MEMORY:
             if (e->bytes > 0)
-                samples_add(starts_with(e->name, "bench:vec:") ? &c->mem : &c->mem_any, e->bytes, dt);
+                samples_add(starts_with(e->name, "bench:vec:") ? &c->mem : &c->mem_any, e->bytes,
+                            dt);
             break;
         case DSGD_EV_IO:
             if (e->bytes > 0)
@@ -242,8 +243,7 @@ static void collect(const dsgd_trace *t, collected *c, dsgd_calibration *cal, si
                 samples_add(&c->allreduce[group], e->bytes, dt);
             break;
         }
-        default:
-            break;
+        default: break;
         }
     }
     (void)cal;
@@ -259,7 +259,8 @@ static void fit_network(const samples *s, dsgd_calib_network *net, dsgd_calibrat
     size_t m = medians(s, &xs, &ys);
     net->points = m;
     /* A segment needs 3 sizes: 2 coefficients and a residual to judge. */
-    if (m >= 2 && dsgd_fit_segments(xs, ys, m, DSGD_FIT_MAX_SEGMENTS, m >= 3 ? 3 : 2, &net->fit) == 0) {
+    if (m >= 2 &&
+        dsgd_fit_segments(xs, ys, m, DSGD_FIT_MAX_SEGMENTS, m >= 3 ? 3 : 2, &net->fit) == 0) {
         net->fitted = 1;
         net->min_bytes = xs[0];
         net->max_bytes = xs[m - 1];
@@ -279,11 +280,16 @@ double dsgd_calib_oneway_seconds(const dsgd_calib_network *net, double bytes)
     return f->line[k].a + f->line[k].c * bytes;
 }
 
-/* Measured allreduce medians against a ring: 2(N-1) steps of S/N bytes,
- * N-1 of them summing S/N floats (3 bytes of memory traffic per byte). */
-static void check_allreduce(collected *c, dsgd_calibration *cal)
+/* Measured allreduce medians against the algorithm that ran, priced with
+ * the fitted network and memory (a sum streams 3 bytes per byte):
+ *  - ring: 2(N-1) steps of S/N bytes, N-1 of them summing S/N floats;
+ *  - tree: a binomial reduce to one rank then a binomial broadcast,
+ *    2 ceil(log2 N) rounds of S bytes, ceil(log2 N) of them summing S. */
+static void check_allreduce(collected *c, const char *algo, dsgd_calibration *cal)
 {
     memset(&cal->allreduce, 0, sizeof cal->allreduce);
+    int tree = algo && strcmp(algo, "tree") == 0;
+    snprintf(cal->allreduce.algo, sizeof cal->allreduce.algo, "%s", tree ? "tree" : "ring");
     if (!cal->net.fitted)
         return;
     double mem_bw = cal->mem.fitted ? cal->mem.rate * cal->mem_streams : 1e10;
@@ -300,9 +306,11 @@ static void check_allreduce(collected *c, dsgd_calibration *cal)
         }
         ratios = grown;
         for (size_t i = 0; i < m; i++) {
-            double chunk = xs[i] / g;
-            double predicted = 2.0 * (g - 1) * dsgd_calib_oneway_seconds(&cal->net, chunk) +
-                               (g - 1) * 3.0 * chunk / mem_bw;
+            double rounds = ceil(log2(g)), chunk = xs[i] / g;
+            double predicted = tree ? 2.0 * rounds * dsgd_calib_oneway_seconds(&cal->net, xs[i]) +
+                                          rounds * 3.0 * xs[i] / mem_bw
+                                    : 2.0 * (g - 1) * dsgd_calib_oneway_seconds(&cal->net, chunk) +
+                                          (g - 1) * 3.0 * chunk / mem_bw;
             ratios[n++] = ys[i] / predicted;
         }
         if (c->allreduce[g].n)
@@ -332,7 +340,8 @@ static void collected_free(collected *c)
 
 static int any_failed(const collected *c)
 {
-    int failed = c->net.failed || c->mem.failed || c->io.failed || c->mem_any.failed || c->io_any.failed;
+    int failed =
+        c->net.failed || c->mem.failed || c->io.failed || c->mem_any.failed || c->io_any.failed;
     for (int k = 0; k < DSGD_LAYER_KIND_COUNT; k++)
         failed |= c->kind[k].failed;
     for (int g = 0; g < 64; g++)
@@ -384,6 +393,37 @@ static int same_work(const timed_call *x, const timed_call *y)
  * the same rank (groups of at least 5) divided by their group's mean,
  * pooled; their coefficient of variation and skewness. */
 #define JITTER_MIN_GROUP 5
+/* The naps' overshoot: bench:nap waits' duration minus the nap asked
+ * for (value), the mean over every one: a wait's expected cost, which a
+ * heavy tail (a core handed back late) raises and a median would hide. */
+static void fit_wake(const dsgd_trace *traces, size_t n, dsgd_calibration *cal)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < traces[i].count; k++)
+            count += traces[i].events[k].kind == DSGD_EV_WAIT &&
+                     strcmp(traces[i].events[k].name, "bench:nap") == 0;
+    double *over = count ? malloc(sizeof *over * count) : NULL;
+    if (!over)
+        return;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < traces[i].count; k++) {
+            const dsgd_event *e = &traces[i].events[k];
+            if (e->kind == DSGD_EV_WAIT && strcmp(e->name, "bench:nap") == 0 && e->value > 0 &&
+                e->t1 >= e->t0)
+                over[m++] = e->t1 - e->t0 - e->value;
+        }
+    double sum = 0;
+    for (size_t i = 0; i < m; i++)
+        sum += over[i];
+    if (m) {
+        cal->nap_events = m;
+        cal->wake_latency_s = fmax(sum / (double)m, 0.0);
+    }
+    free(over);
+}
+
 static void fit_jitter(const dsgd_trace *traces, size_t n, dsgd_calibration *cal)
 {
     size_t total = 0, k = 0;
@@ -430,12 +470,13 @@ static void fit_jitter(const dsgd_trace *traces, size_t n, dsgd_calibration *cal
     cal->jitter_lognormal = fabs(cal->jitter_skewness - lognormal) < fabs(cal->jitter_skewness);
 }
 
-int dsgd_calibrate(const dsgd_trace *traces, size_t n, int cores, int hosts, double peak_flops,
+int dsgd_calibrate(const dsgd_trace *traces, size_t n, const dsgd_calib_setup *setup,
                    dsgd_calibration *cal, char *err, size_t errlen)
 {
     memset(cal, 0, sizeof *cal);
-    cal->cores = cores;
-    cal->hosts = hosts;
+    cal->cores = setup->cores;
+    cal->hosts = setup->hosts;
+    double peak_flops = setup->peak_flops;
     cal->traces = n;
     collected c;
     memset(&c, 0, sizeof c);
@@ -475,10 +516,11 @@ int dsgd_calibrate(const dsgd_trace *traces, size_t n, int cores, int hosts, dou
     fit_network(&c.net, &cal->net, cal);
     fit_mem_io(traces, n, &c, cal);
     fit_jitter(traces, n, cal);
-    check_allreduce(&c, cal);
+    fit_wake(traces, n, cal);
+    check_allreduce(&c, setup->allreduce, cal);
     collected_free(&c);
     if (fastest_kind < 0 && !cal->net.fitted && !cal->mem.fitted && !cal->io.fitted &&
-        !(cal->jitter_cv > 0)) {
+        !(cal->jitter_cv > 0) && !cal->nap_events) {
         snprintf(err, errlen,
                  "nothing to fit in %zu events: no bench:<kind> compute events, ping-pongs, "
                  "memory or io events with a size and a duration (dsgd-run --bench)",
@@ -513,13 +555,20 @@ void dsgd_calib_profile(const dsgd_calibration *cal, dsgd_cost_profile *p)
     /* Kinds not measured: the typical measured call overhead. */
     if (fitted)
         p->layer_overhead_s = dsgd_fit_median(overheads, fitted);
-    if (cal->mem.fitted)
+    /* a negative fitted overhead is noise around none */
+    if (cal->mem.fitted) {
         p->mem_bw_Bps = cal->mem.rate * cal->mem_streams;
-    if (cal->io.fitted)
+        p->mem_overhead_s = fmax(cal->mem.overhead_s, 0.0);
+    }
+    if (cal->io.fitted) {
         p->io_bw_Bps = cal->io.rate;
+        p->io_overhead_s = fmax(cal->io.overhead_s, 0.0);
+    }
     p->peak_flops = cal->peak_flops;
     p->jitter_cv = cal->jitter_cv > 1 ? 1 : cal->jitter_cv;
     p->jitter_lognormal = cal->jitter_lognormal;
+    if (cal->nap_events)
+        p->wake_latency_s = cal->wake_latency_s;
 }
 
 /* The base of SMPI's factors (calibrate.h): the first segment's latency,
@@ -556,7 +605,8 @@ static void write_factors(FILE *f, const dsgd_segments *fit, double lat, double 
     }
     fprintf(f, "\"/>\n    <prop id=\"smpi/lat-factor\" value=\"");
     for (int k = 0; k < fit->count; k++)
-        fprintf(f, "%s%.17g:%.17g", k ? ";" : "", k ? fit->last_x[k - 1] : 0.0, fit->line[k].a / lat);
+        fprintf(f, "%s%.17g:%.17g", k ? ";" : "", k ? fit->last_x[k - 1] : 0.0,
+                fit->line[k].a / lat);
     fprintf(f, "\"/>\n");
 }
 
@@ -579,9 +629,10 @@ static int write_platform(FILE *f, void *ctx)
     }
     if (pf->header && *pf->header && pf->header[strlen(pf->header) - 1] != '\n')
         fputs("\n     ", f);
-    fprintf(f, "Hosts: %d core(s) of the fitted peak, memory as fitted; every message,\n"
-               "     between hosts or within one (loopback), takes the fitted one-way time. -->\n"
-               "<platform version=\"4.1\">\n",
+    fprintf(f,
+            "Hosts: %d core(s) of the fitted peak, memory as fitted; every message,\n"
+            "     between hosts or within one (loopback), takes the fitted one-way time. -->\n"
+            "<platform version=\"4.1\">\n",
             cal->cores);
     int piecewise = cal->net.fitted && cal->net.fit.count > 1;
     /* network/TCP-gamma caps a flow at gamma / (2 latency): raise it where

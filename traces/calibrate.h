@@ -12,8 +12,11 @@
  *   - memory: bytes / mem_bw over the `bench:vec:*` memory events (else any
  *     memory event), scaled by the ranks that streamed at once per host;
  *   - I/O: bytes / io_bw over the `bench:io` io events (else any io event);
- *   - a check: the allreduce events against a ring allreduce priced with
- *     the fitted network (reported, not fitted).
+ *   - waking: the mean overshoot of `bench:nap` waits (a nap's actual
+ *     length minus the one asked for) -> wake_latency_s;
+ *   - a check: the allreduce events against the runs' allreduce algorithm
+ *     (ring, or the binomial tree of Open MPI's libnbc) priced with the
+ *     fitted network (reported, not fitted).
  * and writes what dsgd-sim loads: a cost profile (core/cost.h) and a
  * SimGrid platform whose hosts have the machine's cores, whose speed is the
  * profile's peak_flops, and whose <config> holds the piecewise network as
@@ -51,12 +54,13 @@ typedef struct dsgd_calib_rate {
 typedef struct dsgd_calib_network {
     int fitted;
     size_t pairs, points;
-    dsgd_segments fit;     /* x: bytes, y: one-way seconds */
+    dsgd_segments fit; /* x: bytes, y: one-way seconds */
     double min_bytes, max_bytes;
 } dsgd_calib_network;
 
 typedef struct dsgd_calib_check {
-    size_t points;                  /* (size, group) medians compared */
+    char algo[24];                             /* the algorithm priced: "ring" or "tree" */
+    size_t points;                             /* (size, group) medians compared */
     double median_ratio, min_ratio, max_ratio; /* measured / predicted */
 } dsgd_calib_check;
 
@@ -75,14 +79,27 @@ typedef struct dsgd_calibration {
     double jitter_cv;       /* coefficient of variation (0: not measured) */
     double jitter_skewness; /* of the relative times */
     int jitter_lognormal;   /* the skewness is closer to a lognormal's (3 cv + cv^3) than 0 */
+    /* bench:nap waits: how much longer than asked a nap lasts (median) */
+    size_t nap_events;
+    double wake_latency_s;
     size_t traces, events;
     char notes[1024]; /* what was skipped and why ("; "-separated) */
 } dsgd_calibration;
 
-/* Fits traces[0..n-1].  cores, hosts: of the platform to write (≥ 1);
- * peak_flops 0: the fastest fitted kind's rate.  Returns 0, or -1 with a
- * one-line reason in err (nothing to fit; a peak below a fitted rate). */
-int dsgd_calibrate(const dsgd_trace *traces, size_t n, int cores, int hosts, double peak_flops,
+/* What the fit is told rather than finds: the platform to write and how
+ * the runs' allreduce worked. */
+typedef struct dsgd_calib_setup {
+    int cores, hosts;  /* of the platform to write (>= 1) */
+    double peak_flops; /* 0: the fastest fitted kind's rate */
+    /* the runs' allreduce as dsgd-sim names it (their JSON's "allreduce":
+     * "tree" for Open MPI); NULL or anything else: a ring.  The check
+     * prices the allreduce events with it. */
+    const char *allreduce;
+} dsgd_calib_setup;
+
+/* Fits traces[0..n-1].  Returns 0, or -1 with a one-line reason in err
+ * (nothing to fit; a peak below a fitted rate). */
+int dsgd_calibrate(const dsgd_trace *traces, size_t n, const dsgd_calib_setup *setup,
                    dsgd_calibration *cal, char *err, size_t errlen);
 
 /* The fitted one-way time of a message of bytes (the segment it falls in). */

@@ -47,7 +47,9 @@ static void usage(FILE *out)
             "            smpi/lat-factor and smpi/bw-factor when one line does not fit\n"
             "  memory    bench:vec:* events -> mem_bw (the host's, shared by its ranks)\n"
             "  io        bench:io events -> io_bw_Bps\n"
-            "  check     allreduce events against a ring priced with the fitted network\n"
+            "  check     allreduce events against the runs' algorithm (their JSON's\n"
+            "            \"allreduce\": tree under Open MPI, else ring) priced with the\n"
+            "            fitted network\n"
             "\n"
             "  -o NAME          output files NAME.xml and NAME.profile (written whole or not)\n"
             "  --cores C        cores per host (default: the trace's JSON, else this machine's)\n"
@@ -120,7 +122,7 @@ static int parse_args(int argc, char **argv, cli_args *a)
 
 /* What a run's JSON line says about where and when (all optional). */
 typedef struct trace_meta {
-    char hostname[128], date[64];
+    char hostname[128], date[64], allreduce[24];
     int cores, hosts;
 } trace_meta;
 
@@ -184,6 +186,7 @@ static void read_meta(const char *trace, trace_meta *m)
     fclose(f);
     json_string(json, "hostname", m->hostname, sizeof m->hostname);
     json_string(json, "date", m->date, sizeof m->date);
+    json_string(json, "allreduce", m->allreduce, sizeof m->allreduce);
     m->cores = json_count(json, "cores_per_host");
     if (m->cores <= 0)
         m->cores = json_count(json, "cores");
@@ -207,8 +210,8 @@ static void make_header(const cli_args *a, const trace_meta *meta, const dsgd_ca
     else if (stat(a->traces[0], &st) == 0)
         strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ (trace file time)", gmtime(&st.st_mtime));
     strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
-    size_t n = (size_t)snprintf(out, len, "dsgd-calibrate from %d trace(s), %zu events:", a->n_traces,
-                                cal->events);
+    size_t n = (size_t)snprintf(
+        out, len, "dsgd-calibrate from %d trace(s), %zu events:", a->n_traces, cal->events);
     for (int i = 0; i < a->n_traces && n < len; i++)
         n += (size_t)snprintf(out + n, len - n, " %s", a->traces[i]);
     if (n < len)
@@ -234,7 +237,8 @@ static void print_rate(const char *what, const dsgd_calib_rate *r, const char *u
 {
     if (!r->fitted)
         return;
-    printf("  %-13s %11.5g %-7s overhead %9.3f us  %3zu points %5zu events  rms %6.3f %%  max %6.3f %%\n",
+    printf("  %-13s %11.5g %-7s overhead %9.3f us  %3zu points %5zu events  rms %6.3f %%  max "
+           "%6.3f %%\n",
            what, r->rate, unit, r->overhead_s * 1e6, r->points, r->events, 100 * r->rms_rel,
            100 * r->max_rel);
 }
@@ -247,10 +251,11 @@ static void print_table(const dsgd_calibration *cal, const char *name)
         print_rate(dsgd_layer_kind_name((dsgd_layer_kind)k), &cal->kind[k], "flop/s");
     const dsgd_calib_network *net = &cal->net;
     if (net->fitted) {
-        printf("network: one-way time = latency + bytes / bandwidth, %zu sizes %.0f..%.0f B "
-               "from %zu ping-pongs: %d range(s) (rms %.3f %%, max %.3f %%; one line: rms %.3f %%)\n",
-               net->points, net->min_bytes, net->max_bytes, net->pairs, net->fit.count,
-               100 * net->fit.rms_rel, 100 * net->fit.max_rel, 100 * net->fit.single_rms_rel);
+        printf(
+            "network: one-way time = latency + bytes / bandwidth, %zu sizes %.0f..%.0f B "
+            "from %zu ping-pongs: %d range(s) (rms %.3f %%, max %.3f %%; one line: rms %.3f %%)\n",
+            net->points, net->min_bytes, net->max_bytes, net->pairs, net->fit.count,
+            100 * net->fit.rms_rel, 100 * net->fit.max_rel, 100 * net->fit.single_rms_rel);
         for (int k = 0; k < net->fit.count; k++) {
             const dsgd_line *l = &net->fit.line[k];
             char range[64];
@@ -269,10 +274,14 @@ static void print_table(const dsgd_calibration *cal, const char *name)
                cal->mem_streams, cal->mem.rate * cal->mem_streams);
     print_rate("io", &cal->io, "B/s");
     if (cal->allreduce.points)
-        printf("check: %zu allreduce points, measured / ring with the fitted network: median "
+        printf("check: %zu allreduce points, measured / %s with the fitted network: median "
                "%.3f, range %.3f..%.3f\n",
-               cal->allreduce.points, cal->allreduce.median_ratio, cal->allreduce.min_ratio,
-               cal->allreduce.max_ratio);
+               cal->allreduce.points, cal->allreduce.algo, cal->allreduce.median_ratio,
+               cal->allreduce.min_ratio, cal->allreduce.max_ratio);
+    if (cal->nap_events)
+        printf("waking: a nap lasts %.3g us longer than asked (mean of %zu bench:nap): "
+               "wake_latency_s\n",
+               cal->wake_latency_s * 1e6, cal->nap_events);
     if (cal->jitter_cv > 0)
         printf("jitter: compute times of the same work vary with CV %.4f, skewness %.3f (%s): "
                "dsgd-sim uses --jitter %.4f:%s from the profile\n  (%zu calls in %zu groups)\n",
@@ -329,15 +338,18 @@ static void print_json(const dsgd_calibration *cal, const char *name)
     printf("},\"mem_streams\":%d,\"mem_bw_Bps\":%.9g", cal->mem_streams,
            cal->mem.fitted ? cal->mem.rate * cal->mem_streams : 0.0);
     if (cal->allreduce.points)
-        printf(",\"allreduce_check\":{\"points\":%zu,\"median_ratio\":%.6g,\"min_ratio\":%.6g,"
+        printf(",\"allreduce_check\":{\"algo\":\"%s\",\"points\":%zu,\"median_ratio\":%.6g,\"min_"
+               "ratio\":%.6g,"
                "\"max_ratio\":%.6g}",
-               cal->allreduce.points, cal->allreduce.median_ratio, cal->allreduce.min_ratio,
-               cal->allreduce.max_ratio);
+               cal->allreduce.algo, cal->allreduce.points, cal->allreduce.median_ratio,
+               cal->allreduce.min_ratio, cal->allreduce.max_ratio);
     if (cal->jitter_cv > 0)
         printf(",\"jitter\":{\"cv\":%.6g,\"skewness\":%.6g,\"kind\":\"%s\",\"events\":%zu,"
                "\"groups\":%zu}",
                cal->jitter_cv, cal->jitter_skewness, cal->jitter_lognormal ? "lognormal" : "normal",
                cal->jitter_events, cal->jitter_groups);
+    if (cal->nap_events)
+        printf(",\"wake_latency_s\":%.6g,\"nap_events\":%zu", cal->wake_latency_s, cal->nap_events);
     printf(",\"notes\":\"");
     for (const char *p = cal->notes; *p; p++)
         putchar(*p == '"' ? '\'' : *p);
@@ -373,6 +385,8 @@ int main(int argc, char **argv)
             memcpy(meta.hostname, m.hostname, sizeof m.hostname);
         if (!meta.date[0])
             memcpy(meta.date, m.date, sizeof m.date);
+        if (!meta.allreduce[0])
+            memcpy(meta.allreduce, m.allreduce, sizeof m.allreduce);
         if (m.cores > meta.cores)
             meta.cores = m.cores;
         if (m.hosts > meta.hosts)
@@ -382,8 +396,8 @@ int main(int argc, char **argv)
     int cores = a.cores ? a.cores : meta.cores > 0 ? meta.cores : online > 0 ? (int)online : 1;
     int hosts = a.hosts ? a.hosts : meta.hosts > 0 ? meta.hosts : 1;
     dsgd_calibration cal;
-    rc = dsgd_calibrate(traces, (size_t)a.n_traces, cores, hosts, a.peak_flops, &cal, err,
-                        sizeof err);
+    dsgd_calib_setup setup = {cores, hosts, a.peak_flops, meta.allreduce};
+    rc = dsgd_calibrate(traces, (size_t)a.n_traces, &setup, &cal, err, sizeof err);
     for (int i = 0; i < a.n_traces; i++)
         dsgd_trace_free(&traces[i]);
     free(traces);

@@ -274,6 +274,34 @@ static int load_run(const char *path, row *r)
                 "model, data, payload, iters, batch and node_size; other flags take the defaults\n",
                 path);
     }
+    /* A real run names the simulator's equivalent of its MPI library's
+     * allreduce (exec/exec.h): the replay prices that algorithm. */
+    const char *allreduce = dsgd_json_string(&j, "allreduce");
+    if (rc == 0 && r->flags && !(backend && strcmp(backend, "sim") == 0) && allreduce &&
+        strcmp(allreduce, "unknown") != 0 && strcmp(allreduce, "auto") != 0) {
+        char flag[64];
+        snprintf(flag, sizeof flag, "--allreduce=%s", allreduce);
+        char **grown = realloc(r->flags, (r->n_flags + 1) * sizeof *grown);
+        if (grown)
+            r->flags = grown;
+        if (!grown || !(r->flags[r->n_flags++] = strdup(flag))) {
+            dsgd_json_free(&j);
+            return die(EXIT_BAD_INPUT, "out of memory");
+        }
+    }
+    /* A real run whose ranks slept between polls (dsgd-run --idle sleep,
+     * the default) is replayed with waits seen at those polls. */
+    const char *idle = dsgd_json_string(&j, "idle");
+    if (rc == 0 && r->flags && !(backend && strcmp(backend, "sim") == 0) && idle &&
+        strcmp(idle, "sleep") == 0) {
+        char **grown = realloc(r->flags, (r->n_flags + 1) * sizeof *grown);
+        if (grown)
+            r->flags = grown;
+        if (!grown || !(r->flags[r->n_flags++] = strdup("--waits=polled"))) {
+            dsgd_json_free(&j);
+            return die(EXIT_BAD_INPUT, "out of memory");
+        }
+    }
     dsgd_json_free(&j);
     if (rc)
         return rc;
