@@ -70,7 +70,8 @@ static int write_events(FILE *f, const dsgd_trace *traces, size_t n)
         dsgd_event *sorted = malloc((t->count ? t->count : 1) * sizeof *sorted);
         if (!sorted)
             return -1;
-        memcpy(sorted, t->events, t->count * sizeof *sorted);
+        if (t->count) /* an empty trace's events may be NULL */
+            memcpy(sorted, t->events, t->count * sizeof *sorted);
         /* Events are recorded at completion; sort by start for readers. */
         qsort(sorted, t->count, sizeof *sorted, by_start_time);
         for (size_t i = 0; i < t->count; i++) {

@@ -4,7 +4,8 @@
 set -euo pipefail
 packages=(build-essential cmake pkg-config libsimgrid-dev libopenmpi-dev openmpi-bin
           libopenblas-dev zlib1g-dev libfftw3-dev gnuplot-nox dataset-fashion-mnist
-          iproute2)  # ip netns: the multi-host testbed (its test skips where namespaces are not allowed)
+          iproute2   # ip netns: the multi-host testbed (its test skips where namespaces are not allowed)
+          clang)     # libFuzzer: scripts/fuzz.sh
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2> /dev/null | grep -q "install ok installed" || missing+=("$p")
