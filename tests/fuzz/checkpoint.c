@@ -13,8 +13,13 @@
 
 #define N_PARAMS 8
 
-static const dsgd_checkpoint_meta seed_meta = {
-    .model = "mlp", .n_params = N_PARAMS, .rank = 0, .ranks = 1, .batch = 4, .seed = 7};
+static const dsgd_checkpoint_meta seed_meta = {.model = "mlp",
+                                               .algo = "ssgd",
+                                               .n_params = N_PARAMS,
+                                               .rank = 0,
+                                               .ranks = 1,
+                                               .batch = 4,
+                                               .seed = 7};
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -34,10 +39,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char path[1024], err[1400];
     fuzz_tmp_write("rank-0.ckpt", data, size, path, sizeof path);
-    if (dsgd_checkpoint_probe(fuzz_tmpdir(), err, sizeof err) != 0)
+    if (dsgd_checkpoint_probe(fuzz_tmpdir(), &seed_meta, err, sizeof err) != 0)
         return 0;
     float params[N_PARAMS], velocity[N_PARAMS];
     long iter;
-    dsgd_checkpoint_load(fuzz_tmpdir(), &seed_meta, &iter, params, velocity, err, sizeof err);
+    dsgd_checkpoint_load(fuzz_tmpdir(), &seed_meta, 1000, &iter, params, velocity, err, sizeof err);
     return 0;
 }
