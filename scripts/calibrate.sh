@@ -115,6 +115,12 @@ for target in $targets; do
       done
     done
   done
+done
+# the simulations last: every real run is measured before any replay loads
+# the machine
+for target in $targets; do
+  dir=$out/$target platform=platforms/local
+  [ "$target" = local ] || platform=platforms/testbed-$target
   step "$target: validating"
   "$build/dsgd-validate" --platform "$platform.xml" --cost-profile "$platform.profile" \
     --held-out '*-4r-*' -o "$dir/validation.csv" "$dir"/runs/*.json | tee "$dir/validation.txt"
