@@ -12,8 +12,10 @@
 #     Open MPI allreduce and the napping waits the real run had;
 #     dsgd-validate prints how far apart the two are;
 #  3. plots: scaling, convergence, timelines (simulated above real).
-# Takes about a minute on a 2-core machine once built (measured 53 s on
-# 2026-12-02), most of it ssgd-ps at
+# Takes one to two minutes on a 2-core machine once built (53 s on
+# 2026-12-02 before the calibration step, which adds about 20 s of
+# micro-benchmarks; 251 s measured while a CI run shared the machine),
+# most of it ssgd-ps at
 # 4,096 nodes, whose point-to-point traffic only message level simulates;
 # the asynchronous parameter-server variants stop earlier (below).
 set -euo pipefail
