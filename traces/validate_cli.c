@@ -207,6 +207,16 @@ static int flags_from_keys(const dsgd_json *j, row *r)
     return 0;
 }
 
+/* Adds flag to r's flags.  Returns 0, or -1 when out of memory. */
+static int append_flag(row *r, const char *flag)
+{
+    char **grown = realloc(r->flags, (r->n_flags + 1) * sizeof *grown);
+    if (!grown)
+        return -1;
+    r->flags = grown;
+    return (r->flags[r->n_flags] = strdup(flag)) ? (r->n_flags++, 0) : -1;
+}
+
 /* Reads one summary into r.  Returns 0, or exits' status with the reason
  * printed. */
 static int load_run(const char *path, row *r)
@@ -273,30 +283,18 @@ static int load_run(const char *path, row *r)
                 "model, data, payload, iters, batch and node_size; other flags take the defaults\n",
                 path);
     }
-    /* A real run names the simulator's equivalent of its MPI library's
-     * allreduce (exec/exec.h): the replay prices that algorithm. */
-    const char *allreduce = dsgd_json_string(&j, "allreduce");
-    if (rc == 0 && r->flags && !(backend && strcmp(backend, "sim") == 0) && allreduce &&
-        strcmp(allreduce, "unknown") != 0 && strcmp(allreduce, "auto") != 0) {
-        char flag[64];
-        snprintf(flag, sizeof flag, "--allreduce=%s", allreduce);
-        char **grown = realloc(r->flags, (r->n_flags + 1) * sizeof *grown);
-        if (grown)
-            r->flags = grown;
-        if (!grown || !(r->flags[r->n_flags++] = strdup(flag))) {
-            dsgd_json_free(&j);
-            return die(EXIT_BAD_INPUT, "out of memory");
-        }
-    }
-    /* A real run whose ranks slept between polls (dsgd-run --idle sleep,
-     * the default) is replayed with waits seen at those polls. */
-    const char *idle = dsgd_json_string(&j, "idle");
-    if (rc == 0 && r->flags && !(backend && strcmp(backend, "sim") == 0) && idle &&
-        strcmp(idle, "sleep") == 0) {
-        char **grown = realloc(r->flags, (r->n_flags + 1) * sizeof *grown);
-        if (grown)
-            r->flags = grown;
-        if (!grown || !(r->flags[r->n_flags++] = strdup("--waits=polled"))) {
+    /* A real run is replayed with what the simulator needs to know of how
+     * it ran: the simulator's equivalent of its MPI library's allreduce
+     * (exec/exec.h), and, when its ranks slept between polls (dsgd-run
+     * --idle sleep, the default), waits seen at those polls. */
+    if (rc == 0 && r->flags && !(backend && strcmp(backend, "sim") == 0)) {
+        const char *allreduce = dsgd_json_string(&j, "allreduce");
+        const char *idle = dsgd_json_string(&j, "idle");
+        char flag[64] = "";
+        if (allreduce && strcmp(allreduce, "unknown") != 0 && strcmp(allreduce, "auto") != 0)
+            snprintf(flag, sizeof flag, "--allreduce=%s", allreduce);
+        if ((flag[0] && append_flag(r, flag) != 0) ||
+            (idle && strcmp(idle, "sleep") == 0 && append_flag(r, "--waits=polled") != 0)) {
             dsgd_json_free(&j);
             return die(EXIT_BAD_INPUT, "out of memory");
         }
