@@ -32,34 +32,36 @@ dsgd_vec dsgd_vec_view(const dsgd_vec *v, size_t off, size_t len)
     return view;
 }
 
-int dsgd_ps_push(dsgd_comm *c, const dsgd_layout *l, const dsgd_vec *v, int tag)
+/* One point-to-point operation per server on its shard of v: sends when
+ * send is set, else receives; stops posting at the first error. */
+static int post_shards(dsgd_comm *c, const dsgd_layout *l, const dsgd_vec *v, int tag, int send,
+                       dsgd_request **reqs)
 {
-    dsgd_request *reqs[l->n_servers];
     int rc = DSGD_OK;
     for (int s = 0; s < l->n_servers; s++) {
         size_t off, len;
         dsgd_ps_shard(v->len, l->n_servers, s, &off, &len);
         dsgd_vec part = dsgd_vec_view(v, off, len);
         reqs[s] = NULL;
-        if (rc == DSGD_OK)
-            rc = dsgd_isend(c, l->servers[s], tag, part.data, dsgd_vec_bytes(&part), &reqs[s]);
+        if (rc != DSGD_OK)
+            continue;
+        rc = send ? dsgd_isend(c, l->servers[s], tag, part.data, dsgd_vec_bytes(&part), &reqs[s])
+                  : dsgd_irecv(c, l->servers[s], tag, part.data, dsgd_vec_bytes(&part), &reqs[s]);
     }
+    return rc;
+}
+
+int dsgd_ps_push(dsgd_comm *c, const dsgd_layout *l, const dsgd_vec *v, int tag)
+{
+    dsgd_request *reqs[l->n_servers];
+    int rc = post_shards(c, l, v, tag, 1, reqs);
     int r = dsgd_ps_wait_all(c, reqs, l->n_servers);
     return rc ? rc : r;
 }
 
 int dsgd_ps_post_pull(dsgd_comm *c, const dsgd_layout *l, dsgd_vec *v, int tag, dsgd_request **reqs)
 {
-    int rc = DSGD_OK;
-    for (int s = 0; s < l->n_servers; s++) {
-        size_t off, len;
-        dsgd_ps_shard(v->len, l->n_servers, s, &off, &len);
-        dsgd_vec part = dsgd_vec_view(v, off, len);
-        reqs[s] = NULL;
-        if (rc == DSGD_OK)
-            rc = dsgd_irecv(c, l->servers[s], tag, part.data, dsgd_vec_bytes(&part), &reqs[s]);
-    }
-    return rc;
+    return post_shards(c, l, v, tag, 0, reqs);
 }
 
 int dsgd_ps_wait_all(dsgd_comm *c, dsgd_request **reqs, int n)
