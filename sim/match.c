@@ -214,6 +214,7 @@ static int landed(sim_transfer *t, sg_error_t err)
         return DSGD_OK;
     if (err != SG_OK)
         t->payload = NULL;
+    sim_msg_take(t->payload);
     t->landed = 1;
     t->port->n_pending--;
     t->port->n_held++;
@@ -616,8 +617,10 @@ static void sink_main(int argc, char **argv)
     sg_mailbox_t mailbox = sg_actor_self_get_data();
     for (;;) {
         void *m = NULL;
-        if (sg_comm_wait(sg_mailbox_get_async(mailbox, &m)) == SG_OK)
+        if (sg_comm_wait(sg_mailbox_get_async(mailbox, &m)) == SG_OK) {
+            sim_msg_take(m);
             free(m);
+        }
     }
 }
 

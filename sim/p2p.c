@@ -30,6 +30,7 @@ sim_msg *sim_msg_new(int src, long tag, const void *buf, size_t bytes)
     m->bytes = bytes;
     m->real = buf != NULL;
     m->marker = 0;
+    m->owner = NULL;
     if (buf)
         memcpy(m->data, buf, bytes);
     return m;
@@ -44,6 +45,7 @@ int sim_isend(sim_rank *r, int dst, long tag, const void *buf, size_t bytes, sg_
     if (r->n_sending < SIM_MAX_SENDING) {
         r->sending[r->n_sending].comm = *comm;
         r->sending[r->n_sending++].msg = m;
+        m->owner = r;
     }
     return DSGD_OK;
 }
@@ -53,12 +55,28 @@ int sim_send_wait(sim_rank *r, sg_comm_t comm)
     int ok = sg_comm_wait(comm) == SG_OK;
     for (int i = 0; i < r->n_sending; i++)
         if (r->sending[i].comm == comm) {
+            /* Listed: the receiver has not taken it (yet), so it is alive. */
             if (!ok) /* not delivered: still ours */
                 free(r->sending[i].msg);
+            else
+                r->sending[i].msg->owner = NULL;
             r->sending[i] = r->sending[--r->n_sending];
             break;
         }
     return ok ? DSGD_OK : DSGD_ENETWORK;
+}
+
+void sim_msg_take(sim_msg *m)
+{
+    if (!m || !m->owner)
+        return;
+    sim_rank *r = m->owner;
+    for (int i = 0; i < r->n_sending; i++)
+        if (r->sending[i].msg == m) {
+            r->sending[i] = r->sending[--r->n_sending];
+            break;
+        }
+    m->owner = NULL;
 }
 
 void sim_release_sends(sim_rank *r)
@@ -115,6 +133,7 @@ int sim_recv(sim_rank *r, int src, long tag, void *buf, size_t cap, sim_land lan
     sg_comm_t comm = sg_mailbox_get_async(sim_mailbox(src, r->comm.rank, tag), &payload);
     if (sg_comm_wait(comm) != SG_OK)
         return DSGD_ENETWORK;
+    sim_msg_take(payload);
     sim_polled(r, t_start); /* the sum, if any, runs in the poll that sees the message */
     double bytes = payload ? (double)((sim_msg *)payload)->bytes : 0;
     int rc = sim_deliver(payload, buf, cap, land, info);

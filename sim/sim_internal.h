@@ -51,8 +51,9 @@ typedef struct sim_rank {
     int asleep;
     int spinning; /* in a verb whose real waits spin (--waits polled ignores them) */
     /* p2p.c: collective messages sent whose transfer has not ended.  The
-     * receiver frees a message it gets; one never got (the sender killed
-     * waiting for it, at a stall) is the sender's to free. */
+     * receiver that gets a message takes it off this list (sim_msg_take)
+     * and frees it; one never got (the sender killed waiting for it, at a
+     * stall) is the sender's to free. */
     struct {
         sg_comm_t comm;
         struct sim_msg *msg;
@@ -193,9 +194,10 @@ typedef struct sim_msg {
     int src;
     long tag;
     size_t bytes;
-    int real;     /* data[] holds the payload */
-    int marker;   /* no payload: src has failed, and sent nothing after this */
-    float data[]; /* absent (bytes of payload not allocated) when phantom */
+    int real;               /* data[] holds the payload */
+    int marker;             /* no payload: src has failed, and sent nothing after this */
+    struct sim_rank *owner; /* the sender whose sending[] still lists it, or NULL */
+    float data[];           /* absent (bytes of payload not allocated) when phantom */
 } sim_msg;
 
 static inline sim_rank *sim_self(dsgd_comm *c) { return (sim_rank *)c; }
@@ -209,6 +211,9 @@ int sim_isend(sim_rank *r, int dst, long tag, const void *buf, size_t bytes, sg_
 /* Waits for a comm from sim_isend: DSGD_OK, or DSGD_ENETWORK (the message,
  * never got, is freed). */
 int sim_send_wait(sim_rank *r, sg_comm_t comm);
+/* A receiver got m (NULL: nothing): its sender no longer lists it, so
+ * only the receiver frees it. */
+void sim_msg_take(sim_msg *m);
 /* Frees the messages of r's sends that never ended (r was killed). */
 void sim_release_sends(sim_rank *r);
 int sim_send(sim_rank *r, int dst, long tag, const void *buf, size_t bytes);
