@@ -1,13 +1,18 @@
 /* sweep.c — scaling sweeps as parallel child processes.
  *
  * Each point is a separate dsgd-sim process: SimGrid runs one simulation
- * per process, and separate processes use the machine's cores. */
+ * per process, and separate processes use the machine's cores.  Started
+ * by an MPI launcher (mpirun -np K dsgd-sim ... --sweep ...), each of the
+ * K processes simulates every K-th point and the first gathers the rows
+ * through dsgd-gather, a child that joins the MPI job as its parent's rank
+ * (dsgd-sim itself must not link MPI: SimGrid carries MPI symbols). */
 #define _POSIX_C_SOURCE 200809L
 #include "sim/sweep.h"
 
 #include "core/atomic.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,7 +71,8 @@ static int variant_flag(const dsgd_config *cfg, const char *arg, int *value_foll
     if (!v || strncmp(arg, "--", 2) != 0)
         return 0;
     const char *name = arg + 2, *eq = strchr(name, '=');
-    const dsgd_option *o = dsgd_option_find(v->options, name, eq ? (size_t)(eq - name) : strlen(name));
+    const dsgd_option *o =
+        dsgd_option_find(v->options, name, eq ? (size_t)(eq - name) : strlen(name));
     *value_follows = o && !eq && o->type != DSGD_OPT_BOOL;
     return o != NULL;
 }
@@ -209,6 +215,122 @@ static int write_table(const dsgd_config *cfg, const point *points, int n, const
     return -1;
 }
 
+/* This process's share when an MPI launcher started several: its rank,
+ * the job's size and how many of it run on this machine (1, 1, 1 when
+ * not launched so). */
+static void launch_share(int *rank, int *size, int *local)
+{
+    static const char *vars[][3] = {
+        {"OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_LOCAL_SIZE"},
+        {"PMI_RANK", "PMI_SIZE", "MPI_LOCALNRANKS"},
+    };
+    *rank = 0, *size = 1, *local = 1;
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *r = getenv(vars[i][0]), *n = getenv(vars[i][1]), *l = getenv(vars[i][2]);
+        if (!r || !n || atoi(n) < 1 || atoi(r) < 0 || atoi(r) >= atoi(n))
+            continue;
+        *rank = atoi(r), *size = atoi(n);
+        *local = l && atoi(l) >= 1 ? atoi(l) : 1;
+        return;
+    }
+}
+
+/* dsgd-gather beside this program (path, or "" if it is not there). */
+static void gather_path(char *path, size_t len)
+{
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    path[0] = '\0';
+    if (n <= 0)
+        return;
+    self[n] = '\0';
+    char *slash = strrchr(self, '/');
+    if (slash)
+        *slash = '\0';
+    snprintf(path, len, "%s/dsgd-gather", slash ? self : ".");
+    if (access(path, X_OK) != 0)
+        path[0] = '\0';
+}
+
+/* Sends this rank's finished points (one line each: index, status, the
+ * figures, the error) through dsgd-gather; on rank 0 reads every rank's
+ * lines back into points.  Returns 0, or -1 with a reason in err. */
+static int gather(point *points, int total, int rank, char *err, size_t errlen)
+{
+    char exe[PATH_MAX + 16];
+    gather_path(exe, sizeof exe);
+    if (!exe[0]) {
+        snprintf(
+            err, errlen,
+            "--sweep under an MPI launcher needs dsgd-gather beside dsgd-sim (built with MPI)");
+        return -1;
+    }
+    int in[2], out[2];
+    if (pipe(in) != 0)
+        goto fail;
+    if (pipe(out) != 0) {
+        close(in[0]), close(in[1]);
+        goto fail;
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(in[0], STDIN_FILENO);
+        dup2(out[1], STDOUT_FILENO);
+        close(in[0]), close(in[1]), close(out[0]), close(out[1]);
+        execl(exe, exe, (char *)NULL);
+        fprintf(stderr, "cannot run %s: %s\n", exe, strerror(errno));
+        _exit(127);
+    }
+    close(in[0]), close(out[1]);
+    FILE *to = pid > 0 ? fdopen(in[1], "w") : NULL;
+    FILE *from = pid > 0 ? fdopen(out[0], "r") : NULL;
+    if (!to || !from) {
+        if (to)
+            fclose(to);
+        else
+            close(in[1]);
+        if (from)
+            fclose(from);
+        else
+            close(out[0]);
+        if (pid > 0)
+            waitpid(pid, NULL, 0);
+        goto fail;
+    }
+    /* The child reads all of its input before it answers: no deadlock. */
+    for (int i = 0; i < total; i++)
+        if (points[i].done)
+            fprintf(to, "%d %d %.17g %.17g %.17g %s\n", i, points[i].status, points[i].iter_time_s,
+                    points[i].samples_per_s, points[i].workers, points[i].error);
+    fclose(to);
+    char line[512];
+    while (fgets(line, sizeof line, from)) {
+        int i, status, at = 0;
+        double it, sps, workers;
+        if (rank != 0 ||
+            sscanf(line, "%d %d %lg %lg %lg %n", &i, &status, &it, &sps, &workers, &at) < 5 ||
+            i < 0 || i >= total)
+            continue;
+        point *p = &points[i];
+        p->done = 1, p->status = status;
+        p->iter_time_s = it, p->samples_per_s = sps, p->workers = workers;
+        snprintf(p->error, sizeof p->error, "%s", line + at);
+        p->error[strcspn(p->error, "\n")] = '\0';
+    }
+    fclose(from);
+    int status;
+    if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        snprintf(err, errlen, "--sweep: dsgd-gather failed (%s)",
+                 WIFEXITED(status) ? "see its message above" : "killed by a signal");
+        return -1;
+    }
+    return 0;
+fail:
+    snprintf(err, errlen, "--sweep: cannot start dsgd-gather: %s", strerror(errno));
+    return -1;
+}
+
 int dsgd_sweep_run(int argc, char **argv, const dsgd_config *cfg, int parallel, char *err,
                    size_t errlen)
 {
@@ -229,14 +351,21 @@ int dsgd_sweep_run(int argc, char **argv, const dsgd_config *cfg, int parallel, 
         points[total].sequential = 1;
         points[total++].nodes = 1;
     }
-    int running = 0, next = 0, finished = 0, failed = -1;
-    while (finished < total) {
+    int rank, size, local;
+    launch_share(&rank, &size, &local);
+    if (size > 1) /* every size-th point, the machine's cores shared by its ranks */
+        parallel = parallel / local > 1 ? parallel / local : 1;
+    int mine = 0;
+    for (int i = 0; i < total; i++)
+        mine += i % size == rank;
+    int running = 0, next = rank, finished = 0, failed = -1;
+    while (finished < mine) {
         while (failed < 0 && next < total && running < parallel) {
             if (start(cfg, &points[next], argc, argv) != 0) {
                 snprintf(err, errlen, "--sweep: cannot start a child process: %s", strerror(errno));
                 return 1;
             }
-            next++, running++;
+            next += size, running++;
         }
         if (running == 0)
             break;
@@ -253,9 +382,33 @@ int dsgd_sweep_run(int argc, char **argv, const dsgd_config *cfg, int parallel, 
                         failed = i;
                 } else if (!cfg->quiet && isatty(STDERR_FILENO)) {
                     fprintf(stderr, "  sweep: nodes=%d done (%d/%d)\n", points[i].nodes, finished,
-                            total);
+                            mine);
                 }
             }
+    }
+    if (size > 1) {
+        if (gather(points, total, rank, err, errlen) != 0)
+            return 1;
+        if (rank != 0) /* the first rank reports and writes the table */
+            return 0;
+        failed = -1;
+        for (int i = 0; i < total && failed < 0; i++)
+            if (!points[i].done || points[i].status != 0 || points[i].samples_per_s <= 0)
+                failed = i;
+        if (failed >= 0 && !points[failed].done) {
+            snprintf(err, errlen,
+                     "--sweep: point nodes=%d was not run (its rank stopped at a failure)",
+                     points[failed].nodes);
+            for (int i = 0; i < total; i++) /* a failure that says why comes first */
+                if (points[i].done && points[i].status != 0) {
+                    failed = i;
+                    break;
+                }
+            if (!points[failed].done)
+                return 1;
+        }
+        if (!cfg->quiet && failed < 0)
+            fprintf(stderr, "dsgd-sim: sweep of %d points over %d MPI ranks\n", total, size);
     }
     if (failed >= 0) {
         const point *p = &points[failed];
