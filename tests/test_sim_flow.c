@@ -9,7 +9,8 @@
  * run in one SimGrid instance, under dsgd-sim's default network model
  * (CM02 without cross-traffic).
  *
- * usage: test_sim_flow PLATFORM */
+ * usage: test_sim_flow PLATFORM [MAX_N]   (ranks at most MAX_N, default 256:
+ * the sanitized build checks the same code on smaller worlds) */
 #include <math.h>
 #include <simgrid/engine.h>
 #include <stdio.h>
@@ -120,8 +121,9 @@ static double run(sg_host_t *hosts, int n, dsgd_sim_coll_model model)
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s PLATFORM\n", argv[0]);
+    int max_n = argc == 3 ? atoi(argv[2]) : 256;
+    if ((argc != 2 && argc != 3) || max_n < 16) {
+        fprintf(stderr, "usage: %s PLATFORM [MAX_N >= 16]\n", argv[0]);
         return 2;
     }
     int sg_argc = 4;
@@ -133,7 +135,7 @@ int main(int argc, char **argv)
     sg_host_t *hosts = dsgd_sim_hosts(&n_hosts);
     int failures = 0;
     double sizes[] = {1e6, 100e6};
-    for (int n = 16; n <= 256 && (size_t)n <= n_hosts; n *= 4)
+    for (int n = 16; n <= max_n && (size_t)n <= n_hosts; n *= 4)
         for (int s = 0; s < 2; s++) {
             allreduce_bytes = sizes[s];
             double message = run(hosts, n, DSGD_SIM_COLL_MESSAGE);
@@ -145,7 +147,7 @@ int main(int argc, char **argv)
             failures += !ok;
         }
     program_to_run = allgather_program;
-    for (int n = 16; n <= 256 && (size_t)n <= n_hosts; n *= 4) {
+    for (int n = 16; n <= max_n && (size_t)n <= n_hosts; n *= 4) {
         allreduce_bytes = 10e6; /* 100 KB per rank */
         double message = run(hosts, n, DSGD_SIM_COLL_MESSAGE);
         double flow = run(hosts, n, DSGD_SIM_COLL_FLOW);
@@ -156,7 +158,7 @@ int main(int argc, char **argv)
         failures += !ok;
     }
     program_to_run = subgroup_program;
-    for (int n = 32; n <= 128 && (size_t)n <= n_hosts; n *= 4) {
+    for (int n = 32; n <= 128 && n <= max_n && (size_t)n <= n_hosts; n *= 4) {
         allreduce_bytes = 100e6;
         double message = run(hosts, n, DSGD_SIM_COLL_MESSAGE);
         double flow = run(hosts, n, DSGD_SIM_COLL_FLOW);
@@ -171,7 +173,7 @@ int main(int argc, char **argv)
      * after the other (flow.c): twice one blocking allreduce of S/2,
      * within 1 %; message-level ones share the links, overlapping some
      * latency: between one and two.  Values are checked too. */
-    for (int n = 16; n <= 64 && (size_t)n <= n_hosts; n *= 4) {
+    for (int n = 16; n <= 64 && n <= max_n && (size_t)n <= n_hosts; n *= 4) {
         allreduce_bytes = 10e6;
         program_to_run = program;
         allreduce_bytes = 5e6;
