@@ -152,6 +152,7 @@ void dsgd_worker_free(dsgd_worker *w)
         dsgd_laplacian_free(&w->smooth);
     free(w->x);
     free(w->y);
+    free(w->scratch);
     dsgd_model_destroy(&w->model);
     memset(w, 0, sizeof *w);
 }
@@ -485,7 +486,7 @@ int dsgd_worker_ready(dsgd_worker *w, dsgd_comm *c, int status, dsgd_result *out
     if (!anything_wrong(w, c, status))
         return DSGD_OK;
     int n = dsgd_size(c);
-    start_state mine, *all = calloc((size_t)n, sizeof *all);
+    start_state mine, *all = w->scratch = calloc((size_t)n, sizeof *all);
     memset(&mine, 0, sizeof mine);
     mine.status = status;
     mine.start_iter = w->start_iter;
@@ -505,6 +506,7 @@ int dsgd_worker_ready(dsgd_worker *w, dsgd_comm *c, int status, dsgd_result *out
         }
     }
     free(all);
+    w->scratch = NULL;
     return status != DSGD_OK ? status : rc;
 }
 

@@ -44,6 +44,9 @@ typedef struct dsgd_worker {
     int lockstep;   /* the ranks vote at each boundary (dsgd_stop_vote) */
     long done;      /* iterations completed (the last boundary passed) */
     int stop;       /* the last boundary ended the run */
+    /* A temporary of a collective in progress, freed with the worker: a
+     * rank ended inside the collective (a stall, --fail) does not leak it. */
+    void *scratch;
 } dsgd_worker;
 
 /* Checks, before any rank starts, what dsgd_worker_init would reject in the

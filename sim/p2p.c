@@ -55,11 +55,12 @@ int sim_send_wait(sim_rank *r, sg_comm_t comm)
     int ok = sg_comm_wait(comm) == SG_OK;
     for (int i = 0; i < r->n_sending; i++)
         if (r->sending[i].comm == comm) {
-            /* Listed: the receiver has not taken it (yet), so it is alive. */
+            /* Not taken by the receiver (yet): alive, and still listed. */
+            sim_msg *m = r->sending[i].msg;
             if (!ok) /* not delivered: still ours */
-                free(r->sending[i].msg);
-            else
-                r->sending[i].msg->owner = NULL;
+                free(m);
+            else if (m)
+                m->owner = NULL;
             r->sending[i] = r->sending[--r->n_sending];
             break;
         }
@@ -72,17 +73,19 @@ void sim_msg_take(sim_msg *m)
         return;
     sim_rank *r = m->owner;
     for (int i = 0; i < r->n_sending; i++)
-        if (r->sending[i].msg == m) {
-            r->sending[i] = r->sending[--r->n_sending];
-            break;
-        }
+        if (r->sending[i].msg == m)
+            r->sending[i].msg = NULL; /* the comm stays: the sender still waits on it */
     m->owner = NULL;
 }
 
 void sim_release_sends(sim_rank *r)
 {
-    while (r->n_sending > 0)
-        free(r->sending[--r->n_sending].msg);
+    /* An unwaited comm holds its actor (and the actor's stack). */
+    while (r->n_sending > 0) {
+        r->n_sending--;
+        free(r->sending[r->n_sending].msg);
+        sg_comm_unref(r->sending[r->n_sending].comm);
+    }
 }
 
 int sim_send(sim_rank *r, int dst, long tag, const void *buf, size_t bytes)
