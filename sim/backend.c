@@ -308,16 +308,6 @@ static void misfit(const sg_host_t *hosts, size_t n_hosts, int n, int per_host, 
              n, n_hosts, dsgd_sim_worker_hosts(hosts, n_hosts), cores, setting, room, worker_room);
 }
 
-/* The first host with room left that is a cpu host (cpu 1), not one (cpu
- * 0), or either (cpu -1); n_hosts if none. */
-static size_t host_with_room(const sg_host_t *hosts, size_t n_hosts, const int *room, int cpu)
-{
-    for (size_t h = 0; h < n_hosts; h++)
-        if (room[h] > 0 && (cpu < 0 || is_cpu_host(hosts[h]) == cpu))
-            return h;
-    return n_hosts;
-}
-
 /* The machine a host belongs to: its "node" property, else itself. */
 static const char *machine_of(sg_host_t h)
 {
@@ -325,38 +315,123 @@ static const char *machine_of(sg_host_t h)
     return node ? node : sg_host_get_name(h);
 }
 
-/* host_with_room, preferring the machine of `near` (NULL: any). */
-static size_t host_with_room_near(const sg_host_t *hosts, size_t n_hosts, const int *room, int cpu,
-                                  sg_host_t near)
+/* What placing ranks on hosts[] needs, looked up once (property lookups
+ * per rank and host made placing 27,648 ranks on Summit-sized platforms
+ * take minutes): each host's room left, whether it is a cpu host, its
+ * machine; the hosts of each machine in host order; and a cursor per
+ * (machine or all, class) that only moves forward, since a host never
+ * regains room and never changes class.  Classes: 0 either, 1 not cpu,
+ * 2 cpu (cpu + 1 for cpu -1, 0, 1). */
+typedef struct placing {
+    size_t n_hosts;
+    int *room;
+    unsigned char *cpu;
+    int *machine;        /* index, in the order of each machine's first host */
+    size_t *by_machine;  /* host indices grouped by machine, host order kept */
+    size_t *first_of;    /* machine m's hosts: by_machine[first_of[m] .. first_of[m + 1]) */
+    size_t *cursor;      /* [3 * m + class]: a position in by_machine */
+    size_t any[3];       /* per class: a position in hosts */
+    xbt_dict_t machines; /* machine name -> index + 1 */
+} placing;
+
+static void placing_free(placing *pl)
 {
-    const char *machine = near ? machine_of(near) : NULL;
-    for (size_t h = 0; machine && h < n_hosts; h++)
-        if (room[h] > 0 && (cpu < 0 || is_cpu_host(hosts[h]) == cpu) &&
-            strcmp(machine_of(hosts[h]), machine) == 0)
-            return h;
-    return host_with_room(hosts, n_hosts, room, cpu);
+    free(pl->room);
+    free(pl->cpu);
+    free(pl->machine);
+    free(pl->by_machine);
+    free(pl->first_of);
+    free(pl->cursor);
+    if (pl->machines)
+        xbt_dict_free(&pl->machines);
 }
 
-/* The ranks each host can still take (dsgd_sim_host_slots); NULL with a
- * reason when out of memory. */
-static int *new_room(const sg_host_t *hosts, size_t n_hosts, int n, int per_host, char *err,
-                     size_t errlen)
+/* The ranks each host can still take (dsgd_sim_host_slots) and the rest;
+ * -1 with a reason when out of memory. */
+static int placing_init(placing *pl, const sg_host_t *hosts, size_t n_hosts, int n, int per_host,
+                        char *err, size_t errlen)
 {
-    int *room = malloc(sizeof *room * (n_hosts ? n_hosts : 1));
-    if (!room) {
+    memset(pl, 0, sizeof *pl);
+    size_t count = n_hosts ? n_hosts : 1;
+    pl->n_hosts = n_hosts;
+    pl->room = malloc(sizeof *pl->room * count);
+    pl->cpu = malloc(count);
+    pl->machine = malloc(sizeof *pl->machine * count);
+    pl->by_machine = malloc(sizeof *pl->by_machine * count);
+    pl->first_of = calloc(count + 1, sizeof *pl->first_of);
+    pl->machines = xbt_dict_new_homogeneous(NULL);
+    if (!pl->room || !pl->cpu || !pl->machine || !pl->by_machine || !pl->first_of) {
+        placing_free(pl);
         snprintf(err, errlen, "out of memory placing %d ranks", n);
-        return NULL;
+        return -1;
     }
-    for (size_t h = 0; h < n_hosts; h++)
-        room[h] = dsgd_sim_host_slots(hosts[h], per_host);
-    return room;
+    int machines = 0;
+    for (size_t h = 0; h < n_hosts; h++) {
+        pl->room[h] = dsgd_sim_host_slots(hosts[h], per_host);
+        pl->cpu[h] = (unsigned char)is_cpu_host(hosts[h]);
+        const char *name = machine_of(hosts[h]);
+        intptr_t m = (intptr_t)xbt_dict_get_or_null(pl->machines, name);
+        if (!m)
+            xbt_dict_set(pl->machines, name, (void *)(m = ++machines));
+        pl->machine[h] = (int)m - 1;
+        pl->first_of[m]++; /* counts, shifted by one */
+    }
+    for (int m = 0; m < machines; m++)
+        pl->first_of[m + 1] += pl->first_of[m];
+    pl->cursor = malloc(sizeof *pl->cursor * 3 * (size_t)(machines ? machines : 1));
+    size_t *fill = calloc((size_t)machines + 1, sizeof *fill);
+    if (!pl->cursor || !fill) {
+        free(fill);
+        placing_free(pl);
+        snprintf(err, errlen, "out of memory placing %d ranks", n);
+        return -1;
+    }
+    for (size_t h = 0; h < n_hosts; h++) {
+        int m = pl->machine[h];
+        pl->by_machine[pl->first_of[m] + fill[m]++] = h;
+    }
+    for (int m = 0; m < machines; m++)
+        for (int c = 0; c < 3; c++)
+            pl->cursor[3 * m + c] = pl->first_of[m];
+    free(fill);
+    return 0;
+}
+
+static int fits(const placing *pl, size_t h, int cpu)
+{
+    return pl->room[h] > 0 && (cpu < 0 || pl->cpu[h] == cpu);
+}
+
+/* The first host (in host order) with room left that is a cpu host (cpu
+ * 1), not one (cpu 0), or either (cpu -1), on machine m (-1: any);
+ * n_hosts if none. */
+static size_t host_with_room(placing *pl, int cpu, int m)
+{
+    if (m < 0) {
+        size_t *k = &pl->any[cpu + 1];
+        while (*k < pl->n_hosts && !fits(pl, *k, cpu))
+            ++*k;
+        return *k;
+    }
+    size_t *k = &pl->cursor[3 * m + cpu + 1], end = pl->first_of[m + 1];
+    while (*k < end && !fits(pl, pl->by_machine[*k], cpu))
+        ++*k;
+    return *k < end ? pl->by_machine[*k] : pl->n_hosts;
+}
+
+/* host_with_room, preferring the machine of `near` (NULL: any). */
+static size_t host_with_room_near(placing *pl, int cpu, sg_host_t near)
+{
+    intptr_t m = near ? (intptr_t)xbt_dict_get_or_null(pl->machines, machine_of(near)) : 0;
+    size_t h = m ? host_with_room(pl, cpu, (int)m - 1) : pl->n_hosts;
+    return h < pl->n_hosts ? h : host_with_room(pl, cpu, -1);
 }
 
 int dsgd_sim_place(const sg_host_t *hosts, size_t n_hosts, int n, const int *is_worker,
                    const sg_host_t *near, int per_host, sg_host_t *placed, char *err, size_t errlen)
 {
-    int *room = new_room(hosts, n_hosts, n, per_host, err, errlen);
-    if (!room)
+    placing pl;
+    if (placing_init(&pl, hosts, n_hosts, n, per_host, err, errlen) != 0)
         return -1;
     /* Workers first, on non-cpu hosts; then the other roles, on cpu hosts
      * and, failing those, on whatever is left.  A host fills up before
@@ -371,44 +446,41 @@ int dsgd_sim_place(const sg_host_t *hosts, size_t n_hosts, int n, const int *is_
             if (worker != (pass == 0))
                 continue;
             sg_host_t home = near && by_role ? near[r] : NULL;
-            size_t pick = host_with_room_near(hosts, n_hosts, room, !worker, home);
+            size_t pick = host_with_room_near(&pl, !worker, home);
             if (!worker && pick == n_hosts)
-                pick = host_with_room_near(hosts, n_hosts, room, -1, home);
+                pick = host_with_room_near(&pl, -1, home);
             if (pick == n_hosts) {
                 misfit(hosts, n_hosts, n, per_host, err, errlen);
                 rc = -1;
             } else {
-                room[pick]--;
+                pl.room[pick]--;
                 placed[r] = hosts[pick];
             }
         }
-    free(room);
+    placing_free(&pl);
     return rc;
 }
 
 int dsgd_sim_place_by_machine(const sg_host_t *hosts, size_t n_hosts, int n, int per_host,
                               sg_host_t *placed, char *err, size_t errlen)
 {
-    int *room = new_room(hosts, n_hosts, n, per_host, err, errlen);
-    if (!room)
+    placing pl;
+    if (placing_init(&pl, hosts, n_hosts, n, per_host, err, errlen) != 0)
         return -1;
     int r = 0;
     /* machines in the order of their first host; in each, accelerators
      * (and plain hosts) first, then its cpu hosts */
-    for (size_t first = 0; first < n_hosts && r < n; first++) {
-        const char *machine = machine_of(hosts[first]);
-        int seen = 0;
-        for (size_t h = 0; h < first && !seen; h++)
-            seen = strcmp(machine_of(hosts[h]), machine) == 0;
-        for (int cpu = 0; !seen && cpu < 2; cpu++)
-            for (size_t h = first; h < n_hosts; h++)
-                while (r < n && room[h] > 0 && is_cpu_host(hosts[h]) == cpu &&
-                       strcmp(machine_of(hosts[h]), machine) == 0) {
-                    room[h]--;
+    int machines = (int)xbt_dict_length(pl.machines);
+    for (int m = 0; m < machines && r < n; m++)
+        for (int cpu = 0; cpu < 2; cpu++)
+            for (size_t k = pl.first_of[m]; k < pl.first_of[m + 1]; k++) {
+                size_t h = pl.by_machine[k];
+                while (r < n && pl.room[h] > 0 && pl.cpu[h] == cpu) {
+                    pl.room[h]--;
                     placed[r++] = hosts[h];
                 }
-    }
-    free(room);
+            }
+    placing_free(&pl);
     if (r < n)
         misfit(hosts, n_hosts, n, per_host, err, errlen);
     return r < n ? -1 : 0;
