@@ -17,8 +17,8 @@ static int fail(dsgd_result *out, int status, const char *what)
 }
 
 /* The model --model chose, with its options, for the data set's samples. */
-static int build_model(const dsgd_config *cfg, const dsgd_dataset *ds, dsgd_model *m, char *err,
-                       size_t errlen)
+int dsgd_worker_build_model(const dsgd_config *cfg, const dsgd_dataset *ds, dsgd_model *m,
+                            char *err, size_t errlen)
 {
     const dsgd_choice *ch = &cfg->choice[DSGD_SEL_MODEL];
     const dsgd_model_desc *d =
@@ -33,7 +33,7 @@ static int build_model(const dsgd_config *cfg, const dsgd_dataset *ds, dsgd_mode
 int dsgd_worker_check_config(dsgd_config *cfg, const dsgd_dataset *data, char *err, size_t errlen)
 {
     dsgd_model m;
-    if (build_model(cfg, data, &m, err, errlen) != 0)
+    if (dsgd_worker_build_model(cfg, data, &m, err, errlen) != 0)
         return -1;
     int executable = dsgd_model_executable(&m);
     dsgd_model_destroy(&m);
@@ -102,8 +102,12 @@ int dsgd_worker_init(dsgd_worker *w, const dsgd_job *job, int index, int count, 
     const dsgd_config *cfg = job->cfg;
     const dsgd_dataset *ds = job->data;
     int phantom = dsgd_config_phantom(cfg);
-    if (build_model(cfg, ds, &w->model, out->error, sizeof out->error) != 0)
+    if (job->descriptor && !dsgd_model_executable(job->descriptor)) {
+        w->model = *job->descriptor; /* read only: layers and counts */
+        w->model_shared = 1;
+    } else if (dsgd_worker_build_model(cfg, ds, &w->model, out->error, sizeof out->error) != 0) {
         return DSGD_EINVAL;
+    }
     dsgd_shard_range(ds->n[DSGD_TRAIN], index, count, &w->shard_begin, &w->shard_end);
     /* Phantom workers read no samples (they charge a batch's cost): a
      * timing-only run may have more workers than the data set has samples
@@ -155,7 +159,8 @@ void dsgd_worker_free(dsgd_worker *w)
         dsgd_laplacian_free(&w->smooth);
     free(w->x);
     free(w->y);
-    dsgd_model_destroy(&w->model);
+    if (!w->model_shared)
+        dsgd_model_destroy(&w->model);
     memset(w, 0, sizeof *w);
 }
 

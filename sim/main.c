@@ -19,6 +19,7 @@
 
 #include "algorithms/algo.h"
 #include "algorithms/node.h"
+#include "algorithms/worker.h"
 #include "core/config.h"
 #include "core/data.h"
 #include "core/model.h"
@@ -701,9 +702,15 @@ static int simulate(dsgd_config *cfg, const dsgd_algo *algo, dsgd_dataset *data,
     }
     dsgd_progress progress;
     dsgd_progress_init(&progress, cfg->quiet, "simulated");
-    dsgd_job job = {cfg, data, algo, dsgd_progress_update, &progress};
+    dsgd_job job = {cfg, data, algo, dsgd_progress_update, &progress, NULL};
+    dsgd_model descriptor; /* checked by dsgd_worker_check_config: builds */
+    int shared = dsgd_worker_build_model(cfg, data, &descriptor, err, sizeof err) == 0;
+    if (shared && !dsgd_model_executable(&descriptor))
+        job.descriptor = &descriptor;
     dsgd_sim_launch(world, dsgd_node_main, &job, results);
     dsgd_progress_done(&progress);
+    if (shared)
+        dsgd_model_destroy(&descriptor);
 
     int status = report(cfg, n, hosts_used, results, &faults, wall_start);
     if (status == 0 && cfg->trace[0] &&

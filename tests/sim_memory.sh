@@ -2,8 +2,8 @@
 # sim_memory.sh — what a simulated rank costs in memory stays bounded:
 # dsgd-sim's peak RSS at 4,096 ranks against 1,024 (phantom ResNet-50,
 # ssgd, flow model, fat trees of platforms/gen) grows at most linearly, by
-# at most MAX_KIB_PER_RANK per extra rank.  Measured 2026-12-02: 36.7 KiB
-# per extra rank (40-42 KiB per rank at 32,768 and 65,536).  What it catches: a
+# at most MAX_KIB_PER_RANK per extra rank.  Measured 2026-12-02: 23.2 KiB
+# per extra rank (36.7 before the ranks shared the model descriptor).  What it catches: a
 # table of one entry per rank on every rank (size^2: 16 bytes per entry
 # adds 48 KiB per rank at 4,096), actors whose whole stacks are resident
 # (256 KiB per rank: sim/contexts.c), an allgather of per-rank state.
