@@ -137,8 +137,8 @@ int dsgd_sim_number_nodes(const sg_host_t *hosts, int n, int *node);
  * (dsgd's ranks use about 16 KiB, check.c); guard pages are dropped when
  * their mappings would exceed vm.max_map_count; --cfg or the platform's
  * <config> wins.  DSGD_SIM_BYTES_PER_ACTOR: what a rank of a phantom
- * ResNet-50 run costs (bench/sim_scale.sh: peak RSS / nodes, about 38 KiB
- * at 16,384 to 65,536 ranks), rounded up, for the memory warning. */
+ * ResNet-50 run costs (bench/sim_scale.sh: peak RSS / nodes, 24-28 KiB
+ * from 4,096 to 65,536 ranks), with room, for the memory warning. */
 #define DSGD_SIM_LARGE_ACTORS 1024
 #define DSGD_SIM_LARGE_STACK_KIB 256
 #define DSGD_SIM_BYTES_PER_ACTOR (64.0 * 1024)
