@@ -382,6 +382,11 @@ void dsgd_group_free(dsgd_comm *c, dsgd_group *g)
 int dsgd_group_survivors(dsgd_comm *c, dsgd_group *g, dsgd_group **live)
 {
     *live = NULL;
+    /* Nobody failed (or no failure detector): nothing to scan.  Every rank
+     * scanning the world made the end of a run quadratic (4.3e9 checks for
+     * 65,536 simulated ranks). */
+    if (!c->ops->failed || (c->ops->failures && c->ops->failures(c) == 0))
+        return DSGD_OK;
     int n = dsgd_group_size(c, g), alive = 0;
     int *ranks = malloc(sizeof *ranks * (size_t)n);
     if (!ranks)

@@ -50,6 +50,9 @@ typedef struct dsgd_comm_ops {
     int (*cancel)(dsgd_comm *c, void *handle);
     int (*probe)(dsgd_comm *c, int src, int tag, int *flag, dsgd_msg_info *info);
     int (*failed)(dsgd_comm *c, int rank);
+    /* How many ranks have failed so far (optional): lets the wrapper skip
+     * per-rank scans while there are none. */
+    int (*failures)(dsgd_comm *c);
 
     /* The wrapper fills the group's n, ranks and my_index; the backend
      * sets g->impl (and frees it in group_free). */

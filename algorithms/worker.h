@@ -19,6 +19,7 @@
 typedef struct dsgd_worker {
     const dsgd_job *job;
     dsgd_model model;
+    int model_shared; /* model is job->descriptor's: not ours to free */
     dsgd_vec params;
     dsgd_vec grad;
     dsgd_sgd opt;
@@ -54,6 +55,12 @@ typedef struct dsgd_worker {
  * --checkpoint and --resume directories), and resolves --payload auto to
  * real or phantom.  Returns 0, or -1 with a reason. */
 int dsgd_worker_check_config(dsgd_config *cfg, const dsgd_dataset *data, char *err, size_t errlen);
+
+/* Builds the model cfg names for data into m (dsgd_model_destroy frees
+ * it): a descriptor is what dsgd_job.descriptor shares.  Returns 0, or -1
+ * with a reason. */
+int dsgd_worker_build_model(const dsgd_config *cfg, const dsgd_dataset *data, dsgd_model *m,
+                            char *err, size_t errlen);
 
 /* Sets up worker `index` of `count` (its shard, model, parameters from the
  * run seed: identical on every worker; or the state saved in --resume DIR,

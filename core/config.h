@@ -87,6 +87,9 @@ typedef struct dsgd_config {
     char allreduce[24];       /* a name of dsgd_sim_allreduce_algos */
     char coll_model[16];      /* a name of dsgd_sim_coll_models */
     char coll_model_why[200]; /* why dsgd-sim simulates collectives that way (the JSON says) */
+    int stack_kib;            /* actor stacks dsgd-sim ran with (sim/contexts.c) */
+    int guard_pages;          /* guard pages below each */
+    char contexts_why[160];   /* why (the JSON says) */
     char sweep[256];          /* "nodes=16,64,...": one run per point */
     char sweep_out[1024];     /* where the sweep's table goes ("": stdout) */
     dsgd_strlist sim_cfg;     /* --cfg KEY:VALUE, passed to SimGrid */

@@ -88,7 +88,10 @@ void dsgd_report_json(FILE *out, const char *backend, const dsgd_config *cfg, in
     else /* the simulator's name for the MPI library's allreduce (exec/exec.h), how ranks waited */
         fprintf(out, ",\"allreduce\":\"%s\",\"idle\":\"%s\"", cfg->allreduce, cfg->idle);
     if (strcmp(backend, "sim") == 0) /* where the ranks ran */
-        fprintf(out, ",\"ranks_per_host\":\"%s\"", cfg->ranks_per_host);
+        fprintf(out,
+                ",\"ranks_per_host\":\"%s\",\"stack_kib\":%d,\"guard_pages\":%d,"
+                "\"contexts_why\":\"%s\"",
+                cfg->ranks_per_host, cfg->stack_kib, cfg->guard_pages, cfg->contexts_why);
     if (r->hosts > 0)
         fprintf(out, ",\"hosts\":%d", r->hosts);
     number(out, "time_s", r->time_s);

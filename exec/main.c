@@ -161,7 +161,7 @@ static int run(const dsgd_config *cfg, const dsgd_algo *algo, const dsgd_dataset
     }
     dsgd_progress progress;
     dsgd_progress_init(&progress, cfg->quiet || dsgd_rank(c) != 0, "wall");
-    dsgd_job job = {cfg, data, algo, dsgd_progress_update, &progress};
+    dsgd_job job = {cfg, data, algo, dsgd_progress_update, &progress, NULL};
     dsgd_result result;
     memset(&result, 0, sizeof result);
     result.status = dsgd_node_main(c, &job, &result);

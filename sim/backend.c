@@ -34,6 +34,7 @@ static double sim_now(dsgd_comm *c)
 static int sim_node_of(dsgd_comm *c, int rank) { return sim_self(c)->world->node[rank]; }
 
 static int sim_failed(dsgd_comm *c, int rank) { return sim_self(c)->world->dead[rank]; }
+static int sim_failures(dsgd_comm *c) { return sim_self(c)->world->n_dead; }
 
 /* ---- groups and collectives --------------------------------------------- */
 
@@ -143,6 +144,7 @@ static const dsgd_comm_ops sim_ops = {
     .waitany = sim_user_waitany,
     .probe = sim_user_probe,
     .failed = sim_failed,
+    .failures = sim_failures,
     .group_create = sim_op_group_create,
     .group_free = sim_op_group_free,
     .allreduce = sim_allreduce,

@@ -19,6 +19,7 @@
 
 #include "algorithms/algo.h"
 #include "algorithms/node.h"
+#include "algorithms/worker.h"
 #include "core/config.h"
 #include "core/data.h"
 #include "core/model.h"
@@ -426,6 +427,31 @@ static int report(const dsgd_config *cfg, int n, int hosts_used, const dsgd_resu
     return 0;
 }
 
+/* Actor stacks for n ranks (sim/contexts.c): small ones for many actors,
+ * no guard pages where they would exceed vm.max_map_count, the user's
+ * --cfg (or the platform's <config>) first; one line on stderr when the
+ * machine's limits will not do.  Helper actors (non-blocking allreduces,
+ * --fail) come and go beside the ranks: contexts.c keeps mappings spare. */
+static void choose_contexts(dsgd_config *cfg, int n)
+{
+    char buf[64];
+    dsgd_sim_limits lim;
+    dsgd_sim_limits_read(&lim);
+    lim.actors = n;
+    lim.user_stack = network_cfg(cfg, "contexts/stack-size", buf, sizeof buf) != NULL;
+    lim.user_guard = network_cfg(cfg, "contexts/guard-size", buf, sizeof buf) != NULL;
+    lim.guard_maps_per_actor = 2;
+    dsgd_sim_contexts c;
+    dsgd_sim_contexts_current(&c);
+    dsgd_sim_contexts_choose(&lim, &c);
+    if (c.warning[0])
+        fprintf(stderr, "%s\n", c.warning);
+    dsgd_sim_contexts_apply(&c);
+    cfg->stack_kib = c.stack_kib;
+    cfg->guard_pages = c.guard_pages;
+    snprintf(cfg->contexts_why, sizeof cfg->contexts_why, "%s", c.why);
+}
+
 /* A variant that needs machines of several ranks (lsgd), on a platform
  * whose machines hold one rank each: consecutive hosts form nodes of the
  * variant's default size, never leaving a node of one rank. */
@@ -664,6 +690,7 @@ static int simulate(dsgd_config *cfg, const dsgd_algo *algo, dsgd_dataset *data,
     }
     opt.seed = cfg->seed;
     opt.polled_waits = strcmp(cfg->waits, "polled") == 0;
+    choose_contexts(cfg, n);
     dsgd_sim_world *world = dsgd_sim_world_create(n, hosts, &opt);
     dsgd_result *results = calloc((size_t)n, sizeof *results);
     free(hosts);
@@ -675,9 +702,15 @@ static int simulate(dsgd_config *cfg, const dsgd_algo *algo, dsgd_dataset *data,
     }
     dsgd_progress progress;
     dsgd_progress_init(&progress, cfg->quiet, "simulated");
-    dsgd_job job = {cfg, data, algo, dsgd_progress_update, &progress};
+    dsgd_job job = {cfg, data, algo, dsgd_progress_update, &progress, NULL};
+    dsgd_model descriptor; /* checked by dsgd_worker_check_config: builds */
+    int shared = dsgd_worker_build_model(cfg, data, &descriptor, err, sizeof err) == 0;
+    if (shared && !dsgd_model_executable(&descriptor))
+        job.descriptor = &descriptor;
     dsgd_sim_launch(world, dsgd_node_main, &job, results);
     dsgd_progress_done(&progress);
+    if (shared)
+        dsgd_model_destroy(&descriptor);
 
     int status = report(cfg, n, hosts_used, results, &faults, wall_start);
     if (status == 0 && cfg->trace[0] &&

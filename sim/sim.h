@@ -132,6 +132,39 @@ int dsgd_sim_hosts_used(const sg_host_t *hosts, int n);
  * Returns how many there are. */
 int dsgd_sim_number_nodes(const sg_host_t *hosts, int n, int *node);
 
+/* Actor stacks sized for the run (contexts.c).  From more than
+ * DSGD_SIM_LARGE_ACTORS actors on, stacks of DSGD_SIM_LARGE_STACK_KIB
+ * (dsgd's ranks use about 16 KiB, check.c); guard pages are dropped when
+ * their mappings would exceed vm.max_map_count; --cfg or the platform's
+ * <config> wins.  DSGD_SIM_BYTES_PER_ACTOR: what a rank of a phantom
+ * ResNet-50 run costs (bench/sim_scale.sh: peak RSS / nodes, 24-28 KiB
+ * from 4,096 to 65,536 ranks), with room, for the memory warning. */
+#define DSGD_SIM_LARGE_ACTORS 1024
+#define DSGD_SIM_LARGE_STACK_KIB 256
+#define DSGD_SIM_BYTES_PER_ACTOR (64.0 * 1024)
+typedef struct dsgd_sim_limits {
+    long actors;
+    int user_stack, user_guard; /* the user (or platform) set them */
+    long guard_maps_per_actor;  /* 2: a guard splits the stack's mapping */
+    long max_map_count;         /* /proc/sys/vm/max_map_count (-1: unknown) */
+    long maps_in_use;           /* /proc/self/maps lines */
+    double mem_available_bytes; /* /proc/meminfo MemAvailable (-1: unknown) */
+} dsgd_sim_limits;
+typedef struct dsgd_sim_contexts {
+    int stack_kib, guard_pages;
+    char why[160];     /* for the JSON */
+    char warning[400]; /* one line to print before the run ("": none) */
+} dsgd_sim_contexts;
+/* The machine's limits (actors and user_* left to the caller). */
+void dsgd_sim_limits_read(dsgd_sim_limits *lim);
+/* SimGrid's settings in force into c (after simgrid_init). */
+void dsgd_sim_contexts_current(dsgd_sim_contexts *c);
+/* Adjusts c (the settings in force) for lim; says why, and warns. */
+void dsgd_sim_contexts_choose(const dsgd_sim_limits *lim, dsgd_sim_contexts *c);
+/* Sets them in SimGrid, and pins malloc's mmap threshold to the stack
+ * size so that stacks stay lazily mapped.  Before the actors start. */
+void dsgd_sim_contexts_apply(const dsgd_sim_contexts *c);
+
 /* Seals the loaded platform (sim/seal.cpp: C++ only in SimGrid 3.32), so
  * that routes can be looked up before the run. */
 void dsgd_sim_seal_platform(void);
