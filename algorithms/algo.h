@@ -28,6 +28,8 @@ typedef struct dsgd_job {
     const dsgd_algo *algo; /* the variant dsgd_node_main runs */
     dsgd_progress_fn progress;
     void *progress_ctx;
+    /* where the workers' models compute (device.h); NULL: the CPU device */
+    const struct dsgd_device *device;
 } dsgd_job;
 
 typedef int (*dsgd_node_program)(dsgd_comm *c, const dsgd_job *job, dsgd_result *out);

@@ -675,7 +675,7 @@ static int simulate(dsgd_config *cfg, const dsgd_algo *algo, dsgd_dataset *data,
     }
     dsgd_progress progress;
     dsgd_progress_init(&progress, cfg->quiet, "simulated");
-    dsgd_job job = {cfg, data, algo, dsgd_progress_update, &progress};
+    dsgd_job job = {cfg, data, algo, dsgd_progress_update, &progress, NULL}; /* the CPU device */
     dsgd_sim_launch(world, dsgd_node_main, &job, results);
     dsgd_progress_done(&progress);
 
