@@ -26,8 +26,9 @@ void dsgd_stage_free(dsgd_stage *s)
 static int reserve(dsgd_stage *s, int batch)
 {
     const dsgd_device *d = s->dev;
-    if (!s->params && (!(s->params = d->alloc(sizeof(float) * s->n_params)) ||
-                       !(s->grad = d->alloc(sizeof(float) * s->n_params))))
+    if (!s->params && !(s->params = d->alloc(sizeof(float) * s->n_params)))
+        return -1;
+    if (!s->grad && !(s->grad = d->alloc(sizeof(float) * s->n_params)))
         return -1;
     if (batch <= s->max_batch)
         return 0;
