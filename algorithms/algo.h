@@ -34,6 +34,8 @@ typedef struct dsgd_job {
      * 13.5 KiB (measured) and its building 8 % of a 16,384-rank run's
      * CPU time (perf). */
     const struct dsgd_model *descriptor;
+    /* where the workers' models compute (device.h); NULL: the CPU device */
+    const struct dsgd_device *device;
 } dsgd_job;
 
 typedef int (*dsgd_node_program)(dsgd_comm *c, const dsgd_job *job, dsgd_result *out);

@@ -108,6 +108,8 @@ int dsgd_worker_init(dsgd_worker *w, const dsgd_job *job, int index, int count, 
     } else if (dsgd_worker_build_model(cfg, ds, &w->model, out->error, sizeof out->error) != 0) {
         return DSGD_EINVAL;
     }
+    if (job->device && !phantom && dsgd_model_set_device(&w->model, job->device) != 0)
+        return fail(out, DSGD_EINVAL, "the model cannot run on the chosen device");
     dsgd_shard_range(ds->n[DSGD_TRAIN], index, count, &w->shard_begin, &w->shard_end);
     /* Phantom workers read no samples (they charge a batch's cost): a
      * timing-only run may have more workers than the data set has samples

@@ -1,6 +1,7 @@
 /* cnn.c — convolution, ReLU, max-pooling and a dense head, written against
  * dsgd_device so that another device can run it (the CPU device convolves
- * by im2col + sgemm or by FFT, whichever suits the layer).
+ * by im2col + sgemm or by FFT, whichever suits the layer; the CUDA device
+ * by cuDNN: dsgd_model_set_device).
  *
  * Activations of the conv blocks are channel-major over the batch
  * ([C][B][H][W]) so that each convolution is one sgemm for the whole batch.
@@ -16,6 +17,7 @@
 #include "core/dense.h"
 #include "core/device.h"
 #include "core/rng.h"
+#include "core/stage.h"
 
 #define KERNEL DSGD_CNN_KERNEL
 #define PAD DSGD_CNN_PAD
@@ -39,6 +41,7 @@ typedef struct cnn {
     int n_conv;
     conv_block conv[DSGD_CNN_MAX_CONV];
     dsgd_dense_stack head;
+    dsgd_stage stage; /* params, batch and gradient on the device */
     int ws_batch;
     float *input_cm; /* input in [C][B][H][W] when C > 1 */
     float *flat;     /* last pooled output, [B][features] */
@@ -204,6 +207,7 @@ int dsgd_cnn_create_custom(const int *channels, int n_conv, const char *hidden, 
         snprintf(err, errlen, "--hidden: too many layers in '%s'", hidden);
         return -1;
     }
+    dsgd_stage_init(&p->stage, p->dev, m->n_params, dsgd_shape_size(input));
     m->ops = &cnn_ops;
     m->impl = p;
     return 0;
@@ -247,9 +251,21 @@ static void cnn_destroy(dsgd_model *m)
     if (p) {
         free_workspace(p);
         dsgd_dense_free(&p->head);
+        dsgd_stage_free(&p->stage);
         free(p);
     }
     m->impl = NULL;
+}
+
+static int cnn_set_device(dsgd_model *m, const dsgd_device *dev)
+{
+    cnn *p = m->impl;
+    free_workspace(p);
+    dsgd_dense_free(&p->head);
+    dsgd_stage_free(&p->stage);
+    p->dev = p->head.dev = dev;
+    dsgd_stage_init(&p->stage, dev, m->n_params, dsgd_shape_size(m->input));
+    return 0;
 }
 
 static void cnn_init_params(const dsgd_model *m, dsgd_vec *params, uint64_t seed)
@@ -268,6 +284,7 @@ static void cnn_init_params(const dsgd_model *m, dsgd_vec *params, uint64_t seed
     dsgd_dense_init_params(&p->head, params->data, seed, 0);
 }
 
+/* The forward pass over inputs already on the device (stage.h). */
 static float forward(cnn *p, const float *params, const float *x, const int *y, int batch,
                      int *correct)
 {
@@ -318,16 +335,29 @@ static void backward(cnn *p, const float *params, int batch, float *grad)
 static float cnn_loss_grad(dsgd_model *m, const dsgd_vec *params, const float *x, const int *y,
                            int batch, dsgd_vec *grad)
 {
-    float loss = forward(m->impl, params->data, x, y, batch, NULL);
-    if (grad && isfinite(loss))
-        backward(m->impl, params->data, batch, grad->data);
+    cnn *p = m->impl;
+    const float *dp, *dx;
+    const int *dy;
+    if (dsgd_stage_in(&p->stage, params->data, x, y, batch, &dp, &dx, &dy) != 0)
+        return NAN;
+    float loss = forward(p, dp, dx, dy, batch, NULL);
+    if (grad && isfinite(loss)) {
+        backward(p, dp, batch, dsgd_stage_grad(&p->stage, grad->data));
+        if (dsgd_stage_out(&p->stage, grad->data) != 0)
+            return NAN;
+    }
     return loss;
 }
 
 static float cnn_evaluate(dsgd_model *m, const dsgd_vec *params, const float *x, const int *y,
                           int batch, int *correct)
 {
-    return forward(m->impl, params->data, x, y, batch, correct);
+    cnn *p = m->impl;
+    const float *dp, *dx;
+    const int *dy;
+    if (dsgd_stage_in(&p->stage, params->data, x, y, batch, &dp, &dx, &dy) != 0)
+        return NAN;
+    return forward(p, dp, dx, dy, batch, correct);
 }
 
 static const dsgd_model_ops cnn_ops = {
@@ -335,4 +365,5 @@ static const dsgd_model_ops cnn_ops = {
     .loss_grad = cnn_loss_grad,
     .evaluate = cnn_evaluate,
     .destroy = cnn_destroy,
+    .set_device = cnn_set_device,
 };

@@ -84,6 +84,9 @@ static const dsgd_option core_options[] = {
      .help = "what a rank does while it waits for others: spin (MPI's busy polling), yield (the "
              "same with Open MPI's mpi_yield_when_idle), sleep (poll, then nap between polls: "
              "leaves the core to working ranks on a busy machine)"},
+    {"device", DSGD_OPT_STR, AT(device), .def = "cpu", .metavar = "cpu|cuda[:N]", RUN,
+     .help = "where the executable models compute: cpu (OpenBLAS), cuda (the GPU of index local "
+             "rank mod GPUs; cuBLAS and cuDNN) or cuda:N (GPU N for every rank)"},
     {"bench", DSGD_OPT_STR, AT(bench), .metavar = "KIND[,KIND..]", RUN,
      .help = "run micro-benchmarks instead of training, into --trace: p2p (ping-pong between "
              "ranks 0 and 1, 1 B doubling up to --bench-max-bytes), allreduce (allreduce, "
@@ -340,8 +343,23 @@ static int set_component_flag(dsgd_config *cfg, const dsgd_cli *cli, flag_arg *f
     return -1;
 }
 
+/* --device: cpu, cuda or cuda:N. */
+static int check_device(const char *device, char *err, size_t errlen)
+{
+    if (strcmp(device, "cpu") == 0 || strcmp(device, "cuda") == 0)
+        return 0;
+    char *end;
+    if (strncmp(device, "cuda:", 5) == 0 && device[5] >= '0' && device[5] <= '9' &&
+        strtol(device + 5, &end, 10) <= 1024 && *end == '\0')
+        return 0;
+    snprintf(err, errlen, "--device: bad device '%s' (want cpu, cuda or cuda:N)", device);
+    return -1;
+}
+
 static int validate(const dsgd_config *cfg, char *err, size_t errlen)
 {
+    if (check_device(cfg->device, err, errlen) != 0)
+        return -1;
     if (!(cfg->time_budget >= 0) || !isfinite(cfg->time_budget)) {
         snprintf(err, errlen, "--time-budget: want seconds >= 0, got %g", cfg->time_budget);
         return -1;

@@ -74,6 +74,9 @@ typedef struct dsgd_config {
     double init_noise;      /* workers perturb their initial parameters (consensus tests) */
     /* dsgd-run only: how ranks wait (exec/exec.h) */
     char idle[8]; /* "spin", "yield" or "sleep" */
+    /* dsgd-run only: where the models' math runs (exec/cuda/device_cuda.h) */
+    char device[16];    /* "cpu", "cuda" (GPU = local rank mod GPUs) or "cuda:N" */
+    char comm_path[16]; /* filled by dsgd-run: "host", or "host-staged" (GPU) */
     /* dsgd-run only: micro-benchmarks instead of training (exec/bench.h) */
     char bench[64];           /* "": train; else kinds, comma-separated */
     int bench_reps;           /* timed repetitions per point */

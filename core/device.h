@@ -2,9 +2,12 @@
  *
  * The layer code (mlp.c, cnn.c) says *what* to compute; a device says *how*
  * and *where*.  device_cpu.c fills this table with loops and OpenBLAS sgemm;
- * a CUDA device (exec/cuda/, later) fills the same table with cuBLAS and its
- * own kernels and allocates workspaces in GPU memory, without touching the
- * layer code.  Every buffer a kernel sees comes from the device's alloc.
+ * the CUDA device (exec/cuda/) fills the same table with cuBLAS, cuDNN and
+ * its own kernels and allocates in GPU memory, without touching the layer
+ * code.  Every buffer a kernel sees comes from the device's alloc, except
+ * on a device with host_memory set, whose kernels read host memory: there
+ * the models pass the caller's parameters and batches straight through
+ * (stage.h), and elsewhere they copy them with upload/download.
  *
  * Layouts.  Dense activations are row-major [batch][features].  Convolution
  * activations are channel-major across the batch, [channels][batch][h][w]
@@ -39,8 +42,20 @@ dsgd_conv_algo dsgd_cpu_conv_choice(const dsgd_conv_geom *g, dsgd_conv_algo algo
 
 typedef struct dsgd_device {
     const char *name;
+    int host_memory;              /* its buffers are host memory (the CPU) */
     void *(*alloc)(size_t bytes); /* zeroed; NULL when out of memory */
     void (*release)(void *p);
+    /* Copies host -> device buffer and back; 0, or -1 when the copy, or a
+     * kernel queued before it, failed (error() then says why). */
+    int (*upload)(void *dst, const void *src, size_t bytes);
+    int (*download)(void *dst, const void *src, size_t bytes);
+    /* The first failure since the device opened (a kernel, cuBLAS or cuDNN
+     * call), or NULL: the kernels below return nothing, so a failure is
+     * kept until someone asks. */
+    const char *(*error)(void);
+    /* Waits until the kernels queued so far have run (to time them); 0, or
+     * -1 as the copies. */
+    int (*synchronize)(void);
 
     /* Convolution layers, whole: y[Cout][B][OH][OW] = w (*) x + bias, with
      * w as [Cout][Cin][K][K] and x as [Cin][B][H][W]; backward, after a
@@ -89,11 +104,21 @@ typedef struct dsgd_device {
     void (*to_channel_major)(const float *x, float *y, int batch, int channels, int inner);
     void (*to_batch_major)(const float *x, float *y, int batch, int channels, int inner);
 
-    /* Mean softmax cross-entropy of the batch.  delta (may be NULL): the
-     * gradient of that mean w.r.t. the logits.  correct (may be NULL): how
-     * many rows have their largest logit at the label. */
+    /* Mean softmax cross-entropy of the batch (returned to the host; NAN
+     * if the device failed).  delta (may be NULL): the gradient of that
+     * mean w.r.t. the logits.  correct (may be NULL; a host int): how many
+     * rows have their largest logit at the label. */
     float (*softmax_xent)(const float *logits, const int *y, int batch, int classes, float *delta,
                           int *correct);
+
+    /* Vector ops over n floats, for the optimizer and the vectors of the
+     * algorithms: y += alpha * x; x *= alpha; and one step of SGD with
+     * momentum, Nesterov and weight decay on x, velocity v, gradient g
+     * (the formula of optim.h, dsgd_sgd_update). */
+    void (*axpy)(float *y, float alpha, const float *x, size_t n);
+    void (*scale)(float *x, float alpha, size_t n);
+    void (*sgd_step)(float *x, float *v, const float *g, size_t n, float lr, float momentum,
+                     float weight_decay, int nesterov);
 } dsgd_device;
 
 /* OpenBLAS and plain loops on the host. */

@@ -7,6 +7,8 @@
 
 #include "core/conv_fft.h"
 #include "core/device.h"
+#include "core/optim.h"
+#include "core/vec.h"
 
 int dsgd_conv_geom_init(dsgd_conv_geom *g, int in_channels, int height, int width, int kernel,
                         int pad, int stride)
@@ -27,6 +29,29 @@ int dsgd_conv_geom_init(dsgd_conv_geom *g, int in_channels, int height, int widt
 
 static void *cpu_alloc(size_t bytes) { return calloc(1, bytes ? bytes : 1); }
 static void cpu_release(void *p) { free(p); }
+
+static int cpu_copy(void *dst, const void *src, size_t bytes)
+{
+    if (dst != src)
+        memcpy(dst, src, bytes);
+    return 0;
+}
+
+static const char *cpu_error(void) { return NULL; }
+static int cpu_synchronize(void) { return 0; }
+
+/* The vector ops are vec.c's, on views of the arrays (one copy of each). */
+static void cpu_axpy(float *y, float alpha, const float *x, size_t n)
+{
+    dsgd_vec vy = {y, n}, vx = {(float *)x, n};
+    dsgd_vec_axpy(&vy, alpha, &vx);
+}
+
+static void cpu_scale(float *x, float alpha, size_t n)
+{
+    dsgd_vec v = {x, n};
+    dsgd_vec_scale(&v, alpha);
+}
 
 static void cpu_gemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a,
                      int lda, const float *b, int ldb, float beta, float *c, int ldc)
@@ -337,8 +362,13 @@ static void cpu_conv_backward(dsgd_conv *cv, int batch, const float *x, const fl
 
 static const dsgd_device cpu_device = {
     .name = "cpu",
+    .host_memory = 1,
     .alloc = cpu_alloc,
     .release = cpu_release,
+    .upload = cpu_copy,
+    .download = cpu_copy,
+    .error = cpu_error,
+    .synchronize = cpu_synchronize,
     .conv_create = cpu_conv_create,
     .conv_destroy = cpu_conv_destroy,
     .conv_forward = cpu_conv_forward,
@@ -357,6 +387,9 @@ static const dsgd_device cpu_device = {
     .to_channel_major = cpu_to_channel_major,
     .to_batch_major = cpu_to_batch_major,
     .softmax_xent = cpu_softmax_xent,
+    .axpy = cpu_axpy,
+    .scale = cpu_scale,
+    .sgd_step = dsgd_sgd_update,
 };
 
 const dsgd_device *dsgd_device_cpu(void) { return &cpu_device; }

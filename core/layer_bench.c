@@ -51,12 +51,23 @@ int dsgd_layer_bench_kinds(dsgd_layer_kind *kinds)
     return n;
 }
 
-/* A zeroed device buffer of n floats, random normal values if fill. */
+/* A zeroed device buffer of n floats, random normal values if fill (drawn
+ * on the host, and uploaded where the device's memory is not the host's). */
 static float *floats(const dsgd_layer_bench *b, size_t n, dsgd_rng *r, int fill)
 {
     float *p = b->dev->alloc(sizeof(float) * (n ? n : 1));
-    for (size_t i = 0; p && fill && i < n; i++)
-        p[i] = (float)dsgd_rng_normal(r);
+    if (!p || !fill)
+        return p;
+    float *h = b->dev->host_memory ? p : malloc(sizeof(float) * (n ? n : 1));
+    for (size_t i = 0; h && i < n; i++)
+        h[i] = (float)dsgd_rng_normal(r);
+    if (h != p && (!h || b->dev->upload(p, h, sizeof(float) * n) != 0)) {
+        free(h);
+        b->dev->release(p);
+        return NULL;
+    }
+    if (h != p)
+        free(h);
     return p;
 }
 
@@ -105,7 +116,8 @@ static int shape(dsgd_layer_bench *b, size_t *weights, size_t *biases)
     }
 }
 
-dsgd_layer_bench *dsgd_layer_bench_create(dsgd_layer_kind kind, int max_batch, unsigned long seed)
+dsgd_layer_bench *dsgd_layer_bench_create(const dsgd_device *dev, dsgd_layer_kind kind,
+                                          int max_batch, unsigned long seed)
 {
     dsgd_layer_bench *b = calloc(1, sizeof *b);
     if (!b || max_batch < 1) {
@@ -113,7 +125,7 @@ dsgd_layer_bench *dsgd_layer_bench_create(dsgd_layer_kind kind, int max_batch, u
         return NULL;
     }
     b->kind = kind;
-    b->dev = dsgd_device_cpu();
+    b->dev = dev ? dev : dsgd_device_cpu();
     b->max_batch = max_batch;
     size_t weights, biases;
     if (shape(b, &weights, &biases) != 0) {
@@ -131,8 +143,11 @@ dsgd_layer_bench *dsgd_layer_bench_create(dsgd_layer_kind kind, int max_batch, u
              (b->argmax = b->dev->alloc(sizeof(int) * (out ? out : 1)));
     if (ok && (kind == DSGD_LAYER_CONV || kind == DSGD_LAYER_CONV_FFT))
         ok = (b->conv = b->dev->conv_create(&b->g, b->conv_out, max_batch, DSGD_CONV_AUTO)) != NULL;
-    for (int i = 0; ok && i < max_batch; i++)
-        b->labels[i] = (int)dsgd_rng_below(&r, CLASSES);
+    int *labels = ok ? malloc(sizeof(int) * (size_t)max_batch) : NULL;
+    for (int i = 0; labels && i < max_batch; i++)
+        labels[i] = (int)dsgd_rng_below(&r, CLASSES);
+    ok = ok && labels && b->dev->upload(b->labels, labels, sizeof(int) * (size_t)max_batch) == 0;
+    free(labels);
     if (!ok) {
         dsgd_layer_bench_destroy(b);
         return NULL;
@@ -203,6 +218,8 @@ void dsgd_layer_bench_run(dsgd_layer_bench *b, int batch, int backward)
     default: break;
     }
 }
+
+int dsgd_layer_bench_wait(dsgd_layer_bench *b) { return b->dev->synchronize(); }
 
 double dsgd_layer_bench_flops(const dsgd_layer_bench *b, int batch, int backward)
 {

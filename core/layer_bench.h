@@ -24,10 +24,15 @@ typedef struct dsgd_layer_bench dsgd_layer_bench;
  * many (at most DSGD_LAYER_KIND_COUNT) and writes them to kinds. */
 int dsgd_layer_bench_kinds(dsgd_layer_kind *kinds);
 
-/* A benchmark layer of `kind` for batches up to max_batch, its input
- * filled with random values from seed.  NULL when out of memory or when
- * the kind does not run on the CPU. */
-dsgd_layer_bench *dsgd_layer_bench_create(dsgd_layer_kind kind, int max_batch, unsigned long seed);
+/* A benchmark layer of `kind` on device dev (NULL: the CPU) for batches up
+ * to max_batch, its input filled with random values from seed.  NULL when
+ * out of memory or when the kind does not run on the CPU.  On a GPU the
+ * layers take the same shapes (the kind conv_fft names the CNN's second
+ * convolution, whatever algorithm the device runs it with), so that a
+ * profile fitted there prices the models' layers as they are listed. */
+struct dsgd_device;
+dsgd_layer_bench *dsgd_layer_bench_create(const struct dsgd_device *dev, dsgd_layer_kind kind,
+                                          int max_batch, unsigned long seed);
 void dsgd_layer_bench_destroy(dsgd_layer_bench *b);
 
 /* Runs one forward pass (backward = 0) or one backward pass over `batch`
@@ -36,6 +41,8 @@ void dsgd_layer_bench_destroy(dsgd_layer_bench *b);
  * alone; its backward is the call the models make, which computes the
  * loss and its gradient in one pass. */
 void dsgd_layer_bench_run(dsgd_layer_bench *b, int batch, int backward);
+/* Waits for the device to finish the runs (a GPU queues them); 0 or -1. */
+int dsgd_layer_bench_wait(dsgd_layer_bench *b);
 
 /* Flops of that call, as the models count them (softmax_xent's backward:
  * its forward and backward flops together). */

@@ -100,6 +100,11 @@ int dsgd_model_add_layer(dsgd_model *m, dsgd_layer_kind kind, const char *name, 
     return 0;
 }
 
+int dsgd_model_set_device(dsgd_model *m, const struct dsgd_device *dev)
+{
+    return m->ops && m->ops->set_device ? m->ops->set_device(m, dev) : -1;
+}
+
 void dsgd_model_init_params(const dsgd_model *m, dsgd_vec *params, uint64_t seed)
 {
     if (m->ops && params->data)

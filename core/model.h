@@ -16,6 +16,8 @@
 #include "core/option.h"
 #include "core/vec.h"
 
+struct dsgd_device; /* device.h: where an executable model's math runs */
+
 /* Layer kinds: the cost model keeps one efficiency per kind (a GEMM-heavy
  * dense or conv layer runs nearer peak than a memory-bound ReLU). */
 typedef enum dsgd_layer_kind {
@@ -64,6 +66,9 @@ typedef struct dsgd_model_ops {
     float (*evaluate)(dsgd_model *m, const dsgd_vec *params, const float *x, const int *y,
                       int batch, int *correct);
     void (*destroy)(dsgd_model *m);
+    /* Moves the model's math to dev (its workspaces are rebuilt there on
+     * the next pass); 0, or -1 if it cannot. */
+    int (*set_device)(dsgd_model *m, const struct dsgd_device *dev);
 } dsgd_model_ops;
 
 struct dsgd_model {
@@ -110,6 +115,11 @@ int dsgd_model_build(const dsgd_model_desc *d, const void *options, dsgd_shape i
 int dsgd_model_create(const char *name, const char *hidden, dsgd_shape input, int classes,
                       dsgd_model *m, char *err, size_t errlen);
 void dsgd_model_destroy(dsgd_model *m);
+/* Runs an executable model's math on dev (device.h; models start on the
+ * CPU device).  Parameters, gradients and batches stay host vectors for
+ * the caller: the model copies them to and from dev (stage.h).  Returns 0,
+ * or -1 for a descriptor model. */
+int dsgd_model_set_device(dsgd_model *m, const struct dsgd_device *dev);
 /* Whether the model can run real math (else only --payload phantom). */
 static inline int dsgd_model_executable(const dsgd_model *m) { return m->ops != NULL; }
 

@@ -13,6 +13,25 @@ int dsgd_sgd_init(dsgd_sgd *opt, size_t n_params, int phantom, float lr, float m
 
 void dsgd_sgd_free(dsgd_sgd *opt) { dsgd_vec_free(&opt->velocity); }
 
+void dsgd_sgd_update(float *x, float *v, const float *g, size_t n, float lr, float momentum,
+                     float weight_decay, int nesterov)
+{
+    const float mu = momentum, wd = weight_decay;
+    if (nesterov)
+        for (size_t i = 0; i < n; i++) {
+            float gi = g[i] + wd * x[i];
+            float vi = mu * v[i] + gi;
+            v[i] = vi;
+            x[i] -= lr * (gi + mu * vi);
+        }
+    else
+        for (size_t i = 0; i < n; i++) {
+            float vi = mu * v[i] + g[i] + wd * x[i];
+            v[i] = vi;
+            x[i] -= lr * vi;
+        }
+}
+
 double dsgd_sgd_step(dsgd_sgd *opt, dsgd_vec *params, const dsgd_vec *grad)
 {
     /* Reads x, g, v; writes v, x. */
@@ -21,19 +40,6 @@ double dsgd_sgd_step(dsgd_sgd *opt, dsgd_vec *params, const dsgd_vec *grad)
     const float *g = grad->data;
     if (!x || !v || !g)
         return bytes;
-    const float lr = opt->lr, mu = opt->momentum, wd = opt->weight_decay;
-    if (opt->nesterov)
-        for (size_t i = 0; i < params->len; i++) {
-            float gi = g[i] + wd * x[i];
-            float vi = mu * v[i] + gi;
-            v[i] = vi;
-            x[i] -= lr * (gi + mu * vi);
-        }
-    else
-        for (size_t i = 0; i < params->len; i++) {
-            float vi = mu * v[i] + g[i] + wd * x[i];
-            v[i] = vi;
-            x[i] -= lr * vi;
-        }
+    dsgd_sgd_update(x, v, g, params->len, opt->lr, opt->momentum, opt->weight_decay, opt->nesterov);
     return bytes;
 }

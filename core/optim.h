@@ -23,5 +23,9 @@ int dsgd_sgd_init(dsgd_sgd *opt, size_t n_params, int phantom, float lr, float m
 void dsgd_sgd_free(dsgd_sgd *opt);
 /* Applies one step; returns the memory traffic in bytes (for dsgd_memory). */
 double dsgd_sgd_step(dsgd_sgd *opt, dsgd_vec *params, const dsgd_vec *grad);
+/* The step on raw host arrays of n floats (the CPU device's sgd_step; the
+ * CUDA device's kernel computes the same, exec/cuda/device_cuda.cu). */
+void dsgd_sgd_update(float *x, float *v, const float *g, size_t n, float lr, float momentum,
+                     float weight_decay, int nesterov);
 
 #endif

@@ -86,7 +86,8 @@ void dsgd_report_json(FILE *out, const char *backend, const dsgd_config *cfg, in
                 cfg->coll_model, cfg->coll_model_why, cfg->allreduce,
                 cfg->jitter[0] ? cfg->jitter : "none", cfg->waits);
     else /* the simulator's name for the MPI library's allreduce (exec/exec.h), how ranks waited */
-        fprintf(out, ",\"allreduce\":\"%s\",\"idle\":\"%s\"", cfg->allreduce, cfg->idle);
+        fprintf(out, ",\"allreduce\":\"%s\",\"idle\":\"%s\",\"device\":\"%s\",\"comm_path\":\"%s\"",
+                cfg->allreduce, cfg->idle, cfg->device, cfg->comm_path);
     if (strcmp(backend, "sim") == 0) /* where the ranks ran */
         fprintf(out,
                 ",\"ranks_per_host\":\"%s\",\"stack_kib\":%d,\"guard_pages\":%d,"

@@ -271,7 +271,8 @@ static int bench_collectives(bench_run *b, char *err, size_t errlen)
 }
 
 /* ------------------------------------------------------------------------ */
-/* Layers: each CPU kind, forward then backward, per batch size.           */
+/* Layers: each kind, forward then backward, per batch size, on the device */
+/* of --device (a GPU's calls are timed to their end: it queues them).     */
 
 static int bench_layers(bench_run *b, char *err, size_t errlen)
 {
@@ -279,7 +280,8 @@ static int bench_layers(bench_run *b, char *err, size_t errlen)
     int n = dsgd_layer_bench_kinds(kinds);
     int rc = DSGD_OK;
     for (int k = 0; k < n && rc == DSGD_OK; k++) {
-        dsgd_layer_bench *lb = dsgd_layer_bench_create(kinds[k], MAX_BATCH, b->p->seed);
+        dsgd_layer_bench *lb =
+            dsgd_layer_bench_create(b->p->device, kinds[k], MAX_BATCH, b->p->seed);
         if (!all_ok(b, lb != NULL)) {
             dsgd_layer_bench_destroy(lb);
             snprintf(err, errlen, "--bench layers: out of memory for the %s layer",
@@ -296,10 +298,14 @@ static int bench_layers(bench_run *b, char *err, size_t errlen)
                 begin_rep(b, rep);
                 double t0 = dsgd_now(b->c);
                 dsgd_layer_bench_run(lb, batch, 0);
+                if (dsgd_layer_bench_wait(lb) != 0)
+                    rc = DSGD_EINVAL;
                 record_local(b, DSGD_EV_COMPUTE, fwd, t0, 0, dsgd_layer_bench_flops(lb, batch, 0),
                              batch);
                 t0 = dsgd_now(b->c);
                 dsgd_layer_bench_run(lb, batch, 1);
+                if (dsgd_layer_bench_wait(lb) != 0)
+                    rc = DSGD_EINVAL;
                 record_local(b, DSGD_EV_COMPUTE, bwd, t0, 0, dsgd_layer_bench_flops(lb, batch, 1),
                              batch);
             }

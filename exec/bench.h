@@ -40,6 +40,8 @@ typedef struct dsgd_bench_plan {
     const dsgd_dataset *data; /* for io */
     uint64_t seed;
     int quiet; /* no progress lines */
+    /* where the layers run (device.h; NULL: the CPU): dsgd-run --device */
+    const struct dsgd_device *device;
 } dsgd_bench_plan;
 
 /* The plan the flags of cfg ask for (--bench, --bench-reps,

@@ -25,6 +25,7 @@
 #include "core/progress.h"
 #include "core/report.h"
 #include "exec/bench.h"
+#include "exec/cuda/device_cuda.h"
 #include "exec/exec.h"
 
 #define EXIT_RUN_FAILED 1
@@ -147,7 +148,8 @@ static dsgd_comm *comm_create(const dsgd_config *cfg, int trace, int control, co
     return c;
 }
 
-static int run(const dsgd_config *cfg, const dsgd_algo *algo, const dsgd_dataset *data)
+static int run(const dsgd_config *cfg, const dsgd_algo *algo, const dsgd_dataset *data,
+               const dsgd_device *device)
 {
     const char *why = NULL;
     dsgd_comm *c = comm_create(cfg, cfg->trace[0] != '\0', dsgd_config_stops_early(cfg), &why);
@@ -161,7 +163,7 @@ static int run(const dsgd_config *cfg, const dsgd_algo *algo, const dsgd_dataset
     }
     dsgd_progress progress;
     dsgd_progress_init(&progress, cfg->quiet || dsgd_rank(c) != 0, "wall");
-    dsgd_job job = {cfg, data, algo, dsgd_progress_update, &progress, NULL};
+    dsgd_job job = {cfg, data, algo, dsgd_progress_update, &progress, .device = device};
     dsgd_result result;
     memset(&result, 0, sizeof result);
     result.status = dsgd_node_main(c, &job, &result);
@@ -195,9 +197,10 @@ static void bench_json(dsgd_comm *c, const dsgd_config *cfg, const dsgd_bench_pl
     printf("{\"backend\": \"exec\", \"bench\": \"%s\", \"ranks\": %d, \"hosts\": %d, "
            "\"cores_per_host\": %ld, \"hostname\": \"%s\", \"date\": \"%s\", \"reps\": %d, "
            "\"warmup\": %d, \"max_bytes\": %zu, \"idle\": \"%s\", \"allreduce\": \"%s\", "
-           "\"wall_s\": %.3f}\n",
+           "\"device\": \"%s\", \"gpu\": \"%s\", \"wall_s\": %.3f}\n",
            kinds, dsgd_size(c), dsgd_node_count(c), sysconf(_SC_NPROCESSORS_ONLN), host, date,
-           plan->reps, plan->warmup, plan->max_bytes, cfg->idle, cfg->allreduce, wall_s);
+           plan->reps, plan->warmup, plan->max_bytes, cfg->idle, cfg->allreduce, cfg->device,
+           dsgd_cuda_device_name(), wall_s);
 }
 
 /* dsgd-run --bench: the micro-benchmarks instead of training. */
@@ -221,6 +224,55 @@ static int run_bench(const dsgd_config *cfg, const dsgd_bench_plan *plan)
         bench_json(c, cfg, plan, dsgd_wall_seconds() - start);
     dsgd_exec_comm_destroy(c);
     return status;
+}
+
+/* Before MPI: --device cuda needs a build with CUDA and a GPU (every rank
+ * sees the same answer, so the first rank alone says it). */
+static int device_available(const dsgd_config *cfg)
+{
+    if (strcmp(cfg->device, "cpu") == 0)
+        return 0;
+    char err[256];
+    if (!dsgd_cuda_built())
+        return die(EXIT_BAD_INPUT,
+                   "--device %s: this dsgd-run was built without CUDA (configure with "
+                   "-DDSGD_CUDA=ON where the CUDA toolkit is)",
+                   cfg->device);
+    if (dsgd_cuda_device_count(err, sizeof err) == 0)
+        return die(EXIT_BAD_INPUT, "--device %s: %s", cfg->device, err);
+    return 0;
+}
+
+/* Under MPI: opens this rank's GPU for --device cuda (the GPU of index
+ * local rank mod GPUs, so ranks of a machine spread over its GPUs and share
+ * them when more) or cuda:N.  Gradients reach MPI through host memory:
+ * the models download them into the host vectors the algorithms reduce
+ * (core/stage.h), which the JSON says as comm_path.  Returns 0 or the exit
+ * status, the same on every rank. */
+static int open_device(dsgd_config *cfg, const dsgd_device **device)
+{
+    *device = NULL;
+    snprintf(cfg->comm_path, sizeof cfg->comm_path, "host");
+    if (strcmp(cfg->device, "cpu") == 0)
+        return 0;
+    MPI_Comm local;
+    int local_rank = 0;
+    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &local);
+    MPI_Comm_rank(local, &local_rank);
+    MPI_Comm_free(&local);
+    char err[256] = "";
+    int count = dsgd_cuda_device_count(err, sizeof err);
+    int ordinal = cfg->device[4] == ':' ? atoi(cfg->device + 5) : count ? local_rank % count : 0;
+    *device = count ? dsgd_cuda_device_open(ordinal, err, sizeof err) : NULL;
+    int ok = *device != NULL, all_ok = 0;
+    if (!ok)
+        fprintf(stderr, "dsgd-run: --device %s: %s\n", cfg->device, err);
+    MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    if (!all_ok)
+        return EXIT_BAD_INPUT;
+    snprintf(cfg->device, sizeof cfg->device, "cuda:%d", ordinal); /* rank 0's, in the JSON */
+    snprintf(cfg->comm_path, sizeof cfg->comm_path, "host-staged");
+    return 0;
 }
 
 /* Parses the flags, checks the inputs, runs under MPI. */
@@ -247,12 +299,22 @@ static int start(dsgd_config *cfg, int argc, char **argv)
         return die(EXIT_BAD_INPUT, "%s", err);
     }
     dsgd_model_set_threads(1);
+    if ((rc = device_available(cfg)) != 0) {
+        dsgd_data_close(&data);
+        return rc;
+    }
 
     prepare_idle(cfg);
     MPI_Init(&argc, &argv);
     /* what the library's allreduce is, for the JSON (dsgd-validate replays it) */
     snprintf(cfg->allreduce, sizeof cfg->allreduce, "%s", dsgd_exec_allreduce_algo());
-    int status = cfg->bench[0] ? run_bench(cfg, &plan) : run(cfg, algo, &data);
+    const dsgd_device *device = NULL;
+    int status = open_device(cfg, &device);
+    plan.device = device;
+    if (status == 0)
+        status = cfg->bench[0] ? run_bench(cfg, &plan) : run(cfg, algo, &data, device);
+    if (device)
+        dsgd_cuda_device_close();
     MPI_Finalize();
     dsgd_data_close(&data);
     return status;

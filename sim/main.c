@@ -702,7 +702,7 @@ static int simulate(dsgd_config *cfg, const dsgd_algo *algo, dsgd_dataset *data,
     }
     dsgd_progress progress;
     dsgd_progress_init(&progress, cfg->quiet, "simulated");
-    dsgd_job job = {cfg, data, algo, dsgd_progress_update, &progress, NULL};
+    dsgd_job job = {cfg, data, algo, dsgd_progress_update, &progress, NULL, NULL}; /* CPU device */
     dsgd_model descriptor; /* checked by dsgd_worker_check_config: builds */
     int shared = dsgd_worker_build_model(cfg, data, &descriptor, err, sizeof err) == 0;
     if (shared && !dsgd_model_executable(&descriptor))
