@@ -113,7 +113,8 @@ static const dsgd_option core_options[] = {
     {"coll-model", DSGD_OPT_STR, AT(coll_model), .def = "auto", .metavar = "MODEL", SIM,
      .help = "how collectives are simulated; 'list' prints them"},
     {"sweep", DSGD_OPT_STR, AT(sweep), .metavar = "nodes=N1,N2,..", SIM,
-     .help = "run one simulation per node count (in parallel), print a scaling table"},
+     .help = "run one simulation per node count (in parallel; under mpirun -np K the K processes "
+             "share the points), print a scaling table"},
     {"sweep-out", DSGD_OPT_STR, AT(sweep_out), .metavar = "FILE", SIM,
      .help = "write the sweep's table to FILE"},
     {"cost-profile", DSGD_OPT_STR, AT(cost_profile), .metavar = "FILE", SIM,
