@@ -16,6 +16,7 @@ struct dsgd_request {
     double t_post;
     long iter;
     double value; /* recorded with the event: the tag (p2p) or group size */
+    struct dsgd_request *prev, *next; /* the comm's live requests */
 };
 
 /* A backend may leave any slot NULL (comm.h, "Verbs a backend lacks"), as
@@ -144,22 +145,42 @@ int dsgd_recv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, dsgd_msg_
     return rc;
 }
 
+/* A request lives on the comm's list from its post to its completion, so
+ * that a rank killed with requests on its stack does not lose them. */
 static int new_request(dsgd_comm *c, dsgd_req_kind kind, int peer, size_t bytes, dsgd_request **req)
 {
     *req = malloc(sizeof **req);
     if (!*req)
         return DSGD_ENOMEM;
-    **req = (dsgd_request){
-        .kind = kind, .peer = peer, .bytes = (double)bytes, .t_post = dsgd_now(c), .iter = c->iter};
+    **req = (dsgd_request){.kind = kind,
+                           .peer = peer,
+                           .bytes = (double)bytes,
+                           .t_post = dsgd_now(c),
+                           .iter = c->iter,
+                           .next = c->live};
+    if (c->live)
+        c->live->prev = *req;
+    c->live = *req;
     return DSGD_OK;
+}
+
+static void drop_request(dsgd_comm *c, dsgd_request *r)
+{
+    if (r->prev)
+        r->prev->next = r->next;
+    else
+        c->live = r->next;
+    if (r->next)
+        r->next->prev = r->prev;
+    free(r);
 }
 
 /* Shared tail of isend/irecv/iallreduce: keep the request only if the
  * backend accepted the operation. */
-static int posted(int rc, dsgd_request **req)
+static int posted(dsgd_comm *c, int rc, dsgd_request **req)
 {
     if (rc != DSGD_OK) {
-        free(*req);
+        drop_request(c, *req);
         *req = NULL;
     }
     return rc;
@@ -174,7 +195,7 @@ int dsgd_isend(dsgd_comm *c, int dst, int tag, const void *buf, size_t bytes, ds
     if (rc != DSGD_OK)
         return rc;
     (*req)->value = tag;
-    return posted(c->ops->isend(c, dst, tag, buf, bytes, &(*req)->handle), req);
+    return posted(c, c->ops->isend(c, dst, tag, buf, bytes, &(*req)->handle), req);
 }
 
 int dsgd_irecv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, dsgd_request **req)
@@ -186,7 +207,7 @@ int dsgd_irecv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, dsgd_req
     if (rc != DSGD_OK)
         return rc;
     (*req)->value = tag;
-    return posted(c->ops->irecv(c, src, tag, buf, bytes, &(*req)->handle), req);
+    return posted(c, c->ops->irecv(c, src, tag, buf, bytes, &(*req)->handle), req);
 }
 
 /* A request completed at time `now` after blocking since t_block: record the
@@ -209,7 +230,7 @@ static void complete(dsgd_comm *c, dsgd_request *r, double t_block, int rc,
     c->iter = saved;
     if (now > t_block)
         record(c, DSGD_EV_WAIT, names[r->kind], t_block, now, 0, 0, peer, 0);
-    free(r);
+    drop_request(c, r);
 }
 
 int dsgd_wait(dsgd_comm *c, dsgd_request **req, dsgd_msg_info *info)
@@ -218,9 +239,13 @@ int dsgd_wait(dsgd_comm *c, dsgd_request **req, dsgd_msg_info *info)
     if (!req || !*req)
         return DSGD_EINVAL;
     if (c->ending) { /* released after the run (dsgd_hold): nothing completes any more */
-        if ((*req)->kind == DSGD_REQ_RECV)
+        if ((*req)->kind == DSGD_REQ_RECV) {
             dsgd_cancel(c, req);
-        free(*req);
+            return DSGD_ENETWORK;
+        }
+        if (c->ops->forget)
+            c->ops->forget(c, (*req)->handle);
+        drop_request(c, *req);
         *req = NULL;
         return DSGD_ENETWORK;
     }
@@ -250,9 +275,44 @@ int dsgd_cancel(dsgd_comm *c, dsgd_request **req)
     if (!req || !*req || (*req)->kind != DSGD_REQ_RECV)
         return DSGD_EINVAL;
     int rc = c->ops->cancel(c, (*req)->handle);
-    free(*req);
+    drop_request(c, *req);
     *req = NULL;
     return rc;
+}
+
+int dsgd_after_run(const dsgd_comm *c) { return c->ending; }
+
+void dsgd_comm_abandon(dsgd_comm *c)
+{
+    c->ending = 1;
+    if (c->release)
+        c->release(c, c->held);
+    dsgd_hold(c, NULL, NULL);
+    while (c->live) {
+        if (c->ops->forget)
+            c->ops->forget(c, c->live->handle);
+        drop_request(c, c->live);
+    }
+}
+
+void dsgd_comm_fini(dsgd_comm *c)
+{
+    free(c->scratch);
+    c->scratch = NULL;
+    c->scratch_bytes = 0;
+}
+
+/* c's scratch buffer, at least `bytes` long (NULL: out of memory). */
+static void *scratch(dsgd_comm *c, size_t bytes)
+{
+    if (c->scratch_bytes < bytes) {
+        void *grown = realloc(c->scratch, bytes);
+        if (!grown)
+            return NULL;
+        c->scratch = grown;
+        c->scratch_bytes = bytes;
+    }
+    return c->scratch;
 }
 
 int dsgd_test(dsgd_comm *c, dsgd_request **req, int *done, dsgd_msg_info *info)
@@ -283,13 +343,12 @@ int dsgd_waitany(dsgd_comm *c, dsgd_request **reqs, int n, int *index, dsgd_msg_
     REQUIRE(c, waitany);
     if (n <= 0 || !reqs || !index)
         return DSGD_EINVAL;
-    void **handles = malloc(sizeof *handles * (size_t)n);
-    int *position = malloc(sizeof *position * (size_t)n);
-    if (!handles || !position) {
-        free(handles);
-        free(position);
+    /* Both arrays in the comm's scratch: a rank killed in the wait would
+     * leak a malloc of its own. */
+    void **handles = scratch(c, (sizeof(void *) + sizeof(int)) * (size_t)n);
+    if (!handles)
         return DSGD_ENOMEM;
-    }
+    int *position = (int *)(handles + n);
     int live = 0;
     for (int i = 0; i < n; i++)
         if (reqs[i]) {
@@ -313,8 +372,6 @@ int dsgd_waitany(dsgd_comm *c, dsgd_request **reqs, int n, int *index, dsgd_msg_
             reqs[*index] = NULL;
         }
     }
-    free(handles);
-    free(position);
     return rc;
 }
 
@@ -426,7 +483,7 @@ int dsgd_iallreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count, dsgd_
     if (rc != DSGD_OK)
         return rc;
     (*req)->value = dsgd_group_size(c, g);
-    return posted(c->ops->iallreduce(c, g, buf, count, &(*req)->handle), req);
+    return posted(c, c->ops->iallreduce(c, g, buf, count, &(*req)->handle), req);
 }
 
 int dsgd_reduce(dsgd_comm *c, dsgd_group *g, int root, float *buf, size_t count)

@@ -127,8 +127,12 @@ int dsgd_wait(dsgd_comm *c, dsgd_request **req, dsgd_msg_info *info);
  * waiting (and --fail kills its victims), unwinding their stacks without
  * running any of their code.  release runs outside the rank, after the
  * run: it may free and withdraw receives (dsgd_cancel); a dsgd_wait there
- * fails at once with DSGD_ENETWORK, releasing its request. */
+ * fails at once with DSGD_ENETWORK, releasing its request; requests the
+ * program left posted are released after it (their buffers may go). */
 void dsgd_hold(dsgd_comm *c, void (*release)(dsgd_comm *c, void *held), void *held);
+/* 1 inside such a release: the run is over, nothing is in flight any more
+ * (a buffer a peer might still read during a run can be freed). */
+int dsgd_after_run(const dsgd_comm *c);
 /* Withdraws a receive from irecv that will never be waited for (a run
  * ending on an error) and sets *req to NULL: once it returns, nothing
  * lands in its buffer any more, which may be freed (MPI would otherwise

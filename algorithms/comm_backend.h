@@ -48,6 +48,10 @@ typedef struct dsgd_comm_ops {
     /* Withdraws a receive handle and releases it: nothing lands in its
      * buffer afterwards. */
     int (*cancel)(dsgd_comm *c, void *handle);
+    /* Releases a handle of any kind without completing it (optional):
+     * called only after the run, for requests a rank left posted when it
+     * ended without returning (killed by --fail, or at a stall). */
+    void (*forget)(dsgd_comm *c, void *handle);
     int (*probe)(dsgd_comm *c, int src, int tag, int *flag, dsgd_msg_info *info);
     int (*failed)(dsgd_comm *c, int rank);
     /* How many ranks have failed so far (optional): lets the wrapper skip
@@ -94,6 +98,20 @@ struct dsgd_comm {
     void (*release)(dsgd_comm *c, void *held);
     void *held;
     int ending;
+    /* Kept by the wrapper layer (comm.c): the requests posted and not yet
+     * complete, so that those of a rank that ended without returning are
+     * released (dsgd_comm_abandon); and a scratch buffer for waitany, held
+     * here rather than on the rank's stack or in a malloc it may never free. */
+    struct dsgd_request *live;
+    void *scratch;
+    size_t scratch_bytes;
 };
+
+/* A rank ended without its program returning (its stack is gone): release
+ * what the program held (dsgd_hold), then every request still posted. */
+void dsgd_comm_abandon(dsgd_comm *c);
+/* Frees what the wrapper layer keeps for c; the backend calls it once the
+ * rank is over, whether it returned or not. */
+void dsgd_comm_fini(dsgd_comm *c);
 
 #endif

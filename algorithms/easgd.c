@@ -94,11 +94,12 @@ static int easgd_drain(dsgd_node *n, dsgd_comm *c)
     dsgd_vec *d = n->state;
     dsgd_worker *w = &n->w;
     int rc = dsgd_ps_exchange(c, &n->l, DSGD_PS_DONE, w->done, &w->params, d, NULL, NULL);
-    dsgd_group *live = NULL; /* the workers that have not failed */
-    if (rc == DSGD_OK && (rc = dsgd_group_survivors(c, w->eval_group, &live)) == DSGD_OK)
-        rc = dsgd_worker_spread(w, c, live ? live : w->eval_group, &n->out->spread);
-    if (live)
-        dsgd_group_free(c, live);
+    /* the workers that have not failed (w->survivors: freed with the node
+     * should the rank end in the spread's collectives) */
+    if (rc == DSGD_OK && (rc = dsgd_group_survivors(c, w->eval_group, &w->survivors)) == DSGD_OK)
+        rc = dsgd_worker_spread(w, c, w->survivors ? w->survivors : w->eval_group, &n->out->spread);
+    dsgd_group_free(c, w->survivors);
+    w->survivors = NULL;
     w->measure_spread = 0;
     dsgd_vec_copy(&w->params, d);
     return rc;

@@ -183,10 +183,13 @@ static void gossip_stop(dsgd_node *n, dsgd_comm *c)
      * memory. */
     if (s->listener.req)
         dsgd_cancel(c, &s->listener.req);
+    free(s->listener.done);
     /* A push still in flight may still be read from out by its peer (MPI
      * copies it when the peer matches it, maybe as that peer withdraws its
-     * own receive): out stays allocated, the failing process ends soon. */
-    if (s->send)
+     * own receive): out stays allocated, the failing process ends soon.
+     * After the run (a simulated rank killed with a push in flight)
+     * nobody reads it any more. */
+    if (s->send && !dsgd_after_run(c))
         dsgd_vec_free(&s->in);
     else
         dsgd_vec_free_all(&s->in, &s->out, NULL);

@@ -64,7 +64,7 @@ int dsgd_listener_poll(dsgd_listener *ls, dsgd_comm *c)
 static int coordinate(dsgd_listener *ls, dsgd_comm *c, const dsgd_layout *l)
 {
     int me = dsgd_rank(c), rc = DSGD_OK;
-    unsigned char *done = calloc((size_t)dsgd_size(c), 1);
+    unsigned char *done = ls->done = calloc((size_t)dsgd_size(c), 1);
     if (!done)
         return DSGD_ENOMEM;
     double word;
@@ -99,6 +99,7 @@ static int coordinate(dsgd_listener *ls, dsgd_comm *c, const dsgd_layout *l)
             rc = dsgd_forgive(c, dsgd_send(c, r, ls->ctrl_tag, &stop, sizeof stop), r);
     }
     free(done);
+    ls->done = NULL;
     return rc;
 }
 

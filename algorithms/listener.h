@@ -30,6 +30,10 @@ typedef struct dsgd_listener {
     void *ctx;
     dsgd_request *req; /* the posted receive */
     int closed;        /* our own zero-byte message came through */
+    /* The coordinator's marks of the workers done, while it coordinates
+     * (here, not on its stack: the owner frees it should the rank end
+     * there). */
+    unsigned char *done;
 } dsgd_listener;
 
 /* Posts the listener's receive (fields above set by the caller). */

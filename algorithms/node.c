@@ -48,9 +48,12 @@ typedef struct held_node {
 static void node_free(held_node *h, dsgd_comm *c)
 {
     dsgd_node *n = &h->n;
+    if (n->run_free)
+        n->run_free(n->run_state);
     if (h->algo->stop && (n->state || !h->algo->state_size))
         h->algo->stop(n, c);
     free(n->state);
+    dsgd_group_free(c, n->w.survivors);
     dsgd_worker_free(&n->w);
     dsgd_layout_free(&n->l, c);
     free(h);

@@ -19,6 +19,11 @@ struct dsgd_node {
     const void *opt; /* the variant's options struct (its component's) */
     void *state;     /* the variant's own state: algo->state_size bytes, zeroed */
     dsgd_result *out;
+    /* What a role's run holds while it runs (a server's buffers), and its
+     * free: released with the node should the rank end inside the run
+     * (dsgd_hold).  The run sets them, and clears them when it frees. */
+    void *run_state;
+    void (*run_free)(void *run_state);
 };
 
 /* The node program of job->algo (a dsgd_node_program). */

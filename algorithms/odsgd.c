@@ -122,8 +122,12 @@ static int odsgd_drain(dsgd_node *n, dsgd_comm *c)
 static void odsgd_stop(dsgd_node *n, dsgd_comm *c)
 {
     odsgd_state *s = n->state;
-    if (s->pending && s->pulls) /* a failed run: complete what is posted */
-        dsgd_ps_wait_all(c, s->pulls, n->l.n_servers);
+    /* A failed run may leave pulls posted (a push failed after them, or a
+     * pending one was never waited for): withdraw them before their
+     * buffers go. */
+    for (int i = 0; s->pulls && i < n->l.n_servers; i++)
+        if (s->pulls[i])
+            dsgd_cancel(c, &s->pulls[i]);
     free(s->pulls);
     dsgd_vec_free_all(&s->global, &s->then, NULL);
 }

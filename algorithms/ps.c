@@ -317,21 +317,52 @@ static int ps_serve_one(dsgd_node *n, dsgd_comm *c, ps_inbox *b, ps_outbox *o, i
     return rc;
 }
 
+/* What a server's run holds, on the heap and registered with the node
+ * (run_state): a rank killed inside the run loses its stack, not these. */
+typedef struct ps_async_run {
+    dsgd_request **reqs; /* [3W] */
+    ps_inbox b;
+    ps_outbox o;
+} ps_async_run;
+
+static void ps_async_run_free(void *p)
+{
+    ps_async_run *run = p;
+    ps_inbox_free(&run->b);
+    ps_outbox_free(&run->o);
+    free(run->reqs);
+    free(run);
+}
+
+/* Registers run (freed with free_run) with the node, or unregisters and
+ * frees it (run NULL). */
+static void hold_run(dsgd_node *n, void *run, void (*free_run)(void *))
+{
+    if (!run && n->run_free)
+        n->run_free(n->run_state);
+    n->run_state = run;
+    n->run_free = run ? free_run : NULL;
+}
+
 int dsgd_ps_serve_async(dsgd_node *n, dsgd_comm *c, const dsgd_vec *shard, dsgd_ps_handler handle,
                         void *ctx)
 {
     const dsgd_layout *l = &n->l;
     const dsgd_ps_options *opt = n->opt;
     int W = l->n_workers;
+    ps_async_run *run = calloc(1, sizeof *run);
+    if (!run)
+        return DSGD_ENOMEM;
+    hold_run(n, run, ps_async_run_free);
     /* One waitany over every request: [0, W) the receives, [W, 3W) the replies. */
-    dsgd_request **reqs = calloc(3 * (size_t)W, sizeof *reqs);
-    ps_inbox b = {0};
-    ps_outbox o = {0};
+    dsgd_request **reqs = run->reqs = calloc(3 * (size_t)W, sizeof *reqs);
+    ps_inbox *b = &run->b;
+    ps_outbox *o = &run->o;
     int rc = reqs ? DSGD_OK : DSGD_ENOMEM;
-    if (rc == DSGD_OK && (rc = ps_inbox_init(&b, W, opt->inflow, shard, reqs)) == DSGD_OK)
-        rc = ps_outbox_init(&o, W, opt->outflow, shard, reqs + W);
+    if (rc == DSGD_OK && (rc = ps_inbox_init(b, W, opt->inflow, shard, reqs)) == DSGD_OK)
+        rc = ps_outbox_init(o, W, opt->outflow, shard, reqs + W);
     for (int i = 0; rc == DSGD_OK && i < W; i++)
-        rc = ps_post_header(c, l, &b, i);
+        rc = ps_post_header(c, l, b, i);
     /* Until every worker has said done or failed and every reply has gone:
      * a failed worker's receives and sends fail (dsgd_forgive) and the
      * others go on. */
@@ -345,22 +376,20 @@ int dsgd_ps_serve_async(dsgd_node *n, dsgd_comm *c, const dsgd_vec *shard, dsgd_
         if (k < 0)
             break;
         if (k >= W) { /* a reply's send */
-            rc = ps_outbox_done(c, l, &o, k - W, rc);
+            rc = ps_outbox_done(c, l, o, k - W, rc);
             continue;
         }
         if (rc != DSGD_OK) { /* died before its header or whole shard came */
             if ((rc = dsgd_forgive(c, rc, dsgd_layout_worker(l, k))) == DSGD_OK)
-                rc = ps_release(c, l, &b, k);
+                rc = ps_release(c, l, b, k);
             continue;
         }
-        if (b.buf_of[k] < 0 && ((int)b.hdr[k].kind & DSGD_PS_PUSH))
-            rc = ps_post_data(c, l, &b, k);
+        if (b->buf_of[k] < 0 && ((int)b->hdr[k].kind & DSGD_PS_PUSH))
+            rc = ps_post_data(c, l, b, k);
         else
-            rc = ps_serve_one(n, c, &b, &o, k, handle, ctx);
+            rc = ps_serve_one(n, c, b, o, k, handle, ctx);
     }
-    ps_inbox_free(&b);
-    ps_outbox_free(&o);
-    free(reqs);
+    hold_run(n, NULL, NULL);
     dsgd_set_iter(c, -1);
     return rc;
 }
@@ -373,6 +402,22 @@ dsgd_sgd dsgd_ps_shard_opt(const dsgd_worker *w, size_t off, size_t len, long it
     return opt;
 }
 
+typedef struct ps_sync_run {
+    int W;
+    dsgd_vec *in;        /* [W] the pushes */
+    dsgd_request **reqs; /* [W] */
+} ps_sync_run;
+
+static void ps_sync_run_free(void *p)
+{
+    ps_sync_run *run = p;
+    for (int i = 0; run->in && i < run->W; i++)
+        dsgd_vec_free(&run->in[i]);
+    free(run->in);
+    free(run->reqs);
+    free(run);
+}
+
 int dsgd_ps_serve_sync(dsgd_node *n, dsgd_comm *c)
 {
     dsgd_worker *w = &n->w;
@@ -382,8 +427,13 @@ int dsgd_ps_serve_sync(dsgd_node *n, dsgd_comm *c)
     int W = l->n_workers, phantom = dsgd_vec_is_phantom(&w->params);
     dsgd_vec shard = dsgd_vec_view(&w->params, off, len);
     dsgd_vec sum = dsgd_vec_view(&w->grad, off, len);
-    dsgd_vec *in = calloc((size_t)W, sizeof *in);
-    dsgd_request **reqs = calloc((size_t)W, sizeof *reqs);
+    ps_sync_run *run = calloc(1, sizeof *run);
+    if (!run)
+        return DSGD_ENOMEM;
+    hold_run(n, run, ps_sync_run_free);
+    run->W = W;
+    dsgd_vec *in = run->in = calloc((size_t)W, sizeof *in);
+    dsgd_request **reqs = run->reqs = calloc((size_t)W, sizeof *reqs);
     int rc = in && reqs ? DSGD_OK : DSGD_ENOMEM;
     for (int i = 0; rc == DSGD_OK && i < W; i++)
         if (dsgd_vec_alloc(&in[i], len, phantom) != 0)
@@ -414,9 +464,6 @@ int dsgd_ps_serve_sync(dsgd_node *n, dsgd_comm *c)
         rc = rc ? rc : r;
     }
     dsgd_set_iter(c, -1);
-    for (int i = 0; in && i < W; i++)
-        dsgd_vec_free(&in[i]);
-    free(in);
-    free(reqs);
+    hold_run(n, NULL, NULL);
     return rc;
 }

@@ -232,8 +232,8 @@ int dsgd_worker_spread(dsgd_worker *w, dsgd_comm *c, dsgd_group *group, double *
     if (dsgd_vec_is_phantom(&w->params))
         return DSGD_OK;
     double t0 = dsgd_now(c);
-    dsgd_vec mean;
-    if (dsgd_vec_alloc(&mean, w->params.len, 0) != 0)
+    dsgd_vec mean = {w->scratch = malloc(sizeof(float) * w->params.len), w->params.len};
+    if (!mean.data)
         return DSGD_ENOMEM;
     dsgd_vec_copy(&mean, &w->params);
     int n = dsgd_group_size(c, group);
@@ -246,7 +246,8 @@ int dsgd_worker_spread(dsgd_worker *w, dsgd_comm *c, dsgd_group *group, double *
     float total = (float)sq;
     if (rc == DSGD_OK)
         rc = dsgd_allreduce(c, group, &total, 1);
-    dsgd_vec_free(&mean);
+    free(w->scratch);
+    w->scratch = NULL;
     *spread = sqrt((double)total / n);
     dsgd_record(c, DSGD_EV_EVAL, "spread", t0, *spread);
     return rc;
@@ -573,15 +574,16 @@ int dsgd_worker_ready(dsgd_worker *w, dsgd_comm *c, int status, dsgd_result *out
 
 int dsgd_worker_finish(dsgd_worker *w, dsgd_comm *c, dsgd_result *out)
 {
-    dsgd_group *live; /* without the workers that failed (asynchronous variants go on) */
-    int rc = dsgd_group_survivors(c, w->eval_group, &live);
+    /* without the workers that failed (asynchronous variants go on) */
+    int rc = dsgd_group_survivors(c, w->eval_group, &w->survivors);
+    dsgd_group *live = w->survivors;
     dsgd_group *g = live ? live : w->eval_group;
     if (rc == DSGD_OK && w->measure_spread)
         rc = dsgd_worker_spread(w, c, g, &out->spread);
     if (rc == DSGD_OK)
         rc = dsgd_worker_evaluate(w, c, g, out);
-    if (live)
-        dsgd_group_free(c, live);
+    dsgd_group_free(c, live);
+    w->survivors = NULL;
     out->first_loss = w->first_loss;
     out->params_norm = dsgd_vec_is_phantom(&w->params) ? NAN : dsgd_vec_norm2(&w->params);
     return rc;

@@ -48,6 +48,9 @@ typedef struct dsgd_worker {
     /* A temporary of a collective in progress, freed with the worker: a
      * rank ended inside the collective (a stall, --fail) does not leak it. */
     void *scratch;
+    /* The final evaluation's group of survivors while it runs (the node
+     * frees it with the worker, for the same reason). */
+    dsgd_group *survivors;
 } dsgd_worker;
 
 /* Checks, before any rank starts, what dsgd_worker_init would reject in the

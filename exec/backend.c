@@ -646,6 +646,7 @@ void dsgd_exec_comm_destroy(dsgd_comm *c)
         MPI_Win_free(&s->control);
     }
     dsgd_trace_free(&s->trace);
+    dsgd_comm_fini(&s->comm);
     free(s->scratch);
     free(s->node);
     free(s);

@@ -139,6 +139,7 @@ static const dsgd_comm_ops sim_ops = {
     .isend = sim_user_isend,
     .irecv = sim_user_irecv,
     .cancel = sim_user_cancel,
+    .forget = sim_user_forget,
     .wait = sim_user_wait,
     .test = sim_user_test,
     .waitany = sim_user_waitany,
@@ -730,11 +731,16 @@ void dsgd_sim_world_destroy(dsgd_sim_world *w)
     for (int i = 0; i < w->n; i++) {
         dsgd_trace_free(&w->traces[i]);
         sim_ports_free(&w->ranks[i]);
+        dsgd_comm_fini(&w->ranks[i].comm);
+        free(w->ranks[i].wait_scratch);
     }
     sim_flow_free(w);
     free(w->traces);
     free(w->node);
     free(w->dead);
+    for (int i = 0; w->markers && i < w->n_dead; i++)
+        free(w->markers[i]);
+    free(w->markers);
     free(w->dead_list);
     free(w->ranks);
     free(w);
@@ -816,11 +822,8 @@ void dsgd_sim_launch(dsgd_sim_world *w, dsgd_node_program program, const dsgd_jo
         dsgd_comm *c = &w->ranks[i].comm;
         if (!results[i].finished)
             sim_release_sends(&w->ranks[i]);
-        if (!results[i].finished && c->release) {
-            c->ending = 1;
-            c->release(c, c->held);
-            dsgd_hold(c, NULL, NULL);
-        }
+        if (!results[i].finished)
+            dsgd_comm_abandon(c);
     }
 }
 

@@ -92,6 +92,7 @@ typedef struct sim_request {
     void *buf;
     size_t cap;
     int done, status; /* allreduce: set by its helper actor */
+    void *job;        /* allreduce: the helper's, until it is done */
 } sim_request;
 
 static sg_mailbox_t user_mailbox(int dst, int tag)
@@ -101,15 +102,14 @@ static sg_mailbox_t user_mailbox(int dst, int tag)
     return sg_mailbox_by_name(name);
 }
 
-/* Sends the marker of dead rank `dead` to rank dst's port for `tag`, from
- * the calling actor (detached, no payload). */
-static void put_marker(int dst, int tag, int dead)
+static void keep_marker(void *m) { (void)m; /* the world's (sim_msg_free) */ }
+
+/* Sends the marker of the i-th dead rank to rank dst's port for `tag`,
+ * from the calling actor (detached, no payload). */
+static void put_marker(dsgd_sim_world *w, int dst, int tag, int i)
 {
-    sim_msg *m = sim_msg_new(dead, tag, NULL, 0);
-    if (!m)
-        return; /* out of memory: a receive from the dead rank may then stall */
-    m->marker = 1;
-    sg_comm_detach(sg_mailbox_put_init(user_mailbox(dst, tag), m, 0), free);
+    if (w->markers && w->markers[i]) /* else out of memory: a receive from the dead rank may then stall */
+        sg_comm_detach(sg_mailbox_put_init(user_mailbox(dst, tag), w->markers[i], 0), keep_marker);
 }
 
 static sim_port *port_of(sim_rank *r, int tag)
@@ -124,7 +124,7 @@ static sim_port *port_of(sim_rank *r, int tag)
     p->next = r->ports;
     r->ports = p;
     for (int i = 0; i < r->world->n_dead; i++) /* behind all they ever sent here */
-        put_marker(r->comm.rank, tag, r->world->dead_list[i]);
+        put_marker(r->world, r->comm.rank, tag, i);
     return p;
 }
 
@@ -196,7 +196,7 @@ static int release(sim_port *p)
         if (t->payload && rc == DSGD_OK)
             rc = enqueue(p, t->payload);
         else
-            free(t->payload); /* out of memory: the message is lost */
+            sim_msg_free(t->payload); /* out of memory: the message is lost */
         t->next = p->pool;
         p->pool = t;
     }
@@ -303,7 +303,7 @@ static int try_receive(sim_rank *r, sim_request *q, int *done, dsgd_msg_info *in
         if (info)
             *info = (dsgd_msg_info){m->src, q->tag, 0};
         XBT_VERB("rank %d: failure notice of rank %d (tag %d)", r->comm.rank, m->src, q->tag);
-        free(m);
+        sim_msg_free(m);
         return DSGD_EFAILED;
     }
     if (!m && q->src != DSGD_ANY_SOURCE && seen_dead(p, q->src)) {
@@ -397,7 +397,8 @@ static void watch(sim_rank *r, sim_transfer *t)
  * post; it resumes at the simulated time of the first of them.  A
  * transfer stays watched until it lands, even when the rank has moved on:
  * waiting for it again, the rank sleeps on its semaphore too. */
-static int block(sim_rank *r, sim_transfer **t, int n, sim_request **allreduces, int m)
+static int block(sim_rank *r, sim_transfer **t, int n, sim_request **allreduces, int m,
+                 sg_comm_t *comms)
 {
     int watched = 0;
     for (int i = 0; i < n; i++)
@@ -405,13 +406,9 @@ static int block(sim_rank *r, sim_transfer **t, int n, sim_request **allreduces,
     if (m == 0 && !watched) {
         if (n == 1)
             return landed(t[0], sg_comm_wait(t[0]->comm));
-        sg_comm_t *comms = malloc(sizeof *comms * (size_t)n);
-        if (!comms)
-            return DSGD_ENOMEM;
         for (int i = 0; i < n; i++)
             comms[i] = t[i]->comm;
         ssize_t which = sg_comm_wait_any(comms, (size_t)n);
-        free(comms);
         return which < 0 ? DSGD_ENETWORK : landed(t[which], SG_OK);
     }
     if (!r->wake && !(r->wake = sg_sem_init(0)))
@@ -462,9 +459,20 @@ static int pending_on(sim_rank *r, sim_request *q, sim_transfer **t, int *n, sim
 int sim_user_waitany(dsgd_comm *c, void **handles, int n, int *index, dsgd_msg_info *info)
 {
     sim_rank *r = sim_self(c);
-    sim_transfer **transfers = malloc(sizeof *transfers * (size_t)n);
-    sim_request **allreduces = malloc(sizeof *allreduces * (size_t)n);
-    int rc = transfers && allreduces ? DSGD_OK : DSGD_ENOMEM, blocked = 0, polls = 0;
+    /* The arrays live in the rank (wait_scratch): killed in this wait, the
+     * rank could not free a malloc of its own. */
+    size_t need = (sizeof(sim_transfer *) + sizeof(sim_request *) + sizeof(sg_comm_t)) * (size_t)n;
+    if (r->wait_scratch_bytes < need) {
+        void *grown = realloc(r->wait_scratch, need);
+        if (!grown)
+            return DSGD_ENOMEM;
+        r->wait_scratch = grown;
+        r->wait_scratch_bytes = need;
+    }
+    sim_transfer **transfers = r->wait_scratch;
+    sim_request **allreduces = (sim_request **)(transfers + n);
+    sg_comm_t *comms = (sg_comm_t *)(allreduces + n);
+    int rc = DSGD_OK, blocked = 0, polls = 0;
     double t_start = simgrid_get_clock();
     /* Under --waits polled, a wait for sends alone is not delayed: a real
      * small send is eager and done at the first poll, which SimGrid's
@@ -481,11 +489,9 @@ int sim_user_waitany(dsgd_comm *c, void **handles, int n, int *index, dsgd_msg_i
         for (int i = 0; i < n && rc == DSGD_OK; i++)
             rc = pending_on(r, handles[i], transfers, &k, allreduces, &m);
         if (rc == DSGD_OK)
-            rc = block(r, transfers, k, allreduces, m);
+            rc = block(r, transfers, k, allreduces, m, comms);
         blocked = 1;
     }
-    free(transfers);
-    free(allreduces);
     if (rc == DSGD_OK && blocked && polls)
         sim_polled(r, t_start);
     return rc;
@@ -501,6 +507,22 @@ int sim_user_cancel(dsgd_comm *c, void *handle)
         p->wanted--;
     free(q);
     return DSGD_OK;
+}
+
+/* After the run, for a request of a rank that ended without returning: no
+ * actor runs any more, so what its transfer or helper held can go. */
+void sim_user_forget(dsgd_comm *c, void *handle)
+{
+    sim_request *q = handle;
+    switch (q->kind) {
+    case DSGD_REQ_RECV: sim_user_cancel(c, q); return;
+    case DSGD_REQ_SEND:
+        if (q->send.comm) /* the reference put_async gave us (a killed watcher kept it) */
+            sg_comm_unref(q->send.comm);
+        break;
+    case DSGD_REQ_ALLREDUCE: free(q->job); break; /* its helper was killed */
+    }
+    free(q);
 }
 
 int sim_user_wait(dsgd_comm *c, void *handle, dsgd_msg_info *info)
@@ -582,6 +604,7 @@ static void iallreduce_main(int argc, char **argv)
     sim_rank *r = sim_self(job->c);
     job->q->status = sim_allreduce_tagged(job->c, job->g, job->buf, job->count, job->tag);
     job->q->done = 1; /* the rank may free q from here on */
+    job->q->job = NULL;
     free(job);
     wake(r);
 }
@@ -602,6 +625,7 @@ int sim_user_iallreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count, v
     long tag = SIM_TAG_IALLREDUCE_BASE + (r->iallreduce_seq++ % SIM_TAG_IALLREDUCE_SPAN);
     *job = (iallreduce_job){q, c, g, buf, count, tag};
     q->kind = DSGD_REQ_ALLREDUCE;
+    q->job = job;
     sg_actor_t helper = sg_actor_init("iallreduce", r->host);
     sg_actor_set_data(helper, job);
     sg_actor_start(helper, iallreduce_main, 0, NULL);
@@ -619,7 +643,7 @@ static void sink_main(int argc, char **argv)
         void *m = NULL;
         if (sg_comm_wait(sg_mailbox_get_async(mailbox, &m)) == SG_OK) {
             sim_msg_take(m);
-            free(m);
+            sim_msg_free(m);
         }
     }
 }
@@ -628,11 +652,16 @@ void sim_announce_failure(dsgd_sim_world *w, int dead)
 {
     if (w->dead[dead])
         return;
+    if (!w->markers)
+        w->markers = calloc((size_t)w->n, sizeof *w->markers);
+    int i = w->n_dead;
+    if (w->markers && (w->markers[i] = sim_msg_new(dead, 0, NULL, 0)))
+        w->markers[i]->marker = 1;
     w->dead[dead] = 1;
     w->dead_list[w->n_dead++] = dead;
     for (int r = 0; r < w->n; r++)
         for (sim_port *p = w->dead[r] ? NULL : w->ranks[r].ports; p; p = p->next)
-            put_marker(r, p->tag, dead);
+            put_marker(w, r, p->tag, i);
     for (sim_port *p = w->ranks[dead].ports; p; p = p->next) {
         sg_actor_t sink = sg_actor_init("sink", w->ranks[dead].host);
         sg_actor_set_data(sink, user_mailbox(dead, p->tag));
@@ -654,7 +683,7 @@ void sim_ports_free(sim_rank *r)
              * and the message, if one came that nobody received. */
             if (!t->landed && t->comm)
                 sg_comm_unref(t->comm);
-            free(t->payload);
+            sim_msg_free(t->payload);
             free(t);
         }
         for (sim_transfer *t = p->pool, *next; t; t = next) {
@@ -663,7 +692,7 @@ void sim_ports_free(sim_rank *r)
         }
         for (queued *q = p->head, *next; q; q = next) {
             next = q->next;
-            free(q->msg);
+            sim_msg_free(q->msg);
             free(q);
         }
         free(p);

@@ -67,6 +67,12 @@ int sim_send_wait(sim_rank *r, sg_comm_t comm)
     return ok ? DSGD_OK : DSGD_ENETWORK;
 }
 
+void sim_msg_free(sim_msg *m)
+{
+    if (m && !m->marker)
+        free(m);
+}
+
 void sim_msg_take(sim_msg *m)
 {
     if (!m || !m->owner)
@@ -124,7 +130,7 @@ int sim_deliver(sim_msg *m, void *buf, size_t cap, sim_land land, dsgd_msg_info 
         for (size_t i = 0; i < m->bytes / sizeof(float); i++)
             dst[i] += m->data[i];
     }
-    free(m);
+    sim_msg_free(m);
     return rc;
 }
 

@@ -41,6 +41,8 @@ typedef struct sim_rank {
     const dsgd_job *job;
     dsgd_node_program program;
     sim_port *ports;     /* user point-to-point, one per tag received on */
+    void *wait_scratch;  /* match.c's waitany arrays (a killed rank cannot free a malloc) */
+    size_t wait_scratch_bytes;
     sg_actor_t actor;    /* the rank's actor (valid while it runs) */
     long iallreduce_seq; /* non-blocking allreduces started */
     double mem_bw_Bps;   /* memory-bound work: the host's mem_bw, else the cost profile's */
@@ -182,6 +184,10 @@ struct dsgd_sim_world {
     unsigned char *dead; /* dead[r]: --fail killed rank r (failure notices in match.c) */
     int *dead_list;      /* the killed ranks, in order */
     int n_dead;
+    /* markers[i]: the failure marker of dead_list[i] (match.c), one shared
+     * message that every port gets and none frees: one still in flight
+     * when the run ends is nobody's to free but the world's. */
+    struct sim_msg **markers;
     /* The control plane (comm.h): outside the simulated network.  Actors
      * run one at a time, so a read-then-write is atomic. */
     long control;
@@ -214,6 +220,8 @@ int sim_send_wait(sim_rank *r, sg_comm_t comm);
 /* A receiver got m (NULL: nothing): its sender no longer lists it, so
  * only the receiver frees it. */
 void sim_msg_take(sim_msg *m);
+/* Frees a message, unless it is a failure marker (the world's). */
+void sim_msg_free(sim_msg *m);
 /* Frees the messages of r's sends that never ended (r was killed). */
 void sim_release_sends(sim_rank *r);
 int sim_send(sim_rank *r, int dst, long tag, const void *buf, size_t bytes);
@@ -248,6 +256,7 @@ int sim_user_isend(dsgd_comm *c, int dst, int tag, const void *buf, size_t bytes
 int sim_user_irecv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, void **handle);
 int sim_user_wait(dsgd_comm *c, void *handle, dsgd_msg_info *info);
 int sim_user_cancel(dsgd_comm *c, void *handle);
+void sim_user_forget(dsgd_comm *c, void *handle);
 int sim_user_test(dsgd_comm *c, void *handle, int *done, dsgd_msg_info *info);
 int sim_user_waitany(dsgd_comm *c, void **handles, int n, int *index, dsgd_msg_info *info);
 int sim_user_probe(dsgd_comm *c, int src, int tag, int *flag, dsgd_msg_info *info);
