@@ -83,6 +83,18 @@ for n in 256 1024 4096 16384 32768 65536; do
       }'
   done
 done
+# The largest size again on a non-blocking switch (gen flat): SimGrid
+# loads a flat cluster in linear time, so the difference is what loading
+# the fat tree costs (FatTreeZone tests every switch of the level above
+# for each host and switch).
+if [ "$max_nodes" -ge 65536 ]; then
+  platforms/gen flat 65536 > "$tmp/flat65536.xml"
+  json=$(run flow 65536 "$tmp/flat65536.xml" $iters)
+  [ -n "$json" ] && awk -v w="$(field "$json" wall_s)" -v r="$(field "$json" peak_rss_mb)" \
+    -v t="$(field "$json" iter_time_s)" 'BEGIN {
+      printf "%-8s %6d %10.2f %16s %10.0f %9.1f %16.6f  (flat switch)\n", "flow", 65536, w, "-", r,
+        r * 1024 / 65536, t }'
+fi
 echo
 echo "simulated iteration time, flow / message model:"
 for n in 256 1024; do
