@@ -732,7 +732,8 @@ void dsgd_sim_world_destroy(dsgd_sim_world *w)
         dsgd_trace_free(&w->traces[i]);
         sim_ports_free(&w->ranks[i]);
         dsgd_comm_fini(&w->ranks[i].comm);
-        free(w->ranks[i].wait_scratch);
+        free(w->ranks[i].wait_scratch.p);
+        free(w->ranks[i].coll_scratch.p);
     }
     sim_flow_free(w);
     free(w->traces);

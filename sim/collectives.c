@@ -202,13 +202,10 @@ static int tree_allreduce(sim_rank *r, const sim_members *m, float *buf, size_t 
 static int hierarchical_allreduce(sim_rank *r, const sim_members *m, float *buf, size_t count)
 {
     const int *node = r->world->node;
-    int *local = malloc(sizeof *local * (size_t)m->n);
-    int *leaders = malloc(sizeof *leaders * (size_t)m->n);
-    if (!local || !leaders) {
-        free(local);
-        free(leaders);
+    int *local = sim_scratch_get(r, 2 * sizeof *local * (size_t)m->n);
+    if (!local)
         return DSGD_ENOMEM;
-    }
+    int *leaders = local + m->n;
     int my_node = node[world_rank(m, m->me)];
     sim_members in_node = {0, -1, m->tag, local}, across = {0, -1, m->tag, leaders};
     for (int i = 0; i < m->n; i++) {
@@ -231,8 +228,6 @@ static int hierarchical_allreduce(sim_rank *r, const sim_members *m, float *buf,
         rc = ring_allreduce(r, &across, buf, count);
     if (rc == DSGD_OK)
         rc = tree_bcast(r, &in_node, 0, buf, count * sizeof(float));
-    free(local);
-    free(leaders);
     return rc;
 }
 

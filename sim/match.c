@@ -454,6 +454,19 @@ static int pending_on(sim_rank *r, sim_request *q, sim_transfer **t, int *n, sim
     return DSGD_OK;
 }
 
+/* s's memory, grown to at least `bytes` (NULL: out of memory). */
+static void *scratch_grow(sim_scratch *s, size_t bytes)
+{
+    if (s->bytes < bytes) {
+        void *grown = realloc(s->p, bytes);
+        if (!grown)
+            return NULL;
+        s->p = grown;
+        s->bytes = bytes;
+    }
+    return s->p;
+}
+
 /* Waits for whichever of the requests completes first, whatever their
  * kinds (of those complete when it looks, the lowest index). */
 int sim_user_waitany(dsgd_comm *c, void **handles, int n, int *index, dsgd_msg_info *info)
@@ -461,15 +474,10 @@ int sim_user_waitany(dsgd_comm *c, void **handles, int n, int *index, dsgd_msg_i
     sim_rank *r = sim_self(c);
     /* The arrays live in the rank (wait_scratch): killed in this wait, the
      * rank could not free a malloc of its own. */
-    size_t need = (sizeof(sim_transfer *) + sizeof(sim_request *) + sizeof(sg_comm_t)) * (size_t)n;
-    if (r->wait_scratch_bytes < need) {
-        void *grown = realloc(r->wait_scratch, need);
-        if (!grown)
-            return DSGD_ENOMEM;
-        r->wait_scratch = grown;
-        r->wait_scratch_bytes = need;
-    }
-    sim_transfer **transfers = r->wait_scratch;
+    sim_transfer **transfers = scratch_grow(
+        &r->wait_scratch, (sizeof(sim_transfer *) + sizeof(sim_request *) + sizeof(sg_comm_t)) * (size_t)n);
+    if (!transfers)
+        return DSGD_ENOMEM;
     sim_request **allreduces = (sim_request **)(transfers + n);
     sg_comm_t *comms = (sg_comm_t *)(allreduces + n);
     int rc = DSGD_OK, blocked = 0, polls = 0;
@@ -520,7 +528,11 @@ void sim_user_forget(dsgd_comm *c, void *handle)
         if (q->send.comm) /* the reference put_async gave us (a killed watcher kept it) */
             sg_comm_unref(q->send.comm);
         break;
-    case DSGD_REQ_ALLREDUCE: free(q->job); break; /* its helper was killed */
+    case DSGD_REQ_ALLREDUCE: /* its helper was killed: its job, whose first member is its scratch */
+        if (q->job)
+            free(((sim_scratch *)q->job)->p);
+        free(q->job);
+        break;
     }
     free(q);
 }
@@ -589,6 +601,7 @@ int sim_user_recv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, dsgd_
 /* ---- non-blocking allreduce: a helper actor on the rank's host ---------- */
 
 typedef struct iallreduce_job {
+    sim_scratch scratch; /* the helper's (sim_scratch_get) */
     sim_request *q;
     dsgd_comm *c;
     dsgd_group *g;
@@ -605,6 +618,7 @@ static void iallreduce_main(int argc, char **argv)
     job->q->status = sim_allreduce_tagged(job->c, job->g, job->buf, job->count, job->tag);
     job->q->done = 1; /* the rank may free q from here on */
     job->q->job = NULL;
+    free(job->scratch.p);
     free(job);
     wake(r);
 }
@@ -623,7 +637,7 @@ int sim_user_iallreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count, v
      * of every member uses the same tag, apart from blocking collectives
      * and from other non-blocking ones still in flight. */
     long tag = SIM_TAG_IALLREDUCE_BASE + (r->iallreduce_seq++ % SIM_TAG_IALLREDUCE_SPAN);
-    *job = (iallreduce_job){q, c, g, buf, count, tag};
+    *job = (iallreduce_job){{NULL, 0}, q, c, g, buf, count, tag};
     q->kind = DSGD_REQ_ALLREDUCE;
     q->job = job;
     sg_actor_t helper = sg_actor_init("iallreduce", r->host);
@@ -631,6 +645,14 @@ int sim_user_iallreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count, v
     sg_actor_start(helper, iallreduce_main, 0, NULL);
     *handle = q;
     return DSGD_OK;
+}
+
+void *sim_scratch_get(sim_rank *r, size_t bytes)
+{
+    return scratch_grow(sg_actor_self() == r->actor
+                            ? &r->coll_scratch
+                            : &((iallreduce_job *)sg_actor_self_get_data())->scratch,
+                        bytes);
 }
 
 /* ---- failures ------------------------------------------------------------ */

@@ -30,6 +30,14 @@
 
 typedef struct sim_port sim_port; /* match.c */
 
+/* An actor's memory for a collective's temporaries, grown as needed and
+ * kept: an actor killed inside the collective (a stall, --fail) cannot
+ * free a malloc of its own. */
+typedef struct sim_scratch {
+    void *p;
+    size_t bytes;
+} sim_scratch;
+
 /* Collective sends a rank may have in flight at once (sendrecv: one). */
 #define SIM_MAX_SENDING 4
 
@@ -41,8 +49,8 @@ typedef struct sim_rank {
     const dsgd_job *job;
     dsgd_node_program program;
     sim_port *ports;     /* user point-to-point, one per tag received on */
-    void *wait_scratch;  /* match.c's waitany arrays (a killed rank cannot free a malloc) */
-    size_t wait_scratch_bytes;
+    sim_scratch wait_scratch; /* match.c's waitany arrays */
+    sim_scratch coll_scratch; /* the rank actor's (sim_scratch_get) */
     sg_actor_t actor;    /* the rank's actor (valid while it runs) */
     long iallreduce_seq; /* non-blocking allreduces started */
     double mem_bw_Bps;   /* memory-bound work: the host's mem_bw, else the cost profile's */
@@ -257,6 +265,9 @@ int sim_user_irecv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, void
 int sim_user_wait(dsgd_comm *c, void *handle, dsgd_msg_info *info);
 int sim_user_cancel(dsgd_comm *c, void *handle);
 void sim_user_forget(dsgd_comm *c, void *handle);
+/* At least `bytes` of the calling actor's scratch (rank r's own actor, or
+ * one of its non-blocking allreduce helpers); NULL: out of memory. */
+void *sim_scratch_get(sim_rank *r, size_t bytes);
 int sim_user_test(dsgd_comm *c, void *handle, int *done, dsgd_msg_info *info);
 int sim_user_waitany(dsgd_comm *c, void **handles, int n, int *index, dsgd_msg_info *info);
 int sim_user_probe(dsgd_comm *c, int src, int tag, int *flag, dsgd_msg_info *info);
