@@ -175,6 +175,27 @@ int sim_schedule_tree_allreduce(sim_schedule *s, int n, const int *node, double 
     return rc;
 }
 
+/* Broadcast and reduce from and to member 0 (collectives.c's tree_bcast
+ * and tree_reduce; the flow model relabels them for another root) and the
+ * barrier, a reduce then a broadcast of nothing. */
+int sim_schedule_tree_bcast(sim_schedule *s, int n, const int *node, double bytes)
+{
+    (void)node;
+    int *ids = identity(n);
+    int rc = ids ? tree_bcast(s, ids, n, bytes) : DSGD_ENOMEM;
+    free(ids);
+    return rc;
+}
+
+int sim_schedule_tree_reduce(sim_schedule *s, int n, const int *node, double bytes)
+{
+    (void)node;
+    int *ids = identity(n);
+    int rc = ids ? tree_reduce(s, ids, n, bytes) : DSGD_ENOMEM;
+    free(ids);
+    return rc;
+}
+
 /* Participant v of the power-of-two core is member (v < extra ? 2v+1 : v+extra). */
 static int hd_member(int v, int extra) { return v < extra ? 2 * v + 1 : v + extra; }
 

@@ -103,6 +103,8 @@ int sim_schedule_ring_allreduce(sim_schedule *s, int n, const int *node, double 
 int sim_schedule_halving_doubling_allreduce(sim_schedule *s, int n, const int *node, double bytes);
 int sim_schedule_tree_allreduce(sim_schedule *s, int n, const int *node, double bytes);
 int sim_schedule_hierarchical_allreduce(sim_schedule *s, int n, const int *node, double bytes);
+int sim_schedule_tree_bcast(sim_schedule *s, int n, const int *node, double bytes);
+int sim_schedule_tree_reduce(sim_schedule *s, int n, const int *node, double bytes);
 /* The ring allgather: bytes is one member's block. */
 int sim_schedule_ring_allgather(sim_schedule *s, int n, const int *node, double bytes);
 void sim_schedule_free(sim_schedule *s);
@@ -119,6 +121,7 @@ int sim_fluid_step(const dsgd_sim_network *net, const sg_host_t *hosts, const si
 typedef struct sim_flow_price {
     sim_schedule_fn schedule;
     double bytes;
+    int root; /* the schedule's member 0 is member root (broadcast, reduce) */
     double *end_s, total_s;
     int exact; /* no transfers that share a link ran out of lock-step */
     struct sim_flow_price *next;
@@ -171,6 +174,7 @@ const sim_allreduce_algo *sim_allreduce_named(const char *name);
 
 struct dsgd_sim_world {
     int n;
+    int n_simulated; /* ranks run by actors: n, or fewer in symmetry mode (sim.h) */
     dsgd_sim_options opt;
     const sim_allreduce_algo *allreduce; /* opt.allreduce's descriptor */
     sim_coll_plan plan;                  /* the world group's */
@@ -264,6 +268,16 @@ int sim_flow_allreduce(dsgd_comm *c, const sim_members *m, long tag, float *buf,
 int sim_flow_allgather(dsgd_comm *c, const sim_members *m, long tag, const void *sendbuf,
                        size_t bytes, void *recvbuf);
 void sim_flow_free(dsgd_sim_world *w);
+/* Symmetry mode (sim.h): rank r is virtual, and the simulated rank it
+ * mirrors. */
+static inline int sim_is_virtual(const dsgd_sim_world *w, int r) { return r >= w->n_simulated; }
+static inline int sim_mirror_of(const dsgd_sim_world *w, int r) { return r % w->n_simulated; }
+/* Broadcast, reduce and barrier in symmetry mode, priced by the flow model
+ * as binomial trees over every member (flow.c): their message-level
+ * versions need an actor per member. */
+int sim_flow_bcast(dsgd_comm *c, const sim_members *m, int root, void *buf, size_t bytes);
+int sim_flow_reduce(dsgd_comm *c, const sim_members *m, int root, float *buf, size_t count);
+int sim_flow_barrier(dsgd_comm *c, const sim_members *m);
 /* Prices schedule(bytes) over hosts[0..n-1] (node[i]: member i's
  * machine) without simulating: end_s[i] when member i is done, *exact
  * whether that is message level's time (see play() in flow.c).  Returns
