@@ -118,9 +118,9 @@ static const dsgd_option core_options[] = {
              "machine, with collectives priced over all ranks by the flow model: for variants "
              "whose ranks are interchangeable (ssgd, localsgd, lasgd) with --payload phantom, "
              "identical hosts, no --slow, --fail or --jitter.  auto: from 16,384 ranks on when "
-             "that holds and the flow model is exact; on: or exit 2 naming what breaks it; off: "
-             "never.  Per-rank outputs (--trace) then hold the simulated ranks only; the JSON's "
-             "aggregates are for all ranks"},
+             "that holds, the flow model is exact and no --trace is asked for; on: or exit 2 "
+             "naming what breaks it; off: never.  Per-rank outputs (--trace) then hold the "
+             "simulated ranks only; the JSON's aggregates (workers, samples) are for all ranks"},
     {"sweep", DSGD_OPT_STR, AT(sweep), .metavar = "nodes=N1,N2,..", SIM,
      .help = "run one simulation per node count (in parallel; under mpirun -np K the K processes "
              "share the points), print a scaling table"},

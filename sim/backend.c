@@ -681,6 +681,10 @@ dsgd_sim_world *dsgd_sim_world_create(int n, const sg_host_t *hosts, const dsgd_
     }
     w->n = n;
     w->n_simulated = opt->simulated > 0 && opt->simulated < n ? opt->simulated : n;
+    if (!(w->lead = calloc((size_t)w->n_simulated + 1, sizeof *w->lead))) {
+        dsgd_sim_world_destroy(w);
+        return NULL;
+    }
     w->opt = *opt;
     w->allreduce = allreduce;
     if (w->opt.network.latency_factor <= 0) /* options left at zero: plain CM02 */
@@ -737,6 +741,7 @@ void dsgd_sim_world_destroy(dsgd_sim_world *w)
     free(w->node);
     free(w->dead);
     free(w->dead_list);
+    free(w->lead);
     free(w->ranks);
     free(w);
 }

@@ -317,6 +317,37 @@ int sim_flow_price_schedule(const dsgd_sim_network *net, const sg_host_t *hosts,
                         errlen);
 }
 
+/* Symmetry mode: for each simulated rank s, how long after s the last
+ * member mirroring it ends (end_s: each member's end); NAN where s is no
+ * member.  O(members). */
+static double *leads(const dsgd_sim_world *w, const sim_members *m, const double *end_s)
+{
+    int k = w->n_simulated;
+    double *lead = malloc(sizeof *lead * (size_t)k);
+    int *index = malloc(sizeof *index * (size_t)k); /* s's member index, -1: none */
+    if (!lead || !index) {
+        free(lead);
+        free(index);
+        return NULL;
+    }
+    for (int s = 0; s < k; s++)
+        index[s] = -1;
+    for (int i = 0; i < m->n; i++) {
+        int r = m->ranks ? m->ranks[i] : i;
+        if (!sim_is_virtual(w, r))
+            index[r] = i;
+    }
+    for (int s = 0; s < k; s++)
+        lead[s] = index[s] >= 0 ? 0 : NAN;
+    for (int i = 0; i < m->n; i++) {
+        int r = m->ranks ? m->ranks[i] : i, s = sim_mirror_of(w, r);
+        if (sim_is_virtual(w, r) && index[s] >= 0)
+            lead[s] = fmax(lead[s], end_s[i] - end_s[index[s]]);
+    }
+    free(index);
+    return lead;
+}
+
 /* Prices schedule(bytes) on the members' hosts. */
 static sim_flow_price *price_new(dsgd_sim_world *w, const sim_members *m, sim_schedule_fn schedule,
                                  double bytes, int root)
@@ -334,8 +365,8 @@ static sim_flow_price *price_new(dsgd_sim_world *w, const sim_members *m, sim_sc
         mem_Bps[i] = w->ranks[r].mem_bw_Bps;
     }
     if (rc == DSGD_OK)
-        rc = price_rooted(&w->opt.network, hosts, node, mem_Bps, m->n, schedule, bytes, root,
-                          end_s, &p->exact, w->flow.error, sizeof w->flow.error);
+        rc = price_rooted(&w->opt.network, hosts, node, mem_Bps, m->n, schedule, bytes, root, end_s,
+                          &p->exact, w->flow.error, sizeof w->flow.error);
     else
         snprintf(w->flow.error, sizeof w->flow.error, "out of memory");
     free(hosts);
@@ -352,6 +383,12 @@ static sim_flow_price *price_new(dsgd_sim_world *w, const sim_members *m, sim_sc
     p->end_s = end_s;
     for (int i = 0; i < m->n; i++)
         p->total_s = fmax(p->total_s, end_s[i]);
+    if (w->n_simulated < w->n && !(p->lead = leads(w, m, end_s))) {
+        snprintf(w->flow.error, sizeof w->flow.error, "out of memory");
+        free(end_s);
+        free(p);
+        return NULL;
+    }
     return p;
 }
 
@@ -401,6 +438,7 @@ static sim_flow_op *op_of(dsgd_sim_world *w, long tag, int n)
     spare->tag = tag;
     spare->n = n;
     spare->arrived = spare->left = 0;
+    spare->latest = 0;
     return spare;
 }
 
@@ -445,12 +483,19 @@ static int mirrored_by(const dsgd_sim_world *w, const sim_members *m, int rank)
 static int meet(dsgd_sim_world *w, sim_flow_op *op, const sim_members *m, sim_schedule_fn schedule,
                 double bytes, int root, void (*copy)(sim_flow_op *, void *), void *arg)
 {
+    /* the members I stand for arrive with me, or as late as they ended
+     * their last collective after me (symmetry mode; else lead is 0) */
+    int mirror = sim_mirror_of(w, world_rank_of(m, m->me));
+    op->latest = fmax(op->latest, simgrid_get_clock() + w->lead[mirror]);
     if (++op->arrived == op->n) {
         sim_flow_group *g = group_of(w, m);
         sim_flow_price *p = g ? price_of(w, g, m, schedule, bytes, root) : NULL;
         if (p) { /* after the group's collectives already in flight (FIFO, as NCCL runs a
                   * communicator's operations one after another) */
-            op->start = fmax(simgrid_get_clock(), g->busy_until);
+            op->start = fmax(op->latest, g->busy_until);
+            for (int s = 0; p->lead && s < w->n_simulated; s++) /* for the next collective */
+                if (!isnan(p->lead[s]))
+                    w->lead[s] = p->lead[s];
             op->end_s = p->end_s;
             g->busy_until = op->start + p->total_s;
             XBT_DEBUG("collective tag %ld over %d members, %.0f bytes: %.9f s to %.9f s", op->tag,
@@ -582,8 +627,8 @@ int sim_flow_allgather(dsgd_comm *c, const sim_members *m, long tag, const void 
         return DSGD_ENOMEM;
     int me = world_rank_of(m, m->me);
     for (int i = 0; recvbuf && sendbuf && i < m->n; i++)
-        if (i == m->me || (sim_is_virtual(w, world_rank_of(m, i)) &&
-                           sim_mirror_of(w, world_rank_of(m, i)) == me))
+        if (i == m->me ||
+            (sim_is_virtual(w, world_rank_of(m, i)) && sim_mirror_of(w, world_rank_of(m, i)) == me))
             memcpy(op->gathered + (size_t)i * bytes, sendbuf, bytes);
     gather_arg arg = {recvbuf, total};
     return meet(w, op, m, sim_schedule_ring_allgather, (double)bytes, 0, copy_gathered, &arg);
@@ -634,6 +679,7 @@ void sim_flow_free(dsgd_sim_world *w)
             sim_flow_price *p = g->prices;
             g->prices = p->next;
             free(p->end_s);
+            free(p->lead);
             free(p);
         }
         free(g);

@@ -532,10 +532,13 @@ static int choose_coll_model(dsgd_config *cfg, const dsgd_algo *algo, const sg_h
  * message), every machine a copy of the first (symmetry.c), and the flow
  * model, which alone prices a collective without every member's actor.
  * auto takes it from SYMMETRY_MIN_RANKS ranks on, where the full
- * simulation's actors start to cost (README, "Symmetry mode"), and only
- * where --coll-model auto already chose the flow model as exact.  Returns
- * 0 with *simulated (0: every rank), or -1 with the reason in err (--symmetry
- * on and a broken condition). */
+ * simulation's actors start to cost (9.4 s and 337 MiB for ssgd at 16,384
+ * flat hosts against 0.8 s and 75 MiB; README, "Symmetry mode"; below,
+ * the full runs that bench/sim_scale.sh and tests/sim_memory.sh measure
+ * stay as they were), only where --coll-model auto already chose the flow
+ * model as exact, and not with --trace (every rank's events asked for).
+ * Returns 0 with *simulated (0: every rank), or -1 with the reason in err
+ * (--symmetry on and a broken condition). */
 #define SYMMETRY_MIN_RANKS 16384
 static const char *symmetry_breaker(const dsgd_config *cfg, const dsgd_algo *algo,
                                     const dsgd_sim_faults *faults, const dsgd_sim_options *opt,
@@ -578,6 +581,8 @@ static int choose_symmetry(dsgd_config *cfg, const dsgd_algo *algo, const sg_hos
         ; /* why says what breaks it */
     else if (dsgd_sim_symmetry_classes(hosts, n, &k, why, sizeof why) != 0)
         ;
+    else if (!on && cfg->trace[0])
+        snprintf(why, sizeof why, "auto: --trace asks for every rank's events");
     else if (!on && n < SYMMETRY_MIN_RANKS)
         snprintf(why, sizeof why, "auto: below %d ranks the full simulation is affordable",
                  SYMMETRY_MIN_RANKS);
@@ -778,8 +783,8 @@ static int simulate(dsgd_config *cfg, const dsgd_algo *algo, dsgd_dataset *data,
     }
     opt.seed = cfg->seed;
     opt.polled_waits = strcmp(cfg->waits, "polled") == 0;
-    if (choose_symmetry(cfg, algo, hosts, n, &faults, &opt, message_asked, &opt.simulated,
-                        err, sizeof err) != 0) {
+    if (choose_symmetry(cfg, algo, hosts, n, &faults, &opt, message_asked, &opt.simulated, err,
+                        sizeof err) != 0) {
         free(hosts);
         dsgd_sim_faults_free(&faults);
         return die(EXIT_BAD_INPUT, "%s", err);

@@ -191,8 +191,8 @@ int dsgd_sim_platform_check_size(const char *platform, long *hosts, char *err, s
     *hosts = count;
     if (count > MAX_HOSTS) {
         snprintf(err, errlen,
-                 "%s: declares %ld hosts (radical '%s'), more than dsgd-sim loads (%ld)",
-                 platform, count, radical, MAX_HOSTS);
+                 "%s: declares %ld hosts (radical '%s'), more than dsgd-sim loads (%ld)", platform,
+                 count, radical, MAX_HOSTS);
         return -1;
     }
     if (bytes > room) {

@@ -1,7 +1,8 @@
 /* sim.h — the SimGrid backend of comm.h, as seen by programs and tests.
  *
  * A world is N ranks placed on hosts of a loaded platform (as many per host
- * as --ranks-per-host says, its cores by default), one actor per rank.
+ * as --ranks-per-host says, its cores by default), one actor per rank
+ * (in symmetry mode, per rank of the first machine: dsgd_sim_options).
  * dsgd_sim_launch runs a node program on every rank and returns when the
  * simulation ends; the caller then checks who finished (SimGrid itself
  * returns normally from a deadlock). */

@@ -68,6 +68,7 @@ typedef struct sim_flow_op {
     long tag;
     int busy, n, arrived, left;
     double start;        /* simulated time the collective starts (-1: could not price it) */
+    double latest;       /* when the last member arrives (virtual ones included) */
     const double *end_s; /* each member's end, seconds after start */
     sg_bar_t barrier;
     float *sum; /* reduction of real payloads */
@@ -124,6 +125,10 @@ typedef struct sim_flow_price {
     int root; /* the schedule's member 0 is member root (broadcast, reduce) */
     double *end_s, total_s;
     int exact; /* no transfers that share a link ran out of lock-step */
+    /* Symmetry mode: lead[s] for simulated rank s, how long after s the
+     * last member that mirrors it ends (NAN: s is no member); NULL
+     * outside symmetry mode. */
+    double *lead;
     struct sim_flow_price *next;
 } sim_flow_price;
 
@@ -185,6 +190,11 @@ struct dsgd_sim_world {
     sim_flow flow;
     unsigned char *dead; /* dead[r]: --fail killed rank r (failure notices in match.c) */
     int *dead_list;      /* the killed ranks, in order */
+    /* Symmetry mode (flow.c): lead[s] for each simulated rank s, how long
+     * after s the last rank that mirrors it ended its latest collective:
+     * doing what s does next, that rank arrives at the next collective
+     * that much later than s. */
+    double *lead;
     int n_dead;
     /* The control plane (comm.h): outside the simulated network.  Actors
      * run one at a time, so a read-then-write is atomic. */

@@ -8,10 +8,10 @@
  * bandwidth and kind, each host holding as many ranks.  The network is
  * not required to look the same from every machine: the flow model prices
  * each collective over every member's own routes. */
+#include <simgrid/host.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <simgrid/host.h>
 
 #include "sim/sim.h"
 
@@ -28,9 +28,8 @@ static int differs(sg_host_t a, sg_host_t b, char *why, size_t len)
 {
     static const char *const props[] = {"mem_bw", "kind"};
     if (sg_host_get_speed(a) != sg_host_get_speed(b)) {
-        snprintf(why, len, "hosts differ: %s computes at %g flop/s, %s at %g",
-                 sg_host_get_name(a), sg_host_get_speed(a), sg_host_get_name(b),
-                 sg_host_get_speed(b));
+        snprintf(why, len, "hosts differ: %s computes at %g flop/s, %s at %g", sg_host_get_name(a),
+                 sg_host_get_speed(a), sg_host_get_name(b), sg_host_get_speed(b));
         return 1;
     }
     if (sg_host_core_count(a) != sg_host_core_count(b)) {
@@ -47,8 +46,7 @@ static int differs(sg_host_t a, sg_host_t b, char *why, size_t len)
     return 0;
 }
 
-int dsgd_sim_symmetry_classes(const sg_host_t *hosts, int n, int *simulated, char *why,
-                              size_t len)
+int dsgd_sim_symmetry_classes(const sg_host_t *hosts, int n, int *simulated, char *why, size_t len)
 {
     int *node = malloc(sizeof *node * (size_t)(n > 0 ? n : 1));
     if (!node) {

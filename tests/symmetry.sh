@@ -3,9 +3,9 @@
 # others mirroring them) agrees with the full simulation within 1 % in
 # time_s, and exactly in workers and samples, for ssgd, localsgd and lasgd
 # on a small fat tree and a flat cluster of 256 hosts, and on machines of
-# several ranks (4 ranks a host); the JSON says when symmetry was used and
-# why not; whatever breaks symmetry falls back (auto) or is refused (on,
-# exit 2, one line naming it).
+# several ranks (4 ranks a host; summit-64's 6 GPUs); the JSON says when
+# symmetry was used and why not; whatever breaks symmetry falls back
+# (auto) or is refused (on, exit 2, one line naming it).
 #   usage: symmetry.sh DSGD_SIM GEN
 set -uo pipefail
 sim=$1 gen=$2
@@ -51,6 +51,17 @@ done
 # intra-host transfers priced as before
 agree "$tmp/flat256.xml" ssgd --ranks-per-host 4 --nodes 256
 agree "$tmp/flat256.xml" lasgd --ranks-per-host 4 --nodes 256 --sync-every 2
+
+# machines of 6 GPUs and a CPU host (the CPU hosts left idle): the first
+# machine's 6 ranks simulated, NVLink inside, the NIC between machines
+agree "$(dirname "$gen")/summit-64.xml" ssgd
+agree "$(dirname "$gen")/summit-64.xml" localsgd --sync-every 2
+
+# auto: small runs stay full, and say why; large ones take it
+"$gen" flat 16384 > "$tmp/flat16384.xml" || exit 1
+out=$(run --platform "$tmp/flat16384.xml" --algo ssgd --iters 1) || bad "auto run at 16,384"
+[ "$(field "$out" symmetry)" = true ] && [ "$(field "$out" simulated_ranks)" = 1 ] ||
+  bad "auto at 16,384 ranks: $(field "$out" symmetry) $(field "$out" symmetry_why)"
 
 # auto: small runs stay full, and say why
 out=$(run --platform "$tmp/flat256.xml" --algo ssgd) || bad "auto run"
