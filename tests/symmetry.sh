@@ -52,6 +52,12 @@ done
 agree "$tmp/flat256.xml" ssgd --ranks-per-host 4 --nodes 256
 agree "$tmp/flat256.xml" lasgd --ranks-per-host 4 --nodes 256 --sync-every 2
 
+# 8,192 ranks, 4 a host: a ring over 2,048 machine leaders splits the
+# setup's 8-byte allreduces into fractions of a byte (sim/fluid.c once
+# looped for ever on them, in both modes)
+"$gen" flat 2048 > "$tmp/flat2048.xml" || exit 1
+agree "$tmp/flat2048.xml" ssgd --ranks-per-host 4 --nodes 8192
+
 # machines of 6 GPUs and a CPU host (the CPU hosts left idle): the first
 # machine's 6 ranks simulated, NVLink inside, the NIC between machines
 agree "$(dirname "$gen")/summit-64.xml" ssgd
