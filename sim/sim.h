@@ -143,8 +143,7 @@ int dsgd_sim_number_nodes(const sg_host_t *hosts, int n, int *node);
  * ranks machine after machine (rank r on machine r / K, hosts alike in
  * speed, cores, mem_bw and kind, shared alike)?  Returns 0 with K in
  * *simulated, or -1 with the first thing that differs in why. */
-int dsgd_sim_symmetry_classes(const sg_host_t *hosts, int n, int *simulated, char *why,
-                              size_t len);
+int dsgd_sim_symmetry_classes(const sg_host_t *hosts, int n, int *simulated, char *why, size_t len);
 
 /* Actor stacks sized for the run (contexts.c).  From more than
  * DSGD_SIM_LARGE_ACTORS actors on, stacks of DSGD_SIM_LARGE_STACK_KIB
