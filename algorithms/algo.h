@@ -76,6 +76,13 @@ struct dsgd_algo {
     /* 1 if its workers hold the same parameters whenever they evaluate
      * (ssgd, ssgd-ps, lsgd): --eval-model has nothing to choose between. */
     int replicated;
+    /* 1 if its ranks are interchangeable: every rank a worker running the
+     * same code, talking only through collectives of the whole world that
+     * each rank joins alike (no point to point, no roles, no rank-dependent
+     * branches besides rank 0's progress), so that a simulator may run one
+     * representative machine and price the collectives for all (dsgd-sim
+     * --symmetry; ssgd, localsgd, lasgd). */
+    int symmetric;
     /* Ranks per node it groups consecutive ranks into when every machine
      * of the platform holds one rank and --node-size is not given (0: it
      * takes the machines as they are). */

@@ -83,6 +83,7 @@ const dsgd_algo dsgd_algo_lasgd = {
              "--sync-every steps, local steps continue meanwhile",
              lasgd_options_table, sizeof(lasgd_options)},
     .collectives_only = 1,
+    .symmetric = 1,
     .state_size = sizeof(lasgd_state),
     .start = lasgd_start,
     .step = lasgd_step,

@@ -45,6 +45,7 @@ const dsgd_algo dsgd_algo_localsgd = {
              "at the end",
              localsgd_options_table, sizeof(localsgd_options)},
     .collectives_only = 1,
+    .symmetric = 1,
     .step = localsgd_step,
     .drain = localsgd_drain,
 };

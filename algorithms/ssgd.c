@@ -90,6 +90,7 @@ const dsgd_algo dsgd_algo_ssgd = {
              ssgd_options_table, sizeof(ssgd_options)},
     .collectives_only = 1,
     .replicated = 1,
+    .symmetric = 1,
     .start = ssgd_start,
     .step = ssgd_step,
 };

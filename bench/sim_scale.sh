@@ -6,6 +6,8 @@
 # model at N <= 1,024, and the ratio of the two models' simulated times.
 # Targets (issue #3): <= 2 s of wall time per simulated iteration at 4,096
 # nodes; 16,384 nodes in <= 4 GiB.  Issue 13: 65,536 nodes in <= 8 GiB.
+# It measures the full simulation (--symmetry off: every rank an actor);
+# bench/symmetry.sh measures symmetry mode.
 # Every run is killed if the memory of its processes passes
 # SIM_SCALE_MAX_RSS_GB (default 10): the table then says "killed".
 # usage: bench/sim_scale.sh [BUILD_DIR] [MAX_NODES]   (prints a table; takes
@@ -42,7 +44,7 @@ tree_rss_kib() {
 }
 run() { # coll-model nodes platform iters -> json (empty if killed)
   "$sim" --platform "$3" --algo ssgd --model resnet50 --payload phantom --iters "$4" \
-    --coll-model "$1" --nodes "$2" --json --quiet > "$tmp/out" 2> "$tmp/err" &
+    --coll-model "$1" --nodes "$2" --symmetry off --json --quiet > "$tmp/out" 2> "$tmp/err" &
   local pid=$!
   while kill -0 "$pid" 2> /dev/null; do
     if [ "$(tree_rss_kib "$pid")" -gt "$max_kib" ]; then

@@ -112,6 +112,15 @@ static const dsgd_option core_options[] = {
      .help = "message-level allreduce algorithm; 'list' prints them"},
     {"coll-model", DSGD_OPT_STR, AT(coll_model), .def = "auto", .metavar = "MODEL", SIM,
      .help = "how collectives are simulated; 'list' prints them"},
+    {"symmetry", DSGD_OPT_STR, AT(symmetry), .def = "auto", .metavar = "auto|on|off", SIM,
+     .choices = "auto|on|off",
+     .help = "simulate only the first machine's ranks, each standing for the ranks of every other "
+             "machine, with collectives priced over all ranks by the flow model: for variants "
+             "whose ranks are interchangeable (ssgd, localsgd, lasgd) with --payload phantom, "
+             "identical hosts, no --slow, --fail or --jitter.  auto: from 16,384 ranks on when "
+             "that holds, the flow model is exact and no --trace is asked for; on: or exit 2 "
+             "naming what breaks it; off: never.  Per-rank outputs (--trace) then hold the "
+             "simulated ranks only; the JSON's aggregates (workers, samples) are for all ranks"},
     {"sweep", DSGD_OPT_STR, AT(sweep), .metavar = "nodes=N1,N2,..", SIM,
      .help = "run one simulation per node count (in parallel; under mpirun -np K the K processes "
              "share the points), print a scaling table"},

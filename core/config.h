@@ -90,6 +90,10 @@ typedef struct dsgd_config {
     char allreduce[24];       /* a name of dsgd_sim_allreduce_algos */
     char coll_model[16];      /* a name of dsgd_sim_coll_models */
     char coll_model_why[200]; /* why dsgd-sim simulates collectives that way (the JSON says) */
+    char symmetry[8];         /* auto|on|off (--symmetry) */
+    int symmetric;            /* dsgd-sim ran in symmetry mode (the JSON says) */
+    char symmetry_why[200];   /* why it did or did not */
+    int simulated_ranks;      /* ranks it ran as actors */
     int stack_kib;            /* actor stacks dsgd-sim ran with (sim/contexts.c) */
     int guard_pages;          /* guard pages below each */
     char contexts_why[160];   /* why (the JSON says) */

@@ -93,6 +93,9 @@ void dsgd_report_json(FILE *out, const char *backend, const dsgd_config *cfg, in
                 ",\"ranks_per_host\":\"%s\",\"stack_kib\":%d,\"guard_pages\":%d,"
                 "\"contexts_why\":\"%s\"",
                 cfg->ranks_per_host, cfg->stack_kib, cfg->guard_pages, cfg->contexts_why);
+    if (strcmp(backend, "sim") == 0) /* symmetry mode: which ranks ran as actors */
+        fprintf(out, ",\"symmetry\":%s,\"symmetry_why\":\"%s\",\"simulated_ranks\":%d",
+                cfg->symmetric ? "true" : "false", cfg->symmetry_why, cfg->simulated_ranks);
     if (r->hosts > 0)
         fprintf(out, ",\"hosts\":%d", r->hosts);
     number(out, "time_s", r->time_s);

@@ -681,6 +681,11 @@ dsgd_sim_world *dsgd_sim_world_create(int n, const sg_host_t *hosts, const dsgd_
         return NULL;
     }
     w->n = n;
+    w->n_simulated = opt->simulated > 0 && opt->simulated < n ? opt->simulated : n;
+    if (!(w->lead = calloc((size_t)w->n_simulated + 1, sizeof *w->lead))) {
+        dsgd_sim_world_destroy(w);
+        return NULL;
+    }
     w->opt = *opt;
     w->allreduce = allreduce;
     if (w->opt.network.latency_factor <= 0) /* options left at zero: plain CM02 */
@@ -743,6 +748,7 @@ void dsgd_sim_world_destroy(dsgd_sim_world *w)
         free(w->markers[i]);
     free(w->markers);
     free(w->dead_list);
+    free(w->lead);
     free(w->ranks);
     free(w);
 }
@@ -801,7 +807,7 @@ static void start_failures(dsgd_sim_world *w)
 void dsgd_sim_launch(dsgd_sim_world *w, dsgd_node_program program, const dsgd_job *job,
                      dsgd_result *results)
 {
-    for (int i = 0; i < w->n; i++) {
+    for (int i = 0; i < w->n_simulated; i++) { /* virtual ranks have no actor */
         sim_rank *r = &w->ranks[i];
         memset(&results[i], 0, sizeof results[i]);
         r->result = &results[i];
@@ -819,7 +825,7 @@ void dsgd_sim_launch(dsgd_sim_world *w, dsgd_node_program program, const dsgd_jo
     /* Ranks that never returned (killed by --fail, or by SimGrid at a
      * stall: it kills the actors left waiting) had their stacks unwound
      * without running their code: release what their programs hold. */
-    for (int i = 0; i < w->n; i++) {
+    for (int i = 0; i < w->n_simulated; i++) {
         dsgd_comm *c = &w->ranks[i].comm;
         if (!results[i].finished)
             sim_release_sends(&w->ranks[i]);
@@ -829,3 +835,5 @@ void dsgd_sim_launch(dsgd_sim_world *w, dsgd_node_program program, const dsgd_jo
 }
 
 const dsgd_trace *dsgd_sim_traces(const dsgd_sim_world *w) { return w->traces; }
+
+int dsgd_sim_simulated_ranks(const dsgd_sim_world *w) { return w->n_simulated; }

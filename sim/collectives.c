@@ -407,6 +407,16 @@ int dsgd_sim_flow_exact(const sg_host_t *hosts, int n, const char *allreduce,
 
 /* ---- entry points ------------------------------------------------------- */
 
+/* Symmetry mode (sim.h): virtual members have no actor to send or receive
+ * a message, so every collective goes through the flow model, which
+ * prices it over all members. */
+static int symmetric(const sim_rank *r) { return r->world->n_simulated < r->world->n; }
+
+static int flow_level(const sim_rank *r)
+{
+    return r->world->opt.coll_model == DSGD_SIM_COLL_FLOW || symmetric(r);
+}
+
 static int allreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count, long tag)
 {
     sim_members m = members_of(c, g);
@@ -414,7 +424,7 @@ static int allreduce(dsgd_comm *c, dsgd_group *g, float *buf, size_t count, long
     if (m.n == 1)
         return DSGD_OK;
     const sim_allreduce_algo *algo = choice(plan_of(r, g), count);
-    if (r->world->opt.coll_model == DSGD_SIM_COLL_FLOW)
+    if (flow_level(r))
         return sim_flow_allreduce(c, &m, tag >= 0 ? tag : m.tag, buf, count, algo->schedule);
     if (tag >= 0)
         m.tag = tag;
@@ -441,7 +451,7 @@ int sim_ring_allgather(dsgd_comm *c, dsgd_group *g, const void *sendbuf, size_t 
                        void *recvbuf)
 {
     sim_members m = members_of(c, g);
-    if (sim_self(c)->world->opt.coll_model == DSGD_SIM_COLL_FLOW && m.n > 1)
+    if (flow_level(sim_self(c)) && m.n > 1)
         return sim_flow_allgather(c, &m, m.tag, sendbuf, bytes, recvbuf);
     char *out = recvbuf;
     if (out && sendbuf)
@@ -460,6 +470,8 @@ int sim_ring_allgather(dsgd_comm *c, dsgd_group *g, const void *sendbuf, size_t 
 int sim_tree_bcast(dsgd_comm *c, dsgd_group *g, int root, void *buf, size_t bytes)
 {
     sim_members m = members_of(c, g);
+    if (symmetric(sim_self(c)) && m.n > 1)
+        return sim_flow_bcast(c, &m, root, buf, bytes);
     return tree_bcast(sim_self(c), &m, root, buf, bytes);
 }
 
@@ -470,6 +482,8 @@ int sim_tree_reduce(dsgd_comm *c, dsgd_group *g, int root, float *buf, size_t co
 {
     sim_members m = members_of(c, g);
     sim_rank *r = sim_self(c);
+    if (symmetric(r) && m.n > 1)
+        return sim_flow_reduce(c, &m, root, buf, count);
     r->spinning++;
     int rc = tree_reduce(r, &m, root, buf, count);
     r->spinning--;
@@ -479,6 +493,8 @@ int sim_tree_reduce(dsgd_comm *c, dsgd_group *g, int root, float *buf, size_t co
 int sim_barrier(dsgd_comm *c, dsgd_group *g)
 {
     sim_members m = members_of(c, g);
+    if (symmetric(sim_self(c)) && m.n > 1)
+        return sim_flow_barrier(c, &m);
     int rc = tree_reduce(sim_self(c), &m, 0, NULL, 0);
     return rc != DSGD_OK ? rc : sim_tree_bcast(c, g, 0, NULL, 0);
 }

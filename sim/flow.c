@@ -281,23 +281,76 @@ static sim_flow_group *group_of(dsgd_sim_world *w, const sim_members *m)
     return g;
 }
 
-int sim_flow_price_schedule(const dsgd_sim_network *net, const sg_host_t *hosts, const int *node,
-                            const double *mem_Bps, int n, sim_schedule_fn schedule, double bytes,
-                            double *end_s, int *exact, char *err, size_t errlen)
+/* Member v of a schedule rooted at member 0 becomes member (v + root) mod n:
+ * collectives.c's trees count members relative to their root. */
+static void relabel(sim_schedule *s, int n, int root)
+{
+    for (int k = 0; root && k < s->n; k++)
+        for (int i = 0; i < s->steps[k].n; i++) {
+            sim_xfer *x = &s->steps[k].xfers[i];
+            x->src = (x->src + root) % n;
+            x->dst = (x->dst + root) % n;
+        }
+}
+
+static int price_rooted(const dsgd_sim_network *net, const sg_host_t *hosts, const int *node,
+                        const double *mem_Bps, int n, sim_schedule_fn schedule, double bytes,
+                        int root, double *end_s, int *exact, char *err, size_t errlen)
 {
     sim_schedule s = {0};
     int rc = schedule(&s, n, node, bytes);
-    if (rc == DSGD_OK)
+    if (rc == DSGD_OK) {
+        relabel(&s, n, root);
         rc = play(net, hosts, mem_Bps, n, &s, end_s, exact, err, errlen);
-    else
+    } else {
         snprintf(err, errlen, "out of memory");
+    }
     sim_schedule_free(&s);
     return rc;
 }
 
+int sim_flow_price_schedule(const dsgd_sim_network *net, const sg_host_t *hosts, const int *node,
+                            const double *mem_Bps, int n, sim_schedule_fn schedule, double bytes,
+                            double *end_s, int *exact, char *err, size_t errlen)
+{
+    return price_rooted(net, hosts, node, mem_Bps, n, schedule, bytes, 0, end_s, exact, err,
+                        errlen);
+}
+
+/* Symmetry mode: for each simulated rank s, how long after s the last
+ * member mirroring it ends (end_s: each member's end); NAN where s is no
+ * member.  O(members). */
+static double *leads(const dsgd_sim_world *w, const sim_members *m, const double *end_s)
+{
+    int k = w->n_simulated;
+    double *lead = malloc(sizeof *lead * (size_t)k);
+    int *index = malloc(sizeof *index * (size_t)k); /* s's member index, -1: none */
+    if (!lead || !index) {
+        free(lead);
+        free(index);
+        return NULL;
+    }
+    for (int s = 0; s < k; s++)
+        index[s] = -1;
+    for (int i = 0; i < m->n; i++) {
+        int r = m->ranks ? m->ranks[i] : i;
+        if (!sim_is_virtual(w, r))
+            index[r] = i;
+    }
+    for (int s = 0; s < k; s++)
+        lead[s] = index[s] >= 0 ? 0 : NAN;
+    for (int i = 0; i < m->n; i++) {
+        int r = m->ranks ? m->ranks[i] : i, s = sim_mirror_of(w, r);
+        if (sim_is_virtual(w, r) && index[s] >= 0)
+            lead[s] = fmax(lead[s], end_s[i] - end_s[index[s]]);
+    }
+    free(index);
+    return lead;
+}
+
 /* Prices schedule(bytes) on the members' hosts. */
 static sim_flow_price *price_new(dsgd_sim_world *w, const sim_members *m, sim_schedule_fn schedule,
-                                 double bytes)
+                                 double bytes, int root)
 {
     sim_flow_price *p = calloc(1, sizeof *p);
     sg_host_t *hosts = malloc(sizeof *hosts * (size_t)m->n);
@@ -312,8 +365,8 @@ static sim_flow_price *price_new(dsgd_sim_world *w, const sim_members *m, sim_sc
         mem_Bps[i] = w->ranks[r].mem_bw_Bps;
     }
     if (rc == DSGD_OK)
-        rc = sim_flow_price_schedule(&w->opt.network, hosts, node, mem_Bps, m->n, schedule, bytes,
-                                     end_s, &p->exact, w->flow.error, sizeof w->flow.error);
+        rc = price_rooted(&w->opt.network, hosts, node, mem_Bps, m->n, schedule, bytes, root, end_s,
+                          &p->exact, w->flow.error, sizeof w->flow.error);
     else
         snprintf(w->flow.error, sizeof w->flow.error, "out of memory");
     free(hosts);
@@ -326,20 +379,27 @@ static sim_flow_price *price_new(dsgd_sim_world *w, const sim_members *m, sim_sc
     }
     p->schedule = schedule;
     p->bytes = bytes;
+    p->root = root;
     p->end_s = end_s;
     for (int i = 0; i < m->n; i++)
         p->total_s = fmax(p->total_s, end_s[i]);
+    if (w->n_simulated < w->n && !(p->lead = leads(w, m, end_s))) {
+        snprintf(w->flow.error, sizeof w->flow.error, "out of memory");
+        free(end_s);
+        free(p);
+        return NULL;
+    }
     return p;
 }
 
 /* The price of a collective on the members' group, computed once. */
 static sim_flow_price *price_of(dsgd_sim_world *w, sim_flow_group *g, const sim_members *m,
-                                sim_schedule_fn schedule, double bytes)
+                                sim_schedule_fn schedule, double bytes, int root)
 {
     for (sim_flow_price *p = g->prices; p; p = p->next)
-        if (p->schedule == schedule && p->bytes == bytes)
+        if (p->schedule == schedule && p->bytes == bytes && p->root == root)
             return p;
-    sim_flow_price *p = price_new(w, m, schedule, bytes);
+    sim_flow_price *p = price_new(w, m, schedule, bytes, root);
     if (!p)
         return NULL;
     XBT_VERB("%d members (tag %ld, first rank %d), %.0f bytes: %.9g s%s", m->n, m->tag,
@@ -351,7 +411,8 @@ static sim_flow_price *price_of(dsgd_sim_world *w, sim_flow_group *g, const sim_
 }
 
 /* The collective `tag` that members are gathering for: the one already
- * gathering, else a free one (re-armed), else a new one. */
+ * gathering, else a free one (re-armed), else a new one.  n: the members
+ * that will arrive (the simulated ones). */
 static sim_flow_op *op_of(dsgd_sim_world *w, long tag, int n)
 {
     sim_flow_op *spare = NULL;
@@ -377,21 +438,64 @@ static sim_flow_op *op_of(dsgd_sim_world *w, long tag, int n)
     spare->tag = tag;
     spare->n = n;
     spare->arrived = spare->left = 0;
+    spare->latest = 0;
     return spare;
 }
 
-/* Meets the other members at the op's barrier; the last to arrive prices
- * the collective (schedule, bytes); then everyone copies the result (copy,
- * may be NULL) and sleeps until its own part ends. */
-static int meet(dsgd_sim_world *w, sim_flow_op *op, const sim_members *m, sim_schedule_fn schedule,
-                double bytes, void (*copy)(sim_flow_op *, void *), void *arg)
+/* Symmetry mode (sim.h): a virtual member never arrives.  The members
+ * that meet are the simulated ones; each virtual member is taken to do
+ * what its mirror does, so it arrives with the last of them, and its data
+ * is its mirror's. */
+static int world_rank_of(const sim_members *m, int i) { return m->ranks ? m->ranks[i] : i; }
+
+/* How many of the members are simulated (all of them outside symmetry
+ * mode). */
+static int simulated_members(const dsgd_sim_world *w, const sim_members *m)
 {
+    if (w->n_simulated == w->n)
+        return m->n;
+    if (!m->ranks) /* the world: ranks 0..K-1 */
+        return w->n_simulated < m->n ? w->n_simulated : m->n;
+    int k = 0;
+    for (int i = 0; i < m->n; i++)
+        k += !sim_is_virtual(w, m->ranks[i]);
+    return k;
+}
+
+/* How many members world rank `rank` (simulated) stands for: itself and
+ * the virtual members that mirror it. */
+static int mirrored_by(const dsgd_sim_world *w, const sim_members *m, int rank)
+{
+    if (w->n_simulated == w->n)
+        return 1;
+    if (!m->ranks) /* world ranks rank, rank + K, rank + 2K, ... below n */
+        return (m->n - 1 - rank) / w->n_simulated + 1;
+    int k = 0;
+    for (int i = 0; i < m->n; i++)
+        k += sim_mirror_of(w, m->ranks[i]) == rank;
+    return k;
+}
+
+/* Meets the other members at the op's barrier; the last to arrive prices
+ * the collective (schedule, bytes, rooted at member root); then everyone
+ * copies the result (copy, may be NULL) and sleeps until its own part
+ * ends. */
+static int meet(dsgd_sim_world *w, sim_flow_op *op, const sim_members *m, sim_schedule_fn schedule,
+                double bytes, int root, void (*copy)(sim_flow_op *, void *), void *arg)
+{
+    /* the members I stand for arrive with me, or as late as they ended
+     * their last collective after me (symmetry mode; else lead is 0) */
+    int mirror = sim_mirror_of(w, world_rank_of(m, m->me));
+    op->latest = fmax(op->latest, simgrid_get_clock() + w->lead[mirror]);
     if (++op->arrived == op->n) {
         sim_flow_group *g = group_of(w, m);
-        sim_flow_price *p = g ? price_of(w, g, m, schedule, bytes) : NULL;
+        sim_flow_price *p = g ? price_of(w, g, m, schedule, bytes, root) : NULL;
         if (p) { /* after the group's collectives already in flight (FIFO, as NCCL runs a
                   * communicator's operations one after another) */
-            op->start = fmax(simgrid_get_clock(), g->busy_until);
+            op->start = fmax(op->latest, g->busy_until);
+            for (int s = 0; p->lead && s < w->n_simulated; s++) /* for the next collective */
+                if (!isnan(p->lead[s]))
+                    w->lead[s] = p->lead[s];
             op->end_s = p->end_s;
             g->busy_until = op->start + p->total_s;
             XBT_DEBUG("collective tag %ld over %d members, %.0f bytes: %.9f s to %.9f s", op->tag,
@@ -415,6 +519,13 @@ static int meet(dsgd_sim_world *w, sim_flow_op *op, const sim_members *m, sim_sc
     return DSGD_OK;
 }
 
+/* The op of the collective the members gather for. */
+static sim_flow_op *op_for(dsgd_comm *c, const sim_members *m, long tag)
+{
+    dsgd_sim_world *w = sim_self(c)->world;
+    return op_of(w, tag, simulated_members(w, m));
+}
+
 typedef struct reduce_arg {
     float *buf;
     size_t count;
@@ -427,14 +538,12 @@ static void copy_sum(sim_flow_op *op, void *arg)
         memcpy(a->buf, op->sum, sizeof *a->buf * a->count);
 }
 
-int sim_flow_allreduce(dsgd_comm *c, const sim_members *m, long tag, float *buf, size_t count,
-                       sim_schedule_fn schedule)
+/* Adds buf (count floats; NULL: phantom), weighted by the members it
+ * stands for, to the op's sum; the first to arrive resets it. */
+static int add_to_sum(sim_flow_op *op, const dsgd_sim_world *w, const sim_members *m,
+                      const float *buf, size_t count)
 {
-    dsgd_sim_world *w = sim_self(c)->world;
-    sim_flow_op *op = op_of(w, tag, m->n);
-    if (!op)
-        return DSGD_ENOMEM;
-    if (op->arrived == 0 && buf) { /* first to arrive resets the sum */
+    if (op->arrived == 0 && buf) {
         if (op->sum_count < count) {
             float *grown = realloc(op->sum, sizeof *grown * count);
             if (!grown)
@@ -444,11 +553,39 @@ int sim_flow_allreduce(dsgd_comm *c, const sim_members *m, long tag, float *buf,
         }
         memset(op->sum, 0, sizeof *op->sum * count);
     }
-    if (buf)
-        for (size_t i = 0; i < count; i++)
-            op->sum[i] += buf[i];
+    float weight = (float)mirrored_by(w, m, world_rank_of(m, m->me));
+    for (size_t i = 0; buf && i < count; i++)
+        op->sum[i] += weight * buf[i];
+    return DSGD_OK;
+}
+
+int sim_flow_allreduce(dsgd_comm *c, const sim_members *m, long tag, float *buf, size_t count,
+                       sim_schedule_fn schedule)
+{
+    dsgd_sim_world *w = sim_self(c)->world;
+    sim_flow_op *op = op_for(c, m, tag);
+    if (!op)
+        return DSGD_ENOMEM;
+    int rc = add_to_sum(op, w, m, buf, count);
+    if (rc != DSGD_OK)
+        return rc;
     reduce_arg arg = {buf, count};
-    return meet(w, op, m, schedule, (double)count * sizeof(float), copy_sum, &arg);
+    return meet(w, op, m, schedule, (double)count * sizeof(float), 0, copy_sum, &arg);
+}
+
+/* The binomial tree reduce to member root: only the root gets the sum. */
+int sim_flow_reduce(dsgd_comm *c, const sim_members *m, int root, float *buf, size_t count)
+{
+    dsgd_sim_world *w = sim_self(c)->world;
+    sim_flow_op *op = op_for(c, m, m->tag);
+    if (!op)
+        return DSGD_ENOMEM;
+    int rc = add_to_sum(op, w, m, buf, count);
+    if (rc != DSGD_OK)
+        return rc;
+    reduce_arg arg = {m->me == root ? buf : NULL, count};
+    return meet(w, op, m, sim_schedule_tree_reduce, (double)count * sizeof(float), root, copy_sum,
+                &arg);
 }
 
 typedef struct gather_arg {
@@ -463,26 +600,65 @@ static void copy_gathered(sim_flow_op *op, void *arg)
         memcpy(a->recvbuf, op->gathered, a->total);
 }
 
-/* The ring allgather: N-1 steps of `bytes` per transfer. */
+/* Makes room for `total` bytes in the op's gathering buffer. */
+static int gather_room(sim_flow_op *op, size_t total)
+{
+    if (op->gathered_bytes >= total)
+        return DSGD_OK;
+    char *grown = realloc(op->gathered, total);
+    if (!grown)
+        return DSGD_ENOMEM;
+    op->gathered = grown;
+    op->gathered_bytes = total;
+    return DSGD_OK;
+}
+
+/* The ring allgather: N-1 steps of `bytes` per transfer.  My block goes
+ * to my place and to those of the virtual members that mirror me. */
 int sim_flow_allgather(dsgd_comm *c, const sim_members *m, long tag, const void *sendbuf,
                        size_t bytes, void *recvbuf)
 {
     dsgd_sim_world *w = sim_self(c)->world;
-    sim_flow_op *op = op_of(w, tag, m->n);
+    sim_flow_op *op = op_for(c, m, tag);
     if (!op)
         return DSGD_ENOMEM;
     size_t total = bytes * (size_t)m->n;
-    if (recvbuf && op->gathered_bytes < total) {
-        char *grown = realloc(op->gathered, total);
-        if (!grown)
-            return DSGD_ENOMEM;
-        op->gathered = grown;
-        op->gathered_bytes = total;
-    }
-    if (recvbuf && sendbuf)
-        memcpy(op->gathered + (size_t)m->me * bytes, sendbuf, bytes);
+    if (recvbuf && gather_room(op, total) != DSGD_OK)
+        return DSGD_ENOMEM;
+    int me = world_rank_of(m, m->me);
+    for (int i = 0; recvbuf && sendbuf && i < m->n; i++)
+        if (i == m->me ||
+            (sim_is_virtual(w, world_rank_of(m, i)) && sim_mirror_of(w, world_rank_of(m, i)) == me))
+            memcpy(op->gathered + (size_t)i * bytes, sendbuf, bytes);
     gather_arg arg = {recvbuf, total};
-    return meet(w, op, m, sim_schedule_ring_allgather, (double)bytes, copy_gathered, &arg);
+    return meet(w, op, m, sim_schedule_ring_allgather, (double)bytes, 0, copy_gathered, &arg);
+}
+
+/* The binomial tree broadcast from member root: the root's data, or that
+ * of its mirror when the root is virtual. */
+int sim_flow_bcast(dsgd_comm *c, const sim_members *m, int root, void *buf, size_t bytes)
+{
+    dsgd_sim_world *w = sim_self(c)->world;
+    sim_flow_op *op = op_for(c, m, m->tag);
+    if (!op)
+        return DSGD_ENOMEM;
+    if (buf && gather_room(op, bytes) != DSGD_OK)
+        return DSGD_ENOMEM;
+    int source = world_rank_of(m, root);
+    source = sim_is_virtual(w, source) ? sim_mirror_of(w, source) : source;
+    if (buf && world_rank_of(m, m->me) == source)
+        memcpy(op->gathered, buf, bytes);
+    gather_arg arg = {m->me == root || world_rank_of(m, m->me) == source ? NULL : buf, bytes};
+    return meet(w, op, m, sim_schedule_tree_bcast, (double)bytes, root, copy_gathered, &arg);
+}
+
+/* A reduce then a broadcast of nothing, as collectives.c's barrier. */
+int sim_flow_barrier(dsgd_comm *c, const sim_members *m)
+{
+    sim_flow_op *op = op_for(c, m, m->tag);
+    if (!op)
+        return DSGD_ENOMEM;
+    return meet(sim_self(c)->world, op, m, sim_schedule_tree_allreduce, 0, 0, NULL, NULL);
 }
 
 void sim_flow_free(dsgd_sim_world *w)
@@ -503,6 +679,7 @@ void sim_flow_free(dsgd_sim_world *w)
             sim_flow_price *p = g->prices;
             g->prices = p->next;
             free(p->end_s);
+            free(p->lead);
             free(p);
         }
         free(g);

@@ -17,6 +17,7 @@
  *  - the shares are solved again whenever a flow starts or ends.
  * sim_fluid_step plays exactly this, event by event, for transfers that
  * all start at time 0 and tells when each one ends. */
+#include <float.h>
 #include <math.h>
 #include <simgrid/host.h>
 #include <simgrid/link.h>
@@ -272,16 +273,20 @@ static double next_event(const fluid *f, double t)
 }
 
 /* Moves the active flows' data from t to t + dt; the flows that are
- * through (to rounding) end at t + dt. */
+ * through (to rounding) end at t + dt.  So does a flow whose rest would
+ * take less than the clock can tell from t + dt: a schedule's fractions of
+ * a byte (a ring of 2,048 members splitting 8 bytes) left 1e-12 bytes
+ * that t + remaining / rate rounded back to t, and the step never ended. */
 static void advance(fluid *f, double t, double dt, double *end_s)
 {
     for (int i = 0; i < f->n_flows; i++) {
         fluid_flow *fl = &f->flows[i];
         if (fl->state != ACTIVE)
             continue;
-        double moved = fl->value * fl->factor * dt, before = fl->remaining;
+        double rate = fl->value * fl->factor, moved = rate * dt, before = fl->remaining;
         fl->remaining -= moved;
-        if (isinf(fl->value) || fl->remaining <= 1e-9 * before) {
+        if (isinf(fl->value) || fl->remaining <= 1e-9 * before ||
+            fl->remaining / rate <= 4 * DBL_EPSILON * (t + dt)) {
             fl->state = DONE;
             end_s[i] = t + dt;
         }

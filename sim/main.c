@@ -366,9 +366,11 @@ static dsgd_sim_options sim_options(const dsgd_config *cfg, const dsgd_cost_prof
 /* Reports the run's outcome; returns the exit status. */
 /* Ranks killed by --fail are expected not to finish; any other rank
  * that did not is a stall (a synchronous algorithm waiting for the dead, or
- * a deadlock).  The summary is the lowest surviving rank's. */
-static int report(const dsgd_config *cfg, int n, int hosts_used, const dsgd_result *results,
-                  const dsgd_sim_faults *faults, double wall_start)
+ * a deadlock).  The summary is the lowest surviving rank's.  In symmetry
+ * mode only ranks 0..simulated-1 ran: the others have no result, and the
+ * summary's aggregates (workers, samples) already count all n. */
+static int report(const dsgd_config *cfg, int nodes, int n, int hosts_used,
+                  const dsgd_result *results, const dsgd_sim_faults *faults, double wall_start)
 {
     int unfinished = 0, first_unfinished = -1, reporter = -1, failed = -1;
     for (int i = 0; i < n; i++) {
@@ -422,7 +424,7 @@ static int report(const dsgd_config *cfg, int n, int hosts_used, const dsgd_resu
         r0.hosts = hosts_used;
         r0.wall_s = dsgd_wall_seconds() - wall_start;
         r0.peak_rss_mb = dsgd_peak_rss_mb();
-        dsgd_report_json(stdout, "sim", cfg, n, &r0);
+        dsgd_report_json(stdout, "sim", cfg, nodes, &r0);
     }
     return 0;
 }
@@ -519,6 +521,96 @@ static int choose_coll_model(dsgd_config *cfg, const dsgd_algo *algo, const sg_h
     json_safe(cfg->coll_model_why);
     if (model != cfg->coll_model)
         snprintf(cfg->coll_model, sizeof cfg->coll_model, "%s", model);
+    return 0;
+}
+
+/* --symmetry: symmetry mode (sim.h) runs the first machine's ranks and
+ * lets the others mirror them; it needs ranks that are interchangeable:
+ * a variant that declares so (algo.h), no per-rank numerics (phantom
+ * payloads), nothing that treats one rank unlike another (--slow, --fail,
+ * --jitter, per-rank checkpoint files, --waits polled: polls are per
+ * message), every machine a copy of the first (symmetry.c), and the flow
+ * model, which alone prices a collective without every member's actor.
+ * auto takes it from SYMMETRY_MIN_RANKS ranks on, where the full
+ * simulation's actors start to cost (9.4 s and 337 MiB for ssgd at 16,384
+ * flat hosts against 0.8 s and 75 MiB; README, "Symmetry mode"; below,
+ * the full runs that bench/sim_scale.sh and tests/sim_memory.sh measure
+ * stay as they were), only where --coll-model auto already chose the flow
+ * model as exact, and not with --trace (every rank's events asked for).
+ * Returns 0 with *simulated (0: every rank), or -1 with the reason in err
+ * (--symmetry on and a broken condition). */
+#define SYMMETRY_MIN_RANKS 16384
+static const char *symmetry_breaker(const dsgd_config *cfg, const dsgd_algo *algo,
+                                    const dsgd_sim_faults *faults, const dsgd_sim_options *opt,
+                                    int message_asked, char *buf, size_t len)
+{
+    dsgd_sim_network net;
+    if (!algo->symmetric)
+        snprintf(buf, len, "--algo %s: its ranks are not interchangeable (roles or point to point)",
+                 algo->base.name);
+    else if (strcmp(cfg->payload, "phantom") != 0)
+        snprintf(buf, len, "--payload %s: every rank's numerics need its own actor", cfg->payload);
+    else if (faults->n_slow)
+        snprintf(buf, len, "--slow: the slowed hosts' ranks differ from the others");
+    else if (faults->n_fail)
+        snprintf(buf, len, "--fail: the killed ranks differ from the others");
+    else if (opt->jitter.kind != DSGD_JITTER_NONE && opt->jitter.cv > 0)
+        snprintf(buf, len, "--jitter %s: every rank draws its own compute times", cfg->jitter);
+    else if (cfg->checkpoint[0] || cfg->resume[0])
+        snprintf(buf, len, "--checkpoint/--resume: every rank has its own file");
+    else if (strcmp(cfg->waits, "polled") == 0)
+        snprintf(buf, len, "--waits polled: a rank polls for each message");
+    else if (message_asked)
+        snprintf(buf, len, "--coll-model message: message level needs every rank's actor");
+    else if (flow_network(cfg, &net, buf, len) != 0)
+        return buf; /* the flow model cannot replay the network model */
+    else
+        return NULL;
+    return buf;
+}
+
+static int choose_symmetry(dsgd_config *cfg, const dsgd_algo *algo, const sg_host_t *hosts, int n,
+                           const dsgd_sim_faults *faults, const dsgd_sim_options *opt,
+                           int message_asked, int *simulated, char *err, size_t errlen)
+{
+    char why[200] = "";
+    int on = strcmp(cfg->symmetry, "on") == 0, k = 0, symmetric = 0;
+    if (strcmp(cfg->symmetry, "off") == 0)
+        snprintf(why, sizeof why, "--symmetry off");
+    else if (symmetry_breaker(cfg, algo, faults, opt, message_asked, why, sizeof why))
+        ; /* why says what breaks it */
+    else if (dsgd_sim_symmetry_classes(hosts, n, &k, why, sizeof why) != 0)
+        ;
+    else if (!on && cfg->trace[0])
+        snprintf(why, sizeof why, "auto: --trace asks for every rank's events");
+    else if (!on && n < SYMMETRY_MIN_RANKS)
+        snprintf(why, sizeof why, "auto: below %d ranks the full simulation is affordable",
+                 SYMMETRY_MIN_RANKS);
+    else if (!on && strcmp(cfg->coll_model, "flow") != 0)
+        snprintf(why, sizeof why, "auto: the flow model is not chosen here (%.150s)",
+                 cfg->coll_model_why);
+    else
+        symmetric = snprintf(why, sizeof why,
+                             "%s: the first machine's %d rank%s simulated, the other %d "
+                             "mirror %s",
+                             on ? "--symmetry on" : "auto", k, k > 1 ? "s" : "", n - k,
+                             k > 1 ? "them" : "it") > 0;
+    if (on && !symmetric) {
+        snprintf(err, errlen, "--symmetry on: %s", why);
+        return -1;
+    }
+    *simulated = symmetric ? k : 0;
+    cfg->symmetric = symmetric;
+    cfg->simulated_ranks = symmetric ? k : n;
+    snprintf(cfg->symmetry_why, sizeof cfg->symmetry_why, "%s", why);
+    json_safe(cfg->symmetry_why);
+    if (symmetric && strcmp(cfg->coll_model, "flow") != 0) { /* --symmetry on at message level */
+        snprintf(cfg->coll_model, sizeof cfg->coll_model, "flow");
+        char was[sizeof cfg->coll_model_why];
+        snprintf(was, sizeof was, "%s", cfg->coll_model_why);
+        snprintf(cfg->coll_model_why, sizeof cfg->coll_model_why,
+                 "--symmetry on needs the flow model (auto had chosen message: %.120s)", was);
+    }
     return 0;
 }
 
@@ -669,6 +761,7 @@ static int simulate(dsgd_config *cfg, const dsgd_algo *algo, dsgd_dataset *data,
         return die(EXIT_BAD_INPUT, "--platform %s: %s", cfg->platform, err);
     }
     int hosts_used = dsgd_sim_hosts_used(hosts, n);
+    int message_asked = strcmp(cfg->coll_model, "message") == 0;
     if (choose_coll_model(cfg, algo, hosts, n, err, sizeof err) != 0) {
         free(hosts);
         return die(EXIT_BAD_INPUT, "%s", err);
@@ -690,7 +783,16 @@ static int simulate(dsgd_config *cfg, const dsgd_algo *algo, dsgd_dataset *data,
     }
     opt.seed = cfg->seed;
     opt.polled_waits = strcmp(cfg->waits, "polled") == 0;
-    choose_contexts(cfg, n);
+    if (choose_symmetry(cfg, algo, hosts, n, &faults, &opt, message_asked, &opt.simulated, err,
+                        sizeof err) != 0) {
+        free(hosts);
+        dsgd_sim_faults_free(&faults);
+        return die(EXIT_BAD_INPUT, "%s", err);
+    }
+    if (opt.simulated)
+        opt.coll_model = DSGD_SIM_COLL_FLOW;
+    int simulated = opt.simulated ? opt.simulated : n; /* ranks that run as actors */
+    choose_contexts(cfg, simulated);
     dsgd_sim_world *world = dsgd_sim_world_create(n, hosts, &opt);
     dsgd_result *results = calloc((size_t)n, sizeof *results);
     free(hosts);
@@ -712,9 +814,10 @@ static int simulate(dsgd_config *cfg, const dsgd_algo *algo, dsgd_dataset *data,
     if (shared)
         dsgd_model_destroy(&descriptor);
 
-    int status = report(cfg, n, hosts_used, results, &faults, wall_start);
+    int status = report(cfg, n, simulated, hosts_used, results, &faults, wall_start);
     if (status == 0 && cfg->trace[0] &&
-        dsgd_trace_write_csv(cfg->trace, dsgd_sim_traces(world), (size_t)n, err, sizeof err) != 0)
+        dsgd_trace_write_csv(cfg->trace, dsgd_sim_traces(world), (size_t)simulated, err,
+                             sizeof err) != 0)
         status = die(EXIT_RUN_FAILED, "--trace %s", err);
     dsgd_sim_world_destroy(world);
     dsgd_sim_faults_free(&faults);

@@ -175,6 +175,27 @@ int sim_schedule_tree_allreduce(sim_schedule *s, int n, const int *node, double 
     return rc;
 }
 
+/* Broadcast and reduce from and to member 0 (collectives.c's tree_bcast
+ * and tree_reduce; the flow model relabels them for another root) and the
+ * barrier, a reduce then a broadcast of nothing. */
+int sim_schedule_tree_bcast(sim_schedule *s, int n, const int *node, double bytes)
+{
+    (void)node;
+    int *ids = identity(n);
+    int rc = ids ? tree_bcast(s, ids, n, bytes) : DSGD_ENOMEM;
+    free(ids);
+    return rc;
+}
+
+int sim_schedule_tree_reduce(sim_schedule *s, int n, const int *node, double bytes)
+{
+    (void)node;
+    int *ids = identity(n);
+    int rc = ids ? tree_reduce(s, ids, n, bytes) : DSGD_ENOMEM;
+    free(ids);
+    return rc;
+}
+
 /* Participant v of the power-of-two core is member (v < extra ? 2v+1 : v+extra). */
 static int hd_member(int v, int extra) { return v < extra ? 2 * v + 1 : v + extra; }
 
@@ -229,15 +250,28 @@ int sim_schedule_hierarchical_allreduce(sim_schedule *s, int n, const int *node,
     int *machine = rc == DSGD_OK ? malloc(sizeof *machine * (size_t)n) : NULL;
     if (rc == DSGD_OK && !machine)
         rc = DSGD_ENOMEM;
+    /* machine index of each node number (node numbers are below n:
+     * dsgd_sim_number_nodes counts them from 0 in rank order), looked up
+     * in O(1): a search among the leaders made a million members of
+     * 262,144 machines take O(n x machines) */
+    int top = 0;
+    for (int i = 0; rc == DSGD_OK && i < n; i++)
+        top = node[i] > top ? node[i] : top;
+    int *index_of = rc == DSGD_OK ? malloc(sizeof *index_of * ((size_t)top + 1)) : NULL;
+    if (rc == DSGD_OK && !index_of)
+        rc = DSGD_ENOMEM;
+    for (int v = 0; rc == DSGD_OK && v <= top; v++)
+        index_of[v] = -1;
     for (int i = 0; rc == DSGD_OK && i < n; i++) {
-        int k = 0;
-        while (k < n_nodes && node[leaders[k]] != node[i])
-            k++;
-        if (k == n_nodes)
-            leaders[n_nodes++] = i;
+        int k = index_of[node[i]];
+        if (k < 0) { /* i is the first member of its machine */
+            k = index_of[node[i]] = n_nodes++;
+            leaders[k] = i;
+        }
         machine[i] = k;
         size[k]++;
     }
+    free(index_of);
     for (int k = 0; rc == DSGD_OK && k < n_nodes; k++)
         start[k + 1] = start[k] + size[k];
     for (int k = 0; rc == DSGD_OK && k < n_nodes; k++)

@@ -1,7 +1,8 @@
 /* sim.h — the SimGrid backend of comm.h, as seen by programs and tests.
  *
  * A world is N ranks placed on hosts of a loaded platform (as many per host
- * as --ranks-per-host says, its cores by default), one actor per rank.
+ * as --ranks-per-host says, its cores by default), one actor per rank
+ * (in symmetry mode, per rank of the first machine: dsgd_sim_options).
  * dsgd_sim_launch runs a node program on every rank and returns when the
  * simulation ends; the caller then checks who finished (SimGrid itself
  * returns normally from a deadlock). */
@@ -78,6 +79,12 @@ typedef struct dsgd_sim_options {
      * of dsgd-run's --idle sleep schedule (core/idle.h), each nap
      * overshooting by cost.wake_latency_s; 0: at once */
     int polled_waits;
+    /* Symmetry mode (--symmetry): only ranks 0..simulated-1 (the ranks of
+     * the first machine) run as actors; every other rank is virtual, a
+     * mirror of rank (r mod simulated) on its own host, present in the
+     * placement and in the collectives' prices but never run (flow.c).
+     * 0: every rank is simulated. */
+    int simulated;
 } dsgd_sim_options;
 
 typedef struct dsgd_sim_world dsgd_sim_world;
@@ -131,6 +138,12 @@ int dsgd_sim_hosts_used(const sg_host_t *hosts, int n);
  * are one node); machines are numbered in order of their first rank.
  * Returns how many there are. */
 int dsgd_sim_number_nodes(const sg_host_t *hosts, int n, int *node);
+
+/* Symmetry mode (symmetry.c): are ranks 0..n-1 on hosts[] the same K
+ * ranks machine after machine (rank r on machine r / K, hosts alike in
+ * speed, cores, mem_bw and kind, shared alike)?  Returns 0 with K in
+ * *simulated, or -1 with the first thing that differs in why. */
+int dsgd_sim_symmetry_classes(const sg_host_t *hosts, int n, int *simulated, char *why, size_t len);
 
 /* Actor stacks sized for the run (contexts.c).  From more than
  * DSGD_SIM_LARGE_ACTORS actors on, stacks of DSGD_SIM_LARGE_STACK_KIB
@@ -206,10 +219,11 @@ int dsgd_sim_log_reason(const char *line, char *why, size_t len);
 dsgd_sim_world *dsgd_sim_world_create(int n, const sg_host_t *hosts, const dsgd_sim_options *opt);
 void dsgd_sim_world_destroy(dsgd_sim_world *w);
 
-/* Starts one actor per rank running program(comm, job, &results[rank]) and
- * runs the simulation to its end.  results must hold n entries; an entry
- * whose .finished is 0 belongs to a rank that never returned (deadlock or
- * killed host). */
+/* Starts one actor per simulated rank running program(comm, job,
+ * &results[rank]) and runs the simulation to its end.  results must hold
+ * n entries; an entry whose .finished is 0 belongs to a rank that never
+ * returned (deadlock or killed host), or, in symmetry mode, to a virtual
+ * rank (dsgd_sim_simulated_ranks and up), which never runs. */
 void dsgd_sim_launch(dsgd_sim_world *w, dsgd_node_program program, const dsgd_job *job,
                      dsgd_result *results);
 
@@ -232,7 +246,10 @@ int dsgd_sim_flow_exact(const sg_host_t *hosts, int n, const char *allreduce,
 int dsgd_sim_flow_exact_case(const sg_host_t *hosts, int n, const char *collective, double bytes,
                              const dsgd_sim_network *net, char *why, size_t whylen);
 
-/* The per-rank traces (n of them) after a launch with opt->trace set. */
+/* The per-rank traces (n of them) after a launch with opt->trace set;
+ * virtual ranks' stay empty. */
 const dsgd_trace *dsgd_sim_traces(const dsgd_sim_world *w);
+/* Ranks run by actors: 0..K-1 (n unless in symmetry mode). */
+int dsgd_sim_simulated_ranks(const dsgd_sim_world *w);
 
 #endif

@@ -78,6 +78,7 @@ typedef struct sim_flow_op {
     long tag;
     int busy, n, arrived, left;
     double start;        /* simulated time the collective starts (-1: could not price it) */
+    double latest;       /* when the last member arrives (virtual ones included) */
     const double *end_s; /* each member's end, seconds after start */
     sg_bar_t barrier;
     float *sum; /* reduction of real payloads */
@@ -113,6 +114,8 @@ int sim_schedule_ring_allreduce(sim_schedule *s, int n, const int *node, double 
 int sim_schedule_halving_doubling_allreduce(sim_schedule *s, int n, const int *node, double bytes);
 int sim_schedule_tree_allreduce(sim_schedule *s, int n, const int *node, double bytes);
 int sim_schedule_hierarchical_allreduce(sim_schedule *s, int n, const int *node, double bytes);
+int sim_schedule_tree_bcast(sim_schedule *s, int n, const int *node, double bytes);
+int sim_schedule_tree_reduce(sim_schedule *s, int n, const int *node, double bytes);
 /* The ring allgather: bytes is one member's block. */
 int sim_schedule_ring_allgather(sim_schedule *s, int n, const int *node, double bytes);
 void sim_schedule_free(sim_schedule *s);
@@ -129,8 +132,13 @@ int sim_fluid_step(const dsgd_sim_network *net, const sg_host_t *hosts, const si
 typedef struct sim_flow_price {
     sim_schedule_fn schedule;
     double bytes;
+    int root; /* the schedule's member 0 is member root (broadcast, reduce) */
     double *end_s, total_s;
     int exact; /* no transfers that share a link ran out of lock-step */
+    /* Symmetry mode: lead[s] for simulated rank s, how long after s the
+     * last member that mirrors it ends (NAN: s is no member); NULL
+     * outside symmetry mode. */
+    double *lead;
     struct sim_flow_price *next;
 } sim_flow_price;
 
@@ -181,6 +189,7 @@ const sim_allreduce_algo *sim_allreduce_named(const char *name);
 
 struct dsgd_sim_world {
     int n;
+    int n_simulated; /* ranks run by actors: n, or fewer in symmetry mode (sim.h) */
     dsgd_sim_options opt;
     const sim_allreduce_algo *allreduce; /* opt.allreduce's descriptor */
     sim_coll_plan plan;                  /* the world group's */
@@ -191,6 +200,11 @@ struct dsgd_sim_world {
     sim_flow flow;
     unsigned char *dead; /* dead[r]: --fail killed rank r (failure notices in match.c) */
     int *dead_list;      /* the killed ranks, in order */
+    /* Symmetry mode (flow.c): lead[s] for each simulated rank s, how long
+     * after s the last rank that mirrors it ended its latest collective:
+     * doing what s does next, that rank arrives at the next collective
+     * that much later than s. */
+    double *lead;
     int n_dead;
     /* markers[i]: the failure marker of dead_list[i] (match.c), one shared
      * message that every port gets and none frees: one still in flight
@@ -284,6 +298,16 @@ int sim_flow_allreduce(dsgd_comm *c, const sim_members *m, long tag, float *buf,
 int sim_flow_allgather(dsgd_comm *c, const sim_members *m, long tag, const void *sendbuf,
                        size_t bytes, void *recvbuf);
 void sim_flow_free(dsgd_sim_world *w);
+/* Symmetry mode (sim.h): rank r is virtual, and the simulated rank it
+ * mirrors. */
+static inline int sim_is_virtual(const dsgd_sim_world *w, int r) { return r >= w->n_simulated; }
+static inline int sim_mirror_of(const dsgd_sim_world *w, int r) { return r % w->n_simulated; }
+/* Broadcast, reduce and barrier in symmetry mode, priced by the flow model
+ * as binomial trees over every member (flow.c): their message-level
+ * versions need an actor per member. */
+int sim_flow_bcast(dsgd_comm *c, const sim_members *m, int root, void *buf, size_t bytes);
+int sim_flow_reduce(dsgd_comm *c, const sim_members *m, int root, float *buf, size_t count);
+int sim_flow_barrier(dsgd_comm *c, const sim_members *m);
 /* Prices schedule(bytes) over hosts[0..n-1] (node[i]: member i's
  * machine) without simulating: end_s[i] when member i is done, *exact
  * whether that is message level's time (see play() in flow.c).  Returns
