@@ -138,41 +138,44 @@ static int append(sim_schedule *dst, const sim_schedule *src)
     return rc;
 }
 
-static int *identity(int n)
+/* A schedule over members 0..n-1 in order: first's steps, then then's
+ * (NULL: none). */
+typedef int (*over_ids)(sim_schedule *s, const int *ids, int n, double bytes);
+static int in_order(sim_schedule *s, int n, double bytes, over_ids first, over_ids then)
 {
     int *ids = malloc(sizeof *ids * (size_t)(n > 0 ? n : 1));
-    for (int i = 0; ids && i < n; i++)
+    if (!ids)
+        return DSGD_ENOMEM;
+    for (int i = 0; i < n; i++)
         ids[i] = i;
-    return ids;
+    int rc = first(s, ids, n, bytes);
+    if (rc == DSGD_OK && then)
+        rc = then(s, ids, n, bytes);
+    free(ids);
+    return rc;
+}
+
+static int ring_allgather(sim_schedule *s, const int *ids, int n, double block_bytes)
+{
+    return ring(s, ids, n, block_bytes, n - 1, 0);
 }
 
 int sim_schedule_ring_allreduce(sim_schedule *s, int n, const int *node, double bytes)
 {
     (void)node;
-    int *ids = identity(n);
-    int rc = ids ? ring_allreduce(s, ids, n, bytes) : DSGD_ENOMEM;
-    free(ids);
-    return rc;
+    return in_order(s, n, bytes, ring_allreduce, NULL);
 }
 
 int sim_schedule_ring_allgather(sim_schedule *s, int n, const int *node, double block_bytes)
 {
     (void)node;
-    int *ids = identity(n);
-    int rc = ids ? ring(s, ids, n, block_bytes, n - 1, 0) : DSGD_ENOMEM;
-    free(ids);
-    return rc;
+    return in_order(s, n, block_bytes, ring_allgather, NULL);
 }
 
 int sim_schedule_tree_allreduce(sim_schedule *s, int n, const int *node, double bytes)
 {
     (void)node;
-    int *ids = identity(n);
-    int rc = ids ? tree_reduce(s, ids, n, bytes) : DSGD_ENOMEM;
-    if (rc == DSGD_OK)
-        rc = tree_bcast(s, ids, n, bytes);
-    free(ids);
-    return rc;
+    return in_order(s, n, bytes, tree_reduce, tree_bcast);
 }
 
 /* Broadcast and reduce from and to member 0 (collectives.c's tree_bcast
@@ -181,19 +184,13 @@ int sim_schedule_tree_allreduce(sim_schedule *s, int n, const int *node, double 
 int sim_schedule_tree_bcast(sim_schedule *s, int n, const int *node, double bytes)
 {
     (void)node;
-    int *ids = identity(n);
-    int rc = ids ? tree_bcast(s, ids, n, bytes) : DSGD_ENOMEM;
-    free(ids);
-    return rc;
+    return in_order(s, n, bytes, tree_bcast, NULL);
 }
 
 int sim_schedule_tree_reduce(sim_schedule *s, int n, const int *node, double bytes)
 {
     (void)node;
-    int *ids = identity(n);
-    int rc = ids ? tree_reduce(s, ids, n, bytes) : DSGD_ENOMEM;
-    free(ids);
-    return rc;
+    return in_order(s, n, bytes, tree_reduce, NULL);
 }
 
 /* Participant v of the power-of-two core is member (v < extra ? 2v+1 : v+extra). */
