@@ -16,25 +16,79 @@
 #include <stdlib.h>
 #include <string.h>
 
+typedef struct batch_plans {
+    int batch; /* 0: none */
+    fftwf_plan x_fwd, y_inv, dy_fwd, dx_inv;
+} batch_plans;
+
 struct conv_fft {
     dsgd_conv_geom g;
     int cin, cout, max_batch;
     int nh, nw, bins; /* transform size and its complex bins */
     float *xpad, *wpad, *ypad;
     fftwf_complex *xf, *wf, *yf, *dxf;
-    fftwf_plan x_fwd, w_fwd, y_inv, dy_fwd, dx_inv, dw_inv;
+    fftwf_plan w_fwd, dw_inv;
+    /* The activations' transforms take only the batch's planes (a call's
+     * cost follows its batch, not the size the layer was made for):
+     * planned for max_batch at creation, and for the last other batch. */
+    batch_plans full, last;
 };
 
-/* r2c (inverse = 0) or c2r of `planes` planes, spectra frequency-major. */
-static fftwf_plan plan(conv_fft *cv, int planes, float *real, fftwf_complex *spec, int inverse)
+/* r2c (inverse = 0) or c2r of `used` planes in each of `groups` rows of
+ * `stride` planes, spectra frequency-major (plane index g * stride + b,
+ * frequencies groups * stride apart). */
+static fftwf_plan plan(const conv_fft *cv, int groups, int stride, int used, float *real,
+                       fftwf_complex *spec, int inverse)
 {
-    int n[2] = {cv->nh, cv->nw};
-    int plane = cv->nh * cv->nw;
-    if (inverse)
-        return fftwf_plan_many_dft_c2r(2, n, planes, spec, NULL, planes, 1, real, NULL, 1, plane,
-                                       FFTW_ESTIMATE);
-    return fftwf_plan_many_dft_r2c(2, n, planes, real, NULL, 1, plane, spec, NULL, planes, 1,
-                                   FFTW_ESTIMATE);
+    int plane = cv->nh * cv->nw, planes = groups * stride, cols = cv->nw / 2 + 1;
+    fftwf_iodim dims[2] = {{cv->nh, cv->nw, cols * planes}, {cv->nw, 1, planes}};
+    fftwf_iodim rows[2] = {{groups, stride * plane, stride}, {used, plane, 1}};
+    if (inverse) {
+        for (int i = 0; i < 2; i++) { /* complex in, real out */
+            int t = dims[i].is;
+            dims[i].is = dims[i].os, dims[i].os = t;
+            t = rows[i].is;
+            rows[i].is = rows[i].os, rows[i].os = t;
+        }
+        return fftwf_plan_guru_dft_c2r(2, dims, 2, rows, spec, real, FFTW_ESTIMATE);
+    }
+    return fftwf_plan_guru_dft_r2c(2, dims, 2, rows, real, spec, FFTW_ESTIMATE);
+}
+
+static void plans_destroy(batch_plans *p)
+{
+    fftwf_plan all[] = {p->x_fwd, p->y_inv, p->dy_fwd, p->dx_inv};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        if (all[i])
+            fftwf_destroy_plan(all[i]);
+    memset(p, 0, sizeof *p);
+}
+
+static int plans_make(const conv_fft *cv, int batch, batch_plans *p)
+{
+    int B = cv->max_batch;
+    p->batch = batch;
+    p->x_fwd = plan(cv, cv->cin, B, batch, cv->xpad, cv->xf, 0);
+    p->dx_inv = plan(cv, cv->cin, B, batch, cv->xpad, cv->dxf, 1);
+    p->y_inv = plan(cv, cv->cout, B, batch, cv->ypad, cv->yf, 1);
+    p->dy_fwd = plan(cv, cv->cout, B, batch, cv->ypad, cv->yf, 0);
+    if (p->x_fwd && p->dx_inv && p->y_inv && p->dy_fwd)
+        return 0;
+    plans_destroy(p);
+    return -1;
+}
+
+/* The plans for batch: the last ones if they fit, else new ones; the
+ * max_batch plans (right for any batch, every plane transformed) if
+ * planning fails. */
+static const batch_plans *plans_for(conv_fft *cv, int batch)
+{
+    if (batch == cv->max_batch)
+        return &cv->full;
+    if (cv->last.batch == batch)
+        return &cv->last;
+    plans_destroy(&cv->last);
+    return plans_make(cv, batch, &cv->last) == 0 ? &cv->last : &cv->full;
 }
 
 conv_fft *dsgd_conv_fft_create(const dsgd_conv_geom *g, int out_channels, int max_batch)
@@ -71,13 +125,13 @@ conv_fft *dsgd_conv_fft_create(const dsgd_conv_geom *g, int out_channels, int ma
         dsgd_conv_fft_destroy(cv);
         return NULL;
     }
-    cv->x_fwd = plan(cv, (int)xin, cv->xpad, cv->xf, 0);
-    cv->w_fwd = plan(cv, (int)wk, cv->wpad, cv->wf, 0);
-    cv->y_inv = plan(cv, (int)yout, cv->ypad, cv->yf, 1);
-    cv->dy_fwd = plan(cv, (int)yout, cv->ypad, cv->yf, 0);
-    cv->dx_inv = plan(cv, (int)xin, cv->xpad, cv->dxf, 1);
-    cv->dw_inv = plan(cv, (int)wk, cv->wpad, cv->wf, 1);
-    if (!cv->x_fwd || !cv->w_fwd || !cv->y_inv || !cv->dy_fwd || !cv->dx_inv || !cv->dw_inv) {
+    /* planes beyond a call's batch are transformed only by the max_batch
+     * plans' fallback (plans_for): zeros there, never uninitialised memory */
+    memset(cv->xpad, 0, sizeof(float) * xin * plane);
+    memset(cv->ypad, 0, sizeof(float) * yout * plane);
+    cv->w_fwd = plan(cv, 1, (int)wk, (int)wk, cv->wpad, cv->wf, 0);
+    cv->dw_inv = plan(cv, 1, (int)wk, (int)wk, cv->wpad, cv->wf, 1);
+    if (!cv->w_fwd || !cv->dw_inv || plans_make(cv, max_batch, &cv->full) != 0) {
         dsgd_conv_fft_destroy(cv);
         return NULL;
     }
@@ -88,26 +142,29 @@ void dsgd_conv_fft_destroy(conv_fft *cv)
 {
     if (!cv)
         return;
-    fftwf_plan plans[] = {cv->x_fwd, cv->w_fwd, cv->y_inv, cv->dy_fwd, cv->dx_inv, cv->dw_inv};
-    for (size_t i = 0; i < sizeof plans / sizeof plans[0]; i++)
-        if (plans[i])
-            fftwf_destroy_plan(plans[i]);
+    if (cv->w_fwd)
+        fftwf_destroy_plan(cv->w_fwd);
+    if (cv->dw_inv)
+        fftwf_destroy_plan(cv->dw_inv);
+    plans_destroy(&cv->full);
+    plans_destroy(&cv->last);
     fftwf_free(cv->xpad), fftwf_free(cv->wpad), fftwf_free(cv->ypad);
     fftwf_free(cv->xf), fftwf_free(cv->dxf), fftwf_free(cv->wf), fftwf_free(cv->yf);
     free(cv);
 }
 
-/* Copies `planes` planes of h x w (in rows of `groups` x `batch`, only the
- * first `used` of each group of max_batch) into N x N planes at (off, off). */
+/* Copies `groups` x `batch` planes of h x w into the first `batch` N x N
+ * planes at (off, off) of each group of max_batch (the others are left
+ * alone: the batch's plans do not read them). */
 static void pad_planes(const conv_fft *cv, const float *src, float *dst, int groups, int batch,
                        int h, int w, int off)
 {
     size_t plane = (size_t)cv->nh * cv->nw;
-    memset(dst, 0, sizeof(float) * plane * (size_t)groups * cv->max_batch);
     for (int gi = 0; gi < groups; gi++)
         for (int b = 0; b < batch; b++) {
             const float *s = src + ((size_t)gi * batch + b) * h * w;
             float *d = dst + ((size_t)gi * cv->max_batch + b) * plane;
+            memset(d, 0, sizeof(float) * plane);
             for (int i = 0; i < h; i++)
                 memcpy(d + (size_t)(i + off) * cv->nw + off, s + (size_t)i * w, sizeof(float) * w);
         }
@@ -135,8 +192,9 @@ void dsgd_conv_fft_forward(conv_fft *cv, int batch, const float *x, const float 
 {
     const dsgd_conv_geom *g = &cv->g;
     const float complex one = 1.0f, zero = 0.0f;
+    const batch_plans *bp = plans_for(cv, batch);
     pad_planes(cv, x, cv->xpad, cv->cin, batch, g->height, g->width, g->pad);
-    fftwf_execute(cv->x_fwd);
+    fftwf_execute(bp->x_fwd);
     transform_weights(cv, w);
     int B = cv->max_batch;
     for (int f = 0; f < cv->bins; f++)
@@ -144,7 +202,7 @@ void dsgd_conv_fft_forward(conv_fft *cv, int batch, const float *x, const float 
                     cv->wf + (size_t)f * cv->cout * cv->cin, cv->cin,
                     cv->xf + (size_t)f * cv->cin * B, B, &zero, cv->yf + (size_t)f * cv->cout * B,
                     B);
-    fftwf_execute(cv->y_inv);
+    fftwf_execute(bp->y_inv);
     float scale = 1.0f / (float)(cv->nh * cv->nw);
     size_t plane = (size_t)cv->nh * cv->nw, out = (size_t)g->out_height * g->out_width;
     for (int o = 0; o < cv->cout; o++)
@@ -164,15 +222,16 @@ void dsgd_conv_fft_backward(conv_fft *cv, int batch, const float *dy, float *dw,
     int B = cv->max_batch, K = g->kernel;
     size_t plane = (size_t)cv->nh * cv->nw;
     float scale = 1.0f / (float)(cv->nh * cv->nw);
+    const batch_plans *bp = plans_for(cv, batch);
     pad_planes(cv, dy, cv->ypad, cv->cout, batch, g->out_height, g->out_width, 0);
-    fftwf_execute(cv->dy_fwd);
+    fftwf_execute(bp->dy_fwd);
     if (dx) {
         for (int f = 0; f < cv->bins; f++)
             cblas_cgemm(CblasRowMajor, CblasConjTrans, CblasNoTrans, cv->cin, batch, cv->cout, &one,
                         cv->wf + (size_t)f * cv->cout * cv->cin, cv->cin,
                         cv->yf + (size_t)f * cv->cout * B, B, &zero,
                         cv->dxf + (size_t)f * cv->cin * B, B);
-        fftwf_execute(cv->dx_inv);
+        fftwf_execute(bp->dx_inv);
         size_t in = (size_t)g->height * g->width;
         for (int c = 0; c < cv->cin; c++)
             for (int b = 0; b < batch; b++) {

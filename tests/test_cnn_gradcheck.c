@@ -189,7 +189,8 @@ static void check_gradients(dsgd_conv_algo algo, const char *algo_name)
 
 /* The FFT convolution against im2col (itself checked against the
  * definition above) on a layer shaped like the CNN's second one: outputs,
- * weight, bias and input gradients, with a batch below the layer's maximum. */
+ * weight, bias and input gradients, with a batch below the layer's maximum
+ * after a call on a full batch. */
 static void check_fft_matches_im2col(void)
 {
     enum { CIN = 8, COUT = 6, H = 14, W = 11, MAXB = 5, B = 3 };
@@ -207,6 +208,11 @@ static void check_fft_matches_im2col(void)
     fill_normal(&r, w, nw);
     fill_normal(&r, bias, COUT);
     fill_normal(&r, dy, ny);
+    size_t big_nx = nx / B * MAXB, big_ny = ny / B * MAXB;
+    float *big_x = malloc(sizeof(float) * big_nx), *big_dx = malloc(sizeof(float) * big_nx);
+    float *big_y = malloc(sizeof(float) * big_ny), *big_dy = malloc(sizeof(float) * big_ny);
+    fill_normal(&r, big_x, big_nx);
+    fill_normal(&r, big_dy, big_ny);
     dsgd_conv_algo algos[2] = {DSGD_CONV_IM2COL, DSGD_CONV_FFT};
     for (int a = 0; a < 2; a++) {
         y[a] = malloc(sizeof(float) * ny), dw[a] = malloc(sizeof(float) * nw);
@@ -215,6 +221,10 @@ static void check_fft_matches_im2col(void)
         CHECK(cv != NULL, "conv_create algo %d", a);
         if (!cv)
             return;
+        /* a full batch of other data first: the batch-B call must neither
+         * read its planes nor reuse its transforms */
+        d->conv_forward(cv, MAXB, big_x, w, bias, big_y);
+        d->conv_backward(cv, MAXB, big_x, w, big_dy, dw[a], db[a], big_dx);
         d->conv_forward(cv, B, x, w, bias, y[a]);
         d->conv_backward(cv, B, x, w, dy, dw[a], db[a], dx[a]);
         d->conv_destroy(cv);
@@ -235,6 +245,7 @@ static void check_fft_matches_im2col(void)
         printf("fft vs im2col %-6s: max difference %.2g of %.3g\n", outs[k].what, worst, scale);
     }
     free(x), free(w), free(bias), free(dy);
+    free(big_x), free(big_dx), free(big_y), free(big_dy);
     for (int a = 0; a < 2; a++)
         free(y[a]), free(dw[a]), free(db[a]), free(dx[a]);
 }
