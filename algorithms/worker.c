@@ -223,6 +223,10 @@ int dsgd_worker_charge_backward(dsgd_worker *w, dsgd_comm *c, int first, int end
         work.calls[w->model.layers[l].kind] += 1.0;
     }
     work.layer_calls = end - first;
+    work.layers = w->model.layers;
+    work.first = first, work.end = end;
+    work.batch = batch;
+    work.backward = 1;
     return dsgd_compute(c, "backward", &work, dsgd_now(c));
 }
 

@@ -26,6 +26,7 @@ void dsgd_cost_defaults(dsgd_cost_profile *p)
         [DSGD_LAYER_SOFTMAX_XENT] = 0.05, [DSGD_LAYER_CONV_FFT] = 0.55,
     };
     memcpy(p->efficiency, eff, sizeof eff);
+    memset(p->curve, 0, sizeof p->curve);
     for (int k = 0; k < DSGD_LAYER_KIND_COUNT; k++)
         p->overhead_s[k] = -1.0;
     p->layer_overhead_s = 10e-6;
@@ -114,6 +115,66 @@ static int valid(const char *key, double v)
     return strcmp(key, "jitter_lognormal") != 0 || v == 0 || v == 1;
 }
 
+/* "curve.<kind>.fwd|bwd" = "F:T F:T ...": into p, or -1 with a reason. */
+static int parse_curve(dsgd_cost_profile *p, const char *key, const char *value, char *err,
+                       size_t errlen)
+{
+    const char *dot = strrchr(key, '.');
+    int pass = dot && strcmp(dot, ".fwd") == 0 ? 0 : dot && strcmp(dot, ".bwd") == 0 ? 1 : -1;
+    int kind = -1;
+    if (pass >= 0 && dot > key + 6)
+        for (int k = 0; k < DSGD_LAYER_KIND_COUNT; k++) {
+            const char *kn = dsgd_layer_kind_name((dsgd_layer_kind)k);
+            if (strlen(kn) == (size_t)(dot - key - 6) && strncmp(key + 6, kn, strlen(kn)) == 0)
+                kind = k;
+        }
+    if (kind < 0) {
+        snprintf(err, errlen, "unknown key '%.60s' (curve.<kind>.fwd or .bwd)", key);
+        return -1;
+    }
+    dsgd_cost_curve c = {0};
+    const char *s = value;
+    for (;;) {
+        while (*s == ' ' || *s == '\t')
+            s++;
+        if (!*s)
+            break;
+        char *end;
+        errno = 0;
+        double f = strtod(s, &end), t = NAN;
+        if (end != s && *end == ':') {
+            const char *ts = end + 1;
+            t = strtod(ts, &end);
+            if (end == ts)
+                t = NAN;
+        }
+        if (errno || !(f > 0 && f <= 1e20) || !(t > 0 && t <= 1) ||
+            (*end && *end != ' ' && *end != '\t')) {
+            snprintf(err, errlen, "%s: bad point '%.30s' (want FLOPS:SECONDS, flops in (0, 1e20], "
+                                  "seconds in (0, 1])",
+                     key, s);
+            return -1;
+        }
+        if (c.n == DSGD_COST_CURVE_POINTS) {
+            snprintf(err, errlen, "%s: more than %d points", key, DSGD_COST_CURVE_POINTS);
+            return -1;
+        }
+        if (c.n > 0 && !(f > c.flops[c.n - 1])) {
+            snprintf(err, errlen, "%s: flops must increase (%g after %g)", key, f,
+                     c.flops[c.n - 1]);
+            return -1;
+        }
+        c.flops[c.n] = f, c.seconds[c.n++] = t;
+        s = end;
+    }
+    if (c.n < 2) {
+        snprintf(err, errlen, "%s: a curve needs 2 points or more, got %d", key, c.n);
+        return -1;
+    }
+    p->curve[kind][pass] = c;
+    return 0;
+}
+
 static char *trim(char *s)
 {
     while (*s == ' ' || *s == '\t')
@@ -151,6 +212,15 @@ int dsgd_cost_load(const char *path, dsgd_cost_profile *p, char *err, size_t err
         }
         *eq = '\0';
         char *key = trim(text), *value = trim(eq + 1), *end;
+        if (strncmp(key, "curve.", 6) == 0) {
+            rc = parse_curve(&loaded, key, value, err, errlen);
+            if (rc != 0) {
+                char why[256];
+                snprintf(why, sizeof why, "%s", err);
+                snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
+            }
+            continue;
+        }
         double *field = field_of(&loaded, key);
         errno = 0;
         double v = strtod(value, &end);
@@ -198,6 +268,17 @@ static int write_profile(FILE *f, void *ctx)
         if (p->overhead_s[k] >= 0)
             fprintf(f, "overhead_s.%s = %.17g\n", dsgd_layer_kind_name((dsgd_layer_kind)k),
                     p->overhead_s[k]);
+    for (int k = 0; k < DSGD_LAYER_KIND_COUNT; k++)
+        for (int pass = 0; pass < 2; pass++) {
+            const dsgd_cost_curve *c = &p->curve[k][pass];
+            if (c->n < 2)
+                continue;
+            fprintf(f, "curve.%s.%s =", dsgd_layer_kind_name((dsgd_layer_kind)k),
+                    pass ? "bwd" : "fwd");
+            for (int i = 0; i < c->n; i++)
+                fprintf(f, " %.17g:%.17g", c->flops[i], c->seconds[i]);
+            fputc('\n', f);
+        }
     fprintf(f, "layer_overhead_s = %.17g\nio_bw_Bps = %.17g\nmem_bw_Bps = %.17g\n",
             p->layer_overhead_s, p->io_bw_Bps, p->mem_bw_Bps);
     if (p->io_overhead_s > 0 || p->mem_overhead_s > 0)
@@ -229,9 +310,54 @@ double dsgd_cost_overhead(const dsgd_cost_profile *p, int kind)
     return p->overhead_s[kind] >= 0 ? p->overhead_s[kind] : p->layer_overhead_s;
 }
 
+double dsgd_cost_curve_seconds(const dsgd_cost_curve *c, double flops)
+{
+    int n = c->n, i = 1;
+    while (i < n - 1 && flops > c->flops[i])
+        i++;
+    double x0 = c->flops[i - 1], x1 = c->flops[i], y0 = c->seconds[i - 1], y1 = c->seconds[i];
+    double slope = (y1 - y0) / (x1 - x0);
+    if (flops < c->flops[0]) /* between proportional and the first point's time */
+        return fmin(c->seconds[0], fmax(y0 + slope * (flops - x0), c->seconds[0] * flops / x0));
+    if (flops > x1 && !(slope > 0)) /* a last segment that noise made flat */
+        return y1 * flops / x1;
+    return y0 + slope * (flops - x0);
+}
+
+static int has_curves(const dsgd_cost_profile *p)
+{
+    for (int k = 0; k < DSGD_LAYER_KIND_COUNT; k++)
+        if (p->curve[k][0].n >= 2 || p->curve[k][1].n >= 2)
+            return 1;
+    return 0;
+}
+
+/* Call by call: each kind's curve where it has one, else its rate and
+ * overhead. */
+static double listed_seconds(const dsgd_cost_profile *p, const dsgd_work *work, double peak_flops)
+{
+    double t = 0.0, scale = p->peak_flops > 0 ? p->peak_flops / peak_flops : 1.0;
+    for (int l = work->first; l < work->end; l++) {
+        const dsgd_layer_info *li = &work->layers[l];
+        for (int pass = 0; pass < 2; pass++) {
+            if (!(pass ? work->backward : work->forward))
+                continue;
+            double f = work->batch * (pass ? li->bwd_flops : li->fwd_flops);
+            const dsgd_cost_curve *c = &p->curve[li->kind][pass];
+            if (c->n >= 2 && f > 0)
+                t += dsgd_cost_curve_seconds(c, f) * scale;
+            else
+                t += f / (peak_flops * p->efficiency[li->kind]) + dsgd_cost_overhead(p, li->kind);
+        }
+    }
+    return t;
+}
+
 double dsgd_cost_compute_seconds(const dsgd_cost_profile *p, const dsgd_work *work,
                                  double peak_flops)
 {
+    if (work->layers && has_curves(p))
+        return listed_seconds(p, work, peak_flops);
     double t = 0.0, attributed = 0.0;
     for (int k = 0; k < DSGD_LAYER_KIND_COUNT; k++) {
         if (work->flops[k] > 0)

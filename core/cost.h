@@ -7,11 +7,24 @@
  * where overhead_k is the kind's own per-call overhead if the profile has
  * one, else layer_overhead_s (so work that does not say its calls' kinds
  * pays layer_overhead_s per call, as before per-kind overheads existed).
+ * A kind may instead have measured cost curves, one per pass: a forward
+ * (backward) call of f flops then takes the curve's time at f, linear
+ * between its points (below the first: no more than its time, no less than
+ * in proportion; above the last: along the last segment), times
+ * peak_flops / S when the profile says its peak.  Kernels are faster per
+ * flop on bigger calls (BLAS blocking, caches) and a kind's forward and
+ * backward are different kernels: one rate and overhead per kind misprice
+ * both (dsgd-calibrate writes curves from the layer micro-benchmarks).
+ * Curves price work that lists its calls (dsgd_work.layers); the kind's
+ * efficiency and overhead price the rest.
  * Data loading costs io_overhead_s + bytes / io_bw_Bps a load, vector ops
  * mem_overhead_s + bytes / mem_bw_Bps an op.
  * A profile file holds `key = value` lines ('#' starts a comment):
  *     efficiency.<kind>  fraction of peak, (0, 1]   (kinds: model.h)
  *     overhead_s.<kind>  seconds per call of that kind (>= 0)
+ *     curve.<kind>.fwd   a cost curve: 2 to DSGD_COST_CURVE_POINTS points
+ *     curve.<kind>.bwd   "F:T F:T ...", flops per call increasing, seconds
+ *                        per call in (0, 1]
  *     layer_overhead_s   seconds per layer invocation (launch, framework)
  *                        of kinds without their own overhead
  *     io_bw_Bps          data-loading bandwidth per host
@@ -38,8 +51,18 @@
 
 #include "core/model.h"
 
+#define DSGD_COST_CURVE_POINTS 16
+
+/* Seconds per call at flops per call, flops increasing; n = 0: none. */
+typedef struct dsgd_cost_curve {
+    int n;
+    double flops[DSGD_COST_CURVE_POINTS];
+    double seconds[DSGD_COST_CURVE_POINTS];
+} dsgd_cost_curve;
+
 typedef struct dsgd_cost_profile {
     double efficiency[DSGD_LAYER_KIND_COUNT];
+    dsgd_cost_curve curve[DSGD_LAYER_KIND_COUNT][2]; /* [kind][0 forward, 1 backward] */
     double overhead_s[DSGD_LAYER_KIND_COUNT]; /* < 0: none, layer_overhead_s */
     double layer_overhead_s;
     double io_bw_Bps;
@@ -70,6 +93,9 @@ int dsgd_cost_save_with_header(const char *path, const dsgd_cost_profile *p, con
 
 /* The per-call overhead of kind k: its own, else layer_overhead_s. */
 double dsgd_cost_overhead(const dsgd_cost_profile *p, int kind);
+
+/* A curve's seconds per call at flops (n >= 2). */
+double dsgd_cost_curve_seconds(const dsgd_cost_curve *c, double flops);
 
 /* Seconds the work takes on a host of peak_flops. */
 double dsgd_cost_compute_seconds(const dsgd_cost_profile *p, const dsgd_work *work,

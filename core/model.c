@@ -137,6 +137,10 @@ void dsgd_model_work(const dsgd_model *m, int batch, int with_backward, dsgd_wor
         work->calls[li->kind] += with_backward ? 2.0 : 1.0;
     }
     work->layer_calls = m->n_layers * (with_backward ? 2.0 : 1.0);
+    work->layers = m->layers;
+    work->first = 0, work->end = m->n_layers;
+    work->batch = batch;
+    work->forward = 1, work->backward = with_backward;
 }
 
 double dsgd_work_flops(const dsgd_work *work)

@@ -154,6 +154,14 @@ typedef struct dsgd_work {
     /* Of those, the calls of each kind; calls not attributed to a kind
      * (layer_calls - sum of calls) pay the profile's default overhead. */
     double calls[DSGD_LAYER_KIND_COUNT];
+    /* The calls one by one, for a profile that prices each call by its
+     * size (cost.h, cost curves): layers[first..end-1] over batch samples,
+     * forward passes if forward, backward passes if backward.  layers
+     * NULL: only the totals above are known. */
+    const struct dsgd_layer_info *layers;
+    int first, end;
+    double batch;
+    int forward, backward;
 } dsgd_work;
 
 /* Work of one forward (and backward if with_backward) pass over batch. */

@@ -10,18 +10,21 @@
  *      2 us + S / 2 GB/s up to 4 KiB, 6 us + S / 4 GB/s up to 64 KiB,
  *      30 us + S / 8 GB/s above: a network with two breakpoints;
  *    - five layer kinds, forward and backward, batches 1, 8, 32, 128,
- *      each with its own rate and per-call overhead;
+ *      each with its own rate and per-call overhead, and a sixth whose
+ *      rate grows with the batch (forward and backward apart);
  *    - vector ops 4 KiB .. 256 MiB at 12 GB/s + 0.3 us, minibatch loads at
  *      600 MB/s + 20 us;
  *    - naps of 1..64 us overshooting by 12 us (the wake-up latency);
  *    - allreduces of 4 ranks, 4 B .. 64 MiB, as a ring on that network.
  * 2. Fits them (the library of dsgd-calibrate) and checks every parameter
- *    within 1 %, the two breakpoints exactly, the ring check within 2 %.
+ *    within 1 %, the two breakpoints exactly, the ring check within 2 %,
+ *    the sixth kind's cost curves at each batch within 1 %.
  * 3. Writes SCRATCH_DIR/synth.xml and .profile, loads them in SimGrid like
  *    dsgd-sim (the platform's network model), and checks that ping-pongs
  *    between hosts and within one, at sampled and unsampled sizes either
- *    side of the breakpoints, and a dense and a conv call take the fitted
- *    times (1e-6 relative). */
+ *    side of the breakpoints, a dense and a conv call, and a layer of the
+ *    sixth kind listed call by call at batch 20, take the fitted times
+ *    (1e-6 relative). */
 #include <math.h>
 #include <simgrid/engine.h>
 #include <simgrid/host.h>
@@ -53,6 +56,16 @@ static const struct {
     {DSGD_LAYER_SOFTMAX_XENT, 0.8e9, 3e-6, 1e4},
 };
 #define N_KINDS (sizeof true_kinds / sizeof true_kinds[0])
+
+/* A kind whose rate grows with the batch (as BLAS's does), its backward
+ * another kernel: a line cannot price it, its cost curves must. */
+#define CURVED DSGD_LAYER_CONV_FFT
+static const double curved_flops = 1e6; /* per sample, forward; backward: twice */
+static double true_curved(int pass, double batch)
+{
+    double rate = (pass ? 14e9 : 10e9) * batch / (batch + 8);
+    return 50e-6 + curved_flops * (pass ? 2 : 1) * batch / rate;
+}
 
 static const double true_mem_bw = 12e9, true_mem_overhead = 0.3e-6;
 static const double true_wake = 12e-6; /* a nap's overshoot */
@@ -124,6 +137,15 @@ static int write_synthetic(const char *dir)
                           noisy(&w0, true_kinds[k].overhead + flops / true_kinds[k].rate), 0, flops,
                           -1, rep, batches[b]);
                 }
+    for (int b = 0; b < 4; b++)
+        for (int pass = 0; pass < 2; pass++)
+            for (long rep = 0; rep < REPS; rep++) {
+                char name[DSGD_EVENT_NAME_MAX];
+                snprintf(name, sizeof name, "bench:%s:%s", dsgd_layer_kind_name(CURVED),
+                         pass ? "bwd" : "fwd");
+                event(&w0, 0, DSGD_EV_COMPUTE, name, noisy(&w0, true_curved(pass, batches[b])), 0,
+                      curved_flops * batches[b] * (pass ? 2 : 1), -1, rep, batches[b]);
+            }
     static const char *const ops[] = {"bench:vec:axpy", "bench:vec:scale", "bench:vec:copy",
                                       "bench:vec:sgd_step"};
     for (int op = 0; op < 4; op++)
@@ -195,6 +217,26 @@ static int check_fit(const dsgd_calibration *cal)
         snprintf(what, sizeof what, "%s overhead (s)", name);
         failures += within(what, r->overhead_s, true_kinds[k].overhead, 0.01);
     }
+    static const int batches[] = {1, 8, 32, 128};
+    for (int pass = 0; pass < 2; pass++) {
+        const dsgd_cost_curve *c = &cal->curve[CURVED][pass];
+        if (c->n != 4) {
+            printf("FAIL %s %s curve: %d points, want 4\n", dsgd_layer_kind_name(CURVED),
+                   pass ? "bwd" : "fwd", c->n);
+            failures++;
+            continue;
+        }
+        for (int b = 0; b < 4; b++) {
+            snprintf(what, sizeof what, "%s %s curve at batch %d (s)", dsgd_layer_kind_name(CURVED),
+                     pass ? "bwd" : "fwd", batches[b]);
+            failures += within(what, c->seconds[b], true_curved(pass, batches[b]), 0.01);
+            int ok = c->flops[b] == curved_flops * batches[b] * (pass ? 2 : 1);
+            failures += !ok;
+            if (!ok)
+                printf("FAIL at %g flops, want %g\n", c->flops[b],
+                       curved_flops * batches[b] * (pass ? 2 : 1));
+        }
+    }
     const dsgd_segments *f = &cal->net.fit;
     if (f->count != 3) {
         printf("FAIL network: %d ranges fitted, want 3\n", f->count);
@@ -229,7 +271,12 @@ static int check_fit(const dsgd_calibration *cal)
  * (its own host), then charges a dense and a conv call. */
 static const double sizes[] = {1, 100, 4096, 4097, 30000, 65536, 65537, 1 << 20, 64.0 * (1 << 20)};
 #define N_SIZES (sizeof sizes / sizeof sizes[0])
-static double oneway[2][N_SIZES], call_seconds[2];
+static double oneway[2][N_SIZES], call_seconds[2], listed_seconds;
+/* a layer of the curved kind, charged call by call at a batch no
+ * benchmark ran */
+static const dsgd_layer_info curved_layer = {
+    .kind = CURVED, .fwd_flops = 1e6, .bwd_flops = 2e6};
+#define LISTED_BATCH 20
 static const double call_flops[2] = {3e6, 5e7};
 
 static int program(dsgd_comm *c, const dsgd_job *job, dsgd_result *out)
@@ -259,6 +306,15 @@ static int program(dsgd_comm *c, const dsgd_job *job, dsgd_result *out)
             dsgd_compute(c, "call", &work, t0);
             call_seconds[k] = dsgd_now(c) - t0;
         }
+    if (me == 0) {
+        dsgd_work work = {.layer_calls = 2, .layers = &curved_layer, .first = 0, .end = 1,
+                          .batch = LISTED_BATCH, .forward = 1, .backward = 1};
+        work.flops[CURVED] = 3e6 * LISTED_BATCH;
+        work.calls[CURVED] = 2;
+        double t0 = dsgd_now(c);
+        dsgd_compute(c, "listed", &work, t0);
+        listed_seconds = dsgd_now(c) - t0;
+    }
     return 0;
 }
 
@@ -319,6 +375,13 @@ static int check_simulation(const char *argv0, const char *dir, const dsgd_calib
         snprintf(what, sizeof what, "%s call of %.0f flops", k ? "conv" : "dense", call_flops[k]);
         failures += close_to(what, call_seconds[k], r->overhead_s + call_flops[k] / r->rate);
     }
+    double want = dsgd_cost_curve_seconds(&cal->curve[CURVED][0], LISTED_BATCH * 1e6) +
+                  dsgd_cost_curve_seconds(&cal->curve[CURVED][1], LISTED_BATCH * 2e6);
+    snprintf(what, sizeof what, "%s fwd+bwd, batch %d", dsgd_layer_kind_name(CURVED),
+             LISTED_BATCH);
+    failures += close_to(what, listed_seconds, want);
+    printf("  (true %.9g s: the curves interpolate between batches 8 and 32)\n",
+           true_curved(0, LISTED_BATCH) + true_curved(1, LISTED_BATCH));
     dsgd_sim_world_destroy(w);
     free(all);
     return failures;

@@ -13,8 +13,11 @@
  *            t = 0.0225 + 10*3e-4 + 5*1e-4 + 35*1e-4 = 0.0295 s
  *   io:      3e8 bytes at 2e8 B/s + 0.25 s a load    = 1.75 s
  *   memory:  4e9 bytes at 8e9 B/s + 0.125 s an op    = 0.625 s
+ *   curves:  a conv layer with cost curves and a dense one without,
+ *            listed call by call (dsgd_work.layers), batch 10: each conv
+ *            pass at its curve's interpolated time, the dense by its rate
  * and each must take exactly that simulated time (1e-9 relative).  Bad
- * profile lines must be rejected with the file and line. */
+ * profile lines (curves too) must be rejected with the file and line. */
 #include <math.h>
 #include <simgrid/engine.h>
 #include <stdio.h>
@@ -25,7 +28,15 @@
 #include "core/cost.h"
 #include "sim/sim.h"
 
-static double measured[4];
+static double measured[5];
+
+/* Two layers charged call by call: the conv has curves, the dense none. */
+static const dsgd_layer_info listed[2] = {
+    {.kind = DSGD_LAYER_CONV, .fwd_flops = 1e6, .bwd_flops = 2e6},
+    {.kind = DSGD_LAYER_DENSE, .fwd_flops = 1e5, .bwd_flops = 2e5},
+};
+static const dsgd_cost_curve conv_fwd = {2, {5e6, 2e7}, {1e-3, 2e-3}};
+static const dsgd_cost_curve conv_bwd = {3, {1e7, 4e7, 8e7}, {2e-3, 5e-3, 7e-3}};
 
 static int program(dsgd_comm *c, const dsgd_job *job, dsgd_result *out)
 {
@@ -44,6 +55,12 @@ static int program(dsgd_comm *c, const dsgd_job *job, dsgd_result *out)
     work.calls[DSGD_LAYER_DENSE] = 5;
     dsgd_compute(c, "kinds", &work, t3);
     double t4 = dsgd_now(c);
+    dsgd_work each = {.layer_calls = 4, .layers = listed, .first = 0, .end = 2, .batch = 10,
+                      .forward = 1, .backward = 1};
+    each.calls[DSGD_LAYER_CONV] = each.calls[DSGD_LAYER_DENSE] = 2;
+    each.flops[DSGD_LAYER_CONV] = 3e7, each.flops[DSGD_LAYER_DENSE] = 3e6;
+    dsgd_compute(c, "curves", &each, t4);
+    measured[4] = dsgd_now(c) - t4;
     measured[0] = t1 - t0;
     measured[1] = t2 - t1;
     measured[2] = t3 - t2;
@@ -127,6 +144,35 @@ static int expect_old_profile_loads(const char *dir)
     return !ok;
 }
 
+/* A curve outside its points: below the first along the first segment
+ * (its intercept is a per-call cost), but no less than in proportion; above the last along the last
+ * segment, or in proportion where that segment is flat. */
+static int expect_curve_shape(void)
+{
+    static const dsgd_cost_curve flat_end = {3, {1e6, 2e6, 4e6}, {1e-3, 3e-3, 2e-3}};
+    struct {
+        const dsgd_cost_curve *c;
+        double flops, want;
+    } cases[] = {
+        {&conv_fwd, 5e6, 1e-3},                       /* a point */
+        {&conv_fwd, 1e7, 1e-3 + 5e6 * 1e-3 / 1.5e7},  /* between */
+        {&conv_fwd, 2e6, 1e-3 - 3e6 * 1e-3 / 1.5e7},  /* below: the first segment's line */
+        {&conv_fwd, 1e5, 1e-3 - 4.9e6 * 1e-3 / 1.5e7}, /* far below: towards the intercept */
+        {&flat_end, 2e5, 1e-3 * 2e5 / 1e6},           /* a line below zero there: in proportion */
+        {&conv_bwd, 1.6e8, 7e-3 + 8e7 * 2e-3 / 4e7},  /* above: the last segment */
+        {&flat_end, 8e6, 2e-3 * 2},                   /* above a falling segment */
+    };
+    int failures = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        double got = dsgd_cost_curve_seconds(cases[i].c, cases[i].flops);
+        int ok = fabs(got - cases[i].want) <= 1e-12;
+        printf("curve at %-8g flops: %.9g s, expected %.9g s %s\n", cases[i].flops, got,
+               cases[i].want, ok ? "ok" : "FAIL");
+        failures += !ok;
+    }
+    return failures;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3) {
@@ -145,6 +191,8 @@ int main(int argc, char **argv)
     p.mem_overhead_s = 0.125;
     p.overhead_s[DSGD_LAYER_CONV] = 3e-4;
     p.peak_flops = 1e11;
+    p.curve[DSGD_LAYER_CONV][0] = conv_fwd;
+    p.curve[DSGD_LAYER_CONV][1] = conv_bwd;
     char path[512], err[512];
     snprintf(path, sizeof path, "%s/test.cost", argv[2]);
     dsgd_cost_defaults(&back);
@@ -165,6 +213,18 @@ int main(int argc, char **argv)
                                 "bad.cost:2: bad value '1e300' for layer_overhead_s (want seconds "
                                 "per call, 0 to 1)");
     failures += expect_rejected(argv[2], "io_bw_Bps = 1e-300\n", "bad.cost:1: bad value");
+    failures += expect_rejected(argv[2], "curve.conv.fwd = 1e6:1e-3\n",
+                                "bad.cost:1: curve.conv.fwd: a curve needs 2 points or more, got 1");
+    failures += expect_rejected(argv[2], "\ncurve.conv.bwd = 2e6:1e-3 1e6:2e-3\n",
+                                "bad.cost:2: curve.conv.bwd: flops must increase (1e+06 after 2e+06)");
+    failures += expect_rejected(argv[2], "curve.dense.fwd = 1e6:-1 2e6:1e-3\n",
+                                "bad.cost:1: curve.dense.fwd: bad point '1e6:-1 2e6:1e-3'");
+    failures += expect_rejected(argv[2], "curve.dense.fwd = 1e6:1e-3 2e6\n", "bad point '2e6'");
+    failures += expect_rejected(argv[2], "curve.lstm.fwd = 1:1e-3 2:2e-3\n",
+                                "bad.cost:1: unknown key 'curve.lstm.fwd'");
+    failures += expect_rejected(argv[2], "curve.conv.up = 1:1e-3 2:2e-3\n",
+                                "bad.cost:1: unknown key 'curve.conv.up'");
+    failures += expect_curve_shape();
     failures += expect_old_profile_loads(argv[2]);
     failures += expect_long_comment_ignored(argv[2]);
     failures += expect_directory_refused(argv[2]);
@@ -184,6 +244,12 @@ int main(int argc, char **argv)
     failures += check("memory", measured[2], 0.125 + 4e9 / 8e9);
     failures += check("kinds", measured[3],
                       1e9 / (1e11 * 0.5) + 2e8 / (1e11 * 0.8) + 10 * 3e-4 + 5 * 1e-4 + 35 * 1e-4);
+    /* conv forward 1e7 flops: between (5e6, 1 ms) and (2e7, 2 ms); backward
+     * 2e7: between (1e7, 2 ms) and (4e7, 5 ms); the dense by its rate and
+     * layer_overhead_s, both passes */
+    failures += check("curves", measured[4],
+                      (1e-3 + 5e6 * 1e-3 / 1.5e7) + (2e-3 + 1e7 * 3e-3 / 3e7) + 1e6 / (1e11 * 0.8) +
+                          2e6 / (1e11 * 0.8) + 2 * 1e-4);
     dsgd_sim_world_destroy(w);
     free(hosts);
     return failures != 0;

@@ -215,6 +215,7 @@ static int ranks_with(const dsgd_trace *t, int kind, const char *prefix)
 
 typedef struct collected {
     samples kind[DSGD_LAYER_KIND_COUNT];
+    samples pass[DSGD_LAYER_KIND_COUNT][2]; /* the same, forward and backward apart */
     samples net, mem, io, mem_any, io_any;
     samples allreduce[64]; /* by group size (2..63): x bytes */
 } collected;
@@ -231,8 +232,11 @@ static void collect(const dsgd_trace *t, collected *c, dsgd_calibration *cal, si
         switch (e->kind) {
         case DSGD_EV_COMPUTE: {
             int k = bench_kind(e->name);
-            if (k >= 0 && e->flops > 0)
+            if (k >= 0 && e->flops > 0) {
                 samples_add(&c->kind[k], e->flops, dt);
+                samples_add(&c->pass[k][strcmp(strrchr(e->name, ':'), ":bwd") == 0], e->flops,
+                            dt);
+            }
             else if (k == -2)
                 ++*unknown;
             break;
@@ -339,8 +343,10 @@ static void check_allreduce(collected *c, const char *algo, dsgd_calibration *ca
 
 static void collected_free(collected *c)
 {
-    for (int k = 0; k < DSGD_LAYER_KIND_COUNT; k++)
+    for (int k = 0; k < DSGD_LAYER_KIND_COUNT; k++) {
         samples_free(&c->kind[k]);
+        samples_free(&c->pass[k][0]), samples_free(&c->pass[k][1]);
+    }
     samples_free(&c->net), samples_free(&c->mem), samples_free(&c->io);
     samples_free(&c->mem_any), samples_free(&c->io_any);
     for (int g = 0; g < 64; g++)
@@ -352,10 +358,30 @@ static int any_failed(const collected *c)
     int failed =
         c->net.failed || c->mem.failed || c->io.failed || c->mem_any.failed || c->io_any.failed;
     for (int k = 0; k < DSGD_LAYER_KIND_COUNT; k++)
-        failed |= c->kind[k].failed;
+        failed |= c->kind[k].failed | c->pass[k][0].failed | c->pass[k][1].failed;
     for (int g = 0; g < 64; g++)
         failed |= c->allreduce[g].failed;
     return failed;
+}
+
+/* A pass's cost curve: the mean time at each size it was measured at
+ * (the expected time, as fit_rate's), at most DSGD_COST_CURVE_POINTS of
+ * them spread over the range; none from fewer than 2 sizes. */
+static void fit_curve(const samples *s, dsgd_cost_curve *c)
+{
+    memset(c, 0, sizeof *c);
+    double *xs, *ys;
+    size_t m = centres(s, &xs, &ys, 1);
+    if (m >= 2) {
+        size_t keep = m < DSGD_COST_CURVE_POINTS ? m : DSGD_COST_CURVE_POINTS;
+        for (size_t i = 0; i < keep; i++) {
+            size_t j = keep == m ? i : i * (m - 1) / (keep - 1);
+            c->flops[i] = xs[j], c->seconds[i] = ys[j];
+        }
+        c->n = (int)keep;
+    }
+    free(xs);
+    free(ys);
 }
 
 /* Memory and I/O: the benchmarks' events, else every run's. */
@@ -507,6 +533,9 @@ int dsgd_calibrate(const dsgd_trace *traces, size_t n, const dsgd_calib_setup *s
         char what[64];
         snprintf(what, sizeof what, "compute %s", dsgd_layer_kind_name((dsgd_layer_kind)k));
         fit_rate(&c.kind[k], &cal->kind[k], cal, what);
+        if (cal->kind[k].fitted)
+            for (int pass = 0; pass < 2; pass++)
+                fit_curve(&c.pass[k][pass], &cal->curve[k][pass]);
         if (cal->kind[k].fitted && cal->kind[k].rate > fastest) {
             fastest = cal->kind[k].rate;
             fastest_kind = k;
@@ -560,6 +589,8 @@ void dsgd_calib_profile(const dsgd_calibration *cal, dsgd_cost_profile *p)
             p->efficiency[k] = cal->kind[k].rate / cal->peak_flops;
             p->overhead_s[k] = cal->kind[k].overhead_s;
             overheads[fitted++] = cal->kind[k].overhead_s;
+            p->curve[k][0] = cal->curve[k][0];
+            p->curve[k][1] = cal->curve[k][1];
         }
     /* Kinds not measured: the typical measured call overhead. */
     if (fitted)

@@ -4,7 +4,10 @@
  * `dsgd-run --bench` first, any run's trace where it carries the same
  * information) and fits:
  *   - compute, per layer kind: time = flops / rate + overhead over the
- *     `bench:<kind>:fwd|bwd` compute events (flops column: the call's);
+ *     `bench:<kind>:fwd|bwd` compute events (flops column: the call's),
+ *     and per kind and pass a cost curve, the mean time at each measured
+ *     size (what the profile prices with: the line misses by 10-40 % where
+ *     efficiency grows with the batch);
  *   - the network: one-way time = latency + bytes / bandwidth per range of
  *     message sizes, the ranges found from the data (fit.h), from the
  *     ping-pongs (a send immediately followed on the same rank by a receive
@@ -66,6 +69,10 @@ typedef struct dsgd_calib_check {
 
 typedef struct dsgd_calibration {
     dsgd_calib_rate kind[DSGD_LAYER_KIND_COUNT];
+    /* per kind and pass (forward, backward): the mean time at each size
+     * measured, which prices calls by their size (cost.h); the rate and
+     * overhead above are reported, and price kinds without curves */
+    dsgd_cost_curve curve[DSGD_LAYER_KIND_COUNT][2];
     dsgd_calib_network net;
     dsgd_calib_rate mem, io;
     int mem_streams; /* ranks per host that ran vector benchmarks together */

@@ -245,12 +245,40 @@ static void print_rate(const char *what, const dsgd_calib_rate *r, const char *u
            100 * r->max_rel);
 }
 
+/* The cost curves the profile prices with, and how far the kind's line
+ * is from them. */
+static void print_curves(const dsgd_calibration *cal)
+{
+    int any = 0;
+    for (int k = 0; k < DSGD_LAYER_KIND_COUNT; k++)
+        for (int pass = 0; pass < 2; pass++) {
+            const dsgd_cost_curve *c = &cal->curve[k][pass];
+            const dsgd_calib_rate *r = &cal->kind[k];
+            if (c->n < 2)
+                continue;
+            if (!any++)
+                printf("cost curves (what the profile prices with: mean time per measured size; "
+                       "the line above misses them by):\n");
+            double worst = 0;
+            for (int i = 0; i < c->n; i++) {
+                double line = r->overhead_s + c->flops[i] / r->rate;
+                worst = fmax(worst, fabs(line - c->seconds[i]) / c->seconds[i]);
+            }
+            printf("  %-13s %s %2d points  %10.4g .. %-10.4g flop  %10.3f .. %-10.3f us  line "
+                   "off by up to %6.2f %%\n",
+                   dsgd_layer_kind_name((dsgd_layer_kind)k), pass ? "bwd" : "fwd", c->n,
+                   c->flops[0], c->flops[c->n - 1], c->seconds[0] * 1e6,
+                   c->seconds[c->n - 1] * 1e6, 100 * worst);
+        }
+}
+
 static void print_table(const dsgd_calibration *cal, const char *name)
 {
     printf("compute: time = flops / rate + overhead (peak %.6g flop/s%s; relative residuals)\n",
            cal->peak_flops, cal->peak_given ? ", given" : ": the fastest kind");
     for (int k = 0; k < DSGD_LAYER_KIND_COUNT; k++)
         print_rate(dsgd_layer_kind_name((dsgd_layer_kind)k), &cal->kind[k], "flop/s");
+    print_curves(cal);
     const dsgd_calib_network *net = &cal->net;
     if (net->fitted) {
         printf(
@@ -316,6 +344,20 @@ static void print_json(const dsgd_calibration *cal, const char *name)
     int first = 1;
     for (int k = 0; k < DSGD_LAYER_KIND_COUNT; k++)
         json_rate(dsgd_layer_kind_name((dsgd_layer_kind)k), &cal->kind[k], &first);
+    printf("},\"curves\":{");
+    first = 1;
+    for (int k = 0; k < DSGD_LAYER_KIND_COUNT; k++)
+        for (int pass = 0; pass < 2; pass++) {
+            const dsgd_cost_curve *c = &cal->curve[k][pass];
+            if (c->n < 2)
+                continue;
+            printf("%s\"%s.%s\":[", first ? "" : ",", dsgd_layer_kind_name((dsgd_layer_kind)k),
+                   pass ? "bwd" : "fwd");
+            for (int i = 0; i < c->n; i++)
+                printf("%s[%.9g,%.9g]", i ? "," : "", c->flops[i], c->seconds[i]);
+            printf("]");
+            first = 0;
+        }
     printf("},\"network\":");
     if (cal->net.fitted) {
         printf("{\"pairs\":%zu,\"points\":%zu,\"rms_rel\":%.6g,\"max_rel\":%.6g,"
