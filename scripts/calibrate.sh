@@ -2,8 +2,8 @@
 # calibrate.sh — the calibration loop in one command, on this machine and on
 # the namespace testbed (scripts/testbed.sh, settings A and B):
 #  1. micro-benchmarks (dsgd-run --bench all, 2 ranks) into a trace, per
-#     target: this machine (2 ranks sharing it) and each testbed setting
-#     (2 hosts, 1 rank each);
+#     target: this machine (2 ranks sharing it, polling while they wait)
+#     and each testbed setting (2 hosts, 1 rank each, napping);
 #  2. dsgd-calibrate fits each: platforms/local.{xml,profile} and
 #     platforms/testbed-{A,B}.{xml,profile} (cores, piecewise network,
 #     per-kind compute, memory, io, naps' wake-up, compute-time spread;
@@ -13,8 +13,9 @@
 #  4. dsgd-validate replays them in dsgd-sim on the target's calibrated
 #     platform and prints measured against predicted iteration times, with
 #     the error per phase.  The fits saw only micro-benchmarks: every
-#     training run is held out from them; the 4-rank runs are marked
-#     held-out apart (a rank count no benchmark ran).  Per-target tables,
+#     training run is held out from them; the 4-rank runs and this
+#     machine's batch-64 runs are marked held-out apart (a rank count no
+#     benchmark ran, a batch no layer benchmark ran).  Per-target tables,
 #     one CSV of all rows, one figure and the overall summary in OUT.
 # usage: scripts/calibrate.sh [--quick] [--no-testbed] [--algos LIST] [--models LIST]
 #                              [--reps N] [--out DIR]
@@ -24,8 +25,8 @@
 #                 without them it is skipped with a note)
 #   --algos, --models, --reps  a subset ("ssgd,lsgd"), the models, runs each
 #   default: all ten variants, MLP (300 iterations) and CNN (20), 2 and 4
-#   ranks here and 2 on each testbed setting, best of 3 (long: about an
-#   hour on 2 cores)
+#   ranks at batch 32 and 2 at batch 64 here, 2 ranks at batch 32 on each
+#   testbed setting, best of 3 (about half an hour on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=0 testbed=1 out=out/calibrate want_algos= want_models= want_reps=
@@ -87,8 +88,17 @@ csvs=()
 for target in $targets; do
   dir=$out/$target
   mkdir -p "$dir/runs"
+  # How the benchmarks' ranks wait.  Here they poll (--idle spin): the
+  # ping-pongs and allreduces then time the wire, and what naps add to a
+  # run's waits is measured (bench:nap) and modelled (--waits polled)
+  # apart; napping through them added a different share of wake-ups each
+  # calibration (16 KiB..512 KiB at 1.5 GB/s once, 6 GB/s the time before;
+  # polling, 4.5-5.6 GB/s each time).  On the testbed they nap, as the
+  # training runs do: the wire's processes share the cores, and two
+  # polling ranks starve them (4 ms one-way latencies measured).
+  idle=sleep
   if [ "$target" = local ]; then
-    platform=platforms/local ranks="2 4" max_bytes=64M fit=()
+    platform=platforms/local ranks="2 4" max_bytes=64M fit=() idle=spin
     [ $quick = 1 ] && max_bytes=4M
   else # 2 hosts on this machine's cores: each gets its share
     platform=platforms/testbed-$target ranks=2 max_bytes=4M
@@ -96,7 +106,7 @@ for target in $targets; do
   fi
   step "$target: micro-benchmarks on 2 ranks"
   launch "$target" 2 --bench all --bench-max-bytes $max_bytes --data fashion-mnist \
-    --trace "$dir/bench.csv" --json > "$dir/bench.json"
+    --idle $idle --trace "$dir/bench.csv" --json > "$dir/bench.json"
   step "$target: fitting"
   "$build/dsgd-calibrate" "$dir/bench.csv" -o "$platform" "${fit[@]}" | tee "$dir/fit.txt" >&2
   for model in $models; do
@@ -115,6 +125,24 @@ for target in $targets; do
       done
     done
   done
+  # held out by batch size: no layer benchmark ran batch 64 (1, 8, 32,
+  # 128), so these runs test the cost curves between their points
+  if [ "$target" = local ] && [ $quick = 0 ]; then
+    for model in $models; do
+      n=$iters
+      [ "$model" = cnn ] && n=20
+      for algo in $algos; do
+        extra=()
+        case $algo in lsgd | leader) extra=(--node-size 2) ;; esac
+        for rep in $(seq 1 $reps); do
+          run=$dir/runs/$target-$algo-$model-2r-b64-$rep
+          step "$target: real run: $algo, $model, 2 ranks, batch 64 ($rep of $reps)"
+          launch "$target" 2 --algo "$algo" --model "$model" --data fashion-mnist --iters $n \
+            --batch 64 "${extra[@]}" --quiet --json --trace "$run.csv" > "$run.json"
+        done
+      done
+    done
+  fi
 done
 # the simulations last: every real run is measured before any replay loads
 # the machine
@@ -123,7 +151,7 @@ for target in $targets; do
   [ "$target" = local ] || platform=platforms/testbed-$target
   step "$target: validating"
   "$build/dsgd-validate" --platform "$platform.xml" --cost-profile "$platform.profile" \
-    --held-out '*-4r-*' -o "$dir/validation.csv" "$dir"/runs/*.json | tee "$dir/validation.txt"
+    --held-out '*-4r-*' --held-out '*-b64-*' -o "$dir/validation.csv" "$dir"/runs/*.json | tee "$dir/validation.txt"
   csvs+=("$dir/validation.csv")
 done
 
