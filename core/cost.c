@@ -27,6 +27,7 @@ void dsgd_cost_defaults(dsgd_cost_profile *p)
     };
     memcpy(p->efficiency, eff, sizeof eff);
     memset(p->curve, 0, sizeof p->curve);
+    memset(&p->io_curve, 0, sizeof p->io_curve);
     for (int k = 0; k < DSGD_LAYER_KIND_COUNT; k++)
         p->overhead_s[k] = -1.0;
     p->layer_overhead_s = 10e-6;
@@ -120,6 +121,7 @@ static int parse_curve(dsgd_cost_profile *p, const char *key, const char *value,
                        size_t errlen)
 {
     const char *dot = strrchr(key, '.');
+    int io = strcmp(key, "curve.io") == 0;
     int pass = dot && strcmp(dot, ".fwd") == 0 ? 0 : dot && strcmp(dot, ".bwd") == 0 ? 1 : -1;
     int kind = -1;
     if (pass >= 0 && dot > key + 6)
@@ -128,8 +130,8 @@ static int parse_curve(dsgd_cost_profile *p, const char *key, const char *value,
             if (strlen(kn) == (size_t)(dot - key - 6) && strncmp(key + 6, kn, strlen(kn)) == 0)
                 kind = k;
         }
-    if (kind < 0) {
-        snprintf(err, errlen, "unknown key '%.60s' (curve.<kind>.fwd or .bwd)", key);
+    if (kind < 0 && !io) {
+        snprintf(err, errlen, "unknown key '%.60s' (curve.<kind>.fwd or .bwd, or curve.io)", key);
         return -1;
     }
     dsgd_cost_curve c = {0};
@@ -150,7 +152,7 @@ static int parse_curve(dsgd_cost_profile *p, const char *key, const char *value,
         }
         if (errno || !(f > 0 && f <= 1e20) || !(t > 0 && t <= 1) ||
             (*end && *end != ' ' && *end != '\t')) {
-            snprintf(err, errlen, "%s: bad point '%.30s' (want FLOPS:SECONDS, flops in (0, 1e20], "
+            snprintf(err, errlen, "%s: bad point '%.30s' (want SIZE:SECONDS, size in (0, 1e20], "
                                   "seconds in (0, 1])",
                      key, s);
             return -1;
@@ -159,19 +161,22 @@ static int parse_curve(dsgd_cost_profile *p, const char *key, const char *value,
             snprintf(err, errlen, "%s: more than %d points", key, DSGD_COST_CURVE_POINTS);
             return -1;
         }
-        if (c.n > 0 && !(f > c.flops[c.n - 1])) {
-            snprintf(err, errlen, "%s: flops must increase (%g after %g)", key, f,
-                     c.flops[c.n - 1]);
+        if (c.n > 0 && !(f > c.size[c.n - 1])) {
+            snprintf(err, errlen, "%s: sizes must increase (%g after %g)", key, f,
+                     c.size[c.n - 1]);
             return -1;
         }
-        c.flops[c.n] = f, c.seconds[c.n++] = t;
+        c.size[c.n] = f, c.seconds[c.n++] = t;
         s = end;
     }
     if (c.n < 2) {
         snprintf(err, errlen, "%s: a curve needs 2 points or more, got %d", key, c.n);
         return -1;
     }
-    p->curve[kind][pass] = c;
+    if (io)
+        p->io_curve = c;
+    else
+        p->curve[kind][pass] = c;
     return 0;
 }
 
@@ -276,9 +281,15 @@ static int write_profile(FILE *f, void *ctx)
             fprintf(f, "curve.%s.%s =", dsgd_layer_kind_name((dsgd_layer_kind)k),
                     pass ? "bwd" : "fwd");
             for (int i = 0; i < c->n; i++)
-                fprintf(f, " %.17g:%.17g", c->flops[i], c->seconds[i]);
+                fprintf(f, " %.17g:%.17g", c->size[i], c->seconds[i]);
             fputc('\n', f);
         }
+    if (p->io_curve.n >= 2) {
+        fprintf(f, "curve.io =");
+        for (int i = 0; i < p->io_curve.n; i++)
+            fprintf(f, " %.17g:%.17g", p->io_curve.size[i], p->io_curve.seconds[i]);
+        fputc('\n', f);
+    }
     fprintf(f, "layer_overhead_s = %.17g\nio_bw_Bps = %.17g\nmem_bw_Bps = %.17g\n",
             p->layer_overhead_s, p->io_bw_Bps, p->mem_bw_Bps);
     if (p->io_overhead_s > 0 || p->mem_overhead_s > 0)
@@ -313,15 +324,22 @@ double dsgd_cost_overhead(const dsgd_cost_profile *p, int kind)
 double dsgd_cost_curve_seconds(const dsgd_cost_curve *c, double flops)
 {
     int n = c->n, i = 1;
-    while (i < n - 1 && flops > c->flops[i])
+    while (i < n - 1 && flops > c->size[i])
         i++;
-    double x0 = c->flops[i - 1], x1 = c->flops[i], y0 = c->seconds[i - 1], y1 = c->seconds[i];
+    double x0 = c->size[i - 1], x1 = c->size[i], y0 = c->seconds[i - 1], y1 = c->seconds[i];
     double slope = (y1 - y0) / (x1 - x0);
-    if (flops < c->flops[0]) /* between proportional and the first point's time */
+    if (flops < c->size[0]) /* between proportional and the first point's time */
         return fmin(c->seconds[0], fmax(y0 + slope * (flops - x0), c->seconds[0] * flops / x0));
     if (flops > x1 && !(slope > 0)) /* a last segment that noise made flat */
         return y1 * flops / x1;
     return y0 + slope * (flops - x0);
+}
+
+double dsgd_cost_io_seconds(const dsgd_cost_profile *p, double bytes)
+{
+    if (p->io_curve.n >= 2)
+        return dsgd_cost_curve_seconds(&p->io_curve, bytes);
+    return p->io_overhead_s + bytes / p->io_bw_Bps;
 }
 
 static int has_curves(const dsgd_cost_profile *p)

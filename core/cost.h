@@ -25,6 +25,9 @@
  *     curve.<kind>.fwd   a cost curve: 2 to DSGD_COST_CURVE_POINTS points
  *     curve.<kind>.bwd   "F:T F:T ...", flops per call increasing, seconds
  *                        per call in (0, 1]
+ *     curve.io           the same for data loading, bytes per load: it
+ *                        prices loads instead of io_bw_Bps and
+ *                        io_overhead_s (a load's rate grows with its size)
  *     layer_overhead_s   seconds per layer invocation (launch, framework)
  *                        of kinds without their own overhead
  *     io_bw_Bps          data-loading bandwidth per host
@@ -53,10 +56,11 @@
 
 #define DSGD_COST_CURVE_POINTS 16
 
-/* Seconds per call at flops per call, flops increasing; n = 0: none. */
+/* Seconds per call at a call's size (flops, or bytes for io), sizes
+ * increasing; n = 0: none. */
 typedef struct dsgd_cost_curve {
     int n;
-    double flops[DSGD_COST_CURVE_POINTS];
+    double size[DSGD_COST_CURVE_POINTS];
     double seconds[DSGD_COST_CURVE_POINTS];
 } dsgd_cost_curve;
 
@@ -68,6 +72,7 @@ typedef struct dsgd_cost_profile {
     double io_bw_Bps;
     double mem_bw_Bps;
     double io_overhead_s, mem_overhead_s; /* a call's fixed cost */
+    dsgd_cost_curve io_curve;             /* n >= 2: prices loads instead */
     double peak_flops;                    /* 0: not said */
     /* Run-to-run spread of compute times as the calibration measured it
      * (dsgd-sim uses it when --jitter is not given): the coefficient of
@@ -94,8 +99,11 @@ int dsgd_cost_save_with_header(const char *path, const dsgd_cost_profile *p, con
 /* The per-call overhead of kind k: its own, else layer_overhead_s. */
 double dsgd_cost_overhead(const dsgd_cost_profile *p, int kind);
 
-/* A curve's seconds per call at flops (n >= 2). */
-double dsgd_cost_curve_seconds(const dsgd_cost_curve *c, double flops);
+/* A curve's seconds per call at a call's size (n >= 2). */
+double dsgd_cost_curve_seconds(const dsgd_cost_curve *c, double size);
+
+/* Seconds a data load of bytes takes: the io curve if there is one. */
+double dsgd_cost_io_seconds(const dsgd_cost_profile *p, double bytes);
 
 /* Seconds the work takes on a host of peak_flops. */
 double dsgd_cost_compute_seconds(const dsgd_cost_profile *p, const dsgd_work *work,

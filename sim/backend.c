@@ -102,7 +102,7 @@ static int sim_op_io(dsgd_comm *c, const char *name, double bytes, double t_star
     (void)name, (void)t_start;
     const dsgd_cost_profile *cost = &sim_self(c)->world->opt.cost;
     if (bytes > 0)
-        sg_actor_sleep_for(cost->io_overhead_s + bytes / cost->io_bw_Bps);
+        sg_actor_sleep_for(dsgd_cost_io_seconds(cost, bytes));
     return DSGD_OK;
 }
 

@@ -230,10 +230,10 @@ static int check_fit(const dsgd_calibration *cal)
             snprintf(what, sizeof what, "%s %s curve at batch %d (s)", dsgd_layer_kind_name(CURVED),
                      pass ? "bwd" : "fwd", batches[b]);
             failures += within(what, c->seconds[b], true_curved(pass, batches[b]), 0.01);
-            int ok = c->flops[b] == curved_flops * batches[b] * (pass ? 2 : 1);
+            int ok = c->size[b] == curved_flops * batches[b] * (pass ? 2 : 1);
             failures += !ok;
             if (!ok)
-                printf("FAIL at %g flops, want %g\n", c->flops[b],
+                printf("FAIL at %g flops, want %g\n", c->size[b],
                        curved_flops * batches[b] * (pass ? 2 : 1));
         }
     }
@@ -256,6 +256,15 @@ static int check_fit(const dsgd_calibration *cal)
     }
     failures += within("memory bandwidth (B/s)", cal->mem.rate, true_mem_bw, 0.01);
     failures += within("memory overhead (s)", cal->mem.overhead_s, true_mem_overhead, 0.01);
+    for (int i = 0; i < cal->io_curve.n; i++) {
+        snprintf(what, sizeof what, "io curve at %.0f B (s)", cal->io_curve.size[i]);
+        failures += within(what, cal->io_curve.seconds[i],
+                           true_io_overhead + cal->io_curve.size[i] / true_io_bw, 0.01);
+    }
+    if (cal->io_curve.n != 10) {
+        printf("FAIL io curve: %d points, want 10 (batches 1..512)\n", cal->io_curve.n);
+        failures++;
+    }
     failures += within("io bandwidth (B/s)", cal->io.rate, true_io_bw, 0.01);
     failures += within("io overhead (s)", cal->io.overhead_s, true_io_overhead, 0.01);
     failures += within("wake-up latency (s)", cal->wake_latency_s, true_wake, 0.01);

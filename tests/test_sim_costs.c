@@ -173,6 +173,28 @@ static int expect_curve_shape(void)
     return failures;
 }
 
+/* A profile with an io curve prices loads by it (and keeps it through a
+ * save and a load); without one, by io_overhead_s + bytes / io_bw_Bps. */
+static int expect_io_curve(const char *dir)
+{
+    char path[512], err[512] = "";
+    snprintf(path, sizeof path, "%s/io.cost", dir);
+    dsgd_cost_profile p, back;
+    dsgd_cost_defaults(&p);
+    p.io_bw_Bps = 1e9, p.io_overhead_s = 1e-6;
+    double line = dsgd_cost_io_seconds(&p, 1e5);
+    p.io_curve = (dsgd_cost_curve){3, {3e3, 1e5, 4e5}, {2e-6, 4e-5, 1.5e-4}};
+    dsgd_cost_defaults(&back);
+    int ok = line == 1e-6 + 1e5 / 1e9 && dsgd_cost_save(path, &p, err, sizeof err) == 0 &&
+             dsgd_cost_load(path, &back, err, sizeof err) == 0 &&
+             memcmp(&back.io_curve, &p.io_curve, sizeof p.io_curve) == 0 &&
+             dsgd_cost_io_seconds(&back, 1e5) == 4e-5 &&
+             fabs(dsgd_cost_io_seconds(&back, 2.5e5) - (4e-5 + 1.5e5 * 1.1e-4 / 3e5)) < 1e-15;
+    printf("io curve: a load of 1e5 B %.9g s (line %.9g s), round trip %s %s\n",
+           dsgd_cost_io_seconds(&back, 1e5), line, err, ok ? "ok" : "FAIL");
+    return !ok;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3) {
@@ -216,7 +238,7 @@ int main(int argc, char **argv)
     failures += expect_rejected(argv[2], "curve.conv.fwd = 1e6:1e-3\n",
                                 "bad.cost:1: curve.conv.fwd: a curve needs 2 points or more, got 1");
     failures += expect_rejected(argv[2], "\ncurve.conv.bwd = 2e6:1e-3 1e6:2e-3\n",
-                                "bad.cost:2: curve.conv.bwd: flops must increase (1e+06 after 2e+06)");
+                                "bad.cost:2: curve.conv.bwd: sizes must increase (1e+06 after 2e+06)");
     failures += expect_rejected(argv[2], "curve.dense.fwd = 1e6:-1 2e6:1e-3\n",
                                 "bad.cost:1: curve.dense.fwd: bad point '1e6:-1 2e6:1e-3'");
     failures += expect_rejected(argv[2], "curve.dense.fwd = 1e6:1e-3 2e6\n", "bad point '2e6'");
@@ -225,6 +247,9 @@ int main(int argc, char **argv)
     failures += expect_rejected(argv[2], "curve.conv.up = 1:1e-3 2:2e-3\n",
                                 "bad.cost:1: unknown key 'curve.conv.up'");
     failures += expect_curve_shape();
+    failures += expect_rejected(argv[2], "curve.io = 3e3:2e-6\n",
+                                "bad.cost:1: curve.io: a curve needs 2 points or more, got 1");
+    failures += expect_io_curve(argv[2]);
     failures += expect_old_profile_loads(argv[2]);
     failures += expect_long_comment_ignored(argv[2]);
     failures += expect_directory_refused(argv[2]);

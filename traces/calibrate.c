@@ -376,7 +376,7 @@ static void fit_curve(const samples *s, dsgd_cost_curve *c)
         size_t keep = m < DSGD_COST_CURVE_POINTS ? m : DSGD_COST_CURVE_POINTS;
         for (size_t i = 0; i < keep; i++) {
             size_t j = keep == m ? i : i * (m - 1) / (keep - 1);
-            c->flops[i] = xs[j], c->seconds[i] = ys[j];
+            c->size[i] = xs[j], c->seconds[i] = ys[j];
         }
         c->n = (int)keep;
     }
@@ -389,6 +389,8 @@ static void fit_mem_io(const dsgd_trace *traces, size_t n, collected *c, dsgd_ca
 {
     fit_rate(c->mem.n ? &c->mem : &c->mem_any, &cal->mem, cal, "memory");
     fit_rate(c->io.n ? &c->io : &c->io_any, &cal->io, cal, "io");
+    if (cal->io.fitted)
+        fit_curve(c->io.n ? &c->io : &c->io_any, &cal->io_curve);
     /* dsgd-sim splits a host's mem_bw among its ranks: the host's figure is
      * what the ranks that streamed at once achieved together. */
     int streams = 1;
@@ -603,6 +605,7 @@ void dsgd_calib_profile(const dsgd_calibration *cal, dsgd_cost_profile *p)
     if (cal->io.fitted) {
         p->io_bw_Bps = cal->io.rate;
         p->io_overhead_s = fmax(cal->io.overhead_s, 0.0);
+        p->io_curve = cal->io_curve;
     }
     p->peak_flops = cal->peak_flops;
     p->jitter_cv = cal->jitter_cv > 1 ? 1 : cal->jitter_cv;

@@ -14,7 +14,8 @@
  *     of the same size from the same peer: half the round trip);
  *   - memory: bytes / mem_bw over the `bench:vec:*` memory events (else any
  *     memory event), scaled by the ranks that streamed at once per host;
- *   - I/O: bytes / io_bw over the `bench:io` io events (else any io event);
+ *   - I/O: bytes / io_bw over the `bench:io` io events (else any io event),
+ *     and a cost curve over them (what the profile prices loads with);
  *   - waking: the mean overshoot of `bench:nap` waits (a nap's actual
  *     length minus the one asked for) -> wake_latency_s;
  *   - a check: the allreduce events against the runs' allreduce algorithm
@@ -75,6 +76,7 @@ typedef struct dsgd_calibration {
     dsgd_cost_curve curve[DSGD_LAYER_KIND_COUNT][2];
     dsgd_calib_network net;
     dsgd_calib_rate mem, io;
+    dsgd_cost_curve io_curve; /* the mean time per load at each size measured */
     int mem_streams; /* ranks per host that ran vector benchmarks together */
     dsgd_calib_check allreduce;
     double peak_flops; /* host speed: the fastest kind's rate unless given */

@@ -261,15 +261,27 @@ static void print_curves(const dsgd_calibration *cal)
                        "the line above misses them by):\n");
             double worst = 0;
             for (int i = 0; i < c->n; i++) {
-                double line = r->overhead_s + c->flops[i] / r->rate;
+                double line = r->overhead_s + c->size[i] / r->rate;
                 worst = fmax(worst, fabs(line - c->seconds[i]) / c->seconds[i]);
             }
             printf("  %-13s %s %2d points  %10.4g .. %-10.4g flop  %10.3f .. %-10.3f us  line "
                    "off by up to %6.2f %%\n",
                    dsgd_layer_kind_name((dsgd_layer_kind)k), pass ? "bwd" : "fwd", c->n,
-                   c->flops[0], c->flops[c->n - 1], c->seconds[0] * 1e6,
+                   c->size[0], c->size[c->n - 1], c->seconds[0] * 1e6,
                    c->seconds[c->n - 1] * 1e6, 100 * worst);
         }
+    const dsgd_cost_curve *c = &cal->io_curve;
+    if (c->n >= 2 && cal->io.fitted) {
+        double worst = 0;
+        for (int i = 0; i < c->n; i++) {
+            double line = cal->io.overhead_s + c->size[i] / cal->io.rate;
+            worst = fmax(worst, fabs(line - c->seconds[i]) / c->seconds[i]);
+        }
+        printf("  %-17s %2d points  %10.4g .. %-10.4g B     %10.3f .. %-10.3f us  line off by up "
+               "to %6.2f %%\n",
+               "io", c->n, c->size[0], c->size[c->n - 1], c->seconds[0] * 1e6,
+               c->seconds[c->n - 1] * 1e6, 100 * worst);
+    }
 }
 
 static void print_table(const dsgd_calibration *cal, const char *name)
@@ -354,10 +366,16 @@ static void print_json(const dsgd_calibration *cal, const char *name)
             printf("%s\"%s.%s\":[", first ? "" : ",", dsgd_layer_kind_name((dsgd_layer_kind)k),
                    pass ? "bwd" : "fwd");
             for (int i = 0; i < c->n; i++)
-                printf("%s[%.9g,%.9g]", i ? "," : "", c->flops[i], c->seconds[i]);
+                printf("%s[%.9g,%.9g]", i ? "," : "", c->size[i], c->seconds[i]);
             printf("]");
             first = 0;
         }
+    if (cal->io_curve.n >= 2) {
+        printf("%s\"io\":[", first ? "" : ",");
+        for (int i = 0; i < cal->io_curve.n; i++)
+            printf("%s[%.9g,%.9g]", i ? "," : "", cal->io_curve.size[i], cal->io_curve.seconds[i]);
+        printf("]");
+    }
     printf("},\"network\":");
     if (cal->net.fitted) {
         printf("{\"pairs\":%zu,\"points\":%zu,\"rms_rel\":%.6g,\"max_rel\":%.6g,"
