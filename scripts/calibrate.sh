@@ -94,8 +94,7 @@ for target in $targets; do
   # apart; napping through them added a different share of wake-ups each
   # calibration (16 KiB..512 KiB at 1.5 GB/s once, 6 GB/s the time before;
   # polling, 4.5-5.6 GB/s each time).  On the testbed they nap, as the
-  # training runs do: the wire's processes share the cores, and two
-  # polling ranks starve them (4 ms one-way latencies measured).
+  # training runs do: the wire's processes share the cores.
   idle=sleep
   if [ "$target" = local ]; then
     platform=platforms/local ranks="2 4" max_bytes=64M fit=() idle=spin
