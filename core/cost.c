@@ -256,6 +256,16 @@ typedef struct profile_file {
     const char *header;
 } profile_file;
 
+static void write_curve(FILE *f, const char *key, const dsgd_cost_curve *c)
+{
+    if (c->n < 2)
+        return;
+    fprintf(f, "%s =", key);
+    for (int i = 0; i < c->n; i++)
+        fprintf(f, " %.17g:%.17g", c->size[i], c->seconds[i]);
+    fputc('\n', f);
+}
+
 static int write_profile(FILE *f, void *ctx)
 {
     const profile_file *pf = ctx;
@@ -275,21 +285,12 @@ static int write_profile(FILE *f, void *ctx)
                     p->overhead_s[k]);
     for (int k = 0; k < DSGD_LAYER_KIND_COUNT; k++)
         for (int pass = 0; pass < 2; pass++) {
-            const dsgd_cost_curve *c = &p->curve[k][pass];
-            if (c->n < 2)
-                continue;
-            fprintf(f, "curve.%s.%s =", dsgd_layer_kind_name((dsgd_layer_kind)k),
-                    pass ? "bwd" : "fwd");
-            for (int i = 0; i < c->n; i++)
-                fprintf(f, " %.17g:%.17g", c->size[i], c->seconds[i]);
-            fputc('\n', f);
+            char key[40];
+            snprintf(key, sizeof key, "curve.%s.%s", dsgd_layer_kind_name((dsgd_layer_kind)k),
+                     pass ? "bwd" : "fwd");
+            write_curve(f, key, &p->curve[k][pass]);
         }
-    if (p->io_curve.n >= 2) {
-        fprintf(f, "curve.io =");
-        for (int i = 0; i < p->io_curve.n; i++)
-            fprintf(f, " %.17g:%.17g", p->io_curve.size[i], p->io_curve.seconds[i]);
-        fputc('\n', f);
-    }
+    write_curve(f, "curve.io", &p->io_curve);
     fprintf(f, "layer_overhead_s = %.17g\nio_bw_Bps = %.17g\nmem_bw_Bps = %.17g\n",
             p->layer_overhead_s, p->io_bw_Bps, p->mem_bw_Bps);
     if (p->io_overhead_s > 0 || p->mem_overhead_s > 0)
@@ -321,18 +322,18 @@ double dsgd_cost_overhead(const dsgd_cost_profile *p, int kind)
     return p->overhead_s[kind] >= 0 ? p->overhead_s[kind] : p->layer_overhead_s;
 }
 
-double dsgd_cost_curve_seconds(const dsgd_cost_curve *c, double flops)
+double dsgd_cost_curve_seconds(const dsgd_cost_curve *c, double size)
 {
     int n = c->n, i = 1;
-    while (i < n - 1 && flops > c->size[i])
+    while (i < n - 1 && size > c->size[i])
         i++;
     double x0 = c->size[i - 1], x1 = c->size[i], y0 = c->seconds[i - 1], y1 = c->seconds[i];
     double slope = (y1 - y0) / (x1 - x0);
-    if (flops < c->size[0]) /* between proportional and the first point's time */
-        return fmin(c->seconds[0], fmax(y0 + slope * (flops - x0), c->seconds[0] * flops / x0));
-    if (flops > x1 && !(slope > 0)) /* a last segment that noise made flat */
-        return y1 * flops / x1;
-    return y0 + slope * (flops - x0);
+    if (size < c->size[0]) /* between proportional and the first point's time */
+        return fmin(c->seconds[0], fmax(y0 + slope * (size - x0), c->seconds[0] * size / x0));
+    if (size > x1 && !(slope > 0)) /* a last segment that noise made flat */
+        return y1 * size / x1;
+    return y0 + slope * (size - x0);
 }
 
 double dsgd_cost_io_seconds(const dsgd_cost_profile *p, double bytes)

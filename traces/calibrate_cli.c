@@ -42,12 +42,13 @@ static void usage(FILE *out)
             "\n"
             "  compute   per layer kind, time = flops / rate + overhead (least squares over\n"
             "            the bench:<kind>:fwd|bwd events): efficiency.<kind> = rate / peak,\n"
-            "            overhead_s.<kind>\n"
+            "            overhead_s.<kind>; and per kind and pass the mean time at each\n"
+            "            measured size, curve.<kind>.fwd|bwd, which prices the layers\n"
             "  network   one-way time = latency + bytes / bandwidth per range of message\n"
             "            sizes, the ranges found from the ping-pongs; written as SMPI's\n"
             "            smpi/lat-factor and smpi/bw-factor when one line does not fit\n"
             "  memory    bench:vec:* events -> mem_bw (the host's, shared by its ranks)\n"
-            "  io        bench:io events -> io_bw_Bps\n"
+            "  io        bench:io events -> io_bw_Bps, io_overhead_s and curve.io\n"
             "  check     allreduce events against the runs' algorithm (their JSON's\n"
             "            \"allreduce\": tree under Open MPI, else ring) priced with the\n"
             "            fitted network\n"
@@ -245,43 +246,39 @@ static void print_rate(const char *what, const dsgd_calib_rate *r, const char *u
            100 * r->max_rel);
 }
 
-/* The cost curves the profile prices with, and how far the kind's line
- * is from them. */
+/* One cost curve the profile prices with (x: flop or B), and how far the
+ * line r fitted to the same events is from it. */
+static void print_curve(const char *what, const dsgd_cost_curve *c, const dsgd_calib_rate *r,
+                        const char *unit)
+{
+    double worst = 0;
+    for (int i = 0; i < c->n; i++) {
+        double line = r->overhead_s + c->size[i] / r->rate;
+        worst = fmax(worst, fabs(line - c->seconds[i]) / c->seconds[i]);
+    }
+    printf("  %-17s %2d points  %10.4g .. %-10.4g %-4s  %10.3f .. %-10.3f us  line off by up to "
+           "%6.2f %%\n",
+           what, c->n, c->size[0], c->size[c->n - 1], unit, c->seconds[0] * 1e6,
+           c->seconds[c->n - 1] * 1e6, 100 * worst);
+}
+
 static void print_curves(const dsgd_calibration *cal)
 {
     int any = 0;
     for (int k = 0; k < DSGD_LAYER_KIND_COUNT; k++)
         for (int pass = 0; pass < 2; pass++) {
-            const dsgd_cost_curve *c = &cal->curve[k][pass];
-            const dsgd_calib_rate *r = &cal->kind[k];
-            if (c->n < 2)
+            if (cal->curve[k][pass].n < 2)
                 continue;
             if (!any++)
                 printf("cost curves (what the profile prices with: mean time per measured size; "
                        "the line above misses them by):\n");
-            double worst = 0;
-            for (int i = 0; i < c->n; i++) {
-                double line = r->overhead_s + c->size[i] / r->rate;
-                worst = fmax(worst, fabs(line - c->seconds[i]) / c->seconds[i]);
-            }
-            printf("  %-13s %s %2d points  %10.4g .. %-10.4g flop  %10.3f .. %-10.3f us  line "
-                   "off by up to %6.2f %%\n",
-                   dsgd_layer_kind_name((dsgd_layer_kind)k), pass ? "bwd" : "fwd", c->n,
-                   c->size[0], c->size[c->n - 1], c->seconds[0] * 1e6,
-                   c->seconds[c->n - 1] * 1e6, 100 * worst);
+            char what[40];
+            snprintf(what, sizeof what, "%s %s", dsgd_layer_kind_name((dsgd_layer_kind)k),
+                     pass ? "bwd" : "fwd");
+            print_curve(what, &cal->curve[k][pass], &cal->kind[k], "flop");
         }
-    const dsgd_cost_curve *c = &cal->io_curve;
-    if (c->n >= 2 && cal->io.fitted) {
-        double worst = 0;
-        for (int i = 0; i < c->n; i++) {
-            double line = cal->io.overhead_s + c->size[i] / cal->io.rate;
-            worst = fmax(worst, fabs(line - c->seconds[i]) / c->seconds[i]);
-        }
-        printf("  %-17s %2d points  %10.4g .. %-10.4g B     %10.3f .. %-10.3f us  line off by up "
-               "to %6.2f %%\n",
-               "io", c->n, c->size[0], c->size[c->n - 1], c->seconds[0] * 1e6,
-               c->seconds[c->n - 1] * 1e6, 100 * worst);
-    }
+    if (cal->io_curve.n >= 2 && cal->io.fitted)
+        print_curve("io", &cal->io_curve, &cal->io, "B");
 }
 
 static void print_table(const dsgd_calibration *cal, const char *name)
@@ -348,6 +345,17 @@ static void json_rate(const char *key, const dsgd_calib_rate *r, int *first)
     *first = 0;
 }
 
+static void json_curve(const char *key, const dsgd_cost_curve *c, int *first)
+{
+    if (c->n < 2)
+        return;
+    printf("%s\"%s\":[", *first ? "" : ",", key);
+    for (int i = 0; i < c->n; i++)
+        printf("%s[%.9g,%.9g]", i ? "," : "", c->size[i], c->seconds[i]);
+    printf("]");
+    *first = 0;
+}
+
 static void print_json(const dsgd_calibration *cal, const char *name)
 {
     printf("{\"platform\":\"%s.xml\",\"profile\":\"%s.profile\",\"cores\":%d,\"hosts\":%d,"
@@ -360,22 +368,12 @@ static void print_json(const dsgd_calibration *cal, const char *name)
     first = 1;
     for (int k = 0; k < DSGD_LAYER_KIND_COUNT; k++)
         for (int pass = 0; pass < 2; pass++) {
-            const dsgd_cost_curve *c = &cal->curve[k][pass];
-            if (c->n < 2)
-                continue;
-            printf("%s\"%s.%s\":[", first ? "" : ",", dsgd_layer_kind_name((dsgd_layer_kind)k),
-                   pass ? "bwd" : "fwd");
-            for (int i = 0; i < c->n; i++)
-                printf("%s[%.9g,%.9g]", i ? "," : "", c->size[i], c->seconds[i]);
-            printf("]");
-            first = 0;
+            char key[40];
+            snprintf(key, sizeof key, "%s.%s", dsgd_layer_kind_name((dsgd_layer_kind)k),
+                     pass ? "bwd" : "fwd");
+            json_curve(key, &cal->curve[k][pass], &first);
         }
-    if (cal->io_curve.n >= 2) {
-        printf("%s\"io\":[", first ? "" : ",");
-        for (int i = 0; i < cal->io_curve.n; i++)
-            printf("%s[%.9g,%.9g]", i ? "," : "", cal->io_curve.size[i], cal->io_curve.seconds[i]);
-        printf("]");
-    }
+    json_curve("io", &cal->io_curve, &first);
     printf("},\"network\":");
     if (cal->net.fitted) {
         printf("{\"pairs\":%zu,\"points\":%zu,\"rms_rel\":%.6g,\"max_rel\":%.6g,"
