@@ -94,6 +94,7 @@ typedef struct dsgd_config {
     int symmetric;            /* dsgd-sim ran in symmetry mode (the JSON says) */
     char symmetry_why[200];   /* why it did or did not */
     int simulated_ranks;      /* ranks it ran as actors */
+    char compute_pricing[8];  /* "curves" or "rates": how the profile prices layers (JSON) */
     int stack_kib;            /* actor stacks dsgd-sim ran with (sim/contexts.c) */
     int guard_pages;          /* guard pages below each */
     char contexts_why[160];   /* why (the JSON says) */

@@ -343,7 +343,7 @@ double dsgd_cost_io_seconds(const dsgd_cost_profile *p, double bytes)
     return p->io_overhead_s + bytes / p->io_bw_Bps;
 }
 
-static int has_curves(const dsgd_cost_profile *p)
+int dsgd_cost_has_curves(const dsgd_cost_profile *p)
 {
     for (int k = 0; k < DSGD_LAYER_KIND_COUNT; k++)
         if (p->curve[k][0].n >= 2 || p->curve[k][1].n >= 2)
@@ -375,7 +375,7 @@ static double listed_seconds(const dsgd_cost_profile *p, const dsgd_work *work, 
 double dsgd_cost_compute_seconds(const dsgd_cost_profile *p, const dsgd_work *work,
                                  double peak_flops)
 {
-    if (work->layers && has_curves(p))
+    if (work->layers && dsgd_cost_has_curves(p))
         return listed_seconds(p, work, peak_flops);
     double t = 0.0, attributed = 0.0;
     for (int k = 0; k < DSGD_LAYER_KIND_COUNT; k++) {

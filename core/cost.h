@@ -102,6 +102,10 @@ double dsgd_cost_overhead(const dsgd_cost_profile *p, int kind);
 /* A curve's seconds per call at a call's size (n >= 2). */
 double dsgd_cost_curve_seconds(const dsgd_cost_curve *c, double size);
 
+/* Whether any layer kind has a cost curve (then work that lists its calls
+ * is priced call by call; dsgd-sim's JSON says "compute_pricing"). */
+int dsgd_cost_has_curves(const dsgd_cost_profile *p);
+
 /* Seconds a data load of bytes takes: the io curve if there is one. */
 double dsgd_cost_io_seconds(const dsgd_cost_profile *p, double bytes);
 

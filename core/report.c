@@ -82,9 +82,10 @@ void dsgd_report_json(FILE *out, const char *backend, const dsgd_config *cfg, in
     if (strcmp(backend, "sim") == 0)
         fprintf(out,
                 ",\"coll_model\":\"%s\",\"coll_model_why\":\"%s\",\"allreduce\":\"%s\","
-                "\"jitter\":\"%s\",\"waits\":\"%s\"",
+                "\"jitter\":\"%s\",\"waits\":\"%s\",\"compute_pricing\":\"%s\"",
                 cfg->coll_model, cfg->coll_model_why, cfg->allreduce,
-                cfg->jitter[0] ? cfg->jitter : "none", cfg->waits);
+                cfg->jitter[0] ? cfg->jitter : "none", cfg->waits,
+                cfg->compute_pricing[0] ? cfg->compute_pricing : "rates");
     else /* the simulator's name for the MPI library's allreduce (exec/exec.h), how ranks waited */
         fprintf(out, ",\"allreduce\":\"%s\",\"idle\":\"%s\",\"device\":\"%s\",\"comm_path\":\"%s\"",
                 cfg->allreduce, cfg->idle, cfg->device, cfg->comm_path);

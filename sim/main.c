@@ -717,6 +717,8 @@ static int simulate(dsgd_config *cfg, const dsgd_algo *algo, dsgd_dataset *data,
     dsgd_cost_defaults(&cost);
     if (cfg->cost_profile[0] && dsgd_cost_load(cfg->cost_profile, &cost, err, sizeof err) != 0)
         return die(EXIT_BAD_INPUT, "--cost-profile %s", err);
+    snprintf(cfg->compute_pricing, sizeof cfg->compute_pricing, "%s",
+             dsgd_cost_has_curves(&cost) ? "curves" : "rates");
     load_guard guard;
     int rc = load_guard_begin(&guard, cfg->platform);
     if (rc >= 0)

@@ -61,6 +61,7 @@ run=$("$sim" --platform "$dir/fitted.xml" --cost-profile "$dir/fitted.profile" -
       --algo ssgd --model mlp --data synthetic --iters 3 --seed 1 --json) ||
   { echo "FAIL: dsgd-sim on the fitted platform exited $?"; fail=1; }
 check "dsgd-sim: 2 hosts used" grep -q '"hosts":2' <<< "$run"
+check "dsgd-sim: the fitted curves price the layers" grep -q '"compute_pricing":"curves"' <<< "$run"
 err=$("$sim" --platform "$dir/fitted.xml" --cost-profile "$dir/fitted.profile" --nodes 4 \
       --algo ssgd --model mlp --data synthetic --iters 3 --coll-model flow 2>&1 >/dev/null)
 check "dsgd-sim: the platform's SMPI model is in force" grep -q "network/model:SMPI" <<< "$err"
