@@ -90,6 +90,8 @@ typedef struct dsgd_config {
     char allreduce[24];       /* a name of dsgd_sim_allreduce_algos */
     char coll_model[16];      /* a name of dsgd_sim_coll_models */
     char coll_model_why[200]; /* why dsgd-sim simulates collectives that way (the JSON says) */
+    char p2p_model[16];       /* auto, message or flow (dsgd-sim --p2p-model) */
+    char p2p_model_why[200];  /* why dsgd-sim simulates point to point that way */
     char symmetry[8];         /* auto|on|off (--symmetry) */
     int symmetric;            /* dsgd-sim ran in symmetry mode (the JSON says) */
     char symmetry_why[200];   /* why it did or did not */

@@ -81,9 +81,11 @@ void dsgd_report_json(FILE *out, const char *backend, const dsgd_config *cfg, in
             r->eval_model ? r->eval_model : cfg->eval_model);
     if (strcmp(backend, "sim") == 0)
         fprintf(out,
-                ",\"coll_model\":\"%s\",\"coll_model_why\":\"%s\",\"allreduce\":\"%s\","
+                ",\"coll_model\":\"%s\",\"coll_model_why\":\"%s\",\"p2p_model\":\"%s\","
+                "\"p2p_model_why\":\"%s\",\"allreduce\":\"%s\","
                 "\"jitter\":\"%s\",\"waits\":\"%s\",\"compute_pricing\":\"%s\"",
-                cfg->coll_model, cfg->coll_model_why, cfg->allreduce,
+                cfg->coll_model, cfg->coll_model_why, cfg->p2p_model, cfg->p2p_model_why,
+                cfg->allreduce,
                 cfg->jitter[0] ? cfg->jitter : "none", cfg->waits,
                 cfg->compute_pricing[0] ? cfg->compute_pricing : "rates");
     else /* the simulator's name for the MPI library's allreduce (exec/exec.h), how ranks waited */

@@ -741,6 +741,7 @@ void dsgd_sim_world_destroy(dsgd_sim_world *w)
         free(w->ranks[i].coll_scratch.p);
     }
     sim_flow_free(w);
+    sim_p2p_flow_free(w);
     free(w->traces);
     free(w->node);
     free(w->dead);

@@ -524,6 +524,51 @@ static int choose_coll_model(dsgd_config *cfg, const dsgd_algo *algo, const sg_h
     return 0;
 }
 
+/* --p2p-model: auto takes the flow-level point-to-point model
+ * (p2pflow.c) for variants that send point to point, from
+ * P2P_FLOW_MIN_RANKS ranks on, where message level costs minutes (a
+ * parameter server's transfers form one max-min component: O(W^2) work a
+ * round) and the flow model is within a few per cent of it (README,
+ * "Flow-level point to point"); message level below, where it is
+ * affordable and exact.  Both need a network model the flow models
+ * replay, waits that are exact (--waits polled polls per message) and no
+ * --fail (failure notices travel as messages).  Returns 0, or -1 with the
+ * reason in err. */
+#define P2P_FLOW_MIN_RANKS 512
+static int choose_p2p_model(dsgd_config *cfg, const dsgd_algo *algo, int n,
+                            const dsgd_sim_faults *faults, char *err, size_t errlen)
+{
+    dsgd_sim_network net;
+    char why[160] = "";
+    int possible = flow_network(cfg, &net, why, sizeof why) == 0;
+    if (possible && strcmp(cfg->waits, "polled") == 0) {
+        possible = 0;
+        snprintf(why, sizeof why, "--waits polled: a rank polls for each message");
+    }
+    if (possible && faults->n_fail > 0) {
+        possible = 0;
+        snprintf(why, sizeof why, "--fail: failure notices travel as messages");
+    }
+    const char *model = cfg->p2p_model, *reason = "asked for";
+    if (strcmp(model, "flow") == 0 && !possible) {
+        snprintf(err, errlen, "--p2p-model flow: %s (use --p2p-model message)", why);
+        return -1;
+    }
+    if (strcmp(model, "auto") == 0) {
+        int worth = !algo->collectives_only && n >= P2P_FLOW_MIN_RANKS;
+        model = worth && possible ? "flow" : "message";
+        reason = algo->collectives_only    ? "collectives-only variant"
+                 : n < P2P_FLOW_MIN_RANKS ? "small run (message level is affordable and exact)"
+                 : !possible              ? why
+                                          : "point-to-point variant at scale";
+    }
+    snprintf(cfg->p2p_model_why, sizeof cfg->p2p_model_why, "%s", reason);
+    json_safe(cfg->p2p_model_why);
+    if (model != cfg->p2p_model)
+        snprintf(cfg->p2p_model, sizeof cfg->p2p_model, "%s", model);
+    return 0;
+}
+
 /* --symmetry: symmetry mode (sim.h) runs the first machine's ranks and
  * lets the others mirror them; it needs ranks that are interchangeable:
  * a variant that declares so (algo.h), no per-rank numerics (phantom
@@ -773,8 +818,14 @@ static int simulate(dsgd_config *cfg, const dsgd_algo *algo, dsgd_dataset *data,
         free(hosts);
         return die(EXIT_BAD_INPUT, "%s", err);
     }
+    if (choose_p2p_model(cfg, algo, n, &faults, err, sizeof err) != 0) {
+        free(hosts);
+        dsgd_sim_faults_free(&faults);
+        return die(EXIT_BAD_INPUT, "%s", err);
+    }
     dsgd_model_set_threads(1);
     dsgd_sim_options opt = sim_options(cfg, &cost);
+    opt.p2p_flow = strcmp(cfg->p2p_model, "flow") == 0;
     opt.faults = &faults;
     opt.jitter = *jitter;
     if (!cfg->jitter[0] && cost.jitter_cv > 0) { /* the calibrated spread, unless --jitter says */

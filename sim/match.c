@@ -63,6 +63,7 @@ typedef struct sim_transfer {
     sim_port *port; /* the port this get fills; NULL for a send */
     sg_error_t err; /* how a send ended */
     int watched;
+    int flowing; /* flow model (p2pflow.c): a send that has not landed, a get whose message moves */
     /* a get: */
     void *payload;             /* where it lands its sim_msg */
     int landed;                /* it ended, behind a get posted earlier that has not */
@@ -79,6 +80,10 @@ struct sim_port {
     int n_queued;       /* messages in the queue */
     int wanted;         /* receive requests posted and not complete */
     queued *head, *tail;
+    /* The flow model (--p2p-model flow): gets are virtual (no comm), and
+     * messages sent here wait in order for one, as in a mailbox. */
+    sim_transfer *unmatched; /* the first get without a message */
+    queued *waiting, *waiting_tail;
     int *dead_seen; /* ranks whose marker this port has pumped */
     int n_dead_seen;
     struct sim_port *next;
@@ -138,6 +143,9 @@ static int seen_dead(const sim_port *p, int src)
 
 /* Keeps as many gets pending as receives wait for a message that is not
  * queued yet, and at least one (so that eager messages come in). */
+static void match_waiting(sim_rank *r, sim_port *p);
+static int release(sim_port *p);
+
 static void post(sim_rank *r, sim_port *p)
 {
     int need = p->wanted - p->n_queued - p->n_held;
@@ -148,13 +156,43 @@ static void post(sim_rank *r, sim_port *p)
         else if (!(t = malloc(sizeof *t)))
             return; /* out of memory: fewer transfers progress at once */
         *t = (sim_transfer){.rank = r, .port = p};
-        t->comm = sg_mailbox_get_async(user_mailbox(r->comm.rank, p->tag), &t->payload);
+        if (!r->world->opt.p2p_flow)
+            t->comm = sg_mailbox_get_async(user_mailbox(r->comm.rank, p->tag), &t->payload);
+        else if (!p->unmatched)
+            p->unmatched = t;
         if (p->gets_tail)
             p->gets_tail->next = t;
         else
             p->gets = t;
         p->gets_tail = t;
         p->n_pending++;
+    }
+    if (r->world->opt.p2p_flow)
+        match_waiting(r, p);
+}
+
+/* The flow model: messages waiting at port p start moving, in the order
+ * they were sent, as its gets take them in the order posted. */
+static void match_waiting(sim_rank *r, sim_port *p)
+{
+    while (p->unmatched && p->waiting) {
+        queued *q = p->waiting;
+        sim_transfer *t = p->unmatched;
+        if (!(p->waiting = q->next))
+            p->waiting_tail = NULL;
+        p->unmatched = t->next;
+        t->flowing = 1;
+        if (sim_p2p_flow_send(r->world, r->comm.rank, q->msg, t) != DSGD_OK) {
+            /* out of memory: lost; the get lands empty */
+            sim_msg_free(q->msg);
+            t->flowing = 0;
+            t->payload = NULL;
+            t->landed = 1;
+            p->n_pending--;
+            p->n_held++;
+            release(p);
+        }
+        free(q);
     }
 }
 
@@ -227,7 +265,8 @@ static int pump_nowait(sim_rank *r, sim_port *p, int *brought)
 {
     post(r, p);
     sim_transfer *t = p->gets;
-    *brought = t && !t->watched && sg_comm_test(t->comm);
+    /* (the flow model lands its gets itself: nothing to pump) */
+    *brought = t && t->comm && !t->watched && sg_comm_test(t->comm);
     return *brought ? landed(t, SG_OK) : DSGD_OK;
 }
 
@@ -268,7 +307,26 @@ int sim_user_isend(dsgd_comm *c, int dst, int tag, const void *buf, size_t bytes
     q->kind = DSGD_REQ_SEND;
     q->dst = dst;
     q->send.rank = r;
-    if (bytes <= SIM_EAGER_BYTES) /* eager: nothing left to wait for */
+    if (r->world->opt.p2p_flow) {
+        sim_rank *to = &r->world->ranks[dst];
+        sim_port *p = port_of(to, tag);
+        queued *w = malloc(sizeof *w);
+        if (!p || !w) {
+            free(w);
+            free(q);
+            free(m);
+            return DSGD_ENOMEM;
+        }
+        q->send.flowing = bytes > SIM_EAGER_BYTES; /* eager: nothing left to wait for */
+        m->flow_sender = q->send.flowing ? &q->send : NULL;
+        *w = (queued){m, NULL};
+        if (p->waiting_tail)
+            p->waiting_tail->next = w;
+        else
+            p->waiting = w;
+        p->waiting_tail = w;
+        match_waiting(to, p); /* a get it has posted takes it; else it waits for one */
+    } else if (bytes <= SIM_EAGER_BYTES) /* eager: nothing left to wait for */
         sg_comm_detach(sg_mailbox_put_init(user_mailbox(dst, tag), m, (long)bytes), free);
     else
         q->send.comm = sg_mailbox_put_async(user_mailbox(dst, tag), m, (long)bytes);
@@ -343,7 +401,7 @@ static int poll_request(sim_rank *r, sim_request *q, int probe, int *done, dsgd_
     case DSGD_REQ_SEND:
         if (probe && q->send.comm && !q->send.watched && sg_comm_test(q->send.comm))
             landed(&q->send, SG_OK);
-        *done = q->send.comm == NULL;
+        *done = q->send.comm == NULL && !q->send.flowing;
         return *done ? finish_send(r, q) : DSGD_OK;
     case DSGD_REQ_ALLREDUCE: {
         int rc = q->status;
@@ -389,7 +447,8 @@ static void watch(sim_rank *r, sim_transfer *t)
 }
 
 /* Blocks rank r until something it waits for happens: one of the n
- * pending transfers lands, or one of the m non-blocking allreduces ends.
+ * pending transfers lands, one of the m non-blocking allreduces ends, or
+ * (flows: it waits for some) the flow-level model lands a message.
  * The caller then looks again.  SimGrid lets an actor wait on several
  * comms at once, but not on comms and on another actor's work: so, with
  * allreduces among them, a watcher actor waits on each transfer and the
@@ -398,12 +457,12 @@ static void watch(sim_rank *r, sim_transfer *t)
  * transfer stays watched until it lands, even when the rank has moved on:
  * waiting for it again, the rank sleeps on its semaphore too. */
 static int block(sim_rank *r, sim_transfer **t, int n, sim_request **allreduces, int m,
-                 sg_comm_t *comms)
+                 sg_comm_t *comms, int flows)
 {
     int watched = 0;
     for (int i = 0; i < n; i++)
         watched |= t[i]->watched;
-    if (m == 0 && !watched) {
+    if (m == 0 && !watched && !flows) {
         if (n == 1)
             return landed(t[0], sg_comm_wait(t[0]->comm));
         for (int i = 0; i < n; i++)
@@ -432,11 +491,21 @@ static int block(sim_rank *r, sim_transfer **t, int n, sim_request **allreduces,
 /* Adds what q waits on, if it is still pending, to the transfers t (a port
  * once) or the allreduces a. */
 static int pending_on(sim_rank *r, sim_request *q, sim_transfer **t, int *n, sim_request **a,
-                      int *m)
+                      int *m, int *flows)
 {
     sim_transfer *x = &q->send;
     if (q->kind == DSGD_REQ_ALLREDUCE) {
         a[(*m)++] = q;
+        return DSGD_OK;
+    }
+    if (r->world->opt.p2p_flow) { /* a receive, or a send still flowing */
+        if (q->kind == DSGD_REQ_RECV) {
+            sim_port *p = port_of(r, q->tag);
+            if (!p)
+                return DSGD_ENOMEM;
+            post(r, p);
+        }
+        (*flows)++;
         return DSGD_OK;
     }
     if (q->kind == DSGD_REQ_RECV) {
@@ -488,16 +557,16 @@ int sim_user_waitany(dsgd_comm *c, void **handles, int n, int *index, dsgd_msg_i
     for (int i = 0; i < n; i++)
         polls |= ((sim_request *)handles[i])->kind != DSGD_REQ_SEND;
     while (rc == DSGD_OK) {
-        int done = 0, k = 0, m = 0;
+        int done = 0, k = 0, m = 0, flows = 0;
         for (int i = 0; i < n && !done && rc == DSGD_OK; i++)
             if ((rc = poll_request(r, handles[i], n > 1, &done, info)) != DSGD_OK || done)
                 *index = i;
         if (done || rc != DSGD_OK)
             break;
         for (int i = 0; i < n && rc == DSGD_OK; i++)
-            rc = pending_on(r, handles[i], transfers, &k, allreduces, &m);
+            rc = pending_on(r, handles[i], transfers, &k, allreduces, &m, &flows);
         if (rc == DSGD_OK)
-            rc = block(r, transfers, k, allreduces, m, comms);
+            rc = block(r, transfers, k, allreduces, m, comms, flows);
         blocked = 1;
     }
     if (rc == DSGD_OK && blocked && polls)
@@ -596,6 +665,20 @@ int sim_user_recv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, dsgd_
         free(handle);
     }
     return rc;
+}
+
+/* The flow-level model (p2pflow.c) lands a message: as a get would. */
+void sim_p2p_landed(dsgd_sim_world *w, int dst, sim_msg *m, void *get)
+{
+    sim_transfer *t = get, *send = m->flow_sender;
+    t->flowing = 0;
+    t->payload = m;
+    landed(t, SG_OK); /* out of memory: the message is lost */
+    wake(&w->ranks[dst]);
+    if (send) {
+        send->flowing = 0;
+        wake(send->rank);
+    }
 }
 
 /* ---- non-blocking allreduce: a helper actor on the rank's host ---------- */
@@ -713,6 +796,11 @@ void sim_ports_free(sim_rank *r)
             free(t);
         }
         for (queued *q = p->head, *next; q; q = next) {
+            next = q->next;
+            sim_msg_free(q->msg);
+            free(q);
+        }
+        for (queued *q = p->waiting, *next; q; q = next) {
             next = q->next;
             sim_msg_free(q->msg);
             free(q);

@@ -31,6 +31,7 @@ sim_msg *sim_msg_new(int src, long tag, const void *buf, size_t bytes)
     m->real = buf != NULL;
     m->marker = 0;
     m->owner = NULL;
+    m->flow_sender = NULL;
     if (buf)
         memcpy(m->data, buf, bytes);
     return m;

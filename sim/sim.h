@@ -79,6 +79,9 @@ typedef struct dsgd_sim_options {
      * of dsgd-run's --idle sleep schedule (core/idle.h), each nap
      * overshooting by cost.wake_latency_s; 0: at once */
     int polled_waits;
+    /* --p2p-model flow: user point-to-point messages priced by the
+     * flow-level model (p2pflow.c) instead of one SimGrid transfer each */
+    int p2p_flow;
     /* Symmetry mode (--symmetry): only ranks 0..simulated-1 (the ranks of
      * the first machine) run as actors; every other rank is virtual, a
      * mirror of rank (r mod simulated) on its own host, present in the

@@ -198,6 +198,7 @@ struct dsgd_sim_world {
     int *node;          /* node index of each rank */
     int n_nodes;
     sim_flow flow;
+    struct sim_p2p_flow *p2p_flow; /* --p2p-model flow (p2pflow.c), once a message is sent */
     unsigned char *dead; /* dead[r]: --fail killed rank r (failure notices in match.c) */
     int *dead_list;      /* the killed ranks, in order */
     /* Symmetry mode (flow.c): lead[s] for each simulated rank s, how long
@@ -216,6 +217,17 @@ struct dsgd_sim_world {
     long tally;
 };
 
+/* --p2p-model flow (p2pflow.c): moves message m from rank m->src to rank
+ * dst in the flow-level model; when it has arrived, sim_p2p_landed gets it
+ * and `get` (match.c's).  DSGD_OK or DSGD_ENOMEM. */
+int sim_p2p_flow_send(dsgd_sim_world *w, int dst, struct sim_msg *m, void *get);
+/* Whether the model lost a message (out of memory). */
+int sim_p2p_flow_failed(const dsgd_sim_world *w);
+void sim_p2p_flow_free(dsgd_sim_world *w);
+/* match.c: message m has arrived at rank dst, for `get`: queue it as the
+ * get's, wake dst, and complete its send (m->flow_sender), if any. */
+void sim_p2p_landed(dsgd_sim_world *w, int dst, struct sim_msg *m, void *get);
+
 /* A message in flight.  The sender allocates it (with a copy of the data,
  * so the sender's buffer is free at once); the receiver frees it. */
 typedef struct sim_msg {
@@ -225,6 +237,7 @@ typedef struct sim_msg {
     int real;               /* data[] holds the payload */
     int marker;             /* no payload: src has failed, and sent nothing after this */
     struct sim_rank *owner; /* the sender whose sending[] still lists it, or NULL */
+    void *flow_sender;      /* --p2p-model flow: match.c's send it completes on landing, or NULL */
     float data[];           /* absent (bytes of payload not allocated) when phantom */
 } sim_msg;
 
