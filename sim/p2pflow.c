@@ -57,6 +57,7 @@
 #include "sim/sim_internal.h"
 
 #define RECHECK 64
+#define PF_MAX_LINKS 8 /* a route's shared links the model keeps (a 4-level fat tree's) */
 #define SHARE_EPSILON 1e-9 /* relative: shares this close are equal */
 
 typedef struct pf_link {
@@ -72,7 +73,10 @@ typedef struct pf_link {
 } pf_link;
 
 typedef struct pf_flow {
-    int link[2], slot[2], n_links;
+    /* link[0..n_hosts-1]: the hosts' links (first and last of the
+     * route), then the links between them; slot[j]: where the flow is in
+     * link j's heap (governing) or guest list (a host's link) */
+    int link[PF_MAX_LINKS], slot[PF_MAX_LINKS], n_links, n_hosts;
     int gov;         /* index in link[] of the governing one, -1: none */
     double finish_v; /* on the governing link's clock */
     double weight;   /* 1 / its sharing penalty */
@@ -351,7 +355,7 @@ static void remove_guest(sim_p2p_flow *f, int id, int j)
     if (i < l->n_guest) {
         l->guest[i] = last;
         pf_flow *o = &f->flows[last];
-        o->slot[o->link[0] == f->flows[id].link[j] ? 0 : 1] = i;
+        o->slot[o->link[0] == f->flows[id].link[j] ? 0 : 1] = i; /* guests: hosts' links only */
     }
 }
 
@@ -382,9 +386,10 @@ static int migrate(sim_p2p_flow *f, int id, int j)
     gov_remove(f, from, x->slot[g]);
     if (refile(f, gk) != 0)
         return -1;
-    remove_guest(f, id, j);
+    if (j < x->n_hosts)
+        remove_guest(f, id, j);
     x->gov = -1;
-    if (add_guest(f, id, g) != 0)
+    if (g < x->n_hosts && add_guest(f, id, g) != 0)
         return -1;
     return govern(f, id, j, left > 0 ? left : 0);
 }
@@ -393,23 +398,31 @@ static int migrate(sim_p2p_flow *f, int id, int j)
  * one, if it is tighter by more than the epsilon; else -1. */
 static int tighter(const sim_p2p_flow *f, const pf_flow *x)
 {
-    if (x->n_links < 2)
-        return -1;
-    int other = 1 - x->gov;
-    double s = share(&f->links[x->link[other]]), g = share(&f->links[x->link[x->gov]]);
-    return s < g * (1 - SHARE_EPSILON) ? other : -1;
+    int best = -1;
+    double s = share(&f->links[x->link[x->gov]]) * (1 - SHARE_EPSILON);
+    for (int j = 0; j < x->n_links; j++)
+        if (j != x->gov && share(&f->links[x->link[j]]) < s) {
+            s = share(&f->links[x->link[j]]);
+            best = j;
+        }
+    return best;
 }
 
-/* Link k's share fell: its guests governed by a looser link move to it. */
+/* Link k's share fell: its guests governed by a looser link move to it
+ * (or to a link tighter still).  Hosts' links only: a link inside the
+ * network may carry most flows of the run, and scanning them at each
+ * start would cost O(n); it is weighed when a flow starts and when its
+ * governing link empties. */
 static int recheck_guests(sim_p2p_flow *f, int k, double now)
 {
     pf_link *l = &f->links[k];
     for (int i = 0; i < l->n_guest;) {
         int id = l->guest[i];
         pf_flow *x = &f->flows[id];
-        int j = x->link[0] == k ? 0 : 1;
-        if (tighter(f, x) == j) {
+        int j = tighter(f, x);
+        if (j >= 0) {
             advance(f, x->link[x->gov], now);
+            advance(f, x->link[j], now);
             if (migrate(f, id, j) != 0)
                 return -1;
             continue; /* the guest at i is another one now */
@@ -458,14 +471,18 @@ static int join(sim_p2p_flow *f, int id, double now)
         f->links[x->link[j]].crossing++;
         f->links[x->link[j]].weight += x->weight;
     }
-    int g = x->n_links == 2 && share(&f->links[x->link[0]]) <
-                                   share(&f->links[x->link[1]]) * (1 - SHARE_EPSILON)
-                ? 0
-                : x->n_links - 1; /* equal: the receiver's */
-    if (govern(f, id, g, x->bytes) != 0 || (x->n_links == 2 && add_guest(f, id, 1 - g) != 0))
+    int g = x->n_hosts - 1; /* the receiver's link, unless another is tighter */
+    for (int j = 0; j < x->n_links; j++)
+        if (share(&f->links[x->link[j]]) < share(&f->links[x->link[g]]) * (1 - SHARE_EPSILON))
+            g = j;
+    if (govern(f, id, g, x->bytes) != 0)
         return -1;
+    for (int j = 0; j < x->n_hosts; j++)
+        if (j != g && add_guest(f, id, j) != 0)
+            return -1;
     for (int j = 0; j < x->n_links; j++) /* shares fell: clocks run slower */
-        if (refile(f, x->link[j]) != 0 || recheck_guests(f, x->link[j], now) != 0)
+        if (refile(f, x->link[j]) != 0 ||
+            (j < x->n_hosts && recheck_guests(f, x->link[j], now) != 0))
             return -1;
     return 0;
 }
@@ -477,7 +494,7 @@ static int leave(sim_p2p_flow *f, int id, double now)
         pf_link *l = &f->links[x->link[j]];
         advance(f, x->link[j], now);
         l->weight = --l->crossing > 0 ? l->weight - x->weight : 0;
-        if (j != x->gov)
+        if (j != x->gov && j < x->n_hosts)
             remove_guest(f, id, j);
     }
     for (int j = 0; j < x->n_links; j++)
@@ -585,25 +602,35 @@ int sim_p2p_flow_send(dsgd_sim_world *w, int dst, sim_msg *m, void *get)
     xbt_dynar_t route = xbt_dynar_new(sizeof(sg_link_t), NULL);
     sg_host_get_route(a, b, route);
     unsigned i;
-    sg_link_t l, first = NULL, last = NULL;
+    sg_link_t l;
+    sg_link_t shared[PF_MAX_LINKS];
+    int n_shared = 0;
     double inverse_bw = 0;
     xbt_dynar_foreach(route, i, l)
     {
         inverse_bw += 1 / sg_link_get_bandwidth(l);
         if (!sg_link_is_shared(l))
             continue;
-        if (!first)
-            first = l;
-        last = l;
+        if (n_shared == PF_MAX_LINKS) /* keep the last: the receiver's */
+            n_shared--;
+        shared[n_shared++] = l;
     }
     xbt_dynar_free(&route);
-    int k0 = first ? link_of(f, first) : 0, k1 = last && last != first ? link_of(f, last) : 0;
-    if (k0 < 0 || k1 < 0)
-        return DSGD_ENOMEM;
-    if (first)
-        x.link[x.n_links++] = k0;
-    if (last && last != first)
-        x.link[x.n_links++] = k1;
+    /* the hosts' links first, then the links between them */
+    int order[PF_MAX_LINKS], n = 0;
+    if (n_shared > 0)
+        order[n++] = 0;
+    if (n_shared > 1)
+        order[n++] = n_shared - 1;
+    for (int j = 1; j < n_shared - 1; j++)
+        order[n++] = j;
+    x.n_hosts = n_shared > 1 ? 2 : n_shared;
+    for (int j = 0; j < n; j++) {
+        int k = link_of(f, shared[order[j]]);
+        if (k < 0)
+            return DSGD_ENOMEM;
+        x.link[x.n_links++] = k;
+    }
     /* SimGrid's CM02 family shares a link among its flows in proportion
      * to 1 / penalty, penalty = the route's latency + weight-S times the
      * sum of its links' 1 / bandwidth (fluid.c): a flow over a longer
