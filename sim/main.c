@@ -473,7 +473,10 @@ static void json_safe(char *text)
 
 /* --coll-model: auto takes the flow model where it replays message level
  * exactly and message level would be slow: variants that talk only
- * through collectives, from FLOW_MIN_RANKS ranks on, on a network model
+ * through collectives, from FLOW_MIN_RANKS ranks on (point-to-point
+ * variants too where --p2p-model auto will take the flow model for their
+ * messages, from P2P_FLOW_MIN_RANKS on: their collectives, at setup and
+ * evaluation, do not overlap their messages), on a network model
  * the flow model replays (CM02, LV08), on a platform where it prices the
  * collectives exactly (dsgd_sim_flow_exact: not where transfers sharing
  * links drift apart).  Message level elsewhere: point to point, which only
@@ -482,6 +485,7 @@ static void json_safe(char *text)
  * prices only approximately is run, and the JSON says so
  * (coll_model_why).  Returns 0, or -1 with the reason in err. */
 #define FLOW_MIN_RANKS 64
+#define P2P_FLOW_MIN_RANKS 512
 static int choose_coll_model(dsgd_config *cfg, const dsgd_algo *algo, const sg_host_t *hosts, int n,
                              char *err, size_t errlen)
 {
@@ -499,7 +503,9 @@ static int choose_coll_model(dsgd_config *cfg, const dsgd_algo *algo, const sg_h
         return -1;
     }
     const char *model = cfg->coll_model, *reason = "asked for";
-    int worth = algo->collectives_only && n >= FLOW_MIN_RANKS && replayable;
+    int p2p_flow = !algo->collectives_only && n >= P2P_FLOW_MIN_RANKS &&
+                   strcmp(cfg->p2p_model, "message") != 0 && cfg->fail.n == 0;
+    int worth = (algo->collectives_only || p2p_flow) && n >= FLOW_MIN_RANKS && replayable;
     int exact = asked || (automatic && worth)
                     ? dsgd_sim_flow_exact(hosts, n, cfg->allreduce, &net, reach, sizeof reach)
                     : 1;
@@ -511,10 +517,12 @@ static int choose_coll_model(dsgd_config *cfg, const dsgd_algo *algo, const sg_h
         reason = reach;
     if (automatic) {
         model = worth && exact ? "flow" : "message";
-        reason = !algo->collectives_only ? "point-to-point variant"
+        reason = !algo->collectives_only && !p2p_flow
+                     ? "point-to-point variant whose messages run at message level (below 512 ranks, --p2p-model message or --fail)"
                  : n < FLOW_MIN_RANKS    ? "small run (message level is affordable and exact)"
                  : !replayable           ? why
                  : !exact                ? reach
+                 : !algo->collectives_only ? "point-to-point variant at scale; the flow model is exact here"
                                          : "collectives only; the flow model is exact here";
     }
     snprintf(cfg->coll_model_why, sizeof cfg->coll_model_why, "%s", reason);
@@ -534,7 +542,6 @@ static int choose_coll_model(dsgd_config *cfg, const dsgd_algo *algo, const sg_h
  * replay, waits that are exact (--waits polled polls per message) and no
  * --fail (failure notices travel as messages).  Returns 0, or -1 with the
  * reason in err. */
-#define P2P_FLOW_MIN_RANKS 512
 static int choose_p2p_model(dsgd_config *cfg, const dsgd_algo *algo, int n,
                             const dsgd_sim_faults *faults, char *err, size_t errlen)
 {

@@ -56,7 +56,8 @@
 
 #include "sim/sim_internal.h"
 
-#define RECHECK 64
+#define RECHECK 64      /* a link left with at most this many flows weighs them again */
+#define GUEST_SCAN 256  /* a link whose share falls weighs its guests if it has at most this many */
 #define PF_MAX_LINKS 8 /* a route's shared links the model keeps (a 4-level fat tree's) */
 #define SHARE_EPSILON 1e-9 /* relative: shares this close are equal */
 
@@ -75,7 +76,7 @@ typedef struct pf_link {
 typedef struct pf_flow {
     /* link[0..n_hosts-1]: the hosts' links (first and last of the
      * route), then the links between them; slot[j]: where the flow is in
-     * link j's heap (governing) or guest list (a host's link) */
+     * link j's heap (governing) or guest list */
     int link[PF_MAX_LINKS], slot[PF_MAX_LINKS], n_links, n_hosts;
     int gov;         /* index in link[] of the governing one, -1: none */
     double finish_v; /* on the governing link's clock */
@@ -355,7 +356,10 @@ static void remove_guest(sim_p2p_flow *f, int id, int j)
     if (i < l->n_guest) {
         l->guest[i] = last;
         pf_flow *o = &f->flows[last];
-        o->slot[o->link[0] == f->flows[id].link[j] ? 0 : 1] = i; /* guests: hosts' links only */
+        int k = f->flows[id].link[j], jo = 0;
+        while (o->link[jo] != k)
+            jo++;
+        o->slot[jo] = i;
     }
 }
 
@@ -386,10 +390,9 @@ static int migrate(sim_p2p_flow *f, int id, int j)
     gov_remove(f, from, x->slot[g]);
     if (refile(f, gk) != 0)
         return -1;
-    if (j < x->n_hosts)
-        remove_guest(f, id, j);
+    remove_guest(f, id, j);
     x->gov = -1;
-    if (g < x->n_hosts && add_guest(f, id, g) != 0)
+    if (add_guest(f, id, g) != 0)
         return -1;
     return govern(f, id, j, left > 0 ? left : 0);
 }
@@ -409,13 +412,16 @@ static int tighter(const sim_p2p_flow *f, const pf_flow *x)
 }
 
 /* Link k's share fell: its guests governed by a looser link move to it
- * (or to a link tighter still).  Hosts' links only: a link inside the
- * network may carry most flows of the run, and scanning them at each
- * start would cost O(n); it is weighed when a flow starts and when its
- * governing link empties. */
+ * (or to a link tighter still).  Only on a link with at most GUEST_SCAN
+ * guests: one inside the network may carry most flows of a large run,
+ * governed by the servers' links, and scanning them at each start would
+ * cost O(n) (ssgd-ps at 4,096 ranks: 4x the wall time); there a flow
+ * weighs its links when it starts and when its governing link empties. */
 static int recheck_guests(sim_p2p_flow *f, int k, double now)
 {
     pf_link *l = &f->links[k];
+    if (l->n_guest > GUEST_SCAN)
+        return 0;
     for (int i = 0; i < l->n_guest;) {
         int id = l->guest[i];
         pf_flow *x = &f->flows[id];
@@ -477,12 +483,12 @@ static int join(sim_p2p_flow *f, int id, double now)
             g = j;
     if (govern(f, id, g, x->bytes) != 0)
         return -1;
-    for (int j = 0; j < x->n_hosts; j++)
+    for (int j = 0; j < x->n_links; j++)
         if (j != g && add_guest(f, id, j) != 0)
             return -1;
     for (int j = 0; j < x->n_links; j++) /* shares fell: clocks run slower */
         if (refile(f, x->link[j]) != 0 ||
-            (j < x->n_hosts && recheck_guests(f, x->link[j], now) != 0))
+            recheck_guests(f, x->link[j], now) != 0)
             return -1;
     return 0;
 }
@@ -494,7 +500,7 @@ static int leave(sim_p2p_flow *f, int id, double now)
         pf_link *l = &f->links[x->link[j]];
         advance(f, x->link[j], now);
         l->weight = --l->crossing > 0 ? l->weight - x->weight : 0;
-        if (j != x->gov && j < x->n_hosts)
+        if (j != x->gov)
             remove_guest(f, id, j);
     }
     for (int j = 0; j < x->n_links; j++)
