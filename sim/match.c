@@ -47,6 +47,7 @@
 XBT_LOG_EXTERNAL_DEFAULT_CATEGORY(dsgd_match);
 
 #define SIM_EAGER_BYTES 65536
+#define BY_SRC_FROM 16 /* a port counts its queued messages by source from this many on */
 
 typedef struct queued {
     sim_msg *msg;
@@ -78,6 +79,10 @@ struct sim_port {
     int n_pending;      /* gets not landed */
     int n_held;         /* gets landed behind an earlier one */
     int n_queued;       /* messages in the queue */
+    /* by_src[s]: messages from rank s in the queue, kept once the queue
+     * has been long (a server's: a receive per worker then looks in O(1)) */
+    int *by_src;
+    int n_ranks;
     int wanted;         /* receive requests posted and not complete */
     queued *head, *tail;
     /* The flow model (--p2p-model flow): gets are virtual (no comm), and
@@ -94,6 +99,7 @@ typedef struct sim_request {
     sim_transfer send; /* send */
     int dst;           /* send */
     int src, tag;      /* receive */
+    sim_port *port;    /* receive: its tag's port (the rank's, for its life) */
     void *buf;
     size_t cap;
     int done, status; /* allreduce: set by its helper actor */
@@ -126,6 +132,7 @@ static sim_port *port_of(sim_rank *r, int tag)
     if (!p)
         return NULL;
     p->tag = tag;
+    p->n_ranks = r->world->n;
     p->next = r->ports;
     r->ports = p;
     for (int i = 0; i < r->world->n_dead; i++) /* behind all they ever sent here */
@@ -218,6 +225,13 @@ static int enqueue(sim_port *p, sim_msg *m)
         p->head = q;
     p->tail = q;
     p->n_queued++;
+    if (p->by_src && !m->marker)
+        p->by_src[m->src]++;
+    else if (!p->by_src && p->n_queued >= BY_SRC_FROM &&
+             (p->by_src = calloc((size_t)p->n_ranks, sizeof *p->by_src)))
+        for (queued *k = p->head; k; k = k->next) /* (out of memory: find scans) */
+            if (!k->msg->marker)
+                p->by_src[k->msg->src]++;
     return DSGD_OK;
 }
 
@@ -285,6 +299,8 @@ static sim_msg *find(sim_port *p, int src, int take, int markers)
             if (p->tail == q)
                 p->tail = prev;
             p->n_queued--;
+            if (p->by_src && !m->marker)
+                p->by_src[m->src]--;
             free(q);
         }
         return m;
@@ -342,7 +358,7 @@ int sim_user_irecv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, void
         free(q);
         return DSGD_ENOMEM;
     }
-    *q = (sim_request){.kind = DSGD_REQ_RECV, .src = src, .tag = tag, .buf = buf, .cap = bytes};
+    *q = (sim_request){.kind = DSGD_REQ_RECV, .src = src, .tag = tag, .buf = buf, .cap = bytes, .port = p};
     p->wanted++;
     post(sim_self(c), p); /* let the transfer start now */
     *handle = q;
@@ -354,7 +370,13 @@ int sim_user_irecv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, void
  * An any-source receive meeting a marker: DSGD_EFAILED, not done. */
 static int try_receive(sim_rank *r, sim_request *q, int *done, dsgd_msg_info *info)
 {
-    sim_port *p = port_of(r, q->tag);
+    sim_port *p = q->port;
+    if (p->n_dead_seen == 0 &&
+        (p->n_queued == 0 || (q->src != DSGD_ANY_SOURCE && p->by_src && p->by_src[q->src] == 0))) {
+        /* nothing for it: the usual case in a long waitany */
+        *done = 0;
+        return DSGD_OK;
+    }
     sim_msg *m = find(p, q->src, 1, 1);
     *done = m != NULL && !m->marker;
     if (m && m->marker) {
@@ -499,19 +521,13 @@ static int pending_on(sim_rank *r, sim_request *q, sim_transfer **t, int *n, sim
         return DSGD_OK;
     }
     if (r->world->opt.p2p_flow) { /* a receive, or a send still flowing */
-        if (q->kind == DSGD_REQ_RECV) {
-            sim_port *p = port_of(r, q->tag);
-            if (!p)
-                return DSGD_ENOMEM;
-            post(r, p);
-        }
+        if (q->kind == DSGD_REQ_RECV)
+            post(r, q->port);
         (*flows)++;
         return DSGD_OK;
     }
     if (q->kind == DSGD_REQ_RECV) {
-        sim_port *p = port_of(r, q->tag);
-        if (!p)
-            return DSGD_ENOMEM;
+        sim_port *p = q->port;
         post(r, p);
         if (!(x = p->gets))
             return DSGD_ENOMEM;
@@ -781,6 +797,7 @@ void sim_ports_free(sim_rank *r)
         sim_port *p = r->ports;
         r->ports = p->next;
         free(p->dead_seen);
+        free(p->by_src);
         for (sim_transfer *t = p->gets, *next; t; t = next) {
             next = t->next;
             /* A get still pending when the run ended holds the receiving
