@@ -4,7 +4,8 @@
 #  1. simulated scaling of every available algorithm: ResNet-50 descriptor,
 #     phantom payloads, batch 32 per worker, the 4,096-host fat tree
 #     (platforms/fattree-4096.xml, V100-class hosts, 100 Gb/s links),
-#     16 to 4,096 nodes, flow-level collectives;
+#     16 to 4,096 nodes, flow-level collectives and, from 512 ranks on,
+#     flow-level point to point (--p2p-model auto: sim/p2pflow.c);
 #  2. a functional run on Fashion-MNIST: the MLP trained by ssgd on 4 real
 #     MPI processes, and the same run simulated (real numerics, simulated
 #     time) on this machine as dsgd-calibrate measured it (micro-benchmarks
@@ -14,10 +15,8 @@
 #  3. plots: scaling, convergence, timelines (simulated above real).
 # Takes one to two minutes on a 2-core machine once built (53 s on
 # 2026-12-02 before the calibration step, which adds about 20 s of
-# micro-benchmarks; 251 s measured while a CI run shared the machine),
-# most of it ssgd-ps at
-# 4,096 nodes, whose point-to-point traffic only message level simulates;
-# the asynchronous parameter-server variants stop earlier (below).
+# micro-benchmarks; 251 s measured while a CI run shared the machine);
+# the asynchronous parameter-server variants stop at 2,048 (below).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$SECONDS
@@ -43,13 +42,12 @@ for algo in $algos; do
     lasgd) extra=(--sync-every 2) ;;
     ssgd-ps) extra=(--servers 8) ;;
     # past its warm-up (200 steps of plain ssgd-ps by default) in 3
-    # iterations; its pulls in flight over 4,088 workers take > 5 minutes
-    # of wall time to simulate (issue 13), so up to 1,024
-    odsgd) extra=(--servers 8 --warmup-steps 1) points=16,64,256,1024 ;;
-    # Asynchronous servers take every worker's push and reply side by
-    # side: thousands of transfers in flight and a waitany over them make
-    # 1,024 workers cost ~3 minutes of wall time an iteration (issue 13)
-    asgd | easgd) extra=(--servers 8) points=16,64,256 ;;
+    # iterations
+    odsgd) extra=(--servers 8 --warmup-steps 1) ;;
+    # Asynchronous servers wait on every worker's push and reply at once:
+    # a waitany over 3 requests a worker costs O(workers) a message, and
+    # 4,096 ranks take 150 s of wall time (2,048: 18-24 s; issue 13)
+    asgd | easgd) extra=(--servers 8) points=16,64,256,1024,2048 ;;
   esac
   step "simulating $algo with ResNet-50 on ${points//,/, } nodes (fat tree, flow model)"
   "$sim" --platform fattree-4096.xml --algo "$algo" --model resnet50 --payload phantom \
