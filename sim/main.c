@@ -471,6 +471,17 @@ static void json_safe(char *text)
             *text = '\'';
 }
 
+/* Records an automatic choice: the model chosen (into name, unless it is
+ * name itself) and why (for the JSON). */
+static void record_choice(char *name, size_t name_len, const char *model, char *why,
+                          size_t why_len, const char *reason)
+{
+    snprintf(why, why_len, "%s", reason);
+    json_safe(why);
+    if (model != name)
+        snprintf(name, name_len, "%s", model);
+}
+
 /* --coll-model: auto takes the flow model where it replays message level
  * exactly and message level would be slow: variants that talk only
  * through collectives, from FLOW_MIN_RANKS ranks on (point-to-point
@@ -525,10 +536,8 @@ static int choose_coll_model(dsgd_config *cfg, const dsgd_algo *algo, const sg_h
                  : !algo->collectives_only ? "point-to-point variant at scale; the flow model is exact here"
                                          : "collectives only; the flow model is exact here";
     }
-    snprintf(cfg->coll_model_why, sizeof cfg->coll_model_why, "%s", reason);
-    json_safe(cfg->coll_model_why);
-    if (model != cfg->coll_model)
-        snprintf(cfg->coll_model, sizeof cfg->coll_model, "%s", model);
+    record_choice(cfg->coll_model, sizeof cfg->coll_model, model, cfg->coll_model_why,
+                  sizeof cfg->coll_model_why, reason);
     return 0;
 }
 
@@ -569,10 +578,8 @@ static int choose_p2p_model(dsgd_config *cfg, const dsgd_algo *algo, int n,
                  : !possible              ? why
                                           : "point-to-point variant at scale";
     }
-    snprintf(cfg->p2p_model_why, sizeof cfg->p2p_model_why, "%s", reason);
-    json_safe(cfg->p2p_model_why);
-    if (model != cfg->p2p_model)
-        snprintf(cfg->p2p_model, sizeof cfg->p2p_model, "%s", model);
+    record_choice(cfg->p2p_model, sizeof cfg->p2p_model, model, cfg->p2p_model_why,
+                  sizeof cfg->p2p_model_why, reason);
     return 0;
 }
 

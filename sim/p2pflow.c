@@ -417,6 +417,19 @@ static int tighter(const sim_p2p_flow *f, const pf_flow *x)
     return best;
 }
 
+/* Moves flow id to the tightest of its links if that is tighter than its
+ * governing one: 1 if it moved, 0 if not, -1 if out of memory. */
+static int move_if_tighter(sim_p2p_flow *f, int id, double now)
+{
+    pf_flow *x = &f->flows[id];
+    int j = tighter(f, x);
+    if (j < 0)
+        return 0;
+    advance(f, x->link[x->gov], now);
+    advance(f, x->link[j], now);
+    return migrate(f, id, j) != 0 ? -1 : 1;
+}
+
 /* Link k's share fell: its guests governed by a looser link move to it
  * (or to a link tighter still).  Only on a link with at most GUEST_SCAN
  * guests: one inside the network may carry most flows of a large run,
@@ -429,17 +442,10 @@ static int recheck_guests(sim_p2p_flow *f, int k, double now)
     if (l->n_guest > GUEST_SCAN)
         return 0;
     for (int i = 0; i < l->n_guest;) {
-        int id = l->guest[i];
-        pf_flow *x = &f->flows[id];
-        int j = tighter(f, x);
-        if (j >= 0) {
-            advance(f, x->link[x->gov], now);
-            advance(f, x->link[j], now);
-            if (migrate(f, id, j) != 0)
-                return -1;
-            continue; /* the guest at i is another one now */
-        }
-        i++;
+        int moved = move_if_tighter(f, l->guest[i], now);
+        if (moved < 0)
+            return -1;
+        i += !moved; /* moved: the guest at i is another one now */
     }
     return 0;
 }
@@ -452,17 +458,10 @@ static int recheck_governed(sim_p2p_flow *f, int k, double now)
     if (l->crossing > RECHECK)
         return 0;
     for (int i = 0; i < l->n_gov;) {
-        int id = l->gov[i];
-        pf_flow *x = &f->flows[id];
-        int j = tighter(f, x);
-        if (j >= 0) {
-            advance(f, x->link[j], now);
-            if (migrate(f, id, j) != 0)
-                return -1;
-            i = 0; /* the heap moved under us */
-            continue;
-        }
-        i++;
+        int moved = move_if_tighter(f, l->gov[i], now);
+        if (moved < 0)
+            return -1;
+        i = moved ? 0 : i + 1; /* moved: the heap changed under us */
     }
     return 0;
 }
