@@ -367,14 +367,15 @@ int dsgd_ps_serve_async(dsgd_node *n, dsgd_comm *c, const dsgd_vec *shard, dsgd_
      * a failed worker's receives and sends fail (dsgd_forgive) and the
      * others go on. */
     while (rc == DSGD_OK) {
-        int k = -1, any = 0;
-        for (int j = 0; j < 3 * W && !any; j++)
-            any = reqs[j] != NULL;
-        if (!any) /* (a queued push waits for a posted one) */
-            break;
+        int k = -1;
         rc = dsgd_waitany(c, reqs, 3 * W, &k, NULL);
-        if (k < 0)
+        if (k < 0) { /* none posted (a queued push waits for a posted one): done */
+            int any = 0;
+            for (int j = 0; j < 3 * W && !any; j++)
+                any = reqs[j] != NULL;
+            rc = any ? rc : DSGD_OK;
             break;
+        }
         if (k >= W) { /* a reply's send */
             rc = ps_outbox_done(c, l, o, k - W, rc);
             continue;
