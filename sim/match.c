@@ -684,18 +684,20 @@ int sim_user_recv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, dsgd_
 }
 
 /* The flow-level model (p2pflow.c) lands a message: as a get would. */
-void sim_p2p_landed(dsgd_sim_world *w, int dst, sim_msg *m, void *get)
+sim_rank *sim_p2p_landed(dsgd_sim_world *w, int dst, sim_msg *m, void *get)
 {
+    (void)w, (void)dst;
     sim_transfer *t = get, *send = m->flow_sender;
     t->flowing = 0;
     t->payload = m;
     landed(t, SG_OK); /* out of memory: the message is lost */
-    wake(&w->ranks[dst]);
-    if (send) {
-        send->flowing = 0;
-        wake(send->rank);
-    }
+    if (!send)
+        return NULL;
+    send->flowing = 0;
+    return send->rank;
 }
+
+void sim_p2p_wake(sim_rank *r) { wake(r); }
 
 /* ---- non-blocking allreduce: a helper actor on the rank's host ---------- */
 

@@ -112,6 +112,8 @@ typedef struct sim_p2p_flow {
     int *lheap, n_lheap, cap_lheap; /* links with governed flows, by next */
     int *pend, n_pend, cap_pend;    /* flows waiting out their latency, by join_t */
     int *done, n_done, cap_done;    /* ended in this step: to land */
+    sim_rank **woken;               /* ... and the ranks to wake then */
+    int cap_woken;
     sg_sem_t wake;
     int asleep;
     sg_actor_t actor;
@@ -559,11 +561,21 @@ static void daemon_main(int argc, char **argv)
          * flows (into the structures the step walked). */
         int n_done = f->n_done;
         f->n_done = 0;
-        for (int i = 0; i < n_done; i++) { /* in the order they ended */
+        if (grow(&f->woken, &f->cap_woken, sizeof *f->woken, 2 * n_done) != 0) {
+            f->failed = 1; /* out of memory: nobody wakes; a stall says so */
+            n_done = 0;
+        }
+        int n_woken = 0;
+        for (int i = 0; i < n_done; i++) { /* in the order they ended, all before any wakes */
             pf_flow x = f->flows[f->done[i]];
             flow_free(f, f->done[i]);
-            sim_p2p_landed(f->world, x.dst, x.msg, x.get);
+            sim_rank *sender = sim_p2p_landed(f->world, x.dst, x.msg, x.get);
+            f->woken[n_woken++] = &f->world->ranks[x.dst];
+            if (sender)
+                f->woken[n_woken++] = sender;
         }
+        for (int i = 0; i < n_woken; i++)
+            sim_p2p_wake(f->woken[i]);
         now = simgrid_get_clock();
         double next_join = f->n_pend ? f->flows[f->pend[0]].join_t : INFINITY;
         double next_end = f->n_lheap ? f->links[f->lheap[0]].next : INFINITY;
@@ -684,6 +696,7 @@ void sim_p2p_flow_free(dsgd_sim_world *w)
     free(f->lheap);
     free(f->pend);
     free(f->done);
+    free(f->woken);
     sg_sem_destroy(f->wake);
     free(f);
     w->p2p_flow = NULL;

@@ -224,9 +224,14 @@ int sim_p2p_flow_send(dsgd_sim_world *w, int dst, struct sim_msg *m, void *get);
 /* Whether the model lost a message (out of memory). */
 int sim_p2p_flow_failed(const dsgd_sim_world *w);
 void sim_p2p_flow_free(dsgd_sim_world *w);
-/* match.c: message m has arrived at rank dst, for `get`: queue it as the
- * get's, wake dst, and complete its send (m->flow_sender), if any. */
-void sim_p2p_landed(dsgd_sim_world *w, int dst, struct sim_msg *m, void *get);
+/* match.c: message m has arrived at rank dst, for `get`: queues it as the
+ * get's and completes its send (m->flow_sender), if any, without letting
+ * any actor run; returns the sender's rank to wake with sim_p2p_wake (and
+ * dst), NULL if none.  Messages that arrive together all land before
+ * anyone wakes: a rank then sees them all, as SimGrid's comms that end at
+ * once. */
+struct sim_rank *sim_p2p_landed(dsgd_sim_world *w, int dst, struct sim_msg *m, void *get);
+void sim_p2p_wake(struct sim_rank *r);
 
 /* A message in flight.  The sender allocates it (with a copy of the data,
  * so the sender's buffer is free at once); the receiver frees it. */
