@@ -37,7 +37,7 @@
  * switch's link towards a server) is not scanned: its flows are weighed
  * when they start.  What it leaves out: capacity that flows governed
  * elsewhere leave unused on a link (max-min hands it to the link's other
- * flows; here they keep their share: slower, measured +2.2 % for easgd
+ * flows; here they keep their share: slower, measured +2.4 % for easgd
  * with 4 servers at 64 ranks), TCP's window bound, and the order of
  * simultaneous ends (which server serves which worker first).  Messages
  * are matched as at message level (match.c's ports): a transfer starts
