@@ -115,7 +115,7 @@ static const dsgd_option core_options[] = {
     {"p2p-model", DSGD_OPT_STR, AT(p2p_model), .def = "auto", .metavar = "auto|message|flow", SIM,
      .choices = "auto|message|flow",
      .help = "how point-to-point messages are simulated: message (one SimGrid transfer each) or "
-             "flow (a fluid model of the hosts' links, README \"Flow-level point to point\"); "
+             "flow (a fluid model of the network's links, README \"Flow-level point to point\"); "
              "auto: flow for point-to-point variants from 512 ranks on"},
     {"symmetry", DSGD_OPT_STR, AT(symmetry), .def = "auto", .metavar = "auto|on|off", SIM,
      .choices = "auto|on|off",
