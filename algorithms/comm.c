@@ -4,6 +4,7 @@
 #include "algorithms/comm_backend.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,15 @@ struct dsgd_request {
     long iter;
     double value; /* recorded with the event: the tag (p2p) or group size */
     struct dsgd_request *prev, *next; /* the comm's live requests */
+};
+
+/* A request set (comm.h): the caller's array and the backend's side of it
+ * (NULL: waitset is waitany over the range). */
+struct dsgd_reqset {
+    dsgd_request **reqs;
+    int n;
+    void *impl;
+    struct dsgd_reqset *next; /* the comm's open sets */
 };
 
 /* A backend may leave any slot NULL (comm.h, "Verbs a backend lacks"), as
@@ -176,13 +186,21 @@ static void drop_request(dsgd_comm *c, dsgd_request *r)
 }
 
 /* Shared tail of isend/irecv/iallreduce: keep the request only if the
- * backend accepted the operation. */
+ * backend accepted the operation; if *req is a slot of an open request
+ * set, the backend hears which. */
 static int posted(dsgd_comm *c, int rc, dsgd_request **req)
 {
     if (rc != DSGD_OK) {
         drop_request(c, *req);
         *req = NULL;
+        return rc;
     }
+    uintptr_t at = (uintptr_t)req;
+    for (dsgd_reqset *s = c->sets; s; s = s->next)
+        if (s->impl && at >= (uintptr_t)s->reqs && at < (uintptr_t)(s->reqs + s->n)) {
+            c->ops->set_join(c, s->impl, (*req)->handle, (int)(req - s->reqs));
+            break;
+        }
     return rc;
 }
 
@@ -285,6 +303,8 @@ int dsgd_after_run(const dsgd_comm *c) { return c->ending; }
 void dsgd_comm_abandon(dsgd_comm *c)
 {
     c->ending = 1;
+    while (c->sets) /* before release: it may free their arrays */
+        dsgd_reqset_close(c, c->sets);
     if (c->release)
         c->release(c, c->held);
     dsgd_hold(c, NULL, NULL);
@@ -297,6 +317,8 @@ void dsgd_comm_abandon(dsgd_comm *c)
 
 void dsgd_comm_fini(dsgd_comm *c)
 {
+    while (c->sets)
+        dsgd_reqset_close(c, c->sets);
     free(c->scratch);
     c->scratch = NULL;
     c->scratch_bytes = 0;
@@ -373,6 +395,72 @@ int dsgd_waitany(dsgd_comm *c, dsgd_request **reqs, int n, int *index, dsgd_msg_
         }
     }
     return rc;
+}
+
+int dsgd_reqset_open(dsgd_comm *c, dsgd_request **reqs, int n, dsgd_reqset **set)
+{
+    *set = NULL;
+    if (n <= 0 || !reqs)
+        return DSGD_EINVAL;
+    dsgd_reqset *s = calloc(1, sizeof *s);
+    if (!s)
+        return DSGD_ENOMEM;
+    *s = (dsgd_reqset){.reqs = reqs, .n = n, .next = c->sets};
+    const dsgd_comm_ops *o = c->ops;
+    if (o->set_open && o->set_join && o->set_wait && o->set_close) {
+        int rc = o->set_open(c, n, &s->impl);
+        if (rc != DSGD_OK) {
+            free(s);
+            return rc;
+        }
+        for (int i = 0; i < n && s->impl; i++)
+            if (reqs[i])
+                o->set_join(c, s->impl, reqs[i]->handle, i);
+    }
+    c->sets = s;
+    *set = s;
+    return DSGD_OK;
+}
+
+int dsgd_waitset(dsgd_comm *c, dsgd_reqset *set, int lo, int hi, int *index, dsgd_msg_info *info)
+{
+    if (!set || !index || lo < 0 || hi > set->n || lo >= hi)
+        return DSGD_EINVAL;
+    if (!set->impl) {
+        int k = -1, rc = dsgd_waitany(c, set->reqs + lo, hi - lo, &k, info);
+        if (k >= 0)
+            *index = lo + k;
+        return rc;
+    }
+    dsgd_msg_info local;
+    if (!info)
+        info = &local;
+    double t0 = dsgd_now(c);
+    int which = -1, rc = c->ops->set_wait(c, set->impl, lo, hi, &which, info);
+    if (which < lo || which >= hi || !set->reqs[which])
+        return rc == DSGD_OK ? DSGD_EINVAL : rc;
+    *index = which;
+    if (rc == DSGD_EFAILED) {
+        noticed(c, t0, info);
+    } else {
+        complete(c, set->reqs[which], t0, rc, info);
+        set->reqs[which] = NULL;
+    }
+    return rc;
+}
+
+void dsgd_reqset_close(dsgd_comm *c, dsgd_reqset *set)
+{
+    if (!set)
+        return;
+    for (dsgd_reqset **link = &c->sets; *link; link = &(*link)->next)
+        if (*link == set) {
+            *link = set->next;
+            break;
+        }
+    if (set->impl)
+        c->ops->set_close(c, set->impl);
+    free(set);
 }
 
 int dsgd_probe(dsgd_comm *c, int src, int tag, int *flag, dsgd_msg_info *info)

@@ -147,6 +147,21 @@ int dsgd_test(dsgd_comm *c, dsgd_request **req, int *done, dsgd_msg_info *info);
  * backend's time, is the one returned.  NULL entries are skipped; all NULL
  * is DSGD_EINVAL. */
 int dsgd_waitany(dsgd_comm *c, dsgd_request **reqs, int n, int *index, dsgd_msg_info *info);
+/* A request set: an array reqs[0..n) that the caller owns and fills as
+ * usual (dsgd_isend(..., &reqs[i])), waited on by dsgd_waitset, which
+ * returns what dsgd_waitany over reqs[lo..hi) would (the lowest index of
+ * those complete when it looks) but at a cost that does not grow with n
+ * where the backend reports completions as they happen (dsgd-sim's flow
+ * model: a server waiting on one request per worker at 65,536 workers);
+ * elsewhere it is dsgd_waitany over the range.  Requests may enter and
+ * leave the array at any time, and be completed by the other verbs too.
+ * The set belongs to the comm until dsgd_reqset_close (or the rank's end);
+ * reqs must outlive it.  dsgd_waitset: *index is absolute (lo <= *index <
+ * hi); no request in the range is DSGD_EINVAL with *index untouched. */
+typedef struct dsgd_reqset dsgd_reqset;
+int dsgd_reqset_open(dsgd_comm *c, dsgd_request **reqs, int n, dsgd_reqset **set);
+int dsgd_waitset(dsgd_comm *c, dsgd_reqset *set, int lo, int hi, int *index, dsgd_msg_info *info);
+void dsgd_reqset_close(dsgd_comm *c, dsgd_reqset *set);
 /* Non-blocking check for a message that matches (src or DSGD_ANY_SOURCE,
  * tag): *flag is 1 and info filled if one has arrived, without receiving
  * it. */

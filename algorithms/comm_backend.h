@@ -45,6 +45,17 @@ typedef struct dsgd_comm_ops {
      * its position.  The completed handle is released, the others stay
      * pending. */
     int (*waitany)(dsgd_comm *c, void **handles, int n, int *index, dsgd_msg_info *info);
+    /* Request sets (optional, all four or none; comm.h dsgd_waitset).
+     * set_open makes the backend's side of a set of n slots (*set NULL:
+     * not for this run, the wrapper then uses waitany); set_join says that
+     * handle now sits in slot `index`; a handle leaves its set when it is
+     * released, however.  set_wait is waitany over the slots [lo, hi) that
+     * hold a handle (*index: the slot); set_close releases the set, not
+     * its members. */
+    int (*set_open)(dsgd_comm *c, int n, void **set);
+    void (*set_join)(dsgd_comm *c, void *set, void *handle, int index);
+    int (*set_wait)(dsgd_comm *c, void *set, int lo, int hi, int *index, dsgd_msg_info *info);
+    void (*set_close)(dsgd_comm *c, void *set);
     /* Withdraws a receive handle and releases it: nothing lands in its
      * buffer afterwards. */
     int (*cancel)(dsgd_comm *c, void *handle);
@@ -103,6 +114,7 @@ struct dsgd_comm {
      * released (dsgd_comm_abandon); and a scratch buffer for waitany, held
      * here rather than on the rank's stack or in a malloc it may never free. */
     struct dsgd_request *live;
+    struct dsgd_reqset *sets; /* open request sets (comm.h dsgd_reqset_open) */
     void *scratch;
     size_t scratch_bytes;
 };

@@ -224,6 +224,8 @@ typedef struct ps_outbox {
     int W;
     dsgd_request **reqs; /* [2W]: worker i's reply header send at i, its vector's at W + i
                             (not owned) */
+    dsgd_reqset *set;    /* the server's, in which reqs starts at slot `lo` */
+    int lo;
     dsgd_ps_header *hdr; /* [W]: the reply headers in flight */
     int *buf_of;         /* [W]: the buffer of worker i's reply in flight, -1: none */
     ps_pool pool;
@@ -271,9 +273,9 @@ static int ps_reply(dsgd_comm *c, const dsgd_layout *l, ps_outbox *o, int i, con
     int rc = DSGD_OK, W = o->W, dst = dsgd_layout_worker(l, i);
     while (rc == DSGD_OK && (o->reqs[i] || o->reqs[W + i] || (r->vec && o->pool.n_free == 0))) {
         int j = -1;
-        rc = dsgd_waitany(c, o->reqs, 2 * W, &j, NULL);
+        rc = dsgd_waitset(c, o->set, o->lo, o->lo + 2 * W, &j, NULL);
         if (j >= 0)
-            rc = ps_outbox_done(c, l, o, j, rc);
+            rc = ps_outbox_done(c, l, o, j - o->lo, rc);
     }
     if (rc == DSGD_OK && r->has_header) {
         o->hdr[i] = r->header;
@@ -354,13 +356,19 @@ int dsgd_ps_serve_async(dsgd_node *n, dsgd_comm *c, const dsgd_vec *shard, dsgd_
     if (!run)
         return DSGD_ENOMEM;
     hold_run(n, run, ps_async_run_free);
-    /* One waitany over every request: [0, W) the receives, [W, 3W) the replies. */
+    /* One wait over every request: [0, W) the receives, [W, 3W) the
+     * replies; a request set, so that a wait does not look at all 3W. */
     dsgd_request **reqs = run->reqs = calloc(3 * (size_t)W, sizeof *reqs);
     ps_inbox *b = &run->b;
     ps_outbox *o = &run->o;
+    dsgd_reqset *set = NULL;
     int rc = reqs ? DSGD_OK : DSGD_ENOMEM;
+    if (rc == DSGD_OK)
+        rc = dsgd_reqset_open(c, reqs, 3 * W, &set);
     if (rc == DSGD_OK && (rc = ps_inbox_init(b, W, opt->inflow, shard, reqs)) == DSGD_OK)
         rc = ps_outbox_init(o, W, opt->outflow, shard, reqs + W);
+    o->set = set;
+    o->lo = W;
     for (int i = 0; rc == DSGD_OK && i < W; i++)
         rc = ps_post_header(c, l, b, i);
     /* Until every worker has said done or failed and every reply has gone:
@@ -368,7 +376,7 @@ int dsgd_ps_serve_async(dsgd_node *n, dsgd_comm *c, const dsgd_vec *shard, dsgd_
      * others go on. */
     while (rc == DSGD_OK) {
         int k = -1;
-        rc = dsgd_waitany(c, reqs, 3 * W, &k, NULL);
+        rc = dsgd_waitset(c, set, 0, 3 * W, &k, NULL);
         if (k < 0) { /* none posted (a queued push waits for a posted one): done */
             int any = 0;
             for (int j = 0; j < 3 * W && !any; j++)
@@ -390,6 +398,7 @@ int dsgd_ps_serve_async(dsgd_node *n, dsgd_comm *c, const dsgd_vec *shard, dsgd_
         else
             rc = ps_serve_one(n, c, b, o, k, handle, ctx);
     }
+    dsgd_reqset_close(c, set);
     hold_run(n, NULL, NULL);
     dsgd_set_iter(c, -1);
     return rc;

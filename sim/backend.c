@@ -143,6 +143,10 @@ static const dsgd_comm_ops sim_ops = {
     .wait = sim_user_wait,
     .test = sim_user_test,
     .waitany = sim_user_waitany,
+    .set_open = sim_user_set_open,
+    .set_join = sim_user_set_join,
+    .set_wait = sim_user_set_wait,
+    .set_close = sim_user_set_close,
     .probe = sim_user_probe,
     .failed = sim_failed,
     .failures = sim_failures,
@@ -735,8 +739,8 @@ void dsgd_sim_world_destroy(dsgd_sim_world *w)
         return;
     for (int i = 0; i < w->n; i++) {
         dsgd_trace_free(&w->traces[i]);
+        dsgd_comm_fini(&w->ranks[i].comm); /* (its request sets know the ports) */
         sim_ports_free(&w->ranks[i]);
-        dsgd_comm_fini(&w->ranks[i].comm);
         free(w->ranks[i].wait_scratch.p);
         free(w->ranks[i].coll_scratch.p);
     }

@@ -38,10 +38,12 @@
 #include <simgrid/comm.h>
 #include <simgrid/engine.h>
 #include <simgrid/semaphore.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/bits.h"
 #include "sim/sim_internal.h"
 
 XBT_LOG_EXTERNAL_DEFAULT_CATEGORY(dsgd_match);
@@ -91,8 +93,14 @@ struct sim_port {
     queued *waiting, *waiting_tail;
     int *dead_seen; /* ranks whose marker this port has pumped */
     int n_dead_seen;
+    /* Receives in request sets (see "request sets" below), so that a
+     * message that comes in marks those it may complete: by source
+     * (set_by_src[s], made with the first), and from any source. */
+    struct sim_request **set_by_src, *set_any;
     struct sim_port *next;
 };
+
+typedef struct sim_set sim_set;
 
 typedef struct sim_request {
     dsgd_req_kind kind;
@@ -104,7 +112,76 @@ typedef struct sim_request {
     size_t cap;
     int done, status; /* allreduce: set by its helper actor */
     void *job;        /* allreduce: the helper's, until it is done */
+    sim_set *set;     /* the request set it is in (slot set_index), or NULL */
+    int set_index;
+    int set_port; /* a receive: its port's index in the set */
+    struct sim_request *set_prev, *set_next; /* a receive's list in its port */
 } sim_request;
+
+/* ---- request sets -----------------------------------------------------------
+ * A set (comm.h dsgd_waitset) keeps its slots' requests and two bit sets:
+ * which slots hold one, and which may have completed since last looked
+ * at.  A request is marked when it joins, when a message comes into its
+ * port that it may take (its source, or any), when its send lands and when
+ * its allreduce ends; a wait looks only at the marked ones, lowest slot
+ * first, and sleeps until the next landing if none completes.  Used with
+ * the flow-level model only (every completion there is a landing, which
+ * marks); at message level a set is a waitany over the range. */
+struct sim_set {
+    int n;
+    sim_request **member; /* [n] */
+    sim_bits live, ready;
+    sim_port **ports; /* the ports of its receives, each once */
+    sim_bits *rx;     /* [n_ports]: the slots that hold a receive on each */
+    int n_ports, cap_ports;
+};
+
+static void set_mark(sim_request *q)
+{
+    if (q->set)
+        sim_bits_set(&q->set->ready, q->set_index);
+}
+
+/* Marks the set receives of port p that a message from src may complete. */
+static void set_mark_port(sim_port *p, int src)
+{
+    for (sim_request *q = p->set_any; q; q = q->set_next)
+        set_mark(q);
+    for (sim_request *q = p->set_by_src ? p->set_by_src[src] : NULL; q; q = q->set_next)
+        set_mark(q);
+}
+
+/* Takes q out of its set (and its port's list of set receives). */
+static void set_leave(sim_request *q)
+{
+    sim_set *s = q->set;
+    if (!s)
+        return;
+    if (q->kind == DSGD_REQ_RECV) {
+        sim_port *p = q->port;
+        sim_request **head = q->src == DSGD_ANY_SOURCE ? &p->set_any : &p->set_by_src[q->src];
+        if (q->set_prev)
+            q->set_prev->set_next = q->set_next;
+        else
+            *head = q->set_next;
+        if (q->set_next)
+            q->set_next->set_prev = q->set_prev;
+    }
+    if (q->kind == DSGD_REQ_RECV)
+        sim_bits_clear(&s->rx[q->set_port], q->set_index);
+    s->member[q->set_index] = NULL;
+    sim_bits_clear(&s->live, q->set_index);
+    sim_bits_clear(&s->ready, q->set_index);
+    q->set = NULL;
+    q->set_prev = q->set_next = NULL;
+}
+
+/* Every sim_request ends here. */
+static void request_free(sim_request *q)
+{
+    set_leave(q);
+    free(q);
+}
 
 static sg_mailbox_t user_mailbox(int dst, int tag)
 {
@@ -225,6 +302,7 @@ static int enqueue(sim_port *p, sim_msg *m)
         p->head = q;
     p->tail = q;
     p->n_queued++;
+    set_mark_port(p, m->src);
     if (p->by_src && !m->marker)
         p->by_src[m->src]++;
     else if (!p->by_src && p->n_queued >= BY_SRC_FROM &&
@@ -262,8 +340,10 @@ static int landed(sim_transfer *t, sg_error_t err)
 {
     t->comm = NULL;
     t->err = err;
-    if (!t->port)
+    if (!t->port) { /* a send: its request's */
+        set_mark((sim_request *)((char *)t - offsetof(sim_request, send)));
         return DSGD_OK;
+    }
     if (err != SG_OK)
         t->payload = NULL;
     sim_msg_take(t->payload);
@@ -389,7 +469,7 @@ static int try_receive(sim_rank *r, sim_request *q, int *done, dsgd_msg_info *in
     if (!m && q->src != DSGD_ANY_SOURCE && seen_dead(p, q->src)) {
         *done = 1;
         p->wanted--;
-        free(q);
+        request_free(q);
         return DSGD_ENETWORK;
     }
     if (!m)
@@ -398,7 +478,7 @@ static int try_receive(sim_rank *r, sim_request *q, int *done, dsgd_msg_info *in
               q->tag);
     int rc = sim_deliver(m, q->buf, q->cap, SIM_COPY, info);
     p->wanted--;
-    free(q);
+    request_free(q);
     return rc;
 }
 
@@ -408,7 +488,7 @@ static int finish_send(sim_rank *r, sim_request *q)
 {
     int dead = r->world->dead[q->dst];
     sg_error_t err = q->send.err;
-    free(q);
+    request_free(q);
     return err == SG_OK && !dead ? DSGD_OK : DSGD_ENETWORK;
 }
 
@@ -428,7 +508,7 @@ static int poll_request(sim_rank *r, sim_request *q, int probe, int *done, dsgd_
     case DSGD_REQ_ALLREDUCE: {
         int rc = q->status;
         if ((*done = q->done))
-            free(q);
+            request_free(q);
         return *done ? rc : DSGD_OK;
     }
     case DSGD_REQ_RECV: return try_receive(r, q, done, info);
@@ -590,6 +670,126 @@ int sim_user_waitany(dsgd_comm *c, void **handles, int n, int *index, dsgd_msg_i
     return rc;
 }
 
+/* ---- request sets (see "request sets" above) ------------------------------ */
+
+int sim_user_set_open(dsgd_comm *c, int n, void **set)
+{
+    *set = NULL;
+    if (!sim_self(c)->world->opt.p2p_flow)
+        return DSGD_OK; /* message level: waitany over the range */
+    sim_set *s = calloc(1, sizeof *s);
+    if (!s || !(s->member = calloc((size_t)n, sizeof *s->member)) || sim_bits_init(&s->live, n) ||
+        sim_bits_init(&s->ready, n)) {
+        if (s) {
+            free(s->member);
+            sim_bits_free(&s->live);
+            sim_bits_free(&s->ready);
+        }
+        free(s);
+        return DSGD_ENOMEM;
+    }
+    s->n = n;
+    *set = s;
+    return DSGD_OK;
+}
+
+void sim_user_set_join(dsgd_comm *c, void *set, void *handle, int index)
+{
+    (void)c;
+    sim_set *s = set;
+    sim_request *q = handle;
+    if (s->member[index] && s->member[index] != q)
+        set_leave(s->member[index]); /* (a slot overwritten while posted) */
+    set_leave(q);
+    if (q->kind == DSGD_REQ_RECV) {
+        sim_port *p = q->port;
+        int k = 0;
+        while (k < s->n_ports && s->ports[k] != p)
+            k++;
+        if (k == s->n_ports) {
+            if (s->n_ports == s->cap_ports) {
+                int cap = s->cap_ports ? 2 * s->cap_ports : 4;
+                sim_port **grown = realloc(s->ports, sizeof *grown * (size_t)cap);
+                sim_bits *more = grown ? realloc(s->rx, sizeof *more * (size_t)cap) : NULL;
+                if (grown)
+                    s->ports = grown;
+                if (!more)
+                    return; /* out of memory: not in the set; a wait on it sleeps */
+                s->rx = more;
+                s->cap_ports = cap;
+            }
+            if (sim_bits_init(&s->rx[k], s->n))
+                return;
+            s->ports[s->n_ports++] = p;
+        }
+        sim_request **head = &p->set_any;
+        if (q->src != DSGD_ANY_SOURCE) {
+            if (!p->set_by_src && !(p->set_by_src = calloc((size_t)p->n_ranks, sizeof *p->set_by_src)))
+                return;
+            head = &p->set_by_src[q->src];
+        }
+        q->set_next = *head;
+        if (*head)
+            (*head)->set_prev = q;
+        *head = q;
+        q->set_port = k;
+        sim_bits_set(&s->rx[k], index);
+    }
+    q->set = s;
+    q->set_index = index;
+    s->member[index] = q;
+    sim_bits_set(&s->live, index);
+    sim_bits_set(&s->ready, index); /* it may be complete already */
+}
+
+/* waitany over the slots [lo, hi), looking only at the marked ones.  As in
+ * sim_user_waitany under the flow model: the receives' ports keep their
+ * gets posted, and the rank sleeps until a landing wakes it. */
+int sim_user_set_wait(dsgd_comm *c, void *set, int lo, int hi, int *index, dsgd_msg_info *info)
+{
+    sim_rank *r = sim_self(c);
+    sim_set *s = set;
+    for (int posted = 0;; posted = !posted) {
+        for (int i; (i = sim_bits_first(&s->ready, lo, hi)) >= 0;) {
+            sim_bits_clear(&s->ready, i);
+            int done = 0, rc = poll_request(r, s->member[i], 1, &done, info);
+            if (done || rc != DSGD_OK) {
+                *index = i;
+                return rc;
+            }
+        }
+        if (sim_bits_first(&s->live, lo, hi) < 0)
+            return DSGD_EINVAL;
+        if (!posted) {
+            /* As waitany does before it blocks: the ports of the range's
+             * receives (it may let other actors run: look again). */
+            for (int k = 0; k < s->n_ports; k++)
+                if (sim_bits_first(&s->rx[k], lo, hi) >= 0)
+                    post(r, s->ports[k]);
+            continue;
+        }
+        int rc = block(r, NULL, 0, NULL, 0, NULL, 1);
+        if (rc != DSGD_OK)
+            return rc;
+    }
+}
+
+void sim_user_set_close(dsgd_comm *c, void *set)
+{
+    (void)c;
+    sim_set *s = set;
+    for (int i; (i = sim_bits_first(&s->live, 0, s->n)) >= 0;)
+        set_leave(s->member[i]);
+    sim_bits_free(&s->live);
+    sim_bits_free(&s->ready);
+    for (int k = 0; k < s->n_ports; k++)
+        sim_bits_free(&s->rx[k]);
+    free(s->rx);
+    free(s->member);
+    free(s->ports);
+    free(s);
+}
+
 /* A receive lands in its buffer only when waited for (try_receive):
  * withdrawing it is forgetting it. */
 int sim_user_cancel(dsgd_comm *c, void *handle)
@@ -598,7 +798,7 @@ int sim_user_cancel(dsgd_comm *c, void *handle)
     sim_port *p = port_of(sim_self(c), q->tag);
     if (p && p->wanted > 0)
         p->wanted--;
-    free(q);
+    request_free(q);
     return DSGD_OK;
 }
 
@@ -619,7 +819,7 @@ void sim_user_forget(dsgd_comm *c, void *handle)
         free(q->job);
         break;
     }
-    free(q);
+    request_free(q);
 }
 
 int sim_user_wait(dsgd_comm *c, void *handle, dsgd_msg_info *info)
@@ -678,7 +878,7 @@ int sim_user_recv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, dsgd_
     int rc = sim_user_irecv(c, src, tag, buf, bytes, &handle);
     if (rc == DSGD_OK && (rc = sim_user_wait(c, handle, info)) == DSGD_EFAILED) {
         port_of(sim_self(c), tag)->wanted--; /* a notice: it received nothing */
-        free(handle);
+        request_free(handle);
     }
     return rc;
 }
@@ -694,6 +894,7 @@ sim_rank *sim_p2p_landed(dsgd_sim_world *w, int dst, sim_msg *m, void *get)
     if (!send)
         return NULL;
     send->flowing = 0;
+    set_mark((sim_request *)((char *)send - offsetof(sim_request, send)));
     return send->rank;
 }
 
@@ -718,6 +919,7 @@ static void iallreduce_main(int argc, char **argv)
     sim_rank *r = sim_self(job->c);
     job->q->status = sim_allreduce_tagged(job->c, job->g, job->buf, job->count, job->tag);
     job->q->done = 1; /* the rank may free q from here on */
+    set_mark(job->q);
     job->q->job = NULL;
     free(job->scratch.p);
     free(job);
@@ -800,6 +1002,7 @@ void sim_ports_free(sim_rank *r)
         r->ports = p->next;
         free(p->dead_seen);
         free(p->by_src);
+        free(p->set_by_src);
         for (sim_transfer *t = p->gets, *next; t; t = next) {
             next = t->next;
             /* A get still pending when the run ended holds the receiving

@@ -376,6 +376,79 @@ static int allreduce_or_message(dsgd_comm *c, int message_first)
     return 0;
 }
 
+/* A request set on rank 0 (dsgd_waitset): completions come in the order
+ * they happen whatever the slots; a range sees only its slots (a message
+ * that came first waits outside it); the lowest complete slot comes first;
+ * a request completed by dsgd_wait leaves the set; an empty range is
+ * DSGD_EINVAL; a large (rendezvous) send completes in the set once its
+ * receiver has it. */
+static int request_set(dsgd_comm *c)
+{
+    enum { BIG = 32768 }; /* floats: 128 KiB, past any eager limit */
+    int me = dsgd_rank(c), v = 200 + me;
+    static float big[3][BIG]; /* (a rank's own row) */
+    if (me == 2) {
+        if (dsgd_send(c, 0, 60, &v, sizeof v))
+            FAIL(60, "rank 2's first send failed");
+        linger(c);
+        if (dsgd_send(c, 0, 63, &v, sizeof v) || dsgd_send(c, 0, 64, &v, sizeof v))
+            FAIL(60, "rank 2's later sends failed");
+    } else if (me == 1) {
+        linger(c);
+        if (dsgd_send(c, 0, 60, &v, sizeof v))
+            FAIL(60, "rank 1's first send failed");
+        linger(c);
+        if (dsgd_send(c, 0, 61, &v, sizeof v) || dsgd_send(c, 0, 63, &v, sizeof v))
+            FAIL(60, "rank 1's later sends failed");
+        linger(c);
+        if (dsgd_recv(c, 0, 65, big[1], sizeof big[1], NULL) || big[1][BIG - 1] != 7.0f)
+            FAIL(60, "rank 1's large receive failed");
+    }
+    if (me != 0)
+        return 0;
+    dsgd_request *reqs[8] = {NULL};
+    dsgd_reqset *set;
+    int got[8], index = -1;
+    dsgd_msg_info info;
+    for (int i = 0; i < 8; i++)
+        got[i] = -1;
+    if (dsgd_reqset_open(c, reqs, 8, &set) || dsgd_irecv(c, 1, 60, &got[5], sizeof got[5], &reqs[5]) ||
+        dsgd_irecv(c, 2, 60, &got[2], sizeof got[2], &reqs[2]) ||
+        dsgd_irecv(c, DSGD_ANY_SOURCE, 61, &got[6], sizeof got[6], &reqs[6]))
+        FAIL(61, "request set: open or receives failed");
+    static const int want_slot[] = {2, 5, 6}, want_from[] = {2, 1, 1};
+    for (int k = 0; k < 3; k++) {
+        if (dsgd_waitset(c, set, k == 2 ? 6 : 0, k == 2 ? 7 : 8, &index, &info) || reqs[index])
+            FAIL(62, "waitset %d failed (slot %d)", k, index);
+        if (index != want_slot[k] || info.source != want_from[k] || got[index] != 200 + want_from[k])
+            FAIL(63, "waitset %d: slot %d from %d (%d), want slot %d from %d", k, index, info.source,
+                 got[index], want_slot[k], want_from[k]);
+    }
+    /* rank 1's tag-63 message comes first, into slot 1, outside [2, 8);
+     * rank 2's tag 64 into slot 0, waited for by dsgd_wait */
+    if (dsgd_irecv(c, 2, 63, &got[7], sizeof got[7], &reqs[7]) ||
+        dsgd_irecv(c, 1, 63, &got[1], sizeof got[1], &reqs[1]) ||
+        dsgd_irecv(c, 2, 64, &got[0], sizeof got[0], &reqs[0]))
+        FAIL(61, "request set: second receives failed");
+    if (dsgd_waitset(c, set, 2, 4, &index, NULL) != DSGD_EINVAL)
+        FAIL(64, "waitset over an empty range did not say DSGD_EINVAL");
+    if (dsgd_waitset(c, set, 2, 4 + 4, &index, &info) || index != 7 || info.source != 2)
+        FAIL(65, "waitset over [2, 8): slot %d from %d, want 7 from 2", index, info.source);
+    if (dsgd_wait(c, &reqs[0], NULL) || got[0] != 202)
+        FAIL(66, "wait on a set's request failed");
+    if (dsgd_waitset(c, set, 0, 8, &index, &info) || index != 1 || info.source != 1 || got[1] != 201)
+        FAIL(67, "waitset after a range: slot %d from %d, want 1 from 1", index, info.source);
+    if (dsgd_waitset(c, set, 0, 8, &index, NULL) != DSGD_EINVAL)
+        FAIL(68, "waitset with nothing posted did not say DSGD_EINVAL");
+    for (int i = 0; i < BIG; i++)
+        big[0][i] = 7.0f;
+    if (dsgd_isend(c, 1, 65, big[0], sizeof big[0], &reqs[3]) ||
+        dsgd_waitset(c, set, 0, 8, &index, NULL) || index != 3 || reqs[3])
+        FAIL(69, "a large send in a set: slot %d", index);
+    dsgd_reqset_close(c, set);
+    return 0;
+}
+
 /* The control plane: every rank gets the decision of the first to reach a
  * boundary, whatever its own vote; a stop is final; the tally counts every
  * rank's additions. */
@@ -428,7 +501,7 @@ int dsgd_conformance_program(dsgd_comm *c, const dsgd_job *job, dsgd_result *out
     if ((rc = ring_exchange(c)) || (rc = any_source_and_order(c)) || (rc = tag_matching(c)) ||
         (rc = probe_and_test(c)) || (rc = wait_any(c)) || (rc = nonblocking_allreduce(c)) ||
         (rc = missing_slots(c)) || (rc = allreduce_or_message(c, 0)) ||
-        (rc = allreduce_or_message(c, 1)) || (rc = control_plane(c)))
+        (rc = allreduce_or_message(c, 1)) || (rc = request_set(c)) || (rc = control_plane(c)))
         return rc;
     return dsgd_barrier(c, NULL) ? 98 : 0;
 }

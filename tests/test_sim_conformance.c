@@ -1,5 +1,6 @@
 /* test_sim_conformance — comm_conformance on the SimGrid backend, with 3, 4
- * and 7 ranks, under the message and the flow collective models.
+ * and 7 ranks, under the message and the flow collective models, and with
+ * the flow-level point to point too.
  * usage: test_sim_conformance PLATFORM */
 #include <simgrid/engine.h>
 #include <stdio.h>
@@ -23,10 +24,12 @@ int main(int argc, char **argv)
     size_t n_hosts;
     sg_host_t *hosts = dsgd_sim_hosts(&n_hosts);
     int failures = 0, sizes[] = {3, 4, 7};
-    for (int model = 0; model < 2; model++)
+    static const char *const names[] = {"message", "flow", "flow+p2p"};
+    for (int model = 0; model < 3; model++)
         for (int s = 0; s < 3; s++) {
             int n = sizes[s];
-            dsgd_sim_options opt = {.coll_model = (dsgd_sim_coll_model)model};
+            dsgd_sim_options opt = {.coll_model = model ? DSGD_SIM_COLL_FLOW : DSGD_SIM_COLL_MESSAGE,
+                                    .p2p_flow = model == 2};
             dsgd_cost_defaults(&opt.cost);
             dsgd_sim_world *w = dsgd_sim_world_create(n, hosts, &opt);
             dsgd_result *res = calloc((size_t)n, sizeof *res);
@@ -34,11 +37,11 @@ int main(int argc, char **argv)
             int bad = 0;
             for (int i = 0; i < n; i++)
                 if (!res[i].finished || res[i].status != 0) {
-                    fprintf(stderr, "n=%d %s: rank %d finished %d status %d\n", n,
-                            model ? "flow" : "message", i, res[i].finished, res[i].status);
+                    fprintf(stderr, "n=%d %s: rank %d finished %d status %d\n", n, names[model], i,
+                            res[i].finished, res[i].status);
                     bad = 1;
                 }
-            printf("n=%d %s model: %s\n", n, model ? "flow" : "message", bad ? "FAIL" : "ok");
+            printf("n=%d %s model: %s\n", n, names[model], bad ? "FAIL" : "ok");
             failures += bad;
             free(res);
             dsgd_sim_world_destroy(w);
