@@ -49,11 +49,13 @@
 XBT_LOG_EXTERNAL_DEFAULT_CATEGORY(dsgd_match);
 
 #define SIM_EAGER_BYTES 65536
-#define BY_SRC_FROM 16 /* a port counts its queued messages by source from this many on */
+#define BY_SRC_FROM 16 /* a port lists its queued messages by source from this many on */
 
 typedef struct queued {
     sim_msg *msg;
     struct queued *next;
+    struct queued *prev;     /* a port's queue is doubly linked (its waiting list is not) */
+    struct queued *src_next; /* the next queued message from the same source (src_head) */
 } queued;
 
 /* A transfer a rank may block on: one of its ports' pending gets, or one
@@ -81,9 +83,10 @@ struct sim_port {
     int n_pending;      /* gets not landed */
     int n_held;         /* gets landed behind an earlier one */
     int n_queued;       /* messages in the queue */
-    /* by_src[s]: messages from rank s in the queue, kept once the queue
-     * has been long (a server's: a receive per worker then looks in O(1)) */
-    int *by_src;
+    /* src_head[s] .. src_tail[s]: the queued messages from rank s, in
+     * order, kept once the queue has been long (a server's: a receive per
+     * worker then finds and takes its message in O(1)) */
+    queued **src_head, **src_tail;
     int n_ranks;
     int wanted;         /* receive requests posted and not complete */
     queued *head, *tail;
@@ -280,6 +283,17 @@ static void match_waiting(sim_rank *r, sim_port *p)
     }
 }
 
+static void src_append(sim_port *p, queued *q)
+{
+    int s = q->msg->src;
+    q->src_next = NULL;
+    if (p->src_tail[s])
+        p->src_tail[s]->src_next = q;
+    else
+        p->src_head[s] = q;
+    p->src_tail[s] = q;
+}
+
 static int enqueue(sim_port *p, sim_msg *m)
 {
     queued *q = malloc(sizeof *q);
@@ -294,8 +308,7 @@ static int enqueue(sim_port *p, sim_msg *m)
     }
     if (!q)
         return DSGD_ENOMEM;
-    q->msg = m;
-    q->next = NULL;
+    *q = (queued){.msg = m, .prev = p->tail};
     if (p->tail)
         p->tail->next = q;
     else
@@ -303,14 +316,47 @@ static int enqueue(sim_port *p, sim_msg *m)
     p->tail = q;
     p->n_queued++;
     set_mark_port(p, m->src);
-    if (p->by_src && !m->marker)
-        p->by_src[m->src]++;
-    else if (!p->by_src && p->n_queued >= BY_SRC_FROM &&
-             (p->by_src = calloc((size_t)p->n_ranks, sizeof *p->by_src)))
-        for (queued *k = p->head; k; k = k->next) /* (out of memory: find scans) */
+    if (p->src_head && !m->marker) {
+        src_append(p, q);
+    } else if (!p->src_head && p->n_queued >= BY_SRC_FROM) {
+        p->src_head = calloc((size_t)p->n_ranks, sizeof *p->src_head);
+        p->src_tail = calloc((size_t)p->n_ranks, sizeof *p->src_tail);
+        if (!p->src_head || !p->src_tail) { /* out of memory: find scans */
+            free(p->src_head);
+            free(p->src_tail);
+            p->src_head = p->src_tail = NULL;
+        }
+        for (queued *k = p->src_head ? p->head : NULL; k; k = k->next)
             if (!k->msg->marker)
-                p->by_src[k->msg->src]++;
+                src_append(p, k);
+    }
     return DSGD_OK;
+}
+
+/* Unlinks q from p's queue (and frees it). */
+static void unqueue(sim_port *p, queued *q)
+{
+    if (q->prev)
+        q->prev->next = q->next;
+    else
+        p->head = q->next;
+    if (q->next)
+        q->next->prev = q->prev;
+    else
+        p->tail = q->prev;
+    p->n_queued--;
+    if (p->src_head && !q->msg->marker) { /* q is the first from its source, as find takes */
+        int s = q->msg->src;
+        queued **link = &p->src_head[s], *before = NULL;
+        while (*link != q) {
+            before = *link;
+            link = &(*link)->src_next;
+        }
+        *link = q->src_next;
+        if (p->src_tail[s] == q)
+            p->src_tail[s] = before;
+    }
+    free(q);
 }
 
 /* Queues what the landed gets at the head of the port brought, in the
@@ -368,24 +414,19 @@ static int pump_nowait(sim_rank *r, sim_port *p, int *brought)
  * dead rank's marker counts as a message); unlinked if take. */
 static sim_msg *find(sim_port *p, int src, int take, int markers)
 {
-    for (queued **link = &p->head, *prev = NULL; *link; prev = *link, link = &(*link)->next) {
-        queued *q = *link;
-        if (q->msg->marker ? src != DSGD_ANY_SOURCE || !markers
-                           : src != DSGD_ANY_SOURCE && q->msg->src != src)
-            continue;
-        sim_msg *m = q->msg;
-        if (take) {
-            *link = q->next;
-            if (p->tail == q)
-                p->tail = prev;
-            p->n_queued--;
-            if (p->by_src && !m->marker)
-                p->by_src[m->src]--;
-            free(q);
-        }
-        return m;
-    }
-    return NULL;
+    queued *q = p->head;
+    if (src != DSGD_ANY_SOURCE && p->src_head) /* (a marker never matches a given source) */
+        q = p->src_head[src];
+    else
+        while (q && (q->msg->marker ? src != DSGD_ANY_SOURCE || !markers
+                                    : src != DSGD_ANY_SOURCE && q->msg->src != src))
+            q = q->next;
+    if (!q)
+        return NULL;
+    sim_msg *m = q->msg;
+    if (take)
+        unqueue(p, q);
+    return m;
 }
 
 int sim_user_isend(dsgd_comm *c, int dst, int tag, const void *buf, size_t bytes, void **handle)
@@ -415,7 +456,7 @@ int sim_user_isend(dsgd_comm *c, int dst, int tag, const void *buf, size_t bytes
         }
         q->send.flowing = bytes > SIM_EAGER_BYTES; /* eager: nothing left to wait for */
         m->flow_sender = q->send.flowing ? &q->send : NULL;
-        *w = (queued){m, NULL};
+        *w = (queued){.msg = m};
         if (p->waiting_tail)
             p->waiting_tail->next = w;
         else
@@ -452,7 +493,7 @@ static int try_receive(sim_rank *r, sim_request *q, int *done, dsgd_msg_info *in
 {
     sim_port *p = q->port;
     if (p->n_dead_seen == 0 &&
-        (p->n_queued == 0 || (q->src != DSGD_ANY_SOURCE && p->by_src && p->by_src[q->src] == 0))) {
+        (p->n_queued == 0 || (q->src != DSGD_ANY_SOURCE && p->src_head && !p->src_head[q->src]))) {
         /* nothing for it: the usual case in a long waitany */
         *done = 0;
         return DSGD_OK;
@@ -1001,7 +1042,8 @@ void sim_ports_free(sim_rank *r)
         sim_port *p = r->ports;
         r->ports = p->next;
         free(p->dead_seen);
-        free(p->by_src);
+        free(p->src_head);
+        free(p->src_tail);
         free(p->set_by_src);
         for (sim_transfer *t = p->gets, *next; t; t = next) {
             next = t->next;
