@@ -319,6 +319,7 @@ void dsgd_comm_fini(dsgd_comm *c)
 {
     while (c->sets)
         dsgd_reqset_close(c, c->sets);
+    dsgd_shared_free(&c->shared);
     free(c->scratch);
     c->scratch = NULL;
     c->scratch_bytes = 0;
@@ -482,6 +483,79 @@ int dsgd_forgive(dsgd_comm *c, int rc, int peer)
     return rc == DSGD_ENETWORK && dsgd_failed(c, peer) ? DSGD_OK : rc;
 }
 
+/* ---- shared data ----------------------------------------------------------- */
+
+typedef struct dsgd_shared {
+    char *key;
+    void *data;
+    void (*free_fn)(void *);
+    struct dsgd_shared *next;
+} dsgd_shared;
+
+static dsgd_shared **shared_list(dsgd_comm *c)
+{
+    return c->ops->shared ? c->ops->shared(c) : &c->shared;
+}
+
+const void *dsgd_shared_get(dsgd_comm *c, const char *key)
+{
+    for (dsgd_shared *s = *shared_list(c); s; s = s->next)
+        if (strcmp(s->key, key) == 0)
+            return s->data;
+    return NULL;
+}
+
+int dsgd_shared_put(dsgd_comm *c, const char *key, void *data, void (*free_fn)(void *))
+{
+    if (!key || dsgd_shared_get(c, key))
+        return DSGD_EINVAL;
+    dsgd_shared **list = shared_list(c), *s = malloc(sizeof *s);
+    size_t len = strlen(key) + 1;
+    char *copy = malloc(len);
+    if (!s || !copy) {
+        free(s);
+        free(copy);
+        return DSGD_ENOMEM;
+    }
+    memcpy(copy, key, len);
+    *s = (dsgd_shared){copy, data, free_fn, *list};
+    *list = s;
+    return DSGD_OK;
+}
+
+void dsgd_shared_free(dsgd_shared **list)
+{
+    while (*list) {
+        dsgd_shared *s = *list;
+        *list = s->next;
+        if (s->free_fn)
+            s->free_fn(s->data);
+        free(s->key);
+        free(s);
+    }
+}
+
+/* ---- groups ---------------------------------------------------------------- */
+
+int dsgd_group_create_view(dsgd_comm *c, const int *ranks, int n, int my_index, dsgd_group **group)
+{
+    *group = NULL;
+    REQUIRE(c, group_create);
+    if (n <= 0 || !ranks || my_index < 0 || my_index >= n || ranks[my_index] != c->rank)
+        return DSGD_EINVAL;
+    dsgd_group *g = calloc(1, sizeof *g);
+    if (!g)
+        return DSGD_ENOMEM;
+    *g = (dsgd_group){.n = n, .ranks = (int *)ranks, .my_index = my_index, .view = 1};
+    int rc = c->ops->group_create(c, g);
+    if (rc != DSGD_OK) {
+        free(g);
+        return rc;
+    }
+    *group = g;
+    return DSGD_OK;
+}
+
 int dsgd_group_create(dsgd_comm *c, const int *ranks, int n, dsgd_group **group)
 {
     *group = NULL;
@@ -520,7 +594,8 @@ void dsgd_group_free(dsgd_comm *c, dsgd_group *g)
         return;
     if (g->impl)
         SLOT_OR(c, group_free, (void)0, (c, g));
-    free(g->ranks);
+    if (!g->view)
+        free(g->ranks);
     free(g);
 }
 

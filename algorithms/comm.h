@@ -172,10 +172,24 @@ int dsgd_failed(dsgd_comm *c, int rank);
  * that has failed: for code that goes on without it. */
 int dsgd_forgive(dsgd_comm *c, int rc, int peer);
 
+/* Data that every rank of a run derives alike and then only reads (a
+ * variant's role table), built once per process instead of once per rank:
+ * dsgd-sim runs every rank in one process, where a table of all ranks held
+ * by each rank costs size^2 (at 65,536 ranks, 50 GiB).  dsgd_shared_get
+ * returns what dsgd_shared_put stored under key for this run, or NULL.
+ * put hands data over: free_fn(data) runs once the run's ranks are gone
+ * (the simulated world's end; in dsgd-run, the comm's); a key already
+ * stored is DSGD_EINVAL (data stays the caller's). */
+const void *dsgd_shared_get(dsgd_comm *c, const char *key);
+int dsgd_shared_put(dsgd_comm *c, const char *key, void *data, void (*free_fn)(void *));
+
 /* Groups.  Creation is collective over the listed ranks: every rank in the
  * list calls it with the same list in the same order; ranks not in the
  * list must not call it.  Group index i is ranks[i]. */
 int dsgd_group_create(dsgd_comm *c, const int *ranks, int n, dsgd_group **group);
+/* The same over a list that outlives the group (shared data): not copied,
+ * and my_index (this rank's index in it) not searched for. */
+int dsgd_group_create_view(dsgd_comm *c, const int *ranks, int n, int my_index, dsgd_group **group);
 void dsgd_group_free(dsgd_comm *c, dsgd_group *group);
 /* The members of g (NULL: all ranks) not known to have failed, as a new
  * group in *live; collective over those survivors.  NULL in *live when

@@ -15,6 +15,7 @@ struct dsgd_group {
     int n;        /* number of members */
     int *ranks;   /* world ranks, group index order */
     int my_index; /* this rank's group index */
+    int view;     /* ranks is the caller's (dsgd_group_create_view), not freed */
     void *impl;   /* backend state (MPI communicator, tag space, ...) */
 };
 
@@ -92,6 +93,11 @@ typedef struct dsgd_comm_ops {
      * *old receives what it held.  tally: fetch and add. */
     int (*control_swap)(dsgd_comm *c, long expect, long value, long *old);
     int (*tally)(dsgd_comm *c, long add, long *total);
+
+    /* Where the run's shared data lives (comm.h dsgd_shared_put), for a
+     * backend whose ranks share a process (optional: NULL keeps it in the
+     * comm, per rank).  The backend frees it with dsgd_shared_free. */
+    struct dsgd_shared **(*shared)(dsgd_comm *c);
 } dsgd_comm_ops;
 
 /* The communicator of one rank.  A backend embeds it as the first member
@@ -115,6 +121,7 @@ struct dsgd_comm {
      * here rather than on the rank's stack or in a malloc it may never free. */
     struct dsgd_request *live;
     struct dsgd_reqset *sets; /* open request sets (comm.h dsgd_reqset_open) */
+    struct dsgd_shared *shared; /* shared data, where the backend keeps none */
     void *scratch;
     size_t scratch_bytes;
 };
@@ -125,5 +132,7 @@ void dsgd_comm_abandon(dsgd_comm *c);
 /* Frees what the wrapper layer keeps for c; the backend calls it once the
  * rank is over, whether it returned or not. */
 void dsgd_comm_fini(dsgd_comm *c);
+/* Frees a list of shared data (dsgd_shared_put). */
+void dsgd_shared_free(struct dsgd_shared **list);
 
 #endif

@@ -10,16 +10,17 @@
 
 #include "algorithms/algo.h"
 
-/* Every rank holds its own view, so a layout where every rank is a worker
- * (most variants) keeps no per-rank table: at 4,096 simulated ranks one
- * table per rank of every rank would be 64 MiB each.  Read it through the
- * accessors below. */
+/* Every rank holds its own view.  A layout where every rank is a worker
+ * (most variants) has no table; the others' tables are built once per
+ * process and shared (dsgd_shared_put): one table of every rank per rank
+ * would be size^2 in the simulator (50 GiB at 65,536 ranks).  Read it
+ * through the accessors below. */
 typedef struct dsgd_layout {
     int size;
     int node_size; /* --node-size (0: nodes are the platform's machines) */
     int n_workers, n_servers;
-    dsgd_role *role;          /* per rank; NULL: every rank is a worker */
-    int *workers, *servers;   /* world ranks, ascending; workers NULL: every rank */
+    const dsgd_role *role;        /* per rank; NULL: every rank is a worker */
+    const int *workers, *servers; /* world ranks, ascending; workers NULL: every rank */
     int my_worker;            /* this rank's index among the workers, -1 if none */
     int my_server;            /* ... among the servers, -1 if none */
     dsgd_group *worker_group; /* all workers; NULL on other ranks, and the world when

@@ -130,6 +130,8 @@ static int sim_tally(dsgd_comm *c, long add, long *total)
     return DSGD_OK;
 }
 
+static struct dsgd_shared **sim_shared(dsgd_comm *c) { return &sim_self(c)->world->shared; }
+
 static const dsgd_comm_ops sim_ops = {
     .backend_name = "sim",
     .now = sim_now,
@@ -163,6 +165,7 @@ static const dsgd_comm_ops sim_ops = {
     .control_swap = sim_control_swap,
     .tally = sim_tally,
     .memory = sim_op_memory,
+    .shared = sim_shared,
 };
 
 /* ---- world, hosts, launch ------------------------------------------------ */
@@ -744,6 +747,7 @@ void dsgd_sim_world_destroy(dsgd_sim_world *w)
         free(w->ranks[i].wait_scratch.p);
         free(w->ranks[i].coll_scratch.p);
     }
+    dsgd_shared_free(&w->shared);
     sim_flow_free(w);
     sim_p2p_flow_free(w);
     free(w->traces);

@@ -189,6 +189,7 @@ const sim_allreduce_algo *sim_allreduce_named(const char *name);
 
 struct dsgd_sim_world {
     int n;
+    struct dsgd_shared *shared; /* what the ranks share (comm.h dsgd_shared_put) */
     int n_simulated; /* ranks run by actors: n, or fewer in symmetry mode (sim.h) */
     dsgd_sim_options opt;
     const sim_allreduce_algo *allreduce; /* opt.allreduce's descriptor */
