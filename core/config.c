@@ -131,6 +131,9 @@ static const dsgd_option core_options[] = {
              "share the points), print a scaling table"},
     {"sweep-out", DSGD_OPT_STR, AT(sweep_out), .metavar = "FILE", SIM,
      .help = "write the sweep's table to FILE"},
+    {"sweep-variants", DSGD_OPT_STR, AT(sweep_variants), .metavar = "FILE", SIM,
+     .help = "sweep every variant of FILE (one per line: its flags, e.g. --algo asgd --servers 8; "
+             "'#' comments) over the node counts, on the platform loaded once; one table"},
     {"cost-profile", DSGD_OPT_STR, AT(cost_profile), .metavar = "FILE", SIM,
      .help = "how hosts price compute, I/O and memory (default: built-in, see core/cost.h)"},
     {"cfg", DSGD_OPT_LIST, AT(sim_cfg), .metavar = "KEY:VALUE", SIM,

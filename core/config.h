@@ -102,6 +102,7 @@ typedef struct dsgd_config {
     char contexts_why[160];   /* why (the JSON says) */
     char sweep[256];          /* "nodes=16,64,...": one run per point */
     char sweep_out[1024];     /* where the sweep's table goes ("": stdout) */
+    char sweep_variants[1024]; /* one variant's flags per line: every node count for each */
     dsgd_strlist sim_cfg;     /* --cfg KEY:VALUE, passed to SimGrid */
     dsgd_strlist slow;        /* --slow HOSTS:FACTOR[@T0-T1] */
     dsgd_strlist fail;        /* --fail HOST@T */

@@ -767,17 +767,12 @@ done:
     free(provisional);
     return rc;
 }
-/* One simulation: load the platform, place the ranks, run, report. */
-static int simulate(dsgd_config *cfg, const dsgd_algo *algo, dsgd_dataset *data,
-                    const dsgd_sim_jitter *jitter, double wall_start)
+/* Loads and checks cfg's platform in the child of a load guard.  Returns
+ * -1 there once it is loaded; else the exit status to end with (the
+ * parent's: the child's; the child's: a check that failed). */
+static int load_platform(const dsgd_config *cfg)
 {
     char err[512];
-    dsgd_cost_profile cost;
-    dsgd_cost_defaults(&cost);
-    if (cfg->cost_profile[0] && dsgd_cost_load(cfg->cost_profile, &cost, err, sizeof err) != 0)
-        return die(EXIT_BAD_INPUT, "--cost-profile %s", err);
-    snprintf(cfg->compute_pricing, sizeof cfg->compute_pricing, "%s",
-             dsgd_cost_has_curves(&cost) ? "curves" : "rates");
     load_guard guard;
     int rc = load_guard_begin(&guard, cfg->platform);
     if (rc >= 0)
@@ -794,6 +789,24 @@ static int simulate(dsgd_config *cfg, const dsgd_algo *algo, dsgd_dataset *data,
     if (dsgd_sim_check_platform(cfg->platform, err, sizeof err) != 0)
         return die(EXIT_BAD_INPUT, "--platform %s: %s", cfg->platform, err);
     dsgd_sim_inherit_properties();
+    return -1;
+}
+
+/* One simulation: load the platform (unless a sweep has: loaded), place
+ * the ranks, run, report. */
+static int simulate(dsgd_config *cfg, const dsgd_algo *algo, dsgd_dataset *data,
+                    const dsgd_sim_jitter *jitter, double wall_start, int loaded)
+{
+    char err[512];
+    dsgd_cost_profile cost;
+    dsgd_cost_defaults(&cost);
+    if (cfg->cost_profile[0] && dsgd_cost_load(cfg->cost_profile, &cost, err, sizeof err) != 0)
+        return die(EXIT_BAD_INPUT, "--cost-profile %s", err);
+    snprintf(cfg->compute_pricing, sizeof cfg->compute_pricing, "%s",
+             dsgd_cost_has_curves(&cost) ? "curves" : "rates");
+    int rc = loaded ? -1 : load_platform(cfg);
+    if (rc >= 0)
+        return rc;
     size_t n_hosts;
     sg_host_t *all_hosts = dsgd_sim_hosts(&n_hosts);
     long n_workers;
@@ -892,14 +905,64 @@ static int simulate(dsgd_config *cfg, const dsgd_algo *algo, dsgd_dataset *data,
     return status;
 }
 
-/* Parses the flags, checks the inputs, then sweeps or simulates. */
-static int start(dsgd_config *cfg, int argc, char **argv, double wall_start)
+static int parse(dsgd_config *cfg, int argc, char **argv, char *err, size_t errlen)
 {
-    char err[512];
     dsgd_cli cli = dsgd_algo_cli(DSGD_PROG_SIM, stdout);
     cli.choices[DSGD_SEL_ALLREDUCE] = dsgd_sim_allreduce_algos;
     cli.choices[DSGD_SEL_COLL_MODEL] = dsgd_sim_coll_models;
-    int rc = dsgd_config_parse(cfg, argc, argv, &cli, err, sizeof err);
+    return dsgd_config_parse(cfg, argc, argv, &cli, err, errlen);
+}
+
+/* A sweep point's flags parse (dsgd_sweep_hooks.check). */
+static int point_check(int argc, char **argv, char *err, size_t errlen)
+{
+    dsgd_config cfg;
+    int rc = parse(&cfg, argc, argv, err, errlen);
+    dsgd_config_free(&cfg);
+    if (rc == DSGD_CONFIG_EXIT)
+        snprintf(err, errlen, "--help and --version are not a variant");
+    return rc != DSGD_CONFIG_OK;
+}
+
+static int run(dsgd_config *cfg, int argc, char **argv, double wall_start, int loaded);
+
+/* A sweep point, in a process forked after the platform was loaded
+ * (dsgd_sweep_hooks.run). */
+static int point_run(int argc, char **argv)
+{
+    dsgd_config cfg;
+    int status = run(&cfg, argc, argv, dsgd_wall_seconds(), 1);
+    dsgd_config_free(&cfg);
+    return status;
+}
+
+/* The sweep: planned (every variant's flags checked), then the platform
+ * loaded once, in the load guard's child, which runs the points. */
+static int sweep(dsgd_config *cfg, int argc, char **argv)
+{
+    char err[1024];
+    if (cfg->trace[0])
+        return die(EXIT_BAD_INPUT, "--trace cannot be combined with --sweep");
+    dsgd_sweep_hooks hooks = {point_check, point_run};
+    dsgd_sweep *plan;
+    int rc = dsgd_sweep_prepare(argc, argv, cfg, &hooks, &plan, err, sizeof err);
+    if (rc != 0)
+        return die(rc, "%s", err);
+    if ((rc = load_platform(cfg)) < 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        rc = dsgd_sweep_run(plan, cores > 0 ? (int)cores : 1, &hooks, err, sizeof err);
+        if (rc != 0)
+            die(rc, "%s", err);
+    }
+    dsgd_sweep_free(plan);
+    return rc;
+}
+
+/* Parses the flags, checks the inputs, then sweeps or simulates. */
+static int run(dsgd_config *cfg, int argc, char **argv, double wall_start, int loaded)
+{
+    char err[512];
+    int rc = parse(cfg, argc, argv, err, sizeof err);
     if (rc == DSGD_CONFIG_EXIT)
         return 0;
     if (rc != DSGD_CONFIG_OK)
@@ -916,15 +979,11 @@ static int start(dsgd_config *cfg, int argc, char **argv, double wall_start)
         dsgd_data_close(&data);
         return rc ? rc : die(EXIT_BAD_INPUT, "%s", err);
     }
-    if (cfg->sweep[0]) {
+    if (cfg->sweep[0] && !loaded) {
         dsgd_data_close(&data);
-        if (cfg->trace[0])
-            return die(EXIT_BAD_INPUT, "--trace cannot be combined with --sweep");
-        long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        rc = dsgd_sweep_run(argc, argv, cfg, cores > 0 ? (int)cores : 1, err, sizeof err);
-        return rc ? die(rc, "%s", err) : 0;
+        return sweep(cfg, argc, argv);
     }
-    rc = simulate(cfg, algo, &data, &jitter, wall_start);
+    rc = simulate(cfg, algo, &data, &jitter, wall_start, loaded);
     dsgd_data_close(&data);
     return rc;
 }
@@ -933,7 +992,7 @@ int main(int argc, char **argv)
 {
     double wall_start = dsgd_wall_seconds();
     dsgd_config cfg;
-    int status = start(&cfg, argc, argv, wall_start);
+    int status = run(&cfg, argc, argv, wall_start, 0);
     dsgd_config_free(&cfg);
     return status;
 }
