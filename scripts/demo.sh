@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # demo.sh — install, build, and run dsgd's default study, then print the
-# paths of the plots it made (out/demo/):
+# paths of the plots it made (out/demo/).
+# usage: scripts/demo.sh [--quick]
 #  1. simulated scaling of every available algorithm: ResNet-50 descriptor,
-#     phantom payloads, batch 32 per worker, the 4,096-host fat tree
-#     (platforms/fattree-4096.xml, V100-class hosts, 100 Gb/s links),
-#     16 to 4,096 nodes, flow-level collectives and, from 512 ranks on,
-#     flow-level point to point (--p2p-model auto: sim/p2pflow.c);
+#     phantom payloads, batch 32 per worker, a fat tree of 65,536 V100-class
+#     hosts with 100 Gb/s links (platforms/gen fattree 16,16,16,16; its
+#     first 4,096 hosts are platforms/fattree-4096.xml), 16 to 65,536
+#     nodes, flow-level collectives and, from 512 ranks on, flow-level
+#     point to point (--p2p-model auto: sim/p2pflow.c); one dsgd-sim
+#     sweep (--sweep-variants), so SimGrid builds the tree once;
+#     --quick: 16 to 4,096 nodes on fattree-4096.xml;
 #  2. a functional run on Fashion-MNIST: the MLP trained by ssgd on 4 real
 #     MPI processes (the best of 3 runs), and the same run simulated (real
 #     numerics, simulated time) on this machine as dsgd-calibrate measured
@@ -14,12 +18,19 @@
 #     Open MPI allreduce and the napping waits the real run had;
 #     dsgd-validate prints how far apart the two are;
 #  3. plots: scaling, convergence, timelines (simulated above real).
-# Takes one to two minutes on a 2-core machine once built (53 s on
-# 2026-12-02 before the calibration step, which adds about 20 s of
-# micro-benchmarks; 251 s measured while a CI run shared the machine);
-# the asynchronous parameter-server variants stop at 2,048 (below).
+# Takes about 10 minutes on a 2-core machine once built (to 65,536 nodes),
+# or 2 with --quick (see README, "The demo", for the measured times).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+max_nodes=65536
+case "${1:-}" in
+  "") ;;
+  --quick) max_nodes=4096 ;;
+  -h | --help)
+    sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+    exit 0 ;;
+  *) echo "demo.sh: unknown argument '$1' (--quick, --help)" >&2; exit 2 ;;
+esac
 start=$SECONDS
 step() { printf '\n[%3ds] demo: %s\n' $((SECONDS - start)) "$*" >&2; }
 step "installing what is missing, building"
@@ -32,30 +43,36 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 
 algos=$("$sim" --algo list | awk '/^[a-z]/ { print $1 }')
 table=$out/scaling.csv
-: > "$table.tmp"
+# One sweep over every variant (--sweep-variants: a line of flags each):
+# SimGrid builds the platform once, the points run side by side.
+variants=$out/variants.txt
+: > "$variants"
 for algo in $algos; do
-  points=16,64,256,1024,4096 extra=()
+  extra=()
   case $algo in
     lsgd) extra=(--node-size 8) ;; # 7 workers + a communicator per node
     # the periodic averaging must fall inside the 3 simulated iterations
     leader) extra=(--node-size 8 --l-comm 2 --g-comm 3) ;;
     localsgd) extra=(--sync-every 2) ;;
     lasgd) extra=(--sync-every 2) ;;
-    ssgd-ps) extra=(--servers 8) ;;
+    ssgd-ps | asgd | easgd) extra=(--servers 8) ;;
     # past its warm-up (200 steps of plain ssgd-ps by default) in 3
     # iterations
     odsgd) extra=(--servers 8 --warmup-steps 1) ;;
-    # Asynchronous servers wait on every worker's push and reply at once:
-    # a waitany over 3 requests a worker costs O(workers) a message, and
-    # 4,096 ranks take 150 s of wall time (2,048: 18-24 s; issue 13)
-    asgd | easgd) extra=(--servers 8) points=16,64,256,1024,2048 ;;
   esac
-  step "simulating $algo with ResNet-50 on ${points//,/, } nodes (fat tree, flow model)"
-  "$sim" --platform fattree-4096.xml --algo "$algo" --model resnet50 --payload phantom \
-    --iters 3 --coll-model flow "${extra[@]}" --sweep nodes=$points --sweep-out "$out/scaling-$algo.csv"
-  if [ -s "$table.tmp" ]; then tail -n +2 "$out/scaling-$algo.csv"; else cat "$out/scaling-$algo.csv"; fi >> "$table.tmp"
+  echo "--algo $algo ${extra[*]}" >> "$variants"
 done
-mv "$table.tmp" "$table"
+if [ "$max_nodes" = 65536 ]; then
+  # 4 levels of 16-port switches; its first 4,096 hosts are fattree-4096.xml
+  platforms/gen fattree 16,16,16,16 > "$out/fattree-65536.xml"
+  platform=$out/fattree-65536.xml points=16,64,256,1024,4096,16384,65536
+  how_long="SimGrid 3.32 takes 1-2 minutes to build this tree, the points 5-8 more"
+else
+  platform=fattree-4096.xml points=16,64,256,1024,4096 how_long="about a minute"
+fi
+step "simulating $(wc -l < "$variants") variants with ResNet-50 on ${points//,/, } nodes (fat tree, flow model; $how_long)"
+"$sim" --platform "$platform" --model resnet50 --payload phantom --iters 3 --coll-model flow \
+  --sweep nodes=$points --sweep-variants "$variants" --sweep-out "$table"
 column -s, -t < "$table" >&2
 
 common=(--algo ssgd --model mlp --data fashion-mnist --iters 600 --seed 1 --eval-every 100 --json --quiet)

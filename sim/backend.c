@@ -42,18 +42,28 @@ static int sim_failures(dsgd_comm *c) { return sim_self(c)->world->n_dead; }
  * the tag and the allreduce algorithms its collectives will use. */
 static int sim_op_group_create(dsgd_comm *c, dsgd_group *g)
 {
+    dsgd_sim_world *w = sim_self(c)->world;
+    sim_coll_plan *plan = malloc(sizeof *plan);
+    if (!plan)
+        return DSGD_ENOMEM;
+    g->impl = plan;
+    if (g->view && w->view_ranks == g->ranks && w->view_n == g->n) { /* (a list of the run's) */
+        *plan = w->view_plan;
+        return DSGD_OK;
+    }
     /* The group's tag is a hash of its member list: every member computes
      * the same one without talking to the others. */
     unsigned long h = 1469598103934665603UL;
     for (int i = 0; i < g->n; i++)
         h = (h ^ (unsigned long)g->ranks[i]) * 1099511628211UL;
-    sim_coll_plan *plan = malloc(sizeof *plan);
-    if (!plan)
-        return DSGD_ENOMEM;
     sim_members m = {g->n, g->my_index, SIM_TAG_COLLECTIVE_BASE + 1 + (long)(h % (1UL << 40)),
                      g->ranks};
-    sim_coll_plan_init(plan, sim_self(c)->world, &m);
-    g->impl = plan;
+    sim_coll_plan_init(plan, w, &m);
+    if (g->view) {
+        w->view_ranks = g->ranks;
+        w->view_n = g->n;
+        w->view_plan = *plan;
+    }
     return DSGD_OK;
 }
 

@@ -190,6 +190,12 @@ const sim_allreduce_algo *sim_allreduce_named(const char *name);
 struct dsgd_sim_world {
     int n;
     struct dsgd_shared *shared; /* what the ranks share (comm.h dsgd_shared_put) */
+    /* The plan of the last group made over a shared member list
+     * (dsgd_group_create_view): its other members reuse it instead of
+     * reading the list again (O(size) each, O(size^2) in all). */
+    const int *view_ranks;
+    int view_n;
+    sim_coll_plan view_plan;
     int n_simulated; /* ranks run by actors: n, or fewer in symmetry mode (sim.h) */
     dsgd_sim_options opt;
     const sim_allreduce_algo *allreduce; /* opt.allreduce's descriptor */
