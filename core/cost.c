@@ -39,6 +39,7 @@ void dsgd_cost_defaults(dsgd_cost_profile *p)
     p->jitter_cv = 0.0;
     p->jitter_lognormal = 0.0;
     p->wake_latency_s = 0.0;
+    p->wake_n = 0;
 }
 
 /* The kind named after prefix in key ("efficiency.conv"), or -1. */
@@ -114,6 +115,57 @@ static int valid(const char *key, double v)
     if (!isfinite(v) || v > r.hi || v < r.lo || (r.lo_open && v == r.lo))
         return 0;
     return strcmp(key, "jitter_lognormal") != 0 || v == 0 || v == 1;
+}
+
+/* "wake_latency_quantiles_s" = 101 seconds, non-decreasing: into p, or -1
+ * with a reason. */
+static int parse_wake(dsgd_cost_profile *p, const char *key, const char *value, char *err,
+                      size_t errlen)
+{
+    double q[DSGD_WAKE_QUANTILES];
+    int n = 0;
+    for (const char *s = value;;) {
+        while (*s == ' ' || *s == '\t')
+            s++;
+        if (!*s)
+            break;
+        char *end;
+        errno = 0;
+        double v = strtod(s, &end);
+        if (end == s || errno || !(v >= 0 && v <= 1) || (*end && *end != ' ' && *end != '\t')) {
+            snprintf(err, errlen, "%s: bad value '%.30s' (want seconds in [0, 1])", key, s);
+            return -1;
+        }
+        if (n == DSGD_WAKE_QUANTILES) {
+            snprintf(err, errlen, "%s: more than %d values", key, DSGD_WAKE_QUANTILES);
+            return -1;
+        }
+        if (n > 0 && v < q[n - 1]) {
+            snprintf(err, errlen, "%s: percentiles must not decrease (%g after %g)", key, v, q[n - 1]);
+            return -1;
+        }
+        q[n++] = v;
+        s = end;
+    }
+    if (n != DSGD_WAKE_QUANTILES) {
+        snprintf(err, errlen, "%s: %d values, want the %d percentiles 0..100", key, n,
+                 DSGD_WAKE_QUANTILES);
+        return -1;
+    }
+    memcpy(p->wake_q, q, sizeof q);
+    p->wake_n = n;
+    return 0;
+}
+
+double dsgd_cost_wake_draw(const dsgd_cost_profile *p, double u)
+{
+    if (p->wake_n < 2)
+        return p->wake_latency_s;
+    double x = fmin(fmax(u, 0.0), 1.0) * (p->wake_n - 1);
+    int i = (int)x;
+    if (i >= p->wake_n - 1)
+        return p->wake_q[p->wake_n - 1];
+    return p->wake_q[i] + (x - i) * (p->wake_q[i + 1] - p->wake_q[i]);
 }
 
 /* "curve.<kind>.fwd|bwd" = "F:T F:T ...": into p, or -1 with a reason. */
@@ -217,8 +269,9 @@ int dsgd_cost_load(const char *path, dsgd_cost_profile *p, char *err, size_t err
         }
         *eq = '\0';
         char *key = trim(text), *value = trim(eq + 1), *end;
-        if (strncmp(key, "curve.", 6) == 0) {
-            rc = parse_curve(&loaded, key, value, err, errlen);
+        if (strncmp(key, "curve.", 6) == 0 || strcmp(key, "wake_latency_quantiles_s") == 0) {
+            rc = key[0] == 'c' ? parse_curve(&loaded, key, value, err, errlen)
+                               : parse_wake(&loaded, key, value, err, errlen);
             if (rc != 0) {
                 char why[256];
                 snprintf(why, sizeof why, "%s", err);
@@ -300,6 +353,12 @@ static int write_profile(FILE *f, void *ctx)
         fprintf(f, "peak_flops = %.17g\n", p->peak_flops);
     if (p->wake_latency_s > 0)
         fprintf(f, "wake_latency_s = %.17g\n", p->wake_latency_s);
+    if (p->wake_n == DSGD_WAKE_QUANTILES) {
+        fprintf(f, "wake_latency_quantiles_s =");
+        for (int i = 0; i < p->wake_n; i++)
+            fprintf(f, " %.9g", p->wake_q[i]);
+        fprintf(f, "\n");
+    }
     if (p->jitter_cv > 0)
         fprintf(f, "jitter_cv = %.17g\njitter_lognormal = %g\n", p->jitter_cv, p->jitter_lognormal);
     return 0;

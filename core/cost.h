@@ -37,6 +37,9 @@
  *     jitter_cv, jitter_lognormal  spread of compute times (sim/jitter.h)
  *     wake_latency_s     how much longer than asked a waiting rank's nap
  *                        lasts (dsgd-sim --waits polled; core/idle.h)
+ *     wake_latency_quantiles_s  its distribution: the 101 percentiles 0,
+ *                        1, .., 100 (seconds, non-decreasing, in [0, 1]);
+ *                        dsgd-sim then draws each nap's overshoot from it
  *     peak_flops         the speed S the efficiencies were measured
  *                        against (dsgd-calibrate writes it, and the host
  *                        speed of its platform equals it); informative:
@@ -55,6 +58,7 @@
 #include "core/model.h"
 
 #define DSGD_COST_CURVE_POINTS 16
+#define DSGD_WAKE_QUANTILES 101 /* the naps' overshoot: its percentiles 0, 1, .., 100 */
 
 /* Seconds per call at a call's size (flops, or bytes for io), sizes
  * increasing; n = 0: none. */
@@ -80,6 +84,10 @@ typedef struct dsgd_cost_profile {
     double jitter_cv;
     double jitter_lognormal;
     double wake_latency_s; /* core/idle.h */
+    /* The overshoot's distribution, when measured: wake_q[i] is its i-th
+     * percentile (wake_n = DSGD_WAKE_QUANTILES; 0: the mean alone). */
+    int wake_n;
+    double wake_q[DSGD_WAKE_QUANTILES];
 } dsgd_cost_profile;
 
 /* Uncalibrated defaults, typical of a GPU running a framework: GEMM-heavy
@@ -98,6 +106,10 @@ int dsgd_cost_save_with_header(const char *path, const dsgd_cost_profile *p, con
 
 /* The per-call overhead of kind k: its own, else layer_overhead_s. */
 double dsgd_cost_overhead(const dsgd_cost_profile *p, int kind);
+
+/* The overshoot at probability u in [0, 1) of the measured distribution
+ * (linear between percentiles); wake_latency_s when there is none. */
+double dsgd_cost_wake_draw(const dsgd_cost_profile *p, double u);
 
 /* A curve's seconds per call at a call's size (n >= 2). */
 double dsgd_cost_curve_seconds(const dsgd_cost_curve *c, double size);

@@ -19,4 +19,15 @@
  * of the nap it was in. */
 double dsgd_idle_noticed(double happened, double wake_s);
 
+/* The same when each nap overshoots by its own draw, overshoot(ctx) (a
+ * machine whose wake-ups have a heavy tail: an event is likelier to fall
+ * in a long nap than a nap is to be long, so a wait's expected delay is
+ * E[X^2] / 2E[X] over the naps' lengths X, which the mean overshoot
+ * underestimates).  A long wait steps over its early naps at mean_s, the
+ * draws' mean, and draws those of its last 32 x (64 us + max_s), max_s
+ * the largest draw: enough of the longest naps for the one that holds the
+ * event to be drawn as in a long run of naps. */
+double dsgd_idle_noticed_drawn(double happened, double mean_s, double max_s,
+                               double (*overshoot)(void *ctx), void *ctx);
+
 #endif

@@ -731,6 +731,7 @@ dsgd_sim_world *dsgd_sim_world_create(int n, const sg_host_t *hosts, const dsgd_
         r->host = hosts[i];
         r->mem_bw_Bps = host_mem_bw(hosts[i], &w->opt.cost) / sharing[i];
         dsgd_rng_seed2(&r->jitter_rng, opt->seed, 0x6a177e5 + (uint64_t)i);
+        dsgd_rng_seed2(&r->wake_rng, opt->seed, 0x3a4e5000000 + (uint64_t)i);
     }
     free(sharing);
     w->n_nodes = dsgd_sim_number_nodes(hosts, n, w->node);

@@ -102,12 +102,24 @@ int sim_send(sim_rank *r, int dst, long tag, const void *buf, size_t bytes)
     return rc != DSGD_OK ? rc : sim_send_wait(r, comm);
 }
 
+/* A nap's overshoot, drawn from the profile's distribution. */
+static double draw_overshoot(void *ctx)
+{
+    sim_rank *r = ctx;
+    return dsgd_cost_wake_draw(&r->world->opt.cost, dsgd_rng_uniform(&r->wake_rng));
+}
+
 void sim_polled(sim_rank *r, double t_start)
 {
     if (!r->world->opt.polled_waits || r->spinning)
         return;
     double happened = simgrid_get_clock() - t_start;
-    double late = dsgd_idle_noticed(happened, r->world->opt.cost.wake_latency_s) - happened;
+    const dsgd_cost_profile *cost = &r->world->opt.cost;
+    double noticed = cost->wake_n ? dsgd_idle_noticed_drawn(happened, cost->wake_latency_s,
+                                                            cost->wake_q[cost->wake_n - 1],
+                                                            draw_overshoot, r)
+                                  : dsgd_idle_noticed(happened, cost->wake_latency_s);
+    double late = noticed - happened;
     if (late >= SIM_TIME_PRECISION)
         sg_actor_sleep_for(late);
 }

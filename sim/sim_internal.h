@@ -55,6 +55,7 @@ typedef struct sim_rank {
     long iallreduce_seq; /* non-blocking allreduces started */
     double mem_bw_Bps;   /* memory-bound work: the host's mem_bw, else the cost profile's */
     dsgd_rng jitter_rng; /* this rank's stream of --jitter factors */
+    dsgd_rng wake_rng;   /* ... and of its naps' overshoots (--waits polled) */
     /* match.c: a rank that waits on non-blocking allreduces and transfers
      * at once sleeps on wake (asleep set) until one of them ends. */
     sg_sem_t wake;

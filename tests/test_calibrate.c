@@ -268,6 +268,13 @@ static int check_fit(const dsgd_calibration *cal)
     failures += within("io bandwidth (B/s)", cal->io.rate, true_io_bw, 0.01);
     failures += within("io overhead (s)", cal->io.overhead_s, true_io_overhead, 0.01);
     failures += within("wake-up latency (s)", cal->wake_latency_s, true_wake, 0.01);
+    failures += within("wake-up latency, median (s)", cal->wake_q[50], true_wake, 0.01);
+    int spread = cal->wake_q[0] < true_wake && cal->wake_q[100] > true_wake;
+    for (int i = 1; i < DSGD_WAKE_QUANTILES; i++)
+        spread = spread && cal->wake_q[i] >= cal->wake_q[i - 1];
+    printf("wake-up percentiles: %.3g .. %.3g us, non-decreasing, around the true %.3g: %s\n",
+           cal->wake_q[0] * 1e6, cal->wake_q[100] * 1e6, true_wake * 1e6, spread ? "ok" : "FAIL");
+    failures += !spread;
     failures += within("allreduce check, median ratio", cal->allreduce.median_ratio, 1.0, 0.02);
     int ok =
         cal->cores == 4 && cal->hosts == 2 && cal->peak_flops == cal->kind[DSGD_LAYER_DENSE].rate;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/atomic.h"
+#include "core/idle.h"
 
 #define SIMGRID_TCP_GAMMA 4194304.0 /* network/TCP-gamma's default */
 
@@ -451,12 +452,23 @@ static void fit_wake(const dsgd_trace *traces, size_t n, dsgd_calibration *cal)
                 e->t1 >= e->t0)
                 over[m++] = e->t1 - e->t0 - e->value;
         }
-    double sum = 0;
-    for (size_t i = 0; i < m; i++)
+    double sum = 0, x1 = 0, x2 = 0;
+    for (size_t i = 0; i < m; i++) {
+        over[i] = fmax(over[i], 0.0);
         sum += over[i];
+        double x = DSGD_IDLE_NAP_MAX_S + over[i];
+        x1 += x, x2 += x * x;
+    }
     if (m) {
         cal->nap_events = m;
-        cal->wake_latency_s = fmax(sum / (double)m, 0.0);
+        cal->wake_latency_s = sum / (double)m;
+        cal->wake_residual_s = x2 / (2 * x1);
+        dsgd_fit_median(over, m); /* sorts */
+        for (int i = 0; i < DSGD_WAKE_QUANTILES; i++) {
+            double at = (double)i / (DSGD_WAKE_QUANTILES - 1) * (double)(m - 1);
+            size_t k = (size_t)at;
+            cal->wake_q[i] = k + 1 < m ? over[k] + (at - (double)k) * (over[k + 1] - over[k]) : over[m - 1];
+        }
     }
     free(over);
 }
@@ -610,8 +622,11 @@ void dsgd_calib_profile(const dsgd_calibration *cal, dsgd_cost_profile *p)
     p->peak_flops = cal->peak_flops;
     p->jitter_cv = cal->jitter_cv > 1 ? 1 : cal->jitter_cv;
     p->jitter_lognormal = cal->jitter_lognormal;
-    if (cal->nap_events)
+    if (cal->nap_events) {
         p->wake_latency_s = cal->wake_latency_s;
+        p->wake_n = DSGD_WAKE_QUANTILES;
+        memcpy(p->wake_q, cal->wake_q, sizeof p->wake_q);
+    }
 }
 
 /* The base of SMPI's factors (calibrate.h): the first segment's latency,

@@ -88,9 +88,14 @@ typedef struct dsgd_calibration {
     double jitter_cv;       /* coefficient of variation (0: not measured) */
     double jitter_skewness; /* of the relative times */
     int jitter_lognormal;   /* the skewness is closer to a lognormal's (3 cv + cv^3) than 0 */
-    /* bench:nap waits: how much longer than asked a nap lasts (median) */
+    /* bench:nap waits: how much longer than asked a nap lasts (the mean),
+     * its percentiles 0..100, and the expected delay of a wait that ends
+     * inside a 64 us nap, E[X^2] / 2 E[X] over X = 64 us + overshoot (the
+     * inspection paradox: a heavy tail makes it far more than the mean) */
     size_t nap_events;
     double wake_latency_s;
+    double wake_q[DSGD_WAKE_QUANTILES];
+    double wake_residual_s;
     size_t traces, events;
     char notes[1024]; /* what was skipped and why ("; "-separated) */
 } dsgd_calibration;

@@ -319,8 +319,12 @@ static void print_table(const dsgd_calibration *cal, const char *name)
                cal->allreduce.min_ratio, cal->allreduce.max_ratio);
     if (cal->nap_events)
         printf("waking: a nap lasts %.3g us longer than asked (mean of %zu bench:nap): "
-               "wake_latency_s\n",
-               cal->wake_latency_s * 1e6, cal->nap_events);
+               "wake_latency_s; median %.3g us, 90th percentile %.3g, 99th %.3g, max %.3g: "
+               "wake_latency_quantiles_s;\n  a wait that ends inside a 64 us nap waits %.3g us "
+               "for it on average (E[X^2]/2E[X])\n",
+               cal->wake_latency_s * 1e6, cal->nap_events, cal->wake_q[50] * 1e6,
+               cal->wake_q[90] * 1e6, cal->wake_q[99] * 1e6, cal->wake_q[100] * 1e6,
+               cal->wake_residual_s * 1e6);
     if (cal->jitter_cv > 0)
         printf("jitter: compute times of the same work vary with CV %.4f, skewness %.3f (%s): "
                "dsgd-sim uses --jitter %.4f:%s from the profile\n  (%zu calls in %zu groups)\n",
