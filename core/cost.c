@@ -40,6 +40,7 @@ void dsgd_cost_defaults(dsgd_cost_profile *p)
     p->jitter_lognormal = 0.0;
     p->wake_latency_s = 0.0;
     p->wake_n = 0;
+    memset(p->wake_q, 0, sizeof p->wake_q);
 }
 
 /* The kind named after prefix in key ("efficiency.conv"), or -1. */
@@ -117,6 +118,17 @@ static int valid(const char *key, double v)
     return strcmp(key, "jitter_lognormal") != 0 || v == 0 || v == 1;
 }
 
+/* Skips the blanks before the next word of a list value; 0 at its end. */
+static int next_word(const char **s)
+{
+    while (**s == ' ' || **s == '\t')
+        (*s)++;
+    return **s != '\0';
+}
+
+/* Whether a number read up to end is a whole word. */
+static int word_ends(const char *end) { return !*end || *end == ' ' || *end == '\t'; }
+
 /* "wake_latency_quantiles_s" = 101 seconds, non-decreasing: into p, or -1
  * with a reason. */
 static int parse_wake(dsgd_cost_profile *p, const char *key, const char *value, char *err,
@@ -124,15 +136,11 @@ static int parse_wake(dsgd_cost_profile *p, const char *key, const char *value, 
 {
     double q[DSGD_WAKE_QUANTILES];
     int n = 0;
-    for (const char *s = value;;) {
-        while (*s == ' ' || *s == '\t')
-            s++;
-        if (!*s)
-            break;
+    for (const char *s = value; next_word(&s);) {
         char *end;
         errno = 0;
         double v = strtod(s, &end);
-        if (end == s || errno || !(v >= 0 && v <= 1) || (*end && *end != ' ' && *end != '\t')) {
+        if (end == s || errno || !(v >= 0 && v <= 1) || !word_ends(end)) {
             snprintf(err, errlen, "%s: bad value '%.30s' (want seconds in [0, 1])", key, s);
             return -1;
         }
@@ -187,12 +195,7 @@ static int parse_curve(dsgd_cost_profile *p, const char *key, const char *value,
         return -1;
     }
     dsgd_cost_curve c = {0};
-    const char *s = value;
-    for (;;) {
-        while (*s == ' ' || *s == '\t')
-            s++;
-        if (!*s)
-            break;
+    for (const char *s = value; next_word(&s);) {
         char *end;
         errno = 0;
         double f = strtod(s, &end), t = NAN;
@@ -202,8 +205,7 @@ static int parse_curve(dsgd_cost_profile *p, const char *key, const char *value,
             if (end == ts)
                 t = NAN;
         }
-        if (errno || !(f > 0 && f <= 1e20) || !(t > 0 && t <= 1) ||
-            (*end && *end != ' ' && *end != '\t')) {
+        if (errno || !(f > 0 && f <= 1e20) || !(t > 0 && t <= 1) || !word_ends(end)) {
             snprintf(err, errlen, "%s: bad point '%.30s' (want SIZE:SECONDS, size in (0, 1e20], "
                                   "seconds in (0, 1])",
                      key, s);

@@ -215,6 +215,13 @@ int main(int argc, char **argv)
     p.peak_flops = 1e11;
     p.curve[DSGD_LAYER_CONV][0] = conv_fwd;
     p.curve[DSGD_LAYER_CONV][1] = conv_bwd;
+    p.wake_latency_s = 2e-5;
+    p.wake_n = DSGD_WAKE_QUANTILES; /* percentiles as a file holds them (9 digits) */
+    for (int i = 0; i < DSGD_WAKE_QUANTILES; i++) {
+        char v[32];
+        snprintf(v, sizeof v, "%.9g", 1e-5 + i * i * 1.3e-7);
+        p.wake_q[i] = strtod(v, NULL);
+    }
     char path[512], err[512];
     snprintf(path, sizeof path, "%s/test.cost", argv[2]);
     dsgd_cost_defaults(&back);
