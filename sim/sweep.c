@@ -597,7 +597,7 @@ int dsgd_sweep_run(dsgd_sweep *s, int parallel, const dsgd_sweep_hooks *hooks, c
         pid_t pid = wait(&status);
         if (pid < 0)
             break;
-        for (int i = 0; i < next; i++)
+        for (int i = 0; i < next && i < total; i++)
             if (points[i].pid == pid && !points[i].done) {
                 collect(&points[i], WIFEXITED(status) ? WEXITSTATUS(status) : 128);
                 running--, finished++;
