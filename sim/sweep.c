@@ -15,6 +15,7 @@
 #include "sim/sweep.h"
 
 #include "core/atomic.h"
+#include "core/progress.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -29,6 +30,9 @@
 #define MAX_POINTS 64   /* node counts */
 #define MAX_VARIANTS 64 /* lines of --sweep-variants */
 #define MAX_TOKENS 32   /* flags and values on one line */
+/* A sweep says each point it finishes on a terminal, and elsewhere (a log,
+ * a pipe) once it has run this long: a short one stays silent. */
+#define QUIET_S 10.0
 
 typedef struct point {
     int nodes;
@@ -583,6 +587,7 @@ int dsgd_sweep_run(dsgd_sweep *s, int parallel, const dsgd_sweep_hooks *hooks, c
         mine += i % size == rank;
     int running = 0, next = rank, finished = 0, failed = -1;
     char name[128];
+    double t0 = dsgd_wall_seconds();
     while (finished < mine) {
         while (failed < 0 && next < total && running < parallel) {
             if (start(s, &points[next], hooks) != 0) {
@@ -604,9 +609,11 @@ int dsgd_sweep_run(dsgd_sweep *s, int parallel, const dsgd_sweep_hooks *hooks, c
                 if (points[i].status != 0 || points[i].samples_per_s <= 0) {
                     if (failed < 0)
                         failed = i;
-                } else if (!s->cfg->quiet && isatty(STDERR_FILENO)) {
+                } else if (!s->cfg->quiet &&
+                           (isatty(STDERR_FILENO) || dsgd_wall_seconds() - t0 > QUIET_S)) {
                     point_name(s, &points[i], name, sizeof name);
-                    fprintf(stderr, "  sweep: %s done (%d/%d)\n", name, finished, mine);
+                    fprintf(stderr, "  sweep: %s done (%d/%d, %.0f s)\n", name, finished, mine,
+                            dsgd_wall_seconds() - t0);
                 }
             }
     }
