@@ -18,6 +18,15 @@ cat "$out/mpi.csv"
 cmp "$out/one.csv" "$out/mpi.csv" || { echo "FAIL: the MPI sweep's table differs"; fail=1; }
 grep -qx "dsgd-sim: sweep of 5 points over 2 MPI ranks" "$out/mpi.err" ||
   { echo "FAIL: no line saying the sweep went over 2 ranks:"; cat "$out/mpi.err"; fail=1; }
+# several variants: the rows gathered from both ranks carry their algo
+printf -- '--algo asgd --servers 2\n--algo lsgd --node-size 4\n' > "$out/variants.txt"
+vargs=(--platform "$platform" --iters 5 --sweep nodes=4,8 --sweep-variants "$out/variants.txt" --quiet)
+"$sim" "${vargs[@]}" --sweep-out "$out/one-variants.csv"
+"${mpi[@]}" "$sim" "${vargs[@]}" --sweep-out "$out/mpi-variants.csv"
+cmp "$out/one-variants.csv" "$out/mpi-variants.csv" ||
+  { echo "FAIL: the MPI sweep of two variants differs"; cat "$out/mpi-variants.csv"; fail=1; }
+[ "$(tail -n +2 "$out/mpi-variants.csv" | cut -d, -f1,3 | tr '\n' ' ')" = "asgd,4 asgd,8 lsgd,4 lsgd,8 " ] ||
+  { echo "FAIL: want rows asgd 4, 8 then lsgd 4, 8"; fail=1; }
 status=0
 "${mpi[@]}" "$sim" --platform "$platform" --iters 2 --sweep nodes=2,99,4 \
   --sweep-out "$out/bad.csv" 2> "$out/bad.err" || status=$?
