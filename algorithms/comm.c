@@ -261,7 +261,7 @@ int dsgd_wait(dsgd_comm *c, dsgd_request **req, dsgd_msg_info *info)
             dsgd_cancel(c, req);
             return DSGD_ENETWORK;
         }
-        if (c->ops->forget)
+        if (c->ops->forget && (*req)->handle)
             c->ops->forget(c, (*req)->handle);
         drop_request(c, *req);
         *req = NULL;
@@ -309,7 +309,7 @@ void dsgd_comm_abandon(dsgd_comm *c)
         c->release(c, c->held);
     dsgd_hold(c, NULL, NULL);
     while (c->live) {
-        if (c->ops->forget)
+        if (c->ops->forget && c->live->handle) /* (none: killed before the backend made it) */
             c->ops->forget(c, c->live->handle);
         drop_request(c, c->live);
     }

@@ -243,9 +243,7 @@ static void post(sim_rank *r, sim_port *p)
         else if (!(t = malloc(sizeof *t)))
             return; /* out of memory: fewer transfers progress at once */
         *t = (sim_transfer){.rank = r, .port = p};
-        if (!r->world->opt.p2p_flow)
-            t->comm = sg_mailbox_get_async(user_mailbox(r->comm.rank, p->tag), &t->payload);
-        else if (!p->unmatched)
+        if (r->world->opt.p2p_flow && !p->unmatched)
             p->unmatched = t;
         if (p->gets_tail)
             p->gets_tail->next = t;
@@ -253,6 +251,10 @@ static void post(sim_rank *r, sim_port *p)
             p->gets = t;
         p->gets_tail = t;
         p->n_pending++;
+        /* In the port's list before the simcall: a rank killed inside it
+         * (--fail) leaves it there, for sim_ports_free. */
+        if (!r->world->opt.p2p_flow)
+            t->comm = sg_mailbox_get_async(user_mailbox(r->comm.rank, p->tag), &t->payload);
     }
     if (r->world->opt.p2p_flow)
         match_waiting(r, p);
@@ -444,6 +446,9 @@ int sim_user_isend(dsgd_comm *c, int dst, int tag, const void *buf, size_t bytes
     q->kind = DSGD_REQ_SEND;
     q->dst = dst;
     q->send.rank = r;
+    /* The handle is the caller's before any simcall: a rank killed inside
+     * one (--fail) has it forgotten after the run (sim_user_forget). */
+    *handle = q;
     if (r->world->opt.p2p_flow) {
         sim_rank *to = &r->world->ranks[dst];
         sim_port *p = port_of(to, tag);
@@ -452,6 +457,7 @@ int sim_user_isend(dsgd_comm *c, int dst, int tag, const void *buf, size_t bytes
             free(w);
             free(q);
             free(m);
+            *handle = NULL;
             return DSGD_ENOMEM;
         }
         q->send.flowing = bytes > SIM_EAGER_BYTES; /* eager: nothing left to wait for */
@@ -467,7 +473,6 @@ int sim_user_isend(dsgd_comm *c, int dst, int tag, const void *buf, size_t bytes
         sg_comm_detach(sg_mailbox_put_init(user_mailbox(dst, tag), m, (long)bytes), free);
     else
         q->send.comm = sg_mailbox_put_async(user_mailbox(dst, tag), m, (long)bytes);
-    *handle = q;
     return DSGD_OK;
 }
 
@@ -481,8 +486,8 @@ int sim_user_irecv(dsgd_comm *c, int src, int tag, void *buf, size_t bytes, void
     }
     *q = (sim_request){.kind = DSGD_REQ_RECV, .src = src, .tag = tag, .buf = buf, .cap = bytes, .port = p};
     p->wanted++;
+    *handle = q;          /* before any simcall, as in sim_user_isend */
     post(sim_self(c), p); /* let the transfer start now */
-    *handle = q;
     return DSGD_OK;
 }
 
