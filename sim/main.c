@@ -316,6 +316,9 @@ static int check_inputs(const dsgd_config *cfg, dsgd_sim_jitter *jitter)
         return die(EXIT_BAD_INPUT, "--trace %s", err);
     if (cfg->sweep_out[0] && dsgd_output_check(cfg->sweep_out, err, sizeof err) != 0)
         return die(EXIT_BAD_INPUT, "--sweep-out %s", err);
+    if (!cfg->sweep[0] && (cfg->sweep_out[0] || cfg->sweep_variants[0]))
+        return die(EXIT_BAD_INPUT, "--%s needs --sweep nodes=N1,N2,..",
+                   cfg->sweep_variants[0] ? "sweep-variants" : "sweep-out");
     if (dsgd_sim_jitter_parse(cfg->jitter, jitter, err, sizeof err) != 0)
         return die(EXIT_BAD_INPUT, "%s", err);
     return 0;
