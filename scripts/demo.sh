@@ -19,7 +19,7 @@
 #     dsgd-validate prints how far apart the two are;
 #  3. plots: scaling, convergence, timelines (simulated above real).
 # Takes about 10 minutes on a 2-core machine once built (to 65,536 nodes),
-# or 2 with --quick (see README, "The demo", for the measured times).
+# or 2 with --quick (README, "Simulating at scale": the measured times).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 max_nodes=65536
