@@ -8,7 +8,8 @@
  *        an event at 10 us is seen at 10 us (still spinning);
  *        at 21 us, W = 0: 21 us (the 1 us nap);  at 22 us: 23 us;
  *        at 30 us, W = 5 us: 20 + 6 + 7 = 33 us;
- *        at 1 ms, W = 0: 20+1+2+...+64 (= 147) then 14 naps of 64 us: 1.043 ms.
+ *        at 1 ms, W = 0: 20+1+2+...+64 (= 147) then 14 naps of 64 us: 1.043 ms;
+ *        at 0.37 s, W = 5 us: the first poll of 113 us + k x 69 us past it.
  *    Drawn overshoots (dsgd_idle_noticed_drawn): a constant draw gives the
  *    schedule above to the digit; a heavy tail (99 % of naps overshoot by
  *    10 us, 1 % by 5 ms) makes a wait that ends well into the 64 us naps
@@ -151,6 +152,9 @@ int main(int argc, char **argv)
     failures += check_schedule(22e-6, 0, 23e-6);
     failures += check_schedule(30e-6, 5e-6, 33e-6);
     failures += check_schedule(1e-3, 0, 147e-6 + 14 * 64e-6);
+    /* a long wait, stepped over: the poll at or after it, 69 us apart
+     * from 20 + 63 + 6 x 5 = 113 us */
+    failures += check_schedule(0.37, 5e-6, 113e-6 + ceil((0.37 - 113e-6) / 69e-6) * 69e-6);
     failures += check_drawn();
 
     int sg_argc = 2;

@@ -463,7 +463,7 @@ static void fit_wake(const dsgd_trace *traces, size_t n, dsgd_calibration *cal)
         cal->nap_events = m;
         cal->wake_latency_s = sum / (double)m;
         cal->wake_residual_s = x2 / (2 * x1);
-        dsgd_fit_median(over, m); /* sorts */
+        dsgd_fit_sort(over, m);
         for (int i = 0; i < DSGD_WAKE_QUANTILES; i++) {
             double at = (double)i / (DSGD_WAKE_QUANTILES - 1) * (double)(m - 1);
             size_t k = (size_t)at;

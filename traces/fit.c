@@ -149,10 +149,12 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+void dsgd_fit_sort(double *v, size_t n) { qsort(v, n, sizeof *v, cmp_double); }
+
 double dsgd_fit_median(double *v, size_t n)
 {
     if (n == 0)
         return NAN;
-    qsort(v, n, sizeof *v, cmp_double);
+    dsgd_fit_sort(v, n);
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }

@@ -52,5 +52,7 @@ int dsgd_fit_segments(const double *x, const double *y, size_t n, int max_segmen
 
 /* The median of v[0..n-1] (reorders v); NAN when n is 0. */
 double dsgd_fit_median(double *v, size_t n);
+/* Sorts v ascending. */
+void dsgd_fit_sort(double *v, size_t n);
 
 #endif
